@@ -1,0 +1,409 @@
+//! The native command-line program.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    if let Err(e) = cli::run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::io::{Read, Write};
+    use std::path::{Path, PathBuf};
+    use std::time::Instant;
+
+    use anyhow::{Context, bail};
+    use clap::{Parser, Subcommand, ValueEnum};
+    use supplycast::data::{self, CancellationRule, DateStyle, Format, Frequency, LoadOptions};
+
+    #[derive(Parser)]
+    #[command(
+        name = "supplycast",
+        version,
+        about = "Demand forecasting and replenishment planning"
+    )]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Read a sales export, clean it, print the cleaning report and write the series.
+        Ingest {
+            #[command(flatten)]
+            input: Input,
+            /// Write the long series (date,sku,quantity) here.
+            #[arg(long)]
+            out: Option<PathBuf>,
+            /// Keep only the N best-selling SKUs in the output.
+            #[arg(long)]
+            top: Option<usize>,
+            /// Add a description column to the output.
+            #[arg(long)]
+            with_description: bool,
+            /// Leave zero periods out of the output (a compact file; readers zero-fill).
+            #[arg(long)]
+            skip_zeros: bool,
+            /// List every SKU with its quality figures.
+            #[arg(long)]
+            skus: bool,
+        },
+        /// Benchmark ingestion: parse and clean the file N times and print the figures.
+        BenchIngest {
+            #[command(flatten)]
+            input: Input,
+            /// Repetitions.
+            #[arg(long, default_value_t = 5)]
+            runs: usize,
+        },
+    }
+
+    #[derive(clap::Args)]
+    struct Input {
+        /// CSV export (a .gz file is decompressed first).
+        file: PathBuf,
+        /// Series frequency.
+        #[arg(long, value_enum, default_value_t = Freq::Daily)]
+        freq: Freq,
+        /// Override the detected format.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Override the detected delimiter (one character; "tab" for a tab).
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// Override the detected date style.
+        #[arg(long, value_enum)]
+        date_style: Option<DateArg>,
+        /// What a cancellation does to demand.
+        #[arg(long, value_enum, default_value_t = CancelArg::Match)]
+        cancellations: CancelArg,
+        /// Load the file even if some rows cannot be read, leaving them out.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum Freq {
+        Daily,
+        Weekly,
+    }
+    #[derive(Clone, Copy, ValueEnum)]
+    enum FormatArg {
+        OrderLines,
+        Long,
+        Wide,
+    }
+    #[derive(Clone, Copy, ValueEnum)]
+    enum DateArg {
+        Iso,
+        Mdy,
+        Dmy,
+    }
+    #[derive(Clone, Copy, ValueEnum)]
+    enum CancelArg {
+        /// Remove the sale a cancellation matches; unmatched ones are returns.
+        Match,
+        /// Subtract every cancellation on its own day.
+        Net,
+    }
+
+    pub(crate) fn run() -> anyhow::Result<()> {
+        let cli = Cli::parse();
+        match cli.command {
+            Command::Ingest {
+                input,
+                out,
+                top,
+                with_description,
+                skip_zeros,
+                skus,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                print_report(&ds);
+                if skus {
+                    print_skus(&ds);
+                }
+                if let Some(n) = top {
+                    ds.keep_top(n);
+                }
+                if let Some(out) = out {
+                    let f = std::fs::File::create(&out)
+                        .with_context(|| format!("cannot create {}", out.display()))?;
+                    ds.write_long_csv(std::io::BufWriter::new(f), with_description, skip_zeros)
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                    println!("wrote {} series to {}", ds.series.len(), out.display());
+                }
+            }
+            Command::BenchIngest { input, runs } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let mut times = Vec::new();
+                let mut lines = 0;
+                for _ in 0..runs.max(1) {
+                    let t = Instant::now();
+                    let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                    times.push(t.elapsed().as_secs_f64());
+                    lines = ds.report.rows;
+                }
+                times.sort_by(f64::total_cmp);
+                let med = times[times.len() / 2];
+                println!(
+                    "file: {name} ({:.1} MB, {lines} rows)",
+                    bytes.len() as f64 / 1e6
+                );
+                println!(
+                    "ingest (parse + clean + aggregate), {} runs: median {med:.3} s, min {:.3} s, max {:.3} s",
+                    times.len(),
+                    times[0],
+                    times[times.len() - 1]
+                );
+                println!(
+                    "throughput: {:.0} rows/s, {:.1} MB/s",
+                    lines as f64 / med,
+                    bytes.len() as f64 / 1e6 / med
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+        let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
+            return Ok((name.trim_end_matches(".gz").to_string(), out));
+        }
+        Ok((name, raw))
+    }
+
+    fn load_options(input: &Input, name: &str, bytes: &[u8]) -> anyhow::Result<LoadOptions> {
+        let mut read = data::ReadOptions {
+            skip_bad_rows: input.skip_bad_rows,
+            ..Default::default()
+        };
+        if let Some(d) = &input.delimiter {
+            read.delimiter = Some(match d.as_str() {
+                "tab" | "\\t" => b'\t',
+                s if s.len() == 1 => s.as_bytes()[0],
+                s => bail!("--delimiter must be one character or 'tab', not '{s}'"),
+            });
+        }
+        read.date_style = input.date_style.map(|d| match d {
+            DateArg::Iso => DateStyle::Iso,
+            DateArg::Mdy => DateStyle::MonthFirst,
+            DateArg::Dmy => DateStyle::DayFirst,
+        });
+        if let Some(f) = input.format {
+            let format = match f {
+                FormatArg::OrderLines => Format::OrderLines,
+                FormatArg::Long => Format::Long,
+                FormatArg::Wide => Format::Wide,
+            };
+            // Keep the detected roles, change only how rows are read.
+            let mut sn = data::ingest::sniff(name, bytes, &read)
+                .map(|s| s.mapping)
+                .or_else(|e| match e {
+                    data::DataError::UnknownFormat { .. } => Ok(data::ColumnMapping {
+                        format,
+                        columns: Vec::new(),
+                    }),
+                    e => Err(e),
+                })?;
+            sn.format = format;
+            read.mapping = Some(sn);
+        }
+        Ok(LoadOptions {
+            read,
+            freq: match input.freq {
+                Freq::Daily => Frequency::Daily,
+                Freq::Weekly => Frequency::Weekly,
+            },
+            cancellations: match input.cancellations {
+                CancelArg::Match => CancellationRule::RemoveMatchedOrders,
+                CancelArg::Net => CancellationRule::Net,
+            },
+        })
+    }
+
+    fn print_report(ds: &data::Dataset) {
+        let r = &ds.report;
+        let s = &r.sniff;
+        let out = &mut std::io::stdout().lock();
+        let delim = match s.delimiter {
+            b'\t' => "tab".to_string(),
+            d => format!("'{}'", char::from(d)),
+        };
+        let _ = writeln!(out, "file: {}", ds.name);
+        let _ = writeln!(
+            out,
+            "format: {} (delimiter {delim}, {:?}, dates {})",
+            s.mapping.format.label(),
+            s.encoding,
+            s.date_style.label()
+        );
+        let roles: Vec<String> = s
+            .mapping
+            .columns
+            .iter()
+            .map(|(role, c)| {
+                format!(
+                    "{}={}",
+                    role.label(),
+                    s.headers.get(*c).map(String::as_str).unwrap_or("?")
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "columns: {}", roles.join(", "));
+        let _ = writeln!(
+            out,
+            "rows: {}   unreadable rows left out: {}",
+            r.rows, r.bad_rows
+        );
+        for p in &r.problems {
+            let _ = writeln!(out, "  {p}");
+        }
+        let _ = writeln!(out, "\ncleaning:");
+        for st in r.steps() {
+            let _ = writeln!(
+                out,
+                "  {:<28} {:>9} lines {:>12} units   {}",
+                st.name,
+                st.lines,
+                data::fmt_qty(st.units.round()),
+                st.rule
+            );
+        }
+        if !r.counts.non_product_codes.is_empty() {
+            let _ = writeln!(out, "\nnon-product codes excluded:");
+            for np in &r.counts.non_product_codes {
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<40} {:>6} lines",
+                    np.code, np.description, np.tally.lines
+                );
+            }
+        }
+        if r.counts.case_merged_codes > 0 {
+            let _ = writeln!(
+                out,
+                "SKU codes differing only in letter case, merged: {}",
+                r.counts.case_merged_codes
+            );
+        }
+        let cal = &r.calendar;
+        let _ = writeln!(
+            out,
+            "\ncalendar: {} .. {}, {} {} periods",
+            cal.first_day.map(|d| d.to_string()).unwrap_or_default(),
+            cal.last_day.map(|d| d.to_string()).unwrap_or_default(),
+            ds.periods.len(),
+            ds.freq.label()
+        );
+        if cal.weekly_input {
+            let _ = writeln!(out, "  the input is weekly: weekly series");
+        }
+        if !cal.closed_weekdays.is_empty() {
+            let names: Vec<&str> = cal
+                .closed_weekdays
+                .iter()
+                .map(|w| data::weekday_name(*w))
+                .collect();
+            let _ = writeln!(out, "  closed weekdays: {}", names.join(", "));
+        }
+        if !cal.closure_days.is_empty() {
+            let days: Vec<String> = cal.closure_days.iter().map(|d| d.to_string()).collect();
+            let _ = writeln!(out, "  closures ({} days): {}", days.len(), days.join(" "));
+        }
+        if !cal.moved_from.is_empty() {
+            let days: Vec<String> = cal.moved_from.iter().map(|d| d.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "  sales on closed days moved to the next trading day: {} lines from {}",
+                cal.moved_lines,
+                days.join(" ")
+            );
+        }
+        if !cal.partial_weeks.is_empty() {
+            let _ = writeln!(
+                out,
+                "  partial weeks at the ends left out: {} ({} units)",
+                cal.partial_weeks.len(),
+                data::fmt_qty(cal.partial_week_units)
+            );
+        }
+        let q = ds.quality_summary();
+        let _ = writeln!(
+            out,
+            "\nSKUs: {} with sales ({} in the file, {} without any sale left)",
+            ds.series.len(),
+            r.skus_in_file,
+            r.skus_without_sales
+        );
+        let classes: Vec<String> = q
+            .classes
+            .iter()
+            .map(|(c, n)| format!("{} {n}", c.label()))
+            .collect();
+        let _ = writeln!(out, "  demand classes: {}", classes.join(", "));
+        let _ = writeln!(
+            out,
+            "  zero periods: {:.1} %   median history: {} periods   short histories: {}",
+            100.0 * q.zero_share,
+            q.median_history,
+            q.short_histories
+        );
+        let _ = writeln!(
+            out,
+            "  flagged spikes: {}   customers: {}   countries: {}",
+            r.flagged_points, r.customers, r.countries
+        );
+    }
+
+    fn print_skus(ds: &data::Dataset) {
+        println!(
+            "\n{:<14} {:<36} {:>9} {:>7} {:>6} {:>6} {:<13} {:<10} {:<10} {:>5}",
+            "sku",
+            "description",
+            "units",
+            "periods",
+            "zero%",
+            "ADI",
+            "class",
+            "first",
+            "last",
+            "flags"
+        );
+        for s in &ds.series {
+            let q = &s.quality;
+            let desc: String = s.description.chars().take(36).collect();
+            println!(
+                "{:<14} {:<36} {:>9} {:>7} {:>6.1} {:>6.2} {:<13} {:<10} {:<10} {:>5}",
+                s.sku,
+                desc,
+                data::fmt_qty(s.units),
+                q.periods,
+                100.0 * q.zero_share,
+                q.adi,
+                q.class.label(),
+                q.first_sale,
+                q.last_sale,
+                q.flags.len()
+            );
+        }
+    }
+}

@@ -1,0 +1,1169 @@
+//! Reading a merchant's export: text decoding, delimiter and format detection, the
+//! column mapping, and row parsing into [`Line`]s.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::dates::{self, DateStyle};
+use super::{DataError, RowProblem};
+
+/// The shape of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Format {
+    /// One row per order line (order id, timestamp, SKU, quantity, price, ...).
+    OrderLines,
+    /// One row per SKU and period (`date, sku, quantity`; Nixtla's `unique_id, ds, y`).
+    Long,
+    /// A date column and one column per SKU.
+    Wide,
+}
+
+impl Format {
+    /// Every format, for menus.
+    pub const ALL: [Format; 3] = [Format::OrderLines, Format::Long, Format::Wide];
+
+    /// A short name for the merchant.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::OrderLines => "Order lines",
+            Format::Long => "Long series (date, SKU, quantity)",
+            Format::Wide => "Wide series (a column per SKU)",
+        }
+    }
+}
+
+/// What a column means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// Order or invoice number.
+    OrderId,
+    /// Date or timestamp of the order (or the period in a series).
+    Date,
+    /// Product code.
+    Sku,
+    /// Units sold.
+    Quantity,
+    /// Unit price.
+    Price,
+    /// Customer identifier.
+    Customer,
+    /// Order status (paid, refunded, voided, ...).
+    Status,
+    /// Product name.
+    Description,
+    /// When the order was cancelled, if it was.
+    CancelledAt,
+    /// Country of the customer.
+    Country,
+}
+
+impl Role {
+    /// Every role, in the order the mapping editor shows them.
+    pub const ALL: [Role; 10] = [
+        Role::Date,
+        Role::Sku,
+        Role::Quantity,
+        Role::OrderId,
+        Role::Price,
+        Role::Customer,
+        Role::Description,
+        Role::Status,
+        Role::CancelledAt,
+        Role::Country,
+    ];
+
+    /// The name of the role for the merchant.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::OrderId => "order id",
+            Role::Date => "date",
+            Role::Sku => "SKU",
+            Role::Quantity => "quantity",
+            Role::Price => "price",
+            Role::Customer => "customer",
+            Role::Status => "status",
+            Role::Description => "description",
+            Role::CancelledAt => "cancelled at",
+            Role::Country => "country",
+        }
+    }
+
+    /// Header names (lower case, letters and digits only) that mean this role, best first.
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            Role::OrderId => &[
+                "invoice",
+                "invoiceno",
+                "invoicenumber",
+                "orderid",
+                "ordernumber",
+                "orderno",
+                "order",
+                "name",
+            ],
+            Role::Date => &[
+                "invoicedate",
+                "createdat",
+                "orderdate",
+                "date",
+                "ds",
+                "timestamp",
+                "datetime",
+                "day",
+                "week",
+                "period",
+                "time",
+                "paidat",
+            ],
+            Role::Sku => &[
+                "stockcode",
+                "lineitemsku",
+                "sku",
+                "variantsku",
+                "productsku",
+                "productid",
+                "productcode",
+                "itemid",
+                "itemcode",
+                "uniqueid",
+                "item",
+                "article",
+            ],
+            Role::Quantity => &[
+                "quantity",
+                "lineitemquantity",
+                "qty",
+                "y",
+                "units",
+                "unitssold",
+                "quantitysold",
+                "sales",
+                "demand",
+            ],
+            Role::Price => &[
+                "price",
+                "unitprice",
+                "lineitemprice",
+                "itemprice",
+                "saleprice",
+            ],
+            Role::Customer => &[
+                "customerid",
+                "customer",
+                "customeremail",
+                "email",
+                "clientid",
+                "buyer",
+            ],
+            Role::Status => &["financialstatus", "orderstatus", "paymentstatus", "status"],
+            Role::Description => &[
+                "description",
+                "lineitemname",
+                "productname",
+                "itemname",
+                "title",
+                "product",
+            ],
+            Role::CancelledAt => &["cancelledat", "canceledat"],
+            Role::Country => &["country", "billingcountry", "shippingcountry"],
+        }
+    }
+}
+
+/// Which column (0-based) plays which role, and the format the rows are read as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnMapping {
+    /// How rows are read.
+    pub format: Format,
+    /// Column index per role; roles without a column are absent.
+    pub columns: Vec<(Role, usize)>,
+}
+
+impl ColumnMapping {
+    /// The column of a role, if mapped.
+    pub fn get(&self, role: Role) -> Option<usize> {
+        self.columns
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, c)| *c)
+    }
+
+    /// Maps `role` to `column`, or unmaps it with `None`.
+    pub fn set(&mut self, role: Role, column: Option<usize>) {
+        self.columns.retain(|(r, _)| *r != role);
+        if let Some(c) = column {
+            self.columns.push((role, c));
+            self.columns.sort();
+        }
+    }
+}
+
+/// Settings for reading a file; `None` means "detect".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadOptions {
+    /// Field delimiter.
+    pub delimiter: Option<u8>,
+    /// Format and column roles.
+    pub mapping: Option<ColumnMapping>,
+    /// Date style.
+    pub date_style: Option<DateStyle>,
+    /// Read the file even though some rows cannot be read, leaving those rows out.
+    pub skip_bad_rows: bool,
+}
+
+/// The text encoding a file was read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encoding {
+    /// UTF-8 (a byte-order mark, if any, is dropped).
+    Utf8,
+    /// UTF-16 with a byte-order mark (spreadsheet "Unicode text" exports).
+    Utf16,
+    /// Not valid UTF-8: read as Windows-1252, as older spreadsheet exports are.
+    Windows1252,
+}
+
+/// What the first rows of a file say about it: shown to the merchant before loading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sniff {
+    /// The file's name.
+    pub file: String,
+    /// Text encoding.
+    pub encoding: Encoding,
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Header names as written.
+    pub headers: Vec<String>,
+    /// The first data rows.
+    pub preview: Vec<Vec<String>>,
+    /// Detected (or overridden) format and roles.
+    pub mapping: ColumnMapping,
+    /// Detected (or overridden) date style.
+    pub date_style: DateStyle,
+}
+
+/// The timestamp at which a line happened.
+pub type Timestamp = NaiveDateTime;
+
+/// What kind of order line a row is, as far as the row itself tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Marker {
+    /// An ordinary line.
+    Plain,
+    /// The row says it is a cancellation (invoice prefixed `C`, status refunded or
+    /// voided, a cancellation time).
+    Cancellation,
+    /// An accounting adjustment (invoice prefixed `A`).
+    Adjustment,
+}
+
+/// One parsed row (or one cell of a wide file).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Line {
+    /// 1-based line number in the file.
+    pub line: u32,
+    /// When it happened.
+    pub ts: Timestamp,
+    /// Index into [`Parsed::skus`].
+    pub sku: u32,
+    /// Index into the customer table, 0 when unknown.
+    pub customer: u32,
+    /// Units (negative for cancellations and write-offs).
+    pub qty: f64,
+    /// Unit price, NaN when the file has none.
+    pub price: f64,
+    /// What the row says it is.
+    pub marker: Marker,
+    /// Same fields as an earlier row.
+    pub duplicate: bool,
+}
+
+/// A SKU seen in the file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SkuInfo {
+    /// Normalised code (trimmed, upper case).
+    pub code: String,
+    /// Descriptions seen with how many lines used each.
+    pub descriptions: Vec<(String, u32)>,
+    /// Distinct spellings of the code seen in the file (for the case-merge count).
+    pub spellings: u32,
+}
+
+impl SkuInfo {
+    /// The description most lines used.
+    pub fn description(&self) -> &str {
+        self.descriptions
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(d, _)| d.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// A file read into lines, before cleaning.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// What was detected.
+    pub sniff: Sniff,
+    /// Every readable row.
+    pub lines: Vec<Line>,
+    /// SKUs in order of first appearance.
+    pub skus: Vec<SkuInfo>,
+    /// Distinct customers (excluding unknown).
+    pub customers: usize,
+    /// Distinct countries.
+    pub countries: usize,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows that could not be read (up to [`MAX_PROBLEMS`] listed).
+    pub problems: Vec<RowProblem>,
+    /// How many rows could not be read.
+    pub bad_rows: usize,
+    /// Empty cells in a wide file (read as zero).
+    pub empty_cells: usize,
+}
+
+/// How many unreadable rows are described one by one.
+pub const MAX_PROBLEMS: usize = 50;
+
+/// Decodes file bytes to text.
+pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<(Cow<'a, str>, Encoding), DataError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(DataError::Empty {
+            file: file.to_string(),
+        });
+    }
+    if let Some(rest) = bytes
+        .strip_prefix(&[0xFF, 0xFE])
+        .or_else(|| bytes.strip_prefix(&[0xFE, 0xFF]))
+    {
+        let le = bytes[0] == 0xFF;
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        let text = String::from_utf16(&units).map_err(|_| DataError::NotText {
+            file: file.to_string(),
+            detail: "it starts like UTF-16 text but holds invalid characters".into(),
+        })?;
+        check_text(file, text.as_bytes())?;
+        return Ok((Cow::Owned(text), Encoding::Utf16));
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    check_text(file, bytes)?;
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok((Cow::Borrowed(s), Encoding::Utf8)),
+        Err(_) => Ok((
+            Cow::Owned(bytes.iter().map(|&b| windows_1252(b)).collect()),
+            Encoding::Windows1252,
+        )),
+    }
+}
+
+/// Rejects binary files: NUL bytes or many control characters in the first 64 KiB.
+fn check_text(file: &str, bytes: &[u8]) -> Result<(), DataError> {
+    let head = &bytes[..bytes.len().min(65536)];
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .count();
+    if head.contains(&0) || control * 100 > head.len() {
+        return Err(DataError::NotText {
+            file: file.to_string(),
+            detail: "it holds binary data; export the sheet as CSV and try again".into(),
+        });
+    }
+    Ok(())
+}
+
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
+/// Picks the delimiter whose count per line is the most consistent over the first lines.
+pub fn detect_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(50)
+        .collect();
+    let mut best = (b',', 0.0, 0usize);
+    for d in [b',', b';', b'\t', b'|'] {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
+        let Some(&head) = counts.first() else {
+            continue;
+        };
+        if head == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == head).count() as f64 / counts.len() as f64;
+        if consistent > best.1 || (consistent == best.1 && head > best.2) {
+            best = (d, consistent, head);
+        }
+    }
+    best.0
+}
+
+fn count_outside_quotes(line: &str, d: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for &b in line.as_bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == d && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn normalise(header: &str) -> String {
+    header
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Guesses the format and column roles from the header names.
+pub fn detect_mapping(file: &str, headers: &[String]) -> Result<ColumnMapping, DataError> {
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let shopify_like = norm.iter().any(|h| h.starts_with("lineitem"));
+    let mut taken = vec![false; headers.len()];
+    let mut columns = Vec::new();
+    // Roles with the most specific names claim their columns first.
+    for role in [
+        Role::CancelledAt,
+        Role::Date,
+        Role::Sku,
+        Role::Quantity,
+        Role::Price,
+        Role::OrderId,
+        Role::Customer,
+        Role::Status,
+        Role::Country,
+        Role::Description,
+    ] {
+        let found = role.synonyms().iter().find_map(|syn| {
+            if *syn == "name" && !shopify_like {
+                return None;
+            }
+            norm.iter()
+                .enumerate()
+                .find(|(i, h)| !taken[*i] && h.as_str() == *syn)
+                .map(|(i, _)| i)
+        });
+        if let Some(i) = found {
+            taken[i] = true;
+            columns.push((role, i));
+        }
+    }
+    columns.sort();
+    let has = |r: Role| columns.iter().any(|(c, _)| *c == r);
+    let format = if has(Role::Date) && has(Role::Sku) && has(Role::Quantity) {
+        if has(Role::OrderId) || has(Role::Price) {
+            Format::OrderLines
+        } else {
+            Format::Long
+        }
+    } else if has(Role::Date) && headers.len() >= 2 {
+        columns.retain(|(r, _)| *r == Role::Date);
+        Format::Wide
+    } else {
+        return Err(DataError::UnknownFormat {
+            file: file.to_string(),
+            columns: headers.to_vec(),
+        });
+    };
+    Ok(ColumnMapping { format, columns })
+}
+
+/// Checks that a mapping has what its format needs and points at real columns.
+pub fn check_mapping(
+    file: &str,
+    mapping: &ColumnMapping,
+    headers: &[String],
+) -> Result<(), DataError> {
+    for (role, col) in &mapping.columns {
+        if *col >= headers.len() {
+            return Err(DataError::MissingColumn {
+                file: file.to_string(),
+                role: role.label().to_string(),
+                found: headers.to_vec(),
+            });
+        }
+    }
+    let needed: &[Role] = match mapping.format {
+        Format::OrderLines | Format::Long => &[Role::Date, Role::Sku, Role::Quantity],
+        Format::Wide => &[Role::Date],
+    };
+    for role in needed {
+        if mapping.get(*role).is_none() {
+            return Err(DataError::MissingColumn {
+                file: file.to_string(),
+                role: role.label().to_string(),
+                found: headers.to_vec(),
+            });
+        }
+    }
+    if mapping.format == Format::Wide && headers.len() < 2 {
+        return Err(DataError::MissingColumn {
+            file: file.to_string(),
+            role: "SKU columns".into(),
+            found: headers.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+}
+
+fn field_str(rec: &csv::ByteRecord, i: usize) -> &str {
+    rec.get(i)
+        .and_then(|f| std::str::from_utf8(f).ok())
+        .unwrap_or("")
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> DataError {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    DataError::Malformed {
+        file: file.to_string(),
+        line,
+        detail: e.to_string(),
+    }
+}
+
+/// Reads the header and first rows and detects everything `opts` leaves open.
+pub fn sniff(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Sniff, DataError> {
+    let (text, encoding) = decode(file, bytes)?;
+    sniff_text(file, &text, encoding, opts)
+}
+
+fn sniff_text(
+    file: &str,
+    text: &str,
+    encoding: Encoding,
+    opts: &ReadOptions,
+) -> Result<Sniff, DataError> {
+    let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(text));
+    let mut rdr = reader(text, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let mut headers = None;
+    let mut preview = Vec::new();
+    let mut date_samples = Vec::new();
+    while preview.len() < 200 {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_error(file, &e)),
+        }
+        let row: Vec<String> = (0..rec.len())
+            .map(|i| field_str(&rec, i).trim().to_string())
+            .collect();
+        if row.iter().all(String::is_empty) {
+            continue;
+        }
+        if headers.is_none() {
+            headers = Some(row);
+        } else {
+            preview.push(row);
+        }
+    }
+    let headers = headers.ok_or_else(|| DataError::Empty {
+        file: file.to_string(),
+    })?;
+    if headers.len() < 2 {
+        let d = char::from(delimiter);
+        return Err(DataError::OneColumn {
+            file: file.to_string(),
+            delimiter: if d == '\t' {
+                "tab".into()
+            } else {
+                format!("'{d}'")
+            },
+        });
+    }
+    if preview.is_empty() {
+        return Err(DataError::HeaderOnly {
+            file: file.to_string(),
+        });
+    }
+    let mapping = match &opts.mapping {
+        Some(m) => m.clone(),
+        None => detect_mapping(file, &headers)?,
+    };
+    check_mapping(file, &mapping, &headers)?;
+    if let Some(dc) = mapping.get(Role::Date) {
+        date_samples.extend(preview.iter().filter_map(|r| r.get(dc)).cloned());
+    }
+    let date_style = match opts.date_style {
+        Some(s) => s,
+        None => dates::detect_style(date_samples.iter().map(String::as_str)).ok_or_else(|| {
+            let dc = mapping.get(Role::Date).unwrap_or(0);
+            DataError::BadDates {
+                file: file.to_string(),
+                column: headers.get(dc).cloned().unwrap_or_default(),
+                example: date_samples.first().cloned().unwrap_or_default(),
+            }
+        })?,
+    };
+    preview.truncate(10);
+    Ok(Sniff {
+        file: file.to_string(),
+        encoding,
+        delimiter,
+        headers,
+        preview,
+        mapping,
+        date_style,
+    })
+}
+
+/// Parses a number as exports write it: `1234.5`, `1,234.50`, `£3.75`, `1.234,5` (with
+/// a `;` delimiter, where the comma is the decimal mark).
+pub fn parse_number(s: &str, decimal_comma: bool) -> Option<f64> {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<f64>() {
+        return v.is_finite().then_some(v);
+    }
+    let t = t
+        .trim_start_matches(['£', '$', '€'])
+        .trim_end_matches(['£', '$', '€'])
+        .trim();
+    let cleaned: String = if decimal_comma {
+        t.chars()
+            .filter(|c| *c != '.' && *c != ' ' && *c != '\u{a0}')
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect()
+    } else {
+        t.chars()
+            .filter(|c| *c != ',' && *c != ' ' && *c != '\u{a0}')
+            .collect()
+    };
+    let v = cleaned.parse::<f64>().ok()?;
+    v.is_finite().then_some(v)
+}
+
+fn looks_cancelled(status: &str) -> bool {
+    let s = status.trim().to_ascii_lowercase();
+    matches!(
+        s.as_str(),
+        "refunded" | "voided" | "cancelled" | "canceled" | "returned"
+    )
+}
+
+/// Progress callback: (fraction done in 0..=1).
+pub type Progress<'a> = &'a mut dyn FnMut(f32);
+
+/// Reads every row of a file.
+pub fn parse(
+    file: &str,
+    bytes: &[u8],
+    opts: &ReadOptions,
+    progress: Progress<'_>,
+) -> Result<Parsed, DataError> {
+    let (text, encoding) = decode(file, bytes)?;
+    let sniff = sniff_text(file, &text, encoding, opts)?;
+    let mut p = RowParser::new(file, &sniff);
+    let mut rdr = reader(&text, sniff.delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let mut header_seen = false;
+    let total = text.len().max(1) as f32;
+    let mut n = 0usize;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // A malformed record (e.g. invalid quoting): count it and read on.
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                p.problem(RowProblem {
+                    line,
+                    column: String::new(),
+                    value: String::new(),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        }
+        if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        if !header_seen {
+            header_seen = true;
+            continue;
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        p.row(line, &rec);
+        n += 1;
+        if n % 16384 == 0 {
+            progress(
+                rec.position()
+                    .map(|p| p.byte() as f32 / total)
+                    .unwrap_or(0.0),
+            );
+        }
+    }
+    progress(1.0);
+    let parsed = p.finish(sniff);
+    if parsed.bad_rows > 0 && !opts.skip_bad_rows {
+        return Err(DataError::BadRows {
+            file: file.to_string(),
+            bad: parsed.bad_rows,
+            rows: parsed.rows,
+            problems: parsed.problems,
+        });
+    }
+    if parsed.lines.is_empty() {
+        return Err(DataError::NoData {
+            file: file.to_string(),
+        });
+    }
+    Ok(parsed)
+}
+
+struct RowParser<'a> {
+    file: &'a str,
+    headers: Vec<String>,
+    mapping: ColumnMapping,
+    style: DateStyle,
+    decimal_comma: bool,
+    sku_index: HashMap<String, u32>,
+    skus: Vec<SkuInfo>,
+    spellings: HashMap<String, ()>,
+    customers: HashMap<String, u32>,
+    countries: HashMap<String, ()>,
+    seen: std::collections::HashSet<(u64, u64)>,
+    lines: Vec<Line>,
+    problems: Vec<RowProblem>,
+    bad_rows: usize,
+    rows: usize,
+    empty_cells: usize,
+    // Shopify writes order-level fields only on an order's first row.
+    last_order: String,
+    last_date: String,
+    last_status: String,
+    last_cancelled: String,
+}
+
+impl<'a> RowParser<'a> {
+    fn new(file: &'a str, sniff: &Sniff) -> Self {
+        RowParser {
+            file,
+            headers: sniff.headers.clone(),
+            mapping: sniff.mapping.clone(),
+            style: sniff.date_style,
+            decimal_comma: sniff.delimiter == b';',
+            sku_index: HashMap::new(),
+            skus: Vec::new(),
+            spellings: HashMap::new(),
+            customers: HashMap::new(),
+            countries: HashMap::new(),
+            seen: Default::default(),
+            lines: Vec::new(),
+            problems: Vec::new(),
+            bad_rows: 0,
+            rows: 0,
+            empty_cells: 0,
+            last_order: String::new(),
+            last_date: String::new(),
+            last_status: String::new(),
+            last_cancelled: String::new(),
+        }
+    }
+
+    fn problem(&mut self, p: RowProblem) {
+        self.bad_rows += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        }
+    }
+
+    fn bad(&mut self, line: u64, col: usize, value: &str, message: &str) {
+        let column = format!(
+            "{} ({})",
+            col + 1,
+            self.headers.get(col).map(String::as_str).unwrap_or("?")
+        );
+        let _ = self.file;
+        self.problem(RowProblem {
+            line,
+            column,
+            value: value.chars().take(60).collect(),
+            message: message.to_string(),
+        });
+    }
+
+    fn sku_id(&mut self, raw: &str, description: &str) -> u32 {
+        let code = raw.trim();
+        let id = if let Some(&id) = self.sku_index.get(code) {
+            id
+        } else {
+            let upper = code.to_uppercase();
+            let id = match self.sku_index.get(&upper) {
+                Some(&id) => id,
+                None => {
+                    let id = self.skus.len() as u32;
+                    self.skus.push(SkuInfo {
+                        code: upper.clone(),
+                        descriptions: Vec::new(),
+                        spellings: 0,
+                    });
+                    self.sku_index.insert(upper.clone(), id);
+                    id
+                }
+            };
+            if !self.spellings.contains_key(code) {
+                self.spellings.insert(code.to_string(), ());
+                self.skus[id as usize].spellings += 1;
+            }
+            self.sku_index.insert(code.to_string(), id);
+            id
+        };
+        let d = description.trim();
+        if !d.is_empty() {
+            let descs = &mut self.skus[id as usize].descriptions;
+            if let Some(i) = descs.iter().position(|(s, _)| s == d) {
+                descs[i].1 += 1;
+            } else if descs.len() < 8 {
+                descs.push((d.to_string(), 1));
+            }
+        }
+        id
+    }
+
+    fn row(&mut self, line: u64, rec: &csv::ByteRecord) {
+        self.rows += 1;
+        if rec.len() != self.headers.len() {
+            let message = format!(
+                "expected {} fields, found {}",
+                self.headers.len(),
+                rec.len()
+            );
+            self.problem(RowProblem {
+                line,
+                column: String::new(),
+                value: String::new(),
+                message,
+            });
+            return;
+        }
+        let m = &self.mapping;
+        let dc = m.get(Role::Date).unwrap_or(0);
+        match m.format {
+            Format::Wide => self.wide_row(line, rec, dc),
+            Format::Long | Format::OrderLines => self.line_row(line, rec, dc),
+        }
+    }
+
+    fn parse_date(&mut self, line: u64, col: usize, raw: &str) -> Option<NaiveDateTime> {
+        let r = dates::parse_datetime(raw, self.style);
+        if r.is_none() {
+            let msg = if raw.trim().is_empty() {
+                "the date is empty".to_string()
+            } else {
+                format!(
+                    "cannot read this as a date in the {} style",
+                    self.style.label()
+                )
+            };
+            self.bad(line, col, raw, &msg);
+        }
+        r
+    }
+
+    fn wide_row(&mut self, line: u64, rec: &csv::ByteRecord, dc: usize) {
+        let Some(ts) = self.parse_date(line, dc, field_str(rec, dc)) else {
+            return;
+        };
+        let mut cells = Vec::with_capacity(rec.len());
+        for c in 0..rec.len() {
+            if c == dc {
+                continue;
+            }
+            let raw = field_str(rec, c);
+            if raw.trim().is_empty() {
+                self.empty_cells += 1;
+                continue;
+            }
+            match parse_number(raw, self.decimal_comma) {
+                Some(v) => cells.push((c, v)),
+                None => {
+                    self.bad(line, c, raw, "not a number");
+                    return;
+                }
+            }
+        }
+        for (c, v) in cells {
+            if v == 0.0 {
+                continue;
+            }
+            let name = self.headers[c].clone();
+            let sku = self.sku_id(&name, "");
+            self.lines.push(Line {
+                line: line as u32,
+                ts,
+                sku,
+                customer: 0,
+                qty: v,
+                price: f64::NAN,
+                marker: Marker::Plain,
+                duplicate: false,
+            });
+        }
+    }
+
+    fn line_row(&mut self, line: u64, rec: &csv::ByteRecord, dc: usize) {
+        let m = self.mapping.clone();
+        let get = |r: Role| m.get(r).map(|c| (c, field_str(rec, c)));
+        let order_lines = m.format == Format::OrderLines;
+        // Fill down order-level fields within one order (Shopify leaves them blank after
+        // an order's first line).
+        let order = get(Role::OrderId).map(|(_, s)| s.trim()).unwrap_or("");
+        let same_order = order_lines && !order.is_empty() && order == self.last_order;
+        let mut date_raw = field_str(rec, dc).to_string();
+        let mut status = get(Role::Status)
+            .map(|(_, s)| s.to_string())
+            .unwrap_or_default();
+        let mut cancelled_at = get(Role::CancelledAt)
+            .map(|(_, s)| s.to_string())
+            .unwrap_or_default();
+        if same_order {
+            if date_raw.trim().is_empty() {
+                date_raw = self.last_date.clone();
+            }
+            if status.trim().is_empty() {
+                status = self.last_status.clone();
+            }
+            if cancelled_at.trim().is_empty() {
+                cancelled_at = self.last_cancelled.clone();
+            }
+        }
+        if order_lines {
+            self.last_order = order.to_string();
+            self.last_date = date_raw.clone();
+            self.last_status = status.clone();
+            self.last_cancelled = cancelled_at.clone();
+        }
+        let Some(ts) = self.parse_date(line, dc, &date_raw) else {
+            return;
+        };
+        let (sc, sku_raw) = get(Role::Sku).unwrap_or((0, ""));
+        let description = get(Role::Description).map(|(_, s)| s).unwrap_or("");
+        // Shops without SKUs: the product name stands in for the code.
+        let sku_raw = if sku_raw.trim().is_empty() {
+            description
+        } else {
+            sku_raw
+        };
+        if sku_raw.trim().is_empty() {
+            self.bad(line, sc, sku_raw, "the SKU is empty");
+            return;
+        }
+        let (qc, qty_raw) = get(Role::Quantity).unwrap_or((0, ""));
+        let Some(qty) = parse_number(qty_raw, self.decimal_comma) else {
+            self.bad(line, qc, qty_raw, "the quantity is not a number");
+            return;
+        };
+        let price = match get(Role::Price) {
+            Some((_, raw)) if raw.trim().is_empty() => f64::NAN,
+            Some((pc, raw)) => match parse_number(raw, self.decimal_comma) {
+                Some(p) => p,
+                None => {
+                    self.bad(line, pc, raw, "the price is not a number");
+                    return;
+                }
+            },
+            None => f64::NAN,
+        };
+        let marker = if order.starts_with(['C', 'c'])
+            && order.len() > 1
+            && order[1..].starts_with(|c: char| c.is_ascii_digit())
+        {
+            Marker::Cancellation
+        } else if order.starts_with(['A', 'a'])
+            && order.len() > 1
+            && order[1..].starts_with(|c: char| c.is_ascii_digit())
+        {
+            Marker::Adjustment
+        } else if looks_cancelled(&status) || !cancelled_at.trim().is_empty() {
+            Marker::Cancellation
+        } else {
+            Marker::Plain
+        };
+        let customer = match get(Role::Customer).map(|(_, s)| s.trim()) {
+            Some(c) if !c.is_empty() => {
+                let next = self.customers.len() as u32 + 1;
+                *self.customers.entry(c.to_string()).or_insert(next)
+            }
+            _ => 0,
+        };
+        if let Some((_, c)) = get(Role::Country) {
+            let c = c.trim();
+            if !c.is_empty() && !self.countries.contains_key(c) {
+                self.countries.insert(c.to_string(), ());
+            }
+        }
+        let duplicate = order_lines && !self.seen.insert(record_hash(rec));
+        let sku = self.sku_id(sku_raw, description);
+        self.lines.push(Line {
+            line: line as u32,
+            ts,
+            sku,
+            customer,
+            qty,
+            price,
+            marker,
+            duplicate,
+        });
+    }
+
+    fn finish(self, sniff: Sniff) -> Parsed {
+        Parsed {
+            sniff,
+            lines: self.lines,
+            skus: self.skus,
+            customers: self.customers.len(),
+            countries: self.countries.len(),
+            rows: self.rows,
+            problems: self.problems,
+            bad_rows: self.bad_rows,
+            empty_cells: self.empty_cells,
+        }
+    }
+}
+
+/// A 128-bit fingerprint of a row's fields: two independent 64-bit hashes make a
+/// collision between distinct rows of one file vanishingly unlikely.
+fn record_hash(rec: &csv::ByteRecord) -> (u64, u64) {
+    let mut a = DefaultHasher::new();
+    let mut b = DefaultHasher::new();
+    0x9e37_79b9_7f4a_7c15_u64.hash(&mut b);
+    for f in rec.iter() {
+        f.hash(&mut a);
+        f.hash(&mut b);
+    }
+    (a.finish(), b.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(detect_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(detect_delimiter("a;b;c\n1;2,5;3\n"), b';');
+        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(detect_delimiter("\"x,y\";b\n\"1,2\";3\n"), b';');
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number(" 12 ", false), Some(12.0));
+        assert_eq!(parse_number("1,234.50", false), Some(1234.5));
+        assert_eq!(parse_number("£3.75", false), Some(3.75));
+        assert_eq!(parse_number("2,5", true), Some(2.5));
+        assert_eq!(parse_number("1.234,5", true), Some(1234.5));
+        assert_eq!(parse_number("abc", false), None);
+        assert_eq!(parse_number("NaN", false), None);
+        assert_eq!(parse_number("inf", false), None);
+    }
+
+    #[test]
+    fn mapping_detection() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let m = detect_mapping(
+            "f",
+            &h(&[
+                "Invoice",
+                "StockCode",
+                "Description",
+                "Quantity",
+                "InvoiceDate",
+                "Price",
+                "Customer ID",
+                "Country",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(m.format, Format::OrderLines);
+        assert_eq!(m.get(Role::Date), Some(4));
+        assert_eq!(m.get(Role::Customer), Some(6));
+        let m = detect_mapping(
+            "f",
+            &h(&[
+                "Name",
+                "Email",
+                "Financial Status",
+                "Created at",
+                "Lineitem quantity",
+                "Lineitem name",
+                "Lineitem price",
+                "Lineitem sku",
+                "Cancelled at",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(m.format, Format::OrderLines);
+        assert_eq!(
+            (
+                m.get(Role::OrderId),
+                m.get(Role::Sku),
+                m.get(Role::Quantity),
+                m.get(Role::Description)
+            ),
+            (Some(0), Some(7), Some(4), Some(5))
+        );
+        assert_eq!(m.get(Role::CancelledAt), Some(8));
+        let m = detect_mapping("f", &h(&["unique_id", "ds", "y"])).unwrap();
+        assert_eq!(m.format, Format::Long);
+        let m = detect_mapping("f", &h(&["date", "A", "B"])).unwrap();
+        assert_eq!(m.format, Format::Wide);
+        assert!(matches!(
+            detect_mapping("f", &h(&["foo", "bar"])),
+            Err(DataError::UnknownFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn decoding() {
+        assert!(matches!(decode("f", b""), Err(DataError::Empty { .. })));
+        assert!(matches!(
+            decode("f", b"\x00\x01\x02garbage"),
+            Err(DataError::NotText { .. })
+        ));
+        let (t, e) = decode("f", b"\xEF\xBB\xBFa,b").unwrap();
+        assert_eq!((t.as_ref(), e), ("a,b", Encoding::Utf8));
+        let (t, e) = decode("f", b"caf\xe9,\x80").unwrap();
+        assert_eq!((t.as_ref(), e), ("café,€", Encoding::Windows1252));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a,b".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        assert_eq!(decode("f", &utf16).unwrap().0.as_ref(), "a,b");
+    }
+}

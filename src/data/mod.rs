@@ -1,0 +1,572 @@
+//! Sales data in: reading exports, cleaning, aggregation to per-SKU series, and the
+//! data-quality report.
+//!
+//! The flow is one way: bytes → [`ingest::parse`] (lines) → [`clean::clean`] (sales)
+//! → [`series::aggregate`] (calendar and per-SKU totals) → [`Dataset`] with its
+//! [`CleaningReport`] and per-SKU [`SkuQuality`].
+
+pub mod clean;
+pub mod dates;
+pub mod ingest;
+pub mod quality;
+pub mod series;
+
+use chrono::{NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use clean::{CancellationRule, CleaningCounts, Tally};
+pub use dates::DateStyle;
+pub use ingest::{ColumnMapping, Encoding, Format, ReadOptions, Role, Sniff};
+pub use quality::{DemandClass, Flag};
+pub use series::{Calendar, Frequency};
+
+/// A row that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    /// 1-based line in the file.
+    pub line: u64,
+    /// The column, as "number (header)"; empty when the whole row is at fault.
+    pub column: String,
+    /// The offending value (shortened).
+    pub value: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if !self.column.is_empty() {
+            write!(f, ", column {}", self.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.value.is_empty() {
+            write!(f, " ('{}')", self.value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+pub enum DataError {
+    /// The file has no content.
+    #[error("{file}: the file is empty")]
+    Empty {
+        /// File name.
+        file: String,
+    },
+    /// The file is not text.
+    #[error("{file}: this is not a CSV text file: {detail}")]
+    NotText {
+        /// File name.
+        file: String,
+        /// What was seen.
+        detail: String,
+    },
+    /// Only one column was found.
+    #[error(
+        "{file}: only one column found with the {delimiter} delimiter; is this a CSV export with a header row?"
+    )]
+    OneColumn {
+        /// File name.
+        file: String,
+        /// The delimiter tried.
+        delimiter: String,
+    },
+    /// A header and no data.
+    #[error("{file}: the file has a header row but no data rows")]
+    HeaderOnly {
+        /// File name.
+        file: String,
+    },
+    /// The columns fit no known format.
+    #[error(
+        "{file}: cannot tell the format from the columns {columns:?}; expected order lines (date, SKU, quantity, order id or price), a long series (date, sku, quantity) or a wide series (a date column and one column per SKU); choose the columns by hand"
+    )]
+    UnknownFormat {
+        /// File name.
+        file: String,
+        /// The header names found.
+        columns: Vec<String>,
+    },
+    /// A column the format needs is missing.
+    #[error("{file}: line 1: no column for the {role}; the columns are {found:?}")]
+    MissingColumn {
+        /// File name.
+        file: String,
+        /// The role without a column.
+        role: String,
+        /// The header names found.
+        found: Vec<String>,
+    },
+    /// The date column's values fit no date style.
+    #[error(
+        "{file}: column '{column}': cannot read '{example}' as a date (YYYY-MM-DD, M/D/YYYY or D/M/YYYY, with an optional time)"
+    )]
+    BadDates {
+        /// File name.
+        file: String,
+        /// Header of the date column.
+        column: String,
+        /// A value that did not parse.
+        example: String,
+    },
+    /// The CSV structure itself is broken.
+    #[error("{file}: line {line}: {detail}")]
+    Malformed {
+        /// File name.
+        file: String,
+        /// Line number.
+        line: u64,
+        /// What the CSV reader said.
+        detail: String,
+    },
+    /// Some rows could not be read; nothing was loaded.
+    #[error("{file}: {bad} of {rows} rows cannot be read (first: {}); nothing was loaded — fix the file, or load it without these rows", problems.first().map(|p| p.to_string()).unwrap_or_default())]
+    BadRows {
+        /// File name.
+        file: String,
+        /// Rows that could not be read.
+        bad: usize,
+        /// Data rows in the file.
+        rows: usize,
+        /// The first problems, one per row.
+        problems: Vec<RowProblem>,
+    },
+    /// Nothing usable remained.
+    #[error("{file}: no sales remain after reading and cleaning the file")]
+    NoData {
+        /// File name.
+        file: String,
+    },
+    /// A stored dataset could not be decoded.
+    #[error("stored dataset cannot be read: {0}")]
+    Stored(String),
+}
+
+/// Everything done to the data, for the merchant to check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CleaningReport {
+    /// What was detected in the file.
+    pub sniff: Sniff,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows that could not be read (left out because the merchant chose so).
+    pub bad_rows: usize,
+    /// The first of those.
+    pub problems: Vec<RowProblem>,
+    /// Empty cells in a wide file, read as zero.
+    pub empty_cells: usize,
+    /// Counts per cleaning rule.
+    pub counts: CleaningCounts,
+    /// The rule applied to cancellations.
+    pub cancellation_rule: CancellationRule,
+    /// The trading calendar.
+    pub calendar: Calendar,
+    /// Periods whose net total was negative, set to zero.
+    pub clipped_periods: usize,
+    /// SKUs in the file (after case merging).
+    pub skus_in_file: usize,
+    /// SKUs with no sale left after cleaning.
+    pub skus_without_sales: usize,
+    /// Distinct customers.
+    pub customers: usize,
+    /// Distinct countries.
+    pub countries: usize,
+    /// Points flagged as spikes, all SKUs together.
+    pub flagged_points: usize,
+}
+
+/// One line of the report, for display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportStep {
+    /// What the step is.
+    pub name: &'static str,
+    /// Lines affected.
+    pub lines: usize,
+    /// Units affected.
+    pub units: f64,
+    /// The rule, in a sentence.
+    pub rule: &'static str,
+}
+
+impl CleaningReport {
+    /// The cleaning steps with their counts, in the order they apply.
+    pub fn steps(&self) -> Vec<ReportStep> {
+        let c = &self.counts;
+        let s = |name, t: Tally, rule| ReportStep {
+            name,
+            lines: t.lines,
+            units: t.units,
+            rule,
+        };
+        let mut v = vec![
+            s(
+                "Duplicates removed",
+                c.duplicates,
+                "a line identical in every field to an earlier one is a double export",
+            ),
+            s(
+                "Zero quantity",
+                c.zero_quantity,
+                "lines with quantity 0 carry no demand",
+            ),
+            s(
+                "Non-product lines",
+                c.non_product,
+                "postage, carriage, fees, discounts, manual entries, vouchers, samples: excluded (listed below)",
+            ),
+            s(
+                "Adjustments",
+                c.adjustments,
+                "accounting adjustments (invoices starting with A) are not sales",
+            ),
+            s(
+                "Cancelled orders",
+                c.cancelled_orders,
+                "orders whose status is refunded, voided or cancelled are excluded",
+            ),
+            s(
+                "Cancellations",
+                c.cancellations,
+                "negative quantities on cancellation invoices (C...) or at a positive price",
+            ),
+        ];
+        match self.cancellation_rule {
+            CancellationRule::RemoveMatchedOrders => {
+                v.push(s("  matched: order removed", c.matched_cancellations, "cancels an earlier sale of the same SKU to the same customer for the same quantity: that sale is removed from demand"));
+                v.push(s(
+                    "  unmatched: returns",
+                    c.returns,
+                    "returns of delivered goods: counted, not subtracted from past demand",
+                ));
+            }
+            CancellationRule::Net => v.push(s(
+                "  netted",
+                c.netted,
+                "subtracted from demand on the day of the cancellation",
+            )),
+        }
+        v.extend([
+            s(
+                "Write-offs",
+                c.write_offs,
+                "negative quantity at price 0 without a cancellation: stock corrections, excluded",
+            ),
+            s(
+                "Zero price",
+                c.zero_price,
+                "positive quantity at price 0 (free samples, corrections): excluded",
+            ),
+            s(
+                "Negative price",
+                c.negative_price,
+                "positive quantity at a negative price: excluded",
+            ),
+            s(
+                "Negative values",
+                c.negative_values,
+                "negative values in a series file are netted on their day, never below zero",
+            ),
+            s("Kept as demand", c.kept, "every remaining line"),
+            s(
+                "  without customer id",
+                c.missing_customer,
+                "kept: guest orders are real demand",
+            ),
+        ]);
+        if self.calendar.moved_lines > 0 {
+            v.push(ReportStep {
+                name: "Sold on a closed day",
+                lines: self.calendar.moved_lines,
+                units: self.calendar.moved_units,
+                rule: "counted on the next trading day",
+            });
+        }
+        v.retain(|st| st.lines > 0 || st.name == "Kept as demand");
+        v
+    }
+}
+
+/// Quality figures of one SKU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkuQuality {
+    /// Periods of history (from the first sale to the end of the data).
+    pub periods: usize,
+    /// Share of those periods with no sale.
+    pub zero_share: f64,
+    /// Average inter-demand interval.
+    pub adi: f64,
+    /// Squared coefficient of variation of non-zero demand.
+    pub cv2: f64,
+    /// Syntetos–Boylan class.
+    pub class: DemandClass,
+    /// First period with a sale.
+    pub first_sale: NaiveDate,
+    /// Last period with a sale.
+    pub last_sale: NaiveDate,
+    /// Points flagged as spikes.
+    pub flags: Vec<Flag>,
+}
+
+/// One SKU's demand series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Product code.
+    pub sku: String,
+    /// Product name, where the file has one.
+    pub description: String,
+    /// Index into [`Dataset::periods`] of the first value.
+    pub start: usize,
+    /// Demand per period from `start` to the end of the data.
+    pub values: Vec<f64>,
+    /// Units in total.
+    pub units: f64,
+    /// Revenue in total (0 where the file has no prices).
+    pub revenue: f64,
+    /// Quality figures.
+    pub quality: SkuQuality,
+}
+
+impl Series {
+    /// The period start dates of this series' values.
+    pub fn dates<'a>(&self, ds: &'a Dataset) -> &'a [NaiveDate] {
+        &ds.periods[self.start..]
+    }
+}
+
+/// A cleaned dataset: per-SKU demand series on the shop's calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// Where it came from (file name).
+    pub name: String,
+    /// Period of the series.
+    pub freq: Frequency,
+    /// Period start dates shared by every series.
+    pub periods: Vec<NaiveDate>,
+    /// One series per SKU with sales, best-selling (by units) first.
+    pub series: Vec<Series>,
+    /// What was done to get here.
+    pub report: CleaningReport,
+}
+
+/// Settings for [`load`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadOptions {
+    /// How to read the file.
+    pub read: ReadOptions,
+    /// Daily or weekly series.
+    pub freq: Frequency,
+    /// What cancellations do to demand.
+    pub cancellations: CancellationRule,
+}
+
+/// Dataset-level summary of the per-SKU quality.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualitySummary {
+    /// SKUs per demand class.
+    pub classes: Vec<(DemandClass, usize)>,
+    /// Share of all SKU-periods without a sale.
+    pub zero_share: f64,
+    /// Median history length in periods.
+    pub median_history: usize,
+    /// SKUs with fewer than 2 seasons of weekly data or 60 days (too short to model well).
+    pub short_histories: usize,
+}
+
+impl Dataset {
+    /// Summary of the per-SKU quality figures.
+    pub fn quality_summary(&self) -> QualitySummary {
+        let mut classes: Vec<(DemandClass, usize)> = Vec::new();
+        let mut zeros = 0.0;
+        let mut total = 0usize;
+        let mut lengths: Vec<usize> = Vec::with_capacity(self.series.len());
+        for s in &self.series {
+            match classes.iter_mut().find(|(c, _)| *c == s.quality.class) {
+                Some((_, n)) => *n += 1,
+                None => classes.push((s.quality.class, 1)),
+            }
+            zeros += s.quality.zero_share * s.values.len() as f64;
+            total += s.values.len();
+            lengths.push(s.values.len());
+        }
+        classes.sort();
+        lengths.sort_unstable();
+        let min_len = match self.freq {
+            Frequency::Daily if !self.report.calendar.weekly_input => 60,
+            _ => 16,
+        };
+        QualitySummary {
+            classes,
+            zero_share: if total > 0 { zeros / total as f64 } else { 0.0 },
+            median_history: lengths.get(lengths.len() / 2).copied().unwrap_or(0),
+            short_histories: lengths.iter().filter(|&&l| l < min_len).count(),
+        }
+    }
+
+    /// Finds a series by SKU code.
+    pub fn get(&self, sku: &str) -> Option<&Series> {
+        self.series.iter().find(|s| s.sku == sku)
+    }
+
+    /// Writes the long series `date,sku,quantity` (zero-filled from each SKU's first
+    /// sale), as the reference tools read it.
+    pub fn write_long_csv<W: std::io::Write>(
+        &self,
+        out: W,
+        with_description: bool,
+        skip_zeros: bool,
+    ) -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(out);
+        if with_description {
+            w.write_record(["date", "sku", "description", "quantity"])?;
+        } else {
+            w.write_record(["date", "sku", "quantity"])?;
+        }
+        for s in &self.series {
+            for (d, v) in s.dates(self).iter().zip(&s.values) {
+                if skip_zeros && *v == 0.0 {
+                    continue;
+                }
+                let date = d.to_string();
+                let q = fmt_qty(*v);
+                if with_description {
+                    w.write_record([date.as_str(), &s.sku, &s.description, &q])?;
+                } else {
+                    w.write_record([date.as_str(), &s.sku, &q])?;
+                }
+            }
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    /// Keeps the `n` best-selling SKUs (by units).
+    pub fn keep_top(&mut self, n: usize) {
+        self.series.truncate(n);
+    }
+
+    /// Serialises for storage or for sending between threads.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Reads what [`Dataset::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Dataset, DataError> {
+        postcard::from_bytes(bytes).map_err(|e| DataError::Stored(e.to_string()))
+    }
+}
+
+/// Formats a quantity without a trailing `.0` for whole numbers.
+pub fn fmt_qty(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Names a weekday in English.
+pub fn weekday_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
+/// Reads, cleans and aggregates a file. `progress` gets the fraction done (0..=1).
+pub fn load(
+    file: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Dataset, DataError> {
+    // Parsing is most of the work: give it 85 % of the bar.
+    let parsed = ingest::parse(file, bytes, &opts.read, &mut |f| progress(0.85 * f))?;
+    let (sales, counts) = clean::clean(&parsed, opts.cancellations);
+    progress(0.9);
+    let activity: Vec<NaiveDate> = {
+        let mut d: Vec<NaiveDate> = parsed.lines.iter().map(|l| l.ts.date()).collect();
+        d.sort_unstable();
+        d.dedup();
+        d
+    };
+    let agg = series::aggregate(&activity, &sales, parsed.skus.len(), opts.freq);
+    progress(0.95);
+    let mut out = Vec::new();
+    let mut without_sales = 0;
+    let mut flagged = 0;
+    for (i, totals) in agg.totals.iter().enumerate() {
+        let Some(start) = totals.iter().position(|v| *v > 0.0) else {
+            without_sales += 1;
+            continue;
+        };
+        let values = totals[start..].to_vec();
+        let last = start + values.iter().rposition(|v| *v > 0.0).unwrap_or(0);
+        let (adi, cv2, class) = quality::intermittency(&values);
+        let flags = quality::flag_spikes(&values, quality::SPIKE_THRESHOLD);
+        flagged += flags.len();
+        let zero_share = values.iter().filter(|v| **v == 0.0).count() as f64 / values.len() as f64;
+        let info = &parsed.skus[i];
+        out.push(Series {
+            sku: info.code.clone(),
+            description: info.description().to_string(),
+            start,
+            units: values.iter().sum(),
+            revenue: agg.revenue[i],
+            quality: SkuQuality {
+                periods: values.len(),
+                zero_share,
+                adi,
+                cv2,
+                class,
+                first_sale: agg.periods[start],
+                last_sale: agg.periods[last],
+                flags,
+            },
+            values,
+        });
+    }
+    if out.is_empty() {
+        return Err(DataError::NoData {
+            file: file.to_string(),
+        });
+    }
+    out.sort_by(|a, b| b.units.total_cmp(&a.units).then_with(|| a.sku.cmp(&b.sku)));
+    let freq = if agg.calendar.weekly_input {
+        Frequency::Weekly
+    } else {
+        opts.freq
+    };
+    let report = CleaningReport {
+        sniff: parsed.sniff,
+        rows: parsed.rows,
+        bad_rows: parsed.bad_rows,
+        problems: parsed.problems,
+        empty_cells: parsed.empty_cells,
+        counts,
+        cancellation_rule: opts.cancellations,
+        calendar: agg.calendar,
+        clipped_periods: agg.clipped,
+        skus_in_file: parsed.skus.len(),
+        skus_without_sales: without_sales,
+        customers: parsed.customers,
+        countries: parsed.countries,
+        flagged_points: flagged,
+    };
+    progress(1.0);
+    Ok(Dataset {
+        name: file.to_string(),
+        freq,
+        periods: agg.periods,
+        series: out,
+        report,
+    })
+}

@@ -1,0 +1,402 @@
+//! The shop's trading calendar and aggregation of cleaned sales to per-SKU series.
+//!
+//! Calendar rules (daily input):
+//! - the span runs from the first to the last day with any line in the file;
+//! - a weekday is **closed** when the shop has lines on at most 10 % of its
+//!   occurrences in the span (e.g. Saturdays with one exceptional trading day) while
+//!   it has lines on at least half of its other days;
+//! - when the shop has lines on at least 90 % of its open days, an open day with no
+//!   line at all is a **closure** (bank holiday, Christmas break) rather than a day
+//!   without demand; a quieter shop gets every open day zero-filled;
+//! - sales on a day outside the calendar are counted on the next trading day (the
+//!   previous one at the very end), so no unit is lost.
+//!
+//! Weekly series are Monday-based weeks of those trading days; the weeks at either
+//! end that the data covers only partly are left out (a partial week would look like
+//! a drop in demand), as are weeks without any trading day.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::clean::Sale;
+
+/// The period of the series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Frequency {
+    /// One value per trading day.
+    #[default]
+    Daily,
+    /// One value per Monday-based week.
+    Weekly,
+}
+
+impl Frequency {
+    /// Lower-case name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Frequency::Daily => "daily",
+            Frequency::Weekly => "weekly",
+        }
+    }
+}
+
+/// The trading calendar derived from the data, with what was done to fit it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Calendar {
+    /// First day with any line.
+    pub first_day: Option<NaiveDate>,
+    /// Last day with any line.
+    pub last_day: Option<NaiveDate>,
+    /// Weekdays on which the shop does not trade.
+    pub closed_weekdays: Vec<Weekday>,
+    /// Open weekdays without any line, taken as closures.
+    pub closure_days: Vec<NaiveDate>,
+    /// Whether the input itself was weekly (dates a week apart).
+    pub weekly_input: bool,
+    /// Sales moved from closed days to the next trading day: (lines, units).
+    pub moved_lines: usize,
+    /// Units moved from closed days.
+    pub moved_units: f64,
+    /// Days whose dates had sales on a closed weekday.
+    pub moved_from: Vec<NaiveDate>,
+    /// Units in partial weeks at the ends, left out of weekly series.
+    pub partial_week_units: f64,
+    /// Partial weeks left out.
+    pub partial_weeks: Vec<NaiveDate>,
+}
+
+/// Per-SKU totals over the calendar's periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregated {
+    /// Period start dates (trading days, or week Mondays).
+    pub periods: Vec<NaiveDate>,
+    /// Per SKU (index as in the parsed file): the total per period.
+    pub totals: Vec<Vec<f64>>,
+    /// Per SKU: revenue.
+    pub revenue: Vec<f64>,
+    /// Per SKU: periods whose net total was negative and was set to zero.
+    pub clipped: usize,
+    /// What the calendar did.
+    pub calendar: Calendar,
+}
+
+fn is_weekly_input(days: &[NaiveDate]) -> bool {
+    days.len() >= 3 && days.windows(2).all(|w| (w[1] - w[0]).num_days() % 7 == 0)
+}
+
+/// Builds the calendar from the days with any line and aggregates `sales` over it.
+pub fn aggregate(
+    activity: &[NaiveDate],
+    sales: &[Sale],
+    n_skus: usize,
+    freq: Frequency,
+) -> Aggregated {
+    let mut days: Vec<NaiveDate> = activity.to_vec();
+    days.sort_unstable();
+    days.dedup();
+    let mut cal = Calendar::default();
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+        return Aggregated {
+            periods: Vec::new(),
+            totals: vec![Vec::new(); n_skus],
+            revenue: vec![0.0; n_skus],
+            clipped: 0,
+            calendar: cal,
+        };
+    };
+    cal.first_day = Some(first);
+    cal.last_day = Some(last);
+    let span = (last - first).num_days() as usize + 1;
+    let day_at = |i: usize| first + Duration::days(i as i64);
+
+    // Day index -> period index, for every day of the span (None = not a trading day).
+    let mut day_period: Vec<Option<usize>> = vec![None; span];
+    let mut periods: Vec<NaiveDate> = Vec::new();
+    if is_weekly_input(&days) {
+        cal.weekly_input = true;
+        for i in (0..span).step_by(7) {
+            day_period[i] = Some(periods.len());
+            periods.push(day_at(i));
+        }
+    } else {
+        let mut active = vec![false; span];
+        for d in &days {
+            active[(*d - first).num_days() as usize] = true;
+        }
+        let mut occurrences = [0usize; 7];
+        let mut active_on = [0usize; 7];
+        for (i, &a) in active.iter().enumerate() {
+            let w = day_at(i).weekday().num_days_from_monday() as usize;
+            occurrences[w] += 1;
+            active_on[w] += usize::from(a);
+        }
+        // A weekday is closed when the shop trades on at most 10 % of them while it
+        // trades on most (at least half) of its other days: a clear weekly pattern,
+        // not the gaps of a quiet shop.
+        let closed: Vec<bool> = (0..7)
+            .map(|w| {
+                let (occ_other, on_other) = (0..7)
+                    .filter(|&o| o != w)
+                    .fold((0, 0), |(a, b), o| (a + occurrences[o], b + active_on[o]));
+                occurrences[w] >= 4
+                    && active_on[w] * 10 <= occurrences[w]
+                    && on_other * 2 >= occ_other
+            })
+            .collect();
+        cal.closed_weekdays = (0..7)
+            .filter(|&w| closed[w])
+            .map(|w| Weekday::try_from(w as u8).unwrap_or(Weekday::Mon))
+            .collect();
+        let open: Vec<bool> = (0..span)
+            .map(|i| !closed[day_at(i).weekday().num_days_from_monday() as usize])
+            .collect();
+        let n_open = open.iter().filter(|o| **o).count();
+        let n_active_open = (0..span).filter(|&i| open[i] && active[i]).count();
+        let busy = n_open > 0 && n_active_open * 10 >= n_open * 9;
+        let trading: Vec<bool> = (0..span).map(|i| open[i] && (active[i] || !busy)).collect();
+        cal.closure_days = (0..span)
+            .filter(|&i| open[i] && !trading[i])
+            .map(day_at)
+            .collect();
+
+        match freq {
+            Frequency::Daily => {
+                for i in 0..span {
+                    if trading[i] {
+                        day_period[i] = Some(periods.len());
+                        periods.push(day_at(i));
+                    }
+                }
+            }
+            Frequency::Weekly => {
+                let monday = |d: NaiveDate| {
+                    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+                };
+                let mut wk = monday(first);
+                while wk <= last {
+                    let days_of_week: Vec<NaiveDate> =
+                        (0..7).map(|k| wk + Duration::days(k)).collect();
+                    let complete = days_of_week.iter().all(|d| {
+                        closed[d.weekday().num_days_from_monday() as usize]
+                            || (*d >= first && *d <= last)
+                    });
+                    let any_trading = days_of_week.iter().any(|d| {
+                        *d >= first && *d <= last && trading[(*d - first).num_days() as usize]
+                    });
+                    if any_trading {
+                        if complete {
+                            for d in &days_of_week {
+                                if *d >= first && *d <= last {
+                                    day_period[(*d - first).num_days() as usize] =
+                                        Some(periods.len());
+                                }
+                            }
+                            periods.push(wk);
+                        } else {
+                            cal.partial_weeks.push(wk);
+                        }
+                    }
+                    wk += Duration::days(7);
+                }
+                // Closed days are not periods of their own: their sales move below.
+                for i in 0..span {
+                    if !trading[i] {
+                        day_period[i] = None;
+                    }
+                }
+            }
+        }
+        // Sales on non-trading days go to the next trading day (previous at the end).
+        // Days in a dropped partial week stay unmapped on purpose.
+        let partial: Vec<bool> = (0..span)
+            .map(|i| {
+                let d = day_at(i);
+                cal.partial_weeks
+                    .iter()
+                    .any(|w| d >= *w && d < *w + Duration::days(7))
+            })
+            .collect();
+        let sale_days: std::collections::HashSet<NaiveDate> = sales.iter().map(|s| s.day).collect();
+        let mut next: Option<usize> = None;
+        let mut fill = vec![None; span];
+        for i in (0..span).rev() {
+            if let Some(p) = day_period[i] {
+                next = Some(p);
+            } else if !partial[i] {
+                fill[i] = next;
+            }
+        }
+        let mut prev = None;
+        for i in 0..span {
+            if let Some(p) = day_period[i] {
+                prev = Some(p);
+            } else if !partial[i] && fill[i].is_none() {
+                fill[i] = prev;
+            }
+        }
+        for i in 0..span {
+            if day_period[i].is_none() && fill[i].is_some() {
+                day_period[i] = fill[i];
+                if !trading[i] && sale_days.contains(&day_at(i)) {
+                    cal.moved_from.push(day_at(i));
+                }
+            }
+        }
+        // Count moved sales below, where each sale is placed.
+        let moved_days: std::collections::HashSet<NaiveDate> =
+            cal.moved_from.iter().copied().collect();
+        for s in sales {
+            if moved_days.contains(&s.day) {
+                cal.moved_lines += 1;
+                cal.moved_units += s.qty;
+            }
+        }
+        for s in sales {
+            let i = (s.day - first).num_days();
+            if i >= 0 && (i as usize) < span && partial[i as usize] {
+                cal.partial_week_units += s.qty;
+            }
+        }
+    }
+
+    let mut totals = vec![vec![0.0; periods.len()]; n_skus];
+    let mut revenue = vec![0.0; n_skus];
+    for s in sales {
+        let i = (s.day - first).num_days();
+        if i < 0 || i as usize >= span {
+            continue;
+        }
+        if let Some(p) = day_period[i as usize] {
+            totals[s.sku as usize][p] += s.qty;
+        }
+        revenue[s.sku as usize] += s.revenue;
+    }
+    let mut clipped = 0;
+    for t in &mut totals {
+        for v in t.iter_mut() {
+            if *v < 0.0 {
+                *v = 0.0;
+                clipped += 1;
+            }
+        }
+    }
+    Aggregated {
+        periods,
+        totals,
+        revenue,
+        clipped,
+        calendar: cal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn sale(day: &str, qty: f64) -> Sale {
+        Sale {
+            day: d(day),
+            sku: 0,
+            qty,
+            revenue: 0.0,
+        }
+    }
+
+    /// A shop open Monday to Friday and Sunday that once sold on a Saturday and
+    /// was closed on one Wednesday.
+    fn shop() -> (Vec<NaiveDate>, Vec<Sale>) {
+        let mut activity = Vec::new();
+        let mut sales = Vec::new();
+        let start = d("2024-01-01"); // a Monday
+        for i in 0..70 {
+            let day = start + Duration::days(i);
+            let sat = day.weekday() == Weekday::Sat;
+            if (sat && i != 12) || day == d("2024-01-17") {
+                continue;
+            }
+            activity.push(day);
+            sales.push(Sale {
+                day,
+                sku: 0,
+                qty: 1.0,
+                revenue: 0.0,
+            });
+        }
+        (activity, sales)
+    }
+
+    #[test]
+    fn daily_calendar() {
+        let (activity, sales) = shop();
+        let a = aggregate(&activity, &sales, 1, Frequency::Daily);
+        assert_eq!(a.calendar.closed_weekdays, vec![Weekday::Sat]);
+        assert_eq!(a.calendar.closure_days, vec![d("2024-01-17")]);
+        assert_eq!(a.calendar.moved_from, vec![d("2024-01-13")]);
+        // The Saturday sale lands on Sunday 14th: 2 units there.
+        let sun = a
+            .periods
+            .iter()
+            .position(|p| *p == d("2024-01-14"))
+            .unwrap();
+        assert_eq!(a.totals[0][sun], 2.0);
+        assert_eq!(a.totals[0].iter().sum::<f64>(), sales.len() as f64);
+        assert!(!a.periods.contains(&d("2024-01-17")));
+    }
+
+    #[test]
+    fn weekly_drops_partial_edges() {
+        let (mut activity, mut sales) = shop();
+        // Start on a Wednesday: the first week is partial.
+        activity.retain(|x| *x >= d("2024-01-03"));
+        sales.retain(|s| s.day >= d("2024-01-03"));
+        let a = aggregate(&activity, &sales, 1, Frequency::Weekly);
+        assert_eq!(a.periods.first(), Some(&d("2024-01-08")));
+        assert_eq!(a.calendar.partial_weeks.first(), Some(&d("2024-01-01")));
+        assert!(a.periods.iter().all(|p| p.weekday() == Weekday::Mon));
+        let kept: f64 = a.totals[0].iter().sum();
+        assert_eq!(kept + a.calendar.partial_week_units, sales.len() as f64);
+        // The first full week holds the Saturday sale moved to Sunday; the third is a
+        // plain week of 6 open days.
+        assert_eq!(a.totals[0][0], 7.0);
+        assert_eq!(a.totals[0][2], 6.0);
+    }
+
+    #[test]
+    fn weekly_input_kept_as_is() {
+        let days: Vec<NaiveDate> = (0..10)
+            .map(|i| d("2024-01-07") + Duration::days(7 * i))
+            .collect();
+        let sales: Vec<Sale> = days
+            .iter()
+            .map(|x| Sale {
+                day: *x,
+                sku: 0,
+                qty: 3.0,
+                revenue: 0.0,
+            })
+            .collect();
+        let a = aggregate(&days, &sales, 1, Frequency::Daily);
+        assert!(a.calendar.weekly_input);
+        assert_eq!(a.periods.len(), 10);
+        assert_eq!(a.totals[0], vec![3.0; 10]);
+    }
+
+    #[test]
+    fn quiet_shop_zero_fills() {
+        let activity = vec![d("2024-01-01"), d("2024-01-10"), d("2024-01-31")];
+        let sales = vec![
+            sale("2024-01-01", 1.0),
+            sale("2024-01-10", 2.0),
+            sale("2024-01-31", -5.0),
+        ];
+        let a = aggregate(&activity, &sales, 1, Frequency::Daily);
+        assert_eq!(a.periods.len(), 31);
+        assert!(a.calendar.closure_days.is_empty());
+        assert_eq!(a.clipped, 1);
+        assert_eq!(a.totals[0][30], 0.0);
+    }
+}

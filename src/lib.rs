@@ -1,0 +1,20 @@
+//! # supplycast
+//!
+//! Demand forecasting and replenishment planning for e-commerce merchants, running in
+//! the merchant's browser (WebAssembly, with a Web Worker for the heavy work) or as a
+//! native command-line program.
+//!
+//! The core ([`data`], and the forecasting, inventory and logistics stages to come)
+//! is plain Rust that knows nothing of the browser or the terminal; [`plot`] draws
+//! charts from core types on any plotters backend; `ui` (wasm only) is the Leptos app
+//! and its worker; the CLI lives in `src/bin/supplycast.rs`.
+
+#![warn(missing_docs, unreachable_pub)]
+#![forbid(unsafe_code)]
+
+pub mod data;
+#[cfg(feature = "nn")]
+pub mod nn;
+pub mod plot;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

@@ -1,0 +1,711 @@
+//! The Data page: load a file (or the sample store), check the detected format and
+//! mapping, watch the worker's progress, read the cleaning report, browse SKUs.
+
+use std::sync::Arc;
+
+use js_sys::{ArrayBuffer, Uint8Array};
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::jobs::{Job, JobEvent};
+use super::storage;
+use crate::data::{
+    self, CancellationRule, ColumnMapping, DataError, Dataset, DateStyle, Format, Frequency,
+    LoadOptions, Role, Sniff, ingest,
+};
+use crate::plot::DemandChart;
+
+/// The bundled sample store, served beside the app.
+pub const SAMPLE_URL: &str = "./sample_store.csv";
+const SAMPLE_NAME: &str = "sample_store.csv";
+/// How much of a file the page reads itself to show the format and preview.
+const SNIFF_BYTES: u32 = 256 * 1024;
+/// SKU rows shown at once in the table.
+const TABLE_ROWS: usize = 100;
+
+#[derive(Clone)]
+enum Source {
+    File(web_sys::File),
+    Sample,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Sku,
+    Units,
+    Revenue,
+    History,
+    Zeros,
+    Class,
+    Flags,
+}
+
+async fn read_source(src: &Source) -> Result<ArrayBuffer, String> {
+    let promise = match src {
+        Source::File(f) => f.array_buffer(),
+        Source::Sample => {
+            let window = web_sys::window().ok_or("no window")?;
+            let resp = JsFuture::from(window.fetch_with_str(SAMPLE_URL))
+                .await
+                .map_err(|e| format!("cannot fetch the sample store: {e:?}"))?;
+            let resp: web_sys::Response =
+                resp.dyn_into().map_err(|_| "not a response".to_string())?;
+            if !resp.ok() {
+                return Err(format!(
+                    "cannot fetch the sample store: HTTP {}",
+                    resp.status()
+                ));
+            }
+            resp.array_buffer().map_err(|e| format!("{e:?}"))?
+        }
+    };
+    let buf = JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("cannot read the file: {e:?}"))?;
+    buf.dyn_into::<ArrayBuffer>()
+        .map_err(|_| "cannot read the file".to_string())
+}
+
+/// The first bytes of a file, cut after the last complete line.
+fn head(buf: &ArrayBuffer) -> Vec<u8> {
+    let n = buf.byte_length().min(SNIFF_BYTES);
+    let mut v = Uint8Array::new_with_byte_offset_and_length(buf, 0, n).to_vec();
+    if n < buf.byte_length() {
+        if let Some(p) = v.iter().rposition(|b| *b == b'\n') {
+            v.truncate(p + 1);
+        }
+    }
+    v
+}
+
+fn fmt_int(v: f64) -> String {
+    let s = format!("{:.0}", v.round().abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < -0.5 { format!("-{out}") } else { out }
+}
+
+fn delimiter_name(d: u8) -> &'static str {
+    match d {
+        b',' => "comma",
+        b';' => "semicolon",
+        b'\t' => "tab",
+        b'|' => "pipe",
+        _ => "other",
+    }
+}
+
+/// The Data page.
+#[component]
+pub fn DataPage() -> impl IntoView {
+    let dataset = RwSignal::new(None::<Arc<Dataset>>);
+    let source = StoredValue::new_local(None::<Source>);
+    let source_name = RwSignal::new(String::new());
+    let sniff = RwSignal::new(None::<Sniff>);
+    let opts = RwSignal::new(LoadOptions::default());
+    let progress = RwSignal::new(None::<f32>);
+    let error = RwSignal::new(None::<DataError>);
+    let message = RwSignal::new(None::<String>);
+    let job = StoredValue::new_local(None::<Job>);
+    let selected = RwSignal::new(None::<String>);
+    let search = RwSignal::new(String::new());
+    let sort = RwSignal::new((SortKey::Units, true));
+    let unknown_columns = RwSignal::new(None::<Vec<String>>);
+
+    // Reads the current source and loads it in the worker with the current options.
+    let run = move || {
+        let Some(src) = source.get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            error.set(None);
+            message.set(None);
+            let buf = match read_source(&src).await {
+                Ok(b) => b,
+                Err(e) => {
+                    message.set(Some(e));
+                    return;
+                }
+            };
+            let name = source_name.get_untracked();
+            let o = opts.get_untracked();
+            match ingest::sniff(&name, &head(&buf), &o.read) {
+                Ok(s) => {
+                    unknown_columns.set(None);
+                    sniff.set(Some(s));
+                }
+                Err(e) => {
+                    if let DataError::UnknownFormat { columns, .. } = &e {
+                        unknown_columns.set(Some(columns.clone()));
+                    }
+                    sniff.set(None);
+                    error.set(Some(e));
+                    return;
+                }
+            }
+            progress.set(Some(0.0));
+            let started = Job::start(&name, buf, &o, move |ev| match ev {
+                JobEvent::Progress(f) => progress.set(Some(f)),
+                JobEvent::Done(ds) => {
+                    progress.set(None);
+                    job.set_value(None);
+                    let bytes = ds.to_bytes();
+                    selected.set(ds.series.first().map(|s| s.sku.clone()));
+                    dataset.set(Some(Arc::new(*ds)));
+                    spawn_local(async move {
+                        if let Err(e) = storage::save(&bytes).await {
+                            message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload.")));
+                        }
+                    });
+                }
+                JobEvent::Failed(e) => {
+                    progress.set(None);
+                    job.set_value(None);
+                    error.set(Some(e));
+                }
+                JobEvent::Crashed(m) => {
+                    progress.set(None);
+                    job.set_value(None);
+                    message.set(Some(m));
+                }
+            });
+            match started {
+                Ok(j) => job.set_value(Some(j)),
+                Err(e) => {
+                    progress.set(None);
+                    message.set(Some(format!("cannot start the background worker: {e:?}")));
+                }
+            }
+        });
+    };
+
+    let load_new = move |src: Source, name: String| {
+        source.set_value(Some(src));
+        source_name.set(name);
+        // A new file gets fresh detection; frequency and cancellation rule stay.
+        opts.update(|o| o.read = Default::default());
+        run();
+    };
+
+    let cancel = move |_| {
+        job.set_value(None);
+        progress.set(None);
+        message.set(Some(
+            "Loading cancelled; the data shown before is unchanged.".into(),
+        ));
+    };
+
+    // First visit: the sample store; later visits: what was loaded last time.
+    spawn_local(async move {
+        match storage::load().await {
+            Ok(Some(bytes)) => match Dataset::from_bytes(&bytes) {
+                Ok(ds) => {
+                    selected.set(ds.series.first().map(|s| s.sku.clone()));
+                    source_name.set(ds.name.clone());
+                    message.set(Some(format!(
+                        "Restored {} from this browser's storage.",
+                        ds.name
+                    )));
+                    dataset.set(Some(Arc::new(ds)));
+                }
+                Err(_) => load_new(Source::Sample, SAMPLE_NAME.into()),
+            },
+            _ => load_new(Source::Sample, SAMPLE_NAME.into()),
+        }
+    });
+
+    let on_file = move |ev: web_sys::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(f) = input.files().and_then(|l| l.get(0)) {
+            let name = f.name();
+            load_new(Source::File(f), name);
+        }
+        input.set_value("");
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        if let Some(f) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|l| l.get(0))
+        {
+            let name = f.name();
+            load_new(Source::File(f), name);
+        }
+    };
+
+    view! {
+        <section class="card load" data-testid="load">
+            <h2>"Sales data"</h2>
+            <div class="drop" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
+                <p>"Drop an order or sales export (CSV) here, or "</p>
+                <label class="button">
+                    "choose a file"
+                    <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="file-input" on:change=on_file />
+                </label>
+                <button class="secondary" data-testid="load-sample" on:click=move |_| load_new(Source::Sample, SAMPLE_NAME.into())>
+                    "Load the sample store"
+                </button>
+                <p class="hint">
+                    "Shopify and similar order exports, UCI Online Retail invoices, long series (date, sku, quantity or unique_id, ds, y) or wide series (a column per SKU). The file is read in this browser only."
+                </p>
+            </div>
+            {move || progress.get().map(|p| view! {
+                <div class="progress" data-testid="progress">
+                    <progress max="1" prop:value=f64::from(p)></progress>
+                    <span>{format!("Reading {} … {:.0} %", source_name.get(), 100.0 * p)}</span>
+                    <button class="secondary" data-testid="cancel" on:click=cancel>"Cancel"</button>
+                </div>
+            })}
+            {move || message.get().map(|m| view! { <p class="note" data-testid="message">{m}</p> })}
+            <ErrorView error=error opts=opts run=run />
+            <MappingEditor sniff=sniff unknown=unknown_columns opts=opts run=run />
+        </section>
+        {move || dataset.get().map(|ds| view! {
+            <Report ds=ds.clone() />
+            <SkuBrowser ds=ds selected=selected search=search sort=sort />
+        })}
+    }
+}
+
+#[component]
+fn ErrorView<F: Fn() + Copy + Send + Sync + 'static>(
+    error: RwSignal<Option<DataError>>,
+    opts: RwSignal<LoadOptions>,
+    run: F,
+) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let problems = match &e {
+                DataError::BadRows { problems, .. } => problems.clone(),
+                _ => Vec::new(),
+            };
+            let bad = match &e {
+                DataError::BadRows { bad, .. } => *bad,
+                _ => 0,
+            };
+            view! {
+                <div class="error" data-testid="error">
+                    <p>{e.to_string()}</p>
+                    {(!problems.is_empty()).then(|| view! {
+                        <ul class="problems">
+                            {problems.iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}
+                        </ul>
+                        <button data-testid="skip-bad-rows" on:click=move |_| {
+                            opts.update(|o| o.read.skip_bad_rows = true);
+                            run();
+                        }>{format!("Load without these {bad} rows")}</button>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn MappingEditor<F: Fn() + Copy + Send + Sync + 'static>(
+    sniff: RwSignal<Option<Sniff>>,
+    unknown: RwSignal<Option<Vec<String>>>,
+    opts: RwSignal<LoadOptions>,
+    run: F,
+) -> impl IntoView {
+    // The settings being edited; applied with the button.
+    let draft_format = RwSignal::new(Format::OrderLines);
+    let draft_cols = RwSignal::new(Vec::<(Role, usize)>::new());
+    let draft_delim = RwSignal::new(b',');
+    let draft_date = RwSignal::new(DateStyle::Iso);
+    Effect::new(move |_| {
+        if let Some(s) = sniff.get() {
+            draft_format.set(s.mapping.format);
+            draft_cols.set(s.mapping.columns.clone());
+            draft_delim.set(s.delimiter);
+            draft_date.set(s.date_style);
+        } else if unknown.get().is_some() {
+            draft_cols.set(Vec::new());
+        }
+    });
+    let headers = move || {
+        sniff
+            .get()
+            .map(|s| s.headers)
+            .or_else(|| unknown.get())
+            .unwrap_or_default()
+    };
+    let apply = move |_| {
+        opts.update(|o| {
+            o.read.mapping = Some(ColumnMapping {
+                format: draft_format.get_untracked(),
+                columns: draft_cols.get_untracked(),
+            });
+            o.read.delimiter = Some(draft_delim.get_untracked());
+            o.read.date_style = Some(draft_date.get_untracked());
+        });
+        run();
+    };
+    let visible = move || sniff.get().is_some() || unknown.get().is_some();
+    view! {
+        <Show when=visible>
+            <details class="mapping" data-testid="mapping" open=move || unknown.get().is_some()>
+                <summary>
+                    {move || match sniff.get() {
+                        Some(s) => format!(
+                            "Detected: {} · {} delimiter · dates {} · {:?} — change",
+                            s.mapping.format.label(),
+                            delimiter_name(s.delimiter),
+                            s.date_style.label(),
+                            s.encoding
+                        ),
+                        None => "Choose the columns by hand".to_string(),
+                    }}
+                </summary>
+                <div class="settings">
+                    <label>"Format "
+                        <select on:change=move |ev| {
+                            let i: usize = event_target_value(&ev).parse().unwrap_or(0);
+                            draft_format.set(Format::ALL[i.min(2)]);
+                        }>
+                            {Format::ALL.iter().enumerate().map(|(i, f)| {
+                                let f = *f;
+                                view! { <option value=i.to_string() selected=move || draft_format.get() == f>{f.label()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Delimiter "
+                        <select on:change=move |ev| draft_delim.set(event_target_value(&ev).parse::<u8>().unwrap_or(b','))>
+                            {[b',', b';', b'\t', b'|'].into_iter().map(|d| view! {
+                                <option value=d.to_string() selected=move || draft_delim.get() == d>{delimiter_name(d)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Dates "
+                        <select on:change=move |ev| {
+                            let i: usize = event_target_value(&ev).parse().unwrap_or(0);
+                            draft_date.set(DateStyle::ALL[i.min(2)]);
+                        }>
+                            {DateStyle::ALL.iter().enumerate().map(|(i, d)| {
+                                let d = *d;
+                                view! { <option value=i.to_string() selected=move || draft_date.get() == d>{d.label()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Series "
+                        <select data-testid="freq" on:change=move |ev| {
+                            let f = if event_target_value(&ev) == "weekly" { Frequency::Weekly } else { Frequency::Daily };
+                            opts.update(|o| o.freq = f);
+                        }>
+                            <option value="daily" selected=move || opts.get().freq == Frequency::Daily>"daily"</option>
+                            <option value="weekly" selected=move || opts.get().freq == Frequency::Weekly>"weekly"</option>
+                        </select>
+                    </label>
+                    <label>"Cancellations "
+                        <select on:change=move |ev| {
+                            let r = if event_target_value(&ev) == "net" { CancellationRule::Net } else { CancellationRule::RemoveMatchedOrders };
+                            opts.update(|o| o.cancellations = r);
+                        }>
+                            <option value="match" selected=move || opts.get().cancellations == CancellationRule::RemoveMatchedOrders>"remove the order they cancel"</option>
+                            <option value="net" selected=move || opts.get().cancellations == CancellationRule::Net>"subtract on their day"</option>
+                        </select>
+                    </label>
+                </div>
+                <div class="roles">
+                    {Role::ALL.into_iter().map(|role| view! {
+                        <label>{role.label()}" "
+                            <select on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                draft_cols.update(|cols| {
+                                    cols.retain(|(r, _)| *r != role);
+                                    if let Ok(c) = v.parse::<usize>() {
+                                        cols.push((role, c));
+                                        cols.sort();
+                                    }
+                                });
+                            }>
+                                <option value="" selected=move || draft_cols.get().iter().all(|(r, _)| *r != role)>"—"</option>
+                                {move || headers().into_iter().enumerate().map(|(i, h)| view! {
+                                    <option value=i.to_string() selected=move || draft_cols.get().contains(&(role, i))>{h}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }).collect_view()}
+                </div>
+                <button data-testid="apply-mapping" on:click=apply>"Load with these settings"</button>
+                {move || sniff.get().map(|s| {
+                    let roles = s.mapping.columns.clone();
+                    view! {
+                        <div class="table-wrap">
+                            <table class="preview" data-testid="preview">
+                                <thead><tr>
+                                    {s.headers.iter().enumerate().map(|(i, h)| {
+                                        let role = roles.iter().find(|(_, c)| *c == i).map(|(r, _)| r.label()).unwrap_or("");
+                                        view! { <th>{h.clone()}<br/><span class="role">{role}</span></th> }
+                                    }).collect_view()}
+                                </tr></thead>
+                                <tbody>
+                                    {s.preview.iter().map(|row| view! {
+                                        <tr>{row.iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view()}</tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                })}
+            </details>
+        </Show>
+    }
+}
+
+#[component]
+fn Report(ds: Arc<Dataset>) -> impl IntoView {
+    let r = &ds.report;
+    let q = ds.quality_summary();
+    let cal = &r.calendar;
+    let range = format!(
+        "{} – {}",
+        ds.periods
+            .first()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        ds.periods.last().map(|d| d.to_string()).unwrap_or_default()
+    );
+    let card = |label: &'static str, value: String, id: &'static str| {
+        view! { <div class="stat"><div class="value" data-testid=id>{value}</div><div class="label">{label}</div></div> }
+    };
+    let closed: Vec<&str> = cal
+        .closed_weekdays
+        .iter()
+        .map(|w| data::weekday_name(*w))
+        .collect();
+    let closures: Vec<String> = cal.closure_days.iter().map(|d| d.to_string()).collect();
+    view! {
+        <section class="card report" data-testid="report">
+            <h2>"Cleaning report — " {ds.name.clone()}</h2>
+            <div class="stats">
+                {card("rows read", fmt_int(r.rows as f64), "stat-rows")}
+                {card("lines kept as demand", fmt_int(r.counts.kept.lines as f64), "stat-kept-lines")}
+                {card("units kept", fmt_int(r.counts.kept.units), "stat-kept-units")}
+                {card("SKUs with sales", fmt_int(ds.series.len() as f64), "stat-skus")}
+                {card(if ds.freq == Frequency::Weekly { "weeks" } else { "trading days" }, fmt_int(ds.periods.len() as f64), "stat-periods")}
+                {card("flagged spikes", fmt_int(r.flagged_points as f64), "stat-flags")}
+            </div>
+            <p class="muted">
+                {format!("{} · {} · {} series · ", r.sniff.mapping.format.label(), range, ds.freq.label())}
+                {(r.bad_rows > 0).then(|| format!("{} unreadable rows left out at your request · ", r.bad_rows))}
+                {(r.customers > 0).then(|| format!("{} customers · {} countries", r.customers, r.countries))}
+            </p>
+            <table class="steps" data-testid="steps">
+                <thead><tr><th>"Step"</th><th class="num">"Lines"</th><th class="num">"Units"</th><th>"Rule"</th></tr></thead>
+                <tbody>
+                    {r.steps().into_iter().map(|s| view! {
+                        <tr><td>{s.name}</td><td class="num">{fmt_int(s.lines as f64)}</td><td class="num">{fmt_int(s.units)}</td><td class="muted">{s.rule}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(!r.counts.non_product_codes.is_empty()).then(|| view! {
+                <details>
+                    <summary>{format!("{} non-product codes excluded", r.counts.non_product_codes.len())}</summary>
+                    <table class="small">
+                        <thead><tr><th>"Code"</th><th>"Description"</th><th class="num">"Lines"</th></tr></thead>
+                        <tbody>
+                            {r.counts.non_product_codes.iter().map(|n| view! {
+                                <tr><td>{n.code.clone()}</td><td>{n.description.clone()}</td><td class="num">{n.tally.lines}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </details>
+            })}
+            <ul class="calendar">
+                {(!closed.is_empty()).then(|| view! { <li>"Closed weekdays: " {closed.join(", ")}</li> })}
+                {(!closures.is_empty()).then(|| view! { <li>{format!("Closures ({} days without any sale): {}", closures.len(), closures.join(", "))}</li> })}
+                {cal.weekly_input.then(|| view! { <li>"The file holds weekly values: weekly series."</li> })}
+                {(!cal.partial_weeks.is_empty()).then(|| view! { <li>{format!("{} partial weeks at the ends left out ({} units)", cal.partial_weeks.len(), fmt_int(cal.partial_week_units))}</li> })}
+                {(r.counts.case_merged_codes > 0).then(|| view! { <li>{format!("{} SKU codes differed only in letter case and were merged", r.counts.case_merged_codes)}</li> })}
+                {(r.skus_without_sales > 0).then(|| view! { <li>{format!("{} SKUs have no sale left after cleaning", r.skus_without_sales)}</li> })}
+                <li>{format!(
+                    "Demand: {} — {:.0} % of SKU-periods without a sale, median history {} periods, {} SKUs with short histories",
+                    q.classes.iter().map(|(c, n)| format!("{n} {}", c.label())).collect::<Vec<_>>().join(", "),
+                    100.0 * q.zero_share,
+                    q.median_history,
+                    q.short_histories
+                )}</li>
+            </ul>
+            {(!r.problems.is_empty()).then(|| view! {
+                <details>
+                    <summary>{format!("{} rows left out", r.bad_rows)}</summary>
+                    <ul class="problems">{r.problems.iter().map(|p| view! { <li>{p.to_string()}</li> }).collect_view()}</ul>
+                </details>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn SkuBrowser(
+    ds: Arc<Dataset>,
+    selected: RwSignal<Option<String>>,
+    search: RwSignal<String>,
+    sort: RwSignal<(SortKey, bool)>,
+) -> impl IntoView {
+    let ds2 = ds.clone();
+    let rows = Memo::new(move |_| {
+        let needle = search.get().to_lowercase();
+        let (key, desc) = sort.get();
+        let mut idx: Vec<usize> = (0..ds2.series.len())
+            .filter(|&i| {
+                let s = &ds2.series[i];
+                needle.is_empty()
+                    || s.sku.to_lowercase().contains(&needle)
+                    || s.description.to_lowercase().contains(&needle)
+            })
+            .collect();
+        idx.sort_by(|&a, &b| {
+            let (x, y) = (&ds2.series[a], &ds2.series[b]);
+            let o = match key {
+                SortKey::Sku => x.sku.cmp(&y.sku),
+                SortKey::Units => x.units.total_cmp(&y.units),
+                SortKey::Revenue => x.revenue.total_cmp(&y.revenue),
+                SortKey::History => x.quality.periods.cmp(&y.quality.periods),
+                SortKey::Zeros => x.quality.zero_share.total_cmp(&y.quality.zero_share),
+                SortKey::Class => x.quality.class.cmp(&y.quality.class),
+                SortKey::Flags => x.quality.flags.len().cmp(&y.quality.flags.len()),
+            };
+            if desc { o.reverse() } else { o }
+        });
+        idx
+    });
+    let header = move |label: &'static str, key: SortKey, class: &'static str| {
+        view! {
+            <th class=class on:click=move |_| sort.update(|s| *s = (key, if s.0 == key { !s.1 } else { key != SortKey::Sku }))>
+                {label}
+                {move || { let (k, d) = sort.get(); (k == key).then_some(if d { " ▾" } else { " ▴" }) }}
+            </th>
+        }
+    };
+    let ds3 = ds.clone();
+    let table = move || {
+        let idx = rows.get();
+        let total = idx.len();
+        let body = idx
+            .into_iter()
+            .take(TABLE_ROWS)
+            .map(|i| {
+                let s = &ds3.series[i];
+                let sku = s.sku.clone();
+                let sku2 = sku.clone();
+                let q = &s.quality;
+                view! {
+                    <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" }
+                        on:click=move |_| selected.set(Some(sku.clone()))>
+                        <td>{s.sku.clone()}</td>
+                        <td class="desc">{s.description.clone()}</td>
+                        <td class="num">{fmt_int(s.units)}</td>
+                        <td class="num">{if s.revenue > 0.0 { fmt_int(s.revenue) } else { "—".into() }}</td>
+                        <td class="num">{q.periods}</td>
+                        <td class="num">{format!("{:.0} %", 100.0 * q.zero_share)}</td>
+                        <td>{q.class.label()}</td>
+                        <td class="num">{q.flags.len()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <p class="muted" data-testid="sku-count">{format!("{} SKUs{}", total, if total > TABLE_ROWS { format!(", the first {TABLE_ROWS} shown") } else { String::new() })}</p>
+            <div class="table-wrap tall">
+                <table class="skus" data-testid="sku-table">
+                    <thead><tr>
+                        {header("SKU", SortKey::Sku, "")}
+                        <th>"Description"</th>
+                        {header("Units", SortKey::Units, "num")}
+                        {header("Revenue", SortKey::Revenue, "num")}
+                        {header("History", SortKey::History, "num")}
+                        {header("Zero", SortKey::Zeros, "num")}
+                        {header("Class", SortKey::Class, "")}
+                        {header("Flags", SortKey::Flags, "num")}
+                    </tr></thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </div>
+        }
+    };
+    view! {
+        <section class="card skus-card">
+            <div class="split">
+                <div class="left">
+                    <h2>"SKUs"</h2>
+                    <input type="search" placeholder="Search SKU or description" data-testid="sku-search"
+                        prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
+                    {table}
+                </div>
+                <div class="right">
+                    <SkuChart ds=ds selected=selected />
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    let drawn = RwSignal::new(String::new());
+    let ds2 = ds.clone();
+    Effect::new(move |_| {
+        let sku = selected.get();
+        let Some(el) = canvas.get() else { return };
+        let Some(s) = sku.as_deref().and_then(|k| ds2.get(k)) else {
+            return;
+        };
+        let chart = DemandChart::new(&ds2, s);
+        match plotters_canvas::CanvasBackend::with_canvas_object(el) {
+            Some(backend) => {
+                use plotters::prelude::IntoDrawingArea;
+                let area = backend.into_drawing_area();
+                match chart.draw(&area) {
+                    Ok(()) => drawn.set(s.sku.clone()),
+                    Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!("chart: {e}"))),
+                }
+            }
+            None => web_sys::console::error_1(&JsValue::from_str("no 2d canvas context")),
+        }
+    });
+    let details = move || {
+        let sku = selected.get()?;
+        let s = ds.get(&sku)?;
+        let q = &s.quality;
+        let dates = s.dates(&ds);
+        let flags: Vec<String> = q
+            .flags
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} ({} units, z {:.1})",
+                    dates[f.index],
+                    data::fmt_qty(f.value),
+                    f.score
+                )
+            })
+            .collect();
+        Some(view! {
+            <dl class="facts">
+                <dt>"Class"</dt><dd>{format!("{} (ADI {:.2}, CV² {:.2})", q.class.label(), q.adi, q.cv2)}</dd>
+                <dt>"First / last sale"</dt><dd>{format!("{} / {}", q.first_sale, q.last_sale)}</dd>
+                <dt>"History"</dt><dd>{format!("{} periods, {:.0} % without a sale", q.periods, 100.0 * q.zero_share)}</dd>
+                <dt>"Flagged"</dt><dd data-testid="flag-list">{if flags.is_empty() { "none".to_string() } else { flags.join("; ") }}</dd>
+            </dl>
+        })
+    };
+    view! {
+        <h2>"Demand history"</h2>
+        <canvas node_ref=canvas width="900" height="340" data-testid="chart" data-drawn=move || drawn.get()></canvas>
+        <p class="muted">"Red dots: extreme one-off spikes (robust z-score of log demand above 6), flagged for review and kept in the data."</p>
+        {details}
+    }
+}

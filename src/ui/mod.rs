@@ -1,0 +1,134 @@
+//! The Leptos app (wasm only): navigation over the merchant's stages and the pages.
+//!
+//! The UI is a thin shell: it reads files, hands them to the worker ([`jobs`]), keeps
+//! the result in IndexedDB ([`storage`]) and shows core types.
+
+pub mod data_page;
+pub mod jobs;
+pub mod storage;
+pub mod worker;
+
+use leptos::prelude::*;
+
+/// The stages a merchant goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Load and check sales data.
+    Data,
+    /// Demand forecasts.
+    Forecast,
+    /// Inventory plan.
+    Plan,
+    /// Allocation across warehouses.
+    Logistics,
+}
+
+impl Page {
+    const ALL: [Page; 4] = [Page::Data, Page::Forecast, Page::Plan, Page::Logistics];
+
+    fn label(self) -> &'static str {
+        match self {
+            Page::Data => "Data",
+            Page::Forecast => "Forecast",
+            Page::Plan => "Plan",
+            Page::Logistics => "Logistics",
+        }
+    }
+
+    fn hash(self) -> &'static str {
+        match self {
+            Page::Data => "#data",
+            Page::Forecast => "#forecast",
+            Page::Plan => "#plan",
+            Page::Logistics => "#logistics",
+        }
+    }
+
+    fn from_hash(h: &str) -> Page {
+        Page::ALL
+            .into_iter()
+            .find(|p| p.hash() == h)
+            .unwrap_or(Page::Data)
+    }
+}
+
+/// Mounts the app on the page.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let page = RwSignal::new(Page::from_hash(&current_hash()));
+    let go = move |p: Page| {
+        page.set(p);
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_hash(p.hash());
+        }
+    };
+    view! {
+        <header class="top">
+            <div class="brand">"supplycast"</div>
+            <nav>
+                {Page::ALL
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <a
+                                href=p.hash()
+                                class=move || if page.get() == p { "tab active" } else { "tab" }
+                                data-testid=format!("nav-{}", p.label().to_lowercase())
+                                on:click=move |ev| {
+                                    ev.prevent_default();
+                                    go(p);
+                                }
+                            >
+                                {p.label()}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <div class="privacy" title="Files are read and models run inside this browser tab; no request leaves the page.">
+                "Your data stays in this browser"
+            </div>
+        </header>
+        <main>
+            // The Data page stays mounted so that its state survives tab switches.
+            <div style=move || if page.get() == Page::Data { "" } else { "display:none" }>
+                <data_page::DataPage />
+            </div>
+            {move || match page.get() {
+                Page::Data => ().into_any(),
+                p => view! { <NotBuilt page=p /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn NotBuilt(page: Page) -> impl IntoView {
+    let what = match page {
+        Page::Forecast => {
+            "Per-SKU demand forecasts with P10/P50/P90 bands, backtests and automatic model choice."
+        }
+        Page::Plan => "Safety stock, reorder points and purchase orders from the forecasts.",
+        Page::Logistics => "Stock allocation across warehouses.",
+        Page::Data => "",
+    };
+    view! {
+        <section class="card not-built" data-testid="not-built">
+            <h2>{page.label()}</h2>
+            <p><strong>"Not built yet."</strong> " " {what}</p>
+            <p>"Load and check your sales data on the Data page meanwhile."</p>
+        </section>
+    }
+}

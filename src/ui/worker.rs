@@ -1,0 +1,61 @@
+//! The Web Worker side: receives a file and its settings, loads it with the core, and
+//! posts progress and the result back. Nothing here touches the page.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::data::{self, LoadOptions};
+
+/// Sets up the message handler and tells the page the worker is ready.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let s2 = scope.clone();
+    let on_message =
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| handle(&s2, &e.data()));
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let _ = scope.post_message(&message("ready"));
+}
+
+/// A message object `{kind}`.
+pub(crate) fn message(kind: &str) -> Object {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"kind".into(), &kind.into());
+    o
+}
+
+fn post_bytes(scope: &DedicatedWorkerGlobalScope, kind: &str, field: &str, bytes: &[u8]) {
+    let o = message(kind);
+    let arr = Uint8Array::from(bytes);
+    let _ = Reflect::set(&o, &field.into(), &arr);
+    let _ = scope.post_message_with_transfer(&o, &Array::of1(&arr.buffer()));
+}
+
+fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
+    let get = |k: &str| Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let file = get("file").as_string().unwrap_or_else(|| "upload".into());
+    let opts: LoadOptions =
+        postcard::from_bytes(&Uint8Array::new(&get("opts")).to_vec()).unwrap_or_default();
+    let bytes = Uint8Array::new(&get("bytes")).to_vec();
+    let mut last = -1.0_f32;
+    let mut progress = |f: f32| {
+        if f - last >= 0.02 || f >= 1.0 {
+            last = f;
+            let o = message("progress");
+            let _ = Reflect::set(&o, &"value".into(), &JsValue::from_f64(f64::from(f)));
+            let _ = scope.post_message(&o);
+        }
+    };
+    match data::load(&file, &bytes, &opts, &mut progress) {
+        Ok(ds) => post_bytes(scope, "done", "dataset", &ds.to_bytes()),
+        Err(e) => post_bytes(
+            scope,
+            "error",
+            "error",
+            &postcard::to_allocvec(&e).unwrap_or_default(),
+        ),
+    }
+}

@@ -284,7 +284,7 @@ pub struct Line {
 /// A SKU seen in the file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SkuInfo {
-    /// Normalised code (trimmed, upper case).
+    /// The code as shown: trimmed, its upper-case spelling where the file has one.
     pub code: String,
     /// Descriptions seen with how many lines used each.
     pub descriptions: Vec<(String, u32)>,
@@ -495,6 +495,18 @@ pub fn detect_mapping(file: &str, headers: &[String]) -> Result<ColumnMapping, D
     Ok(ColumnMapping { format, columns })
 }
 
+/// When no header names a date: a wide file whose date column is found by its values
+/// (every preview value parses as a date) and whose other columns are numbers.
+fn date_column_by_values(headers: &[String], preview: &[Vec<String>]) -> Option<ColumnMapping> {
+    let column = |c: usize| preview.iter().filter_map(move |r| r.get(c)).map(String::as_str);
+    let date_col = (0..headers.len()).find(|&c| {
+        let style = dates::detect_style(column(c));
+        style.is_some_and(|st| column(c).all(|v| dates::parse_datetime(v, st).is_some()))
+    })?;
+    let numeric = (0..headers.len()).filter(|&c| c != date_col).all(|c| column(c).all(|v| v.trim().is_empty() || parse_number(v, true).is_some() || parse_number(v, false).is_some()));
+    numeric.then(|| ColumnMapping { format: Format::Wide, columns: vec![(Role::Date, date_col)] })
+}
+
 /// Checks that a mapping has what its format needs and points at real columns.
 pub fn check_mapping(
     file: &str,
@@ -613,7 +625,7 @@ fn sniff_text(
     }
     let mapping = match &opts.mapping {
         Some(m) => m.clone(),
-        None => detect_mapping(file, &headers)?,
+        None => detect_mapping(file, &headers).or_else(|e| date_column_by_values(&headers, &preview).ok_or(e))?,
     };
     check_mapping(file, &mapping, &headers)?;
     if let Some(dc) = mapping.get(Role::Date) {
@@ -751,9 +763,11 @@ struct RowParser<'a> {
     mapping: ColumnMapping,
     style: DateStyle,
     decimal_comma: bool,
+    /// Exact spelling -> SKU.
     sku_index: HashMap<String, u32>,
+    /// Upper-case spelling -> SKU.
+    sku_upper: HashMap<String, u32>,
     skus: Vec<SkuInfo>,
-    spellings: HashMap<String, ()>,
     customers: HashMap<String, u32>,
     countries: HashMap<String, ()>,
     seen: std::collections::HashSet<(u64, u64)>,
@@ -778,8 +792,8 @@ impl<'a> RowParser<'a> {
             style: sniff.date_style,
             decimal_comma: sniff.delimiter == b';',
             sku_index: HashMap::new(),
+            sku_upper: HashMap::new(),
             skus: Vec::new(),
-            spellings: HashMap::new(),
             customers: HashMap::new(),
             countries: HashMap::new(),
             seen: Default::default(),
@@ -822,23 +836,22 @@ impl<'a> RowParser<'a> {
         let id = if let Some(&id) = self.sku_index.get(code) {
             id
         } else {
+            // Codes match whatever their letter case; the upper-case spelling is shown
+            // when the file has one (it is the usual canonical form), else the first.
             let upper = code.to_uppercase();
-            let id = match self.sku_index.get(&upper) {
+            let id = match self.sku_upper.get(&upper) {
                 Some(&id) => id,
                 None => {
                     let id = self.skus.len() as u32;
-                    self.skus.push(SkuInfo {
-                        code: upper.clone(),
-                        descriptions: Vec::new(),
-                        spellings: 0,
-                    });
-                    self.sku_index.insert(upper.clone(), id);
+                    self.skus.push(SkuInfo { code: code.to_string(), descriptions: Vec::new(), spellings: 0 });
+                    self.sku_upper.insert(upper.clone(), id);
                     id
                 }
             };
-            if !self.spellings.contains_key(code) {
-                self.spellings.insert(code.to_string(), ());
-                self.skus[id as usize].spellings += 1;
+            let info = &mut self.skus[id as usize];
+            info.spellings += 1;
+            if code == upper {
+                info.code = code.to_string();
             }
             self.sku_index.insert(code.to_string(), id);
             id

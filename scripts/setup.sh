@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what building and testing supplycast needs, skipping what is already there:
+# the wasm32 target, trunk, wasm-bindgen-cli (the version in Cargo.lock), Debian's
+# chromium + chromedriver, and the e2e test's node packages. Safe to run repeatedly.
+#   scripts/setup.sh          everything
+#   scripts/setup.sh app      only what building and serving the app needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+step() { printf '\n== %s\n' "$*"; }
+t0=$SECONDS
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+TRUNK_VERSION=0.21.14   # trunk 0.22 needs a newer rustc than this project's 1.95
+if [[ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]]; then
+  step "cargo install trunk $TRUNK_VERSION (about 8-13 min cold)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WBG_VERSION" ]]; then
+  step "cargo install wasm-bindgen-cli $WBG_VERSION (about 4 min cold)"
+  # Without --locked: a dependency pinned in its lock file is gone from the registry.
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION" --force
+fi
+
+if [[ "$what" == all ]]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    step "apt-get install chromium chromium-driver"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  if [[ ! -d tests/e2e/node_modules/playwright-core ]]; then
+    step "npm ci (playwright-core for the end-to-end test; it uses Debian's chromium)"
+    (cd tests/e2e && npm ci --no-audit --no-fund)
+  fi
+fi
+printf '\nsetup: done in %ss\n' $((SECONDS - t0))

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test: native unit + integration tests (including the reference check
+# against ../shared data), wasm-bindgen tests in headless Chromium (core in the
+# browser, Burn on WebGPU and CPU, canvas, IndexedDB), then builds the app (release)
+# and runs the end-to-end test in headless Chromium. Installs what is missing first.
+# Build outputs live in $CARGO_TARGET_DIR (default ~/.cache/supplycast/target) so
+# that repeat runs are fast. Prints how long each stage took.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/supplycast/target}"
+export CARGO_TERM_COLOR=never
+declare -a TIMES=()
+stage() {
+  local name="$1"; shift
+  local t=$SECONDS
+  printf '\n==== %s\n' "$name"
+  "$@"
+  TIMES+=("$(printf '%-34s %5ss' "$name" $((SECONDS - t)))")
+}
+report_times() {
+  printf '\n==== stage times\n'
+  for t in "${TIMES[@]}"; do printf '  %s\n' "$t"; done
+}
+trap report_times EXIT
+
+stage "setup (tools)" scripts/setup.sh
+stage "native tests" cargo test --locked
+stage "native tests, Burn (Flex CPU)" cargo test --locked --features nn --lib nn::
+
+wasm_tests() {
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  CHROMEDRIVER="$(command -v chromedriver)" \
+  WASM_BINDGEN_TEST_ONLY_WEB=1 \
+  WASM_BINDGEN_TEST_TIMEOUT=600 \
+    cargo test --locked --target wasm32-unknown-unknown --profile wasm-test --features nn --test web
+}
+stage "wasm tests (headless Chromium)" wasm_tests
+
+stage "app build (trunk, release)" trunk build --release --locked
+e2e() { (cd tests/e2e && SUPPLYCAST_DIST="$PWD/../../dist" node --test --test-reporter=spec); }
+stage "end-to-end (headless Chromium)" e2e

@@ -1,0 +1,173 @@
+// End-to-end test: serves the built app (dist/, from `trunk build --release`), drives
+// Debian's headless Chromium through playwright-core, and checks what a merchant sees:
+// the sample store on first visit, a real export uploaded and reported with the right
+// figures (computed independently by tests/reference/make_online_retail_daily.py:
+// 1,604 SKUs, 47,007 units), the chart drawn, the data kept across a reload, a bad
+// file reported by line and column without losing the data shown, and no request
+// leaving the app's own origin. Screenshots go to tests/e2e/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = process.env.SUPPLYCAST_DIST || path.join(here, '..', '..', 'dist');
+const artifacts = path.join(here, 'artifacts');
+const fixtures = path.join(here, '..', 'fixtures');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.csv': 'text/csv' };
+
+let server, origin, browser;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no built app in ${dist}: run trunk build --release first`);
+  fs.mkdirSync(artifacts, { recursive: true });
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let file = path.join(dist, decodeURIComponent(url.pathname));
+    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+    if (url.pathname === '/' || !fs.existsSync(file)) file = path.join(dist, url.pathname === '/' ? 'index.html' : '__missing__');
+    if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openApp(context) {
+  const page = await context.newPage();
+  const requests = [];
+  const errors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Workers' requests are seen by the context.
+  context.on('request', (r) => requests.push(r.url()));
+  await page.goto(origin + '/');
+  return { page, requests, errors };
+}
+
+const text = (page, id) => page.locator(`[data-testid=${id}]`).innerText();
+
+async function waitForReport(page, name) {
+  await page.locator('[data-testid=report] h2', { hasText: name }).waitFor({ timeout: 60_000 });
+}
+
+test('a merchant loads a real export and reads the report', { timeout: 180_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
+  const { page, requests, errors } = await openApp(context);
+
+  // First visit: the bundled sample store (200 best-selling SKUs of Online Retail II).
+  await waitForReport(page, 'sample_store.csv');
+  assert.equal(await text(page, 'stat-skus'), '200');
+  assert.equal(await text(page, 'stat-periods'), '306');
+
+  // Upload a real order export: the first 5,000 lines of Online Retail II.
+  await page.setInputFiles('[data-testid=file-input]', path.join(fixtures, 'online_retail_excerpt.csv'));
+  await waitForReport(page, 'online_retail_excerpt.csv');
+  assert.equal(await text(page, 'stat-rows'), '5,000');
+  assert.equal(await text(page, 'stat-skus'), '1,604');
+  assert.equal(await text(page, 'stat-kept-units'), '47,007');
+  assert.equal(await text(page, 'stat-kept-lines'), '4,764');
+  assert.equal(await text(page, 'stat-periods'), '2');
+  const steps = await text(page, 'steps');
+  assert.match(steps, /Duplicates removed\s+71/);
+  assert.match(steps, /matched: order removed\s+10/);
+  // The detected format and the column mapping are shown, with a preview.
+  assert.match(await page.locator('[data-testid=mapping] summary').innerText(), /Order lines/);
+  assert.equal(await page.locator('[data-testid=preview] tbody tr').count(), 10);
+
+  // The chart of the best-selling SKU is drawn.
+  const chart = page.locator('[data-testid=chart]');
+  await assert.doesNotReject(page.waitForFunction(() => document.querySelector('[data-testid=chart]').dataset.drawn !== '', null, { timeout: 10_000 }));
+  const blue = await chart.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 180 && d[i] < 120) n++;
+    return n;
+  });
+  assert.ok(blue > 100, `demand line drawn (${blue} blue pixels)`);
+
+  // Searching and picking another SKU redraws the chart for it.
+  await page.fill('[data-testid=sku-search]', '85123A');
+  await page.locator('[data-testid=sku-table] tbody tr').first().click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=chart]').dataset.drawn === '85123A');
+  await page.screenshot({ path: path.join(artifacts, 'data-page.png'), fullPage: true });
+
+  // A reload keeps the data (IndexedDB).
+  await page.reload();
+  await waitForReport(page, 'online_retail_excerpt.csv');
+  assert.match(await text(page, 'message'), /Restored/);
+
+  // A bad file: a clear error naming the line and column; the data shown stays.
+  const bad = 'date,sku,quantity\n2024-01-01,A,1\n2024-01-02,A,lots\n2024-01-03,A,2\n';
+  await page.setInputFiles('[data-testid=file-input]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  const err = page.locator('[data-testid=error]');
+  await err.waitFor();
+  assert.match(await err.innerText(), /bad\.csv: 1 of 3 rows cannot be read.*line 3, column 3 \(quantity\)/s);
+  assert.equal(await text(page, 'stat-skus'), '1,604', 'the previous data is still shown');
+  await page.screenshot({ path: path.join(artifacts, 'bad-file.png'), fullPage: true });
+  // The merchant proceeds without the unreadable row.
+  await page.click('[data-testid=skip-bad-rows]');
+  await waitForReport(page, 'bad.csv');
+  assert.equal(await text(page, 'stat-kept-units'), '3');
+
+  // Other stages say plainly that they are not built yet.
+  await page.click('[data-testid=nav-forecast]');
+  assert.match(await text(page, 'not-built'), /Not built yet/);
+
+  // Nothing left the page: every request went to the app's own origin.
+  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+  assert.deepEqual(foreign, []);
+  assert.ok(requests.some((u) => u.endsWith('/worker_bg.wasm')), 'the worker did the parsing');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the Content-Security-Policy blocks requests to other origins', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const { page } = await openApp(context);
+  await waitForReport(page, 'sample_store.csv');
+  const outcome = await page.evaluate(async () => {
+    try {
+      await fetch('http://127.0.0.2:9/exfiltrate');
+      return 'sent';
+    } catch (e) {
+      return 'blocked';
+    }
+  });
+  assert.equal(outcome, 'blocked');
+  await context.close();
+});
+
+test('loading can be cancelled and the data shown stays', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext();
+  const { page } = await openApp(context);
+  await waitForReport(page, 'sample_store.csv');
+  // A file large enough to take a moment: the excerpt repeated with shifted invoices.
+  const base = fs.readFileSync(path.join(fixtures, 'online_retail_excerpt.csv'), 'utf8').split('\n');
+  const header = base[0];
+  const rows = base.slice(1).filter(Boolean);
+  const parts = [header];
+  for (let k = 0; k < 80; k++) for (const r of rows) parts.push(k + r);
+  await page.setInputFiles('[data-testid=file-input]', { name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(parts.join('\n')) });
+  await page.locator('[data-testid=progress]').waitFor();
+  await page.click('[data-testid=cancel]');
+  await page.locator('[data-testid=progress]').waitFor({ state: 'detached' });
+  assert.match(await text(page, 'message'), /cancelled/);
+  await page.waitForTimeout(1500);
+  assert.equal(await text(page, 'stat-skus'), '200', 'the sample store is still shown');
+  await context.close();
+});

@@ -6,12 +6,29 @@ use supplycast::data::{self, LoadOptions};
 
 fn no_panic(bytes: &[u8]) {
     for weekly in [false, true] {
-        let opts = LoadOptions { freq: if weekly { data::Frequency::Weekly } else { data::Frequency::Daily }, ..Default::default() };
+        let opts = LoadOptions {
+            freq: if weekly {
+                data::Frequency::Weekly
+            } else {
+                data::Frequency::Daily
+            },
+            ..Default::default()
+        };
         let _ = data::load("fuzz.csv", bytes, &opts, &mut |_| {});
-        let skip = LoadOptions { read: data::ReadOptions { skip_bad_rows: true, ..Default::default() }, ..opts };
+        let skip = LoadOptions {
+            read: data::ReadOptions {
+                skip_bad_rows: true,
+                ..Default::default()
+            },
+            ..opts
+        };
         if let Ok(ds) = data::load("fuzz.csv", bytes, &skip, &mut |_| {}) {
             assert!(!ds.series.is_empty());
-            assert!(ds.series.iter().all(|s| s.values.iter().all(|v| v.is_finite() && *v >= 0.0)));
+            assert!(
+                ds.series
+                    .iter()
+                    .all(|s| s.values.iter().all(|v| v.is_finite() && *v >= 0.0))
+            );
         }
     }
 }

@@ -1,10 +1,16 @@
 //! Integration tests of ingestion: every supported format and date style, the cleaning
 //! rules on real and hand-made exports, and malformed files.
 
-use supplycast::data::{self, CancellationRule, DataError, DateStyle, Format, Frequency, LoadOptions, Role};
+use supplycast::data::{
+    self, CancellationRule, DataError, DateStyle, Format, Frequency, LoadOptions, Role,
+};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn load(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<data::Dataset, DataError> {
@@ -13,12 +19,21 @@ fn load(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<data::Dataset, D
 
 fn values(ds: &data::Dataset, sku: &str) -> Vec<(String, f64)> {
     let s = ds.get(sku).unwrap_or_else(|| panic!("no SKU {sku}"));
-    s.dates(ds).iter().map(|d| d.to_string()).zip(s.values.iter().copied()).collect()
+    s.dates(ds)
+        .iter()
+        .map(|d| d.to_string())
+        .zip(s.values.iter().copied())
+        .collect()
 }
 
 #[test]
 fn shopify_orders_export() {
-    let ds = load("orders_export.csv", &fixture("shopify_orders.csv"), &LoadOptions::default()).unwrap();
+    let ds = load(
+        "orders_export.csv",
+        &fixture("shopify_orders.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     let r = &ds.report;
     assert_eq!(r.sniff.mapping.format, Format::OrderLines);
     assert_eq!(r.sniff.mapping.get(Role::OrderId), Some(0));
@@ -27,13 +42,31 @@ fn shopify_orders_export() {
     let c = &r.counts;
     assert_eq!((c.kept.lines, c.kept.units), (6, 9.0));
     // #1003 refunded (10 units) and #1005 voided (1 unit).
-    assert_eq!((c.cancelled_orders.lines, c.cancelled_orders.units), (2, 11.0));
+    assert_eq!(
+        (c.cancelled_orders.lines, c.cancelled_orders.units),
+        (2, 11.0)
+    );
     assert_eq!(c.zero_price.lines, 1);
     assert_eq!(c.non_product.lines, 1, "the gift card");
     assert_eq!(c.case_merged_codes, 1, "mug-blu and MUG-BLU");
     assert_eq!(r.countries, 2);
-    assert_eq!(values(&ds, "MUG-BLU"), vec![("2024-03-04".into(), 4.0), ("2024-03-05".into(), 0.0), ("2024-03-06".into(), 1.0), ("2024-03-07".into(), 0.0), ("2024-03-08".into(), 0.0)]);
-    assert_eq!(values(&ds, "TOWEL-01").iter().map(|v| v.1).collect::<Vec<_>>(), vec![1.0, 0.0, 0.0, 2.0, 0.0]);
+    assert_eq!(
+        values(&ds, "MUG-BLU"),
+        vec![
+            ("2024-03-04".into(), 4.0),
+            ("2024-03-05".into(), 0.0),
+            ("2024-03-06".into(), 1.0),
+            ("2024-03-07".into(), 0.0),
+            ("2024-03-08".into(), 0.0)
+        ]
+    );
+    assert_eq!(
+        values(&ds, "TOWEL-01")
+            .iter()
+            .map(|v| v.1)
+            .collect::<Vec<_>>(),
+        vec![1.0, 0.0, 0.0, 2.0, 0.0]
+    );
     // No SKU: the product name stands in.
     assert_eq!(values(&ds, "Candle"), vec![("2024-03-08".into(), 1.0)]);
     assert!((ds.get("MUG-BLU").unwrap().revenue - 60.0).abs() < 1e-9);
@@ -41,7 +74,12 @@ fn shopify_orders_export() {
 
 #[test]
 fn online_retail_excerpt() {
-    let ds = load("online_retail_excerpt.csv", &fixture("online_retail_excerpt.csv"), &LoadOptions::default()).unwrap();
+    let ds = load(
+        "online_retail_excerpt.csv",
+        &fixture("online_retail_excerpt.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     let r = &ds.report;
     assert_eq!(r.sniff.mapping.format, Format::OrderLines);
     assert_eq!(r.sniff.date_style, DateStyle::Iso);
@@ -65,18 +103,29 @@ fn online_retail_excerpt() {
     .sum::<usize>()
         + r.counts.kept.lines
         + r.counts.matched_cancellations.lines;
-    assert_eq!(steps_lines, r.rows, "every row is accounted for exactly once");
+    assert_eq!(
+        steps_lines, r.rows,
+        "every row is accounted for exactly once"
+    );
     let units: f64 = ds.series.iter().map(|s| s.units).sum();
     assert_eq!(units, r.counts.kept.units);
 }
 
 #[test]
 fn nixtla_long_series_nets_negatives() {
-    let ds = load("long.csv", &fixture("long_nixtla.csv"), &LoadOptions::default()).unwrap();
+    let ds = load(
+        "long.csv",
+        &fixture("long_nixtla.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(ds.report.sniff.mapping.format, Format::Long);
     assert_eq!(ds.report.counts.negative_values.lines, 1);
     assert_eq!(ds.report.clipped_periods, 1);
-    assert_eq!(values(&ds, "A").iter().map(|v| v.1).collect::<Vec<_>>(), vec![3.0, 0.0, 5.0, 0.0]);
+    assert_eq!(
+        values(&ds, "A").iter().map(|v| v.1).collect::<Vec<_>>(),
+        vec![3.0, 0.0, 5.0, 0.0]
+    );
     assert_eq!(values(&ds, "B")[0], ("2024-01-02".into(), 1.0));
 }
 
@@ -86,9 +135,21 @@ fn wide_semicolon_day_first_decimal_comma() {
     let ds = load("wide.csv", &bytes, &LoadOptions::default()).unwrap();
     // A header that names no date at all: the date column is found by its values.
     let renamed = String::from_utf8(bytes).unwrap().replace("Datum", "Tag");
-    assert_eq!(load("wide.csv", renamed.as_bytes(), &LoadOptions::default()).unwrap().periods, ds.periods);
+    assert_eq!(
+        load("wide.csv", renamed.as_bytes(), &LoadOptions::default())
+            .unwrap()
+            .periods,
+        ds.periods
+    );
     let r = &ds.report;
-    assert_eq!((r.sniff.delimiter, r.sniff.mapping.format, r.sniff.date_style), (b';', Format::Wide, DateStyle::DayFirst));
+    assert_eq!(
+        (
+            r.sniff.delimiter,
+            r.sniff.mapping.format,
+            r.sniff.date_style
+        ),
+        (b';', Format::Wide, DateStyle::DayFirst)
+    );
     assert_eq!(r.empty_cells, 1);
     // A quiet shop: every day of the span is a trading day.
     assert_eq!(ds.periods.len(), 13);
@@ -100,7 +161,12 @@ fn wide_semicolon_day_first_decimal_comma() {
 
 #[test]
 fn us_dates_with_am_pm() {
-    let ds = load("us.csv", &fixture("long_us_dates.csv"), &LoadOptions::default()).unwrap();
+    let ds = load(
+        "us.csv",
+        &fixture("long_us_dates.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(ds.report.sniff.date_style, DateStyle::MonthFirst);
     let x1 = values(&ds, "X-1");
     assert_eq!(x1[0], ("2024-03-01".into(), 3.0));
@@ -125,7 +191,10 @@ fn manual_mapping_for_unknown_headers() {
     let err = load("f.csv", csv, &LoadOptions::default()).unwrap_err();
     assert!(matches!(err, DataError::UnknownFormat { .. }), "{err}");
     let mut opts = LoadOptions::default();
-    opts.read.mapping = Some(data::ColumnMapping { format: Format::Long, columns: vec![(Role::Date, 0), (Role::Sku, 1), (Role::Quantity, 2)] });
+    opts.read.mapping = Some(data::ColumnMapping {
+        format: Format::Long,
+        columns: vec![(Role::Date, 0), (Role::Sku, 1), (Role::Quantity, 2)],
+    });
     let ds = load("f.csv", csv, &opts).unwrap();
     assert_eq!(ds.get("A").unwrap().values, vec![1.0, 2.0]);
 }
@@ -155,7 +224,15 @@ C4,A,x,-2,2024-01-02 09:00,1,8,UK\n\
     assert_eq!((c.returns.lines, c.returns.units), (1, 2.0));
     assert_eq!(c.write_offs.lines, 1);
     assert_eq!(ds.get("A").unwrap().values, vec![5.0, 4.0]);
-    let net = load("f.csv", csv, &LoadOptions { cancellations: CancellationRule::Net, ..Default::default() }).unwrap();
+    let net = load(
+        "f.csv",
+        csv,
+        &LoadOptions {
+            cancellations: CancellationRule::Net,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(net.get("A").unwrap().values, vec![5.0, 2.0]);
 }
 
@@ -169,7 +246,10 @@ fn duplicates_removed() {
 
 #[test]
 fn weekly_frequency() {
-    let opts = LoadOptions { freq: Frequency::Weekly, ..Default::default() };
+    let opts = LoadOptions {
+        freq: Frequency::Weekly,
+        ..Default::default()
+    };
     let mut csv = String::from("date,sku,quantity\n");
     // Mon 2024-01-01 .. Sun 2024-02-04: five full weeks, 1 unit a day.
     for i in 0..35 {
@@ -209,10 +289,15 @@ mod malformed {
 
     #[test]
     fn binary_garbage() {
-        let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        let bytes: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
         assert!(matches!(err(&bytes), DataError::NotText { .. }));
         // A zip/xlsx file.
-        assert!(matches!(err(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00"), DataError::NotText { .. }));
+        assert!(matches!(
+            err(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00"),
+            DataError::NotText { .. }
+        ));
     }
 
     #[test]
@@ -228,7 +313,15 @@ mod malformed {
     fn bad_values_name_line_and_column() {
         let csv = b"date,sku,quantity\n2024-01-01,A,1\n2024-01-02,A,lots\n2024-13-45,A,1\n2024-01-04,A,2\n";
         let e = err(csv);
-        let DataError::BadRows { bad, rows, problems, .. } = &e else { panic!("{e}") };
+        let DataError::BadRows {
+            bad,
+            rows,
+            problems,
+            ..
+        } = &e
+        else {
+            panic!("{e}")
+        };
         assert_eq!((*bad, *rows), (2, 4));
         assert_eq!(problems[0].line, 3);
         assert_eq!(problems[0].column, "3 (quantity)");
@@ -236,7 +329,12 @@ mod malformed {
         assert_eq!(problems[1].line, 4);
         assert_eq!(problems[1].column, "1 (date)");
         let msg = e.to_string();
-        assert!(msg.contains("upload.csv") && msg.contains("line 3") && msg.contains("column 3 (quantity)"), "{msg}");
+        assert!(
+            msg.contains("upload.csv")
+                && msg.contains("line 3")
+                && msg.contains("column 3 (quantity)"),
+            "{msg}"
+        );
         // The merchant chooses to go on without them: nothing else is lost.
         let mut opts = LoadOptions::default();
         opts.read.skip_bad_rows = true;
@@ -249,9 +347,17 @@ mod malformed {
     fn truncated_file() {
         let full = fixture("online_retail_excerpt.csv");
         // Cut in the middle of a line, inside a quoted description.
-        let cut = full.iter().enumerate().skip(200_000).find(|(_, b)| **b == b'"').map(|(i, _)| i + 3).unwrap();
+        let cut = full
+            .iter()
+            .enumerate()
+            .skip(200_000)
+            .find(|(_, b)| **b == b'"')
+            .map(|(i, _)| i + 3)
+            .unwrap();
         let e = err(&full[..cut]);
-        let DataError::BadRows { bad, problems, .. } = &e else { panic!("{e}") };
+        let DataError::BadRows { bad, problems, .. } = &e else {
+            panic!("{e}")
+        };
         assert_eq!(*bad, 1);
         assert!(problems[0].line > 2000, "{e}");
         let mut opts = LoadOptions::default();
@@ -262,9 +368,15 @@ mod malformed {
     #[test]
     fn missing_required_column() {
         let mut opts = LoadOptions::default();
-        opts.read.mapping = Some(data::ColumnMapping { format: Format::Long, columns: vec![(Role::Date, 0), (Role::Sku, 1)] });
+        opts.read.mapping = Some(data::ColumnMapping {
+            format: Format::Long,
+            columns: vec![(Role::Date, 0), (Role::Sku, 1)],
+        });
         let e = load("upload.csv", b"date,sku,quantity\n2024-01-01,A,1\n", &opts).unwrap_err();
-        assert!(matches!(&e, DataError::MissingColumn { role, .. } if role == "quantity"), "{e}");
+        assert!(
+            matches!(&e, DataError::MissingColumn { role, .. } if role == "quantity"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -290,8 +402,21 @@ fn windows_1252_export() {
 
 #[test]
 fn dataset_round_trips_through_bytes() {
-    let ds = load("orders.csv", &fixture("shopify_orders.csv"), &LoadOptions::default()).unwrap();
+    let ds = load(
+        "orders.csv",
+        &fixture("shopify_orders.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     // (Compared as bytes: ADI is NaN for a SKU with one sale, and NaN != NaN.)
-    assert_eq!(data::Dataset::from_bytes(&ds.to_bytes()).unwrap().to_bytes(), ds.to_bytes());
-    assert!(matches!(data::Dataset::from_bytes(b"junk"), Err(DataError::Stored(_))));
+    assert_eq!(
+        data::Dataset::from_bytes(&ds.to_bytes())
+            .unwrap()
+            .to_bytes(),
+        ds.to_bytes()
+    );
+    assert!(matches!(
+        data::Dataset::from_bytes(b"junk"),
+        Err(DataError::Stored(_))
+    ));
 }

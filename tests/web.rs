@@ -13,7 +13,13 @@ wasm_bindgen_test_configure!(run_in_browser);
 const EXCERPT: &[u8] = include_bytes!("fixtures/online_retail_excerpt.csv");
 
 fn excerpt() -> data::Dataset {
-    data::load("online_retail_excerpt.csv", EXCERPT, &LoadOptions::default(), &mut |_| {}).expect("the fixture loads")
+    data::load(
+        "online_retail_excerpt.csv",
+        EXCERPT,
+        &LoadOptions::default(),
+        &mut |_| {},
+    )
+    .expect("the fixture loads")
 }
 
 #[wasm_bindgen_test]
@@ -25,7 +31,12 @@ fn core_parses_a_real_export_in_the_browser() {
     let units: f64 = ds.series.iter().map(|s| s.units).sum();
     assert_eq!(units, ds.report.counts.kept.units);
     assert!(ds.report.counts.cancellations.lines > 0);
-    let bad = data::load("bad.csv", b"date,sku,quantity\n2024-01-01,A,x\n", &LoadOptions::default(), &mut |_| {});
+    let bad = data::load(
+        "bad.csv",
+        b"date,sku,quantity\n2024-01-01,A,x\n",
+        &LoadOptions::default(),
+        &mut |_| {},
+    );
     assert!(matches!(bad, Err(data::DataError::BadRows { .. })));
 }
 
@@ -34,15 +45,23 @@ fn chart_draws_on_a_canvas() {
     use plotters::prelude::IntoDrawingArea;
     let ds = excerpt();
     let doc = web_sys::window().unwrap().document().unwrap();
-    let canvas: web_sys::HtmlCanvasElement = doc.create_element("canvas").unwrap().dyn_into().unwrap();
+    let canvas: web_sys::HtmlCanvasElement =
+        doc.create_element("canvas").unwrap().dyn_into().unwrap();
     canvas.set_width(600);
     canvas.set_height(300);
     doc.body().unwrap().append_child(&canvas).unwrap();
     let s = &ds.series[0];
     let chart = DemandChart::new(&ds, s);
-    let area = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone()).unwrap().into_drawing_area();
+    let area = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+        .unwrap()
+        .into_drawing_area();
     chart.draw(&area).unwrap();
-    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     let px = ctx.get_image_data(0.0, 0.0, 600.0, 300.0).unwrap().data();
     // Pixels of the demand line's blue.
     let blue = px.chunks(4).filter(|p| p[2] > 180 && p[0] < 120).count();
@@ -53,8 +72,14 @@ fn chart_draws_on_a_canvas() {
 async fn dataset_survives_in_indexeddb() {
     let ds = excerpt();
     supplycast::ui::storage::save(&ds.to_bytes()).await.unwrap();
-    let back = supplycast::ui::storage::load().await.unwrap().expect("stored");
-    assert_eq!(data::Dataset::from_bytes(&back).unwrap().to_bytes(), ds.to_bytes());
+    let back = supplycast::ui::storage::load()
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        data::Dataset::from_bytes(&back).unwrap().to_bytes(),
+        ds.to_bytes()
+    );
     supplycast::ui::storage::clear().await.unwrap();
     assert!(supplycast::ui::storage::load().await.unwrap().is_none());
 }
@@ -70,13 +95,17 @@ mod burn {
 
     #[wasm_bindgen_test]
     async fn cpu_matmul_in_the_browser() {
-        let out = nn::matmul_async(&nn::device::cpu(), &A, &B, 2, 3, 2).await.unwrap();
+        let out = nn::matmul_async(&nn::device::cpu(), &A, &B, 2, 3, 2)
+            .await
+            .unwrap();
         assert_eq!(out, AB);
     }
 
     #[wasm_bindgen_test]
     async fn webgpu_matmul_in_the_browser() {
-        let dev = nn::device::webgpu().await.expect("headless Chromium with --enable-unsafe-webgpu has a (software) WebGPU adapter");
+        let dev = nn::device::webgpu().await.expect(
+            "headless Chromium with --enable-unsafe-webgpu has a (software) WebGPU adapter",
+        );
         let out = nn::matmul_async(&dev, &A, &B, 2, 3, 2).await.unwrap();
         assert_eq!(out, AB);
     }

@@ -498,13 +498,27 @@ pub fn detect_mapping(file: &str, headers: &[String]) -> Result<ColumnMapping, D
 /// When no header names a date: a wide file whose date column is found by its values
 /// (every preview value parses as a date) and whose other columns are numbers.
 fn date_column_by_values(headers: &[String], preview: &[Vec<String>]) -> Option<ColumnMapping> {
-    let column = |c: usize| preview.iter().filter_map(move |r| r.get(c)).map(String::as_str);
+    let column = |c: usize| {
+        preview
+            .iter()
+            .filter_map(move |r| r.get(c))
+            .map(String::as_str)
+    };
     let date_col = (0..headers.len()).find(|&c| {
         let style = dates::detect_style(column(c));
         style.is_some_and(|st| column(c).all(|v| dates::parse_datetime(v, st).is_some()))
     })?;
-    let numeric = (0..headers.len()).filter(|&c| c != date_col).all(|c| column(c).all(|v| v.trim().is_empty() || parse_number(v, true).is_some() || parse_number(v, false).is_some()));
-    numeric.then(|| ColumnMapping { format: Format::Wide, columns: vec![(Role::Date, date_col)] })
+    let numeric = (0..headers.len()).filter(|&c| c != date_col).all(|c| {
+        column(c).all(|v| {
+            v.trim().is_empty()
+                || parse_number(v, true).is_some()
+                || parse_number(v, false).is_some()
+        })
+    });
+    numeric.then(|| ColumnMapping {
+        format: Format::Wide,
+        columns: vec![(Role::Date, date_col)],
+    })
 }
 
 /// Checks that a mapping has what its format needs and points at real columns.
@@ -625,7 +639,8 @@ fn sniff_text(
     }
     let mapping = match &opts.mapping {
         Some(m) => m.clone(),
-        None => detect_mapping(file, &headers).or_else(|e| date_column_by_values(&headers, &preview).ok_or(e))?,
+        None => detect_mapping(file, &headers)
+            .or_else(|e| date_column_by_values(&headers, &preview).ok_or(e))?,
     };
     check_mapping(file, &mapping, &headers)?;
     if let Some(dc) = mapping.get(Role::Date) {
@@ -843,7 +858,11 @@ impl<'a> RowParser<'a> {
                 Some(&id) => id,
                 None => {
                     let id = self.skus.len() as u32;
-                    self.skus.push(SkuInfo { code: code.to_string(), descriptions: Vec::new(), spellings: 0 });
+                    self.skus.push(SkuInfo {
+                        code: code.to_string(),
+                        descriptions: Vec::new(),
+                        spellings: 0,
+                    });
                     self.sku_upper.insert(upper.clone(), id);
                     id
                 }

@@ -120,6 +120,7 @@ pub fn DataPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let sort = RwSignal::new((SortKey::Units, true));
     let unknown_columns = RwSignal::new(None::<Vec<String>>);
+    let timing = RwSignal::new(None::<String>);
 
     // Reads the current source and loads it in the worker with the current options.
     let run = move || {
@@ -155,9 +156,14 @@ pub fn DataPage() -> impl IntoView {
             progress.set(Some(0.0));
             let started = Job::start(&name, buf, &o, move |ev| match ev {
                 JobEvent::Progress(f) => progress.set(Some(f)),
-                JobEvent::Done(ds) => {
+                JobEvent::Done(ds, ms) => {
                     progress.set(None);
                     job.set_value(None);
+                    timing.set(Some(format!(
+                        "Read {} rows in {:.2} s (in a background worker).",
+                        fmt_int(ds.report.rows as f64),
+                        ms / 1000.0
+                    )));
                     let bytes = ds.to_bytes();
                     selected.set(ds.series.first().map(|s| s.sku.clone()));
                     dataset.set(Some(Arc::new(*ds)));
@@ -267,6 +273,7 @@ pub fn DataPage() -> impl IntoView {
                 </div>
             })}
             {move || message.get().map(|m| view! { <p class="note" data-testid="message">{m}</p> })}
+            {move || timing.get().map(|m| view! { <p class="muted" data-testid="timing">{m}</p> })}
             <ErrorView error=error opts=opts run=run />
             <MappingEditor sniff=sniff unknown=unknown_columns opts=opts run=run />
         </section>

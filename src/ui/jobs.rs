@@ -15,8 +15,8 @@ use crate::data::{DataError, Dataset, LoadOptions};
 pub enum JobEvent {
     /// Fraction done.
     Progress(f32),
-    /// The dataset.
-    Done(Box<Dataset>),
+    /// The dataset, and how long the worker took (ms).
+    Done(Box<Dataset>, f64),
     /// The file could not be loaded.
     Failed(DataError),
     /// The worker itself failed.
@@ -75,7 +75,9 @@ impl Job {
                 Some("progress") => JobEvent::Progress(get("value").as_f64().unwrap_or(0.0) as f32),
                 Some("done") => {
                     match Dataset::from_bytes(&Uint8Array::new(&get("dataset")).to_vec()) {
-                        Ok(ds) => JobEvent::Done(Box::new(ds)),
+                        Ok(ds) => {
+                            JobEvent::Done(Box::new(ds), get("elapsed_ms").as_f64().unwrap_or(0.0))
+                        }
                         Err(e) => JobEvent::Failed(e),
                     }
                 }

@@ -27,8 +27,15 @@ pub(crate) fn message(kind: &str) -> Object {
     o
 }
 
-fn post_bytes(scope: &DedicatedWorkerGlobalScope, kind: &str, field: &str, bytes: &[u8]) {
+fn post_bytes(
+    scope: &DedicatedWorkerGlobalScope,
+    kind: &str,
+    field: &str,
+    bytes: &[u8],
+    elapsed_ms: f64,
+) {
     let o = message(kind);
+    let _ = Reflect::set(&o, &"elapsed_ms".into(), &JsValue::from_f64(elapsed_ms));
     let arr = Uint8Array::from(bytes);
     let _ = Reflect::set(&o, &field.into(), &arr);
     let _ = scope.post_message_with_transfer(&o, &Array::of1(&arr.buffer()));
@@ -39,6 +46,8 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
     let file = get("file").as_string().unwrap_or_else(|| "upload".into());
     let opts: LoadOptions =
         postcard::from_bytes(&Uint8Array::new(&get("opts")).to_vec()).unwrap_or_default();
+    let now = || scope.performance().map(|p| p.now()).unwrap_or(0.0);
+    let t0 = now();
     let bytes = Uint8Array::new(&get("bytes")).to_vec();
     let mut last = -1.0_f32;
     let mut progress = |f: f32| {
@@ -50,12 +59,13 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
         }
     };
     match data::load(&file, &bytes, &opts, &mut progress) {
-        Ok(ds) => post_bytes(scope, "done", "dataset", &ds.to_bytes()),
+        Ok(ds) => post_bytes(scope, "done", "dataset", &ds.to_bytes(), now() - t0),
         Err(e) => post_bytes(
             scope,
             "error",
             "error",
             &postcard::to_allocvec(&e).unwrap_or_default(),
+            now() - t0,
         ),
     }
 }

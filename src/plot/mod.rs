@@ -81,6 +81,7 @@ impl DemandChart {
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 16))
             .margin(10)
+            .margin_right(28)
             .x_label_area_size(28)
             .y_label_area_size(48)
             .build_cartesian_2d(x0..x1, 0.0..ymax)?;
@@ -90,6 +91,7 @@ impl DemandChart {
             .x_labels(8)
             .y_labels(6)
             .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m-%d").to_string())
+            .y_label_formatter(&|v: &f64| if ymax >= 10.0 { format!("{v:.0}") } else { format!("{v:.1}") })
             .y_desc("units")
             .draw()?;
         chart

@@ -37,5 +37,5 @@ wasm_tests() {
 stage "wasm tests (headless Chromium)" wasm_tests
 
 stage "app build (trunk, release)" trunk build --release --locked
-e2e() { (cd tests/e2e && SUPPLYCAST_DIST="$PWD/../../dist" node --test --test-reporter=spec); }
+e2e() { (cd tests/e2e && SUPPLYCAST_DIST="$(cd ../.. && pwd)/dist" node --test --test-reporter=spec); }
 stage "end-to-end (headless Chromium)" e2e

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod data;
+pub mod forecast;
 #[cfg(feature = "nn")]
 pub mod nn;
 pub mod plot;

@@ -20,6 +20,7 @@ mod cli {
     use anyhow::{Context, bail};
     use clap::{Parser, Subcommand, ValueEnum};
     use supplycast::data::{self, CancellationRule, DateStyle, Format, Frequency, LoadOptions};
+    use supplycast::forecast::{self, backtest::BacktestConfig};
 
     #[derive(Parser)]
     #[command(
@@ -53,6 +54,47 @@ mod cli {
             /// List every SKU with its quality figures.
             #[arg(long)]
             skus: bool,
+        },
+        /// Forecast every series: the automatic choice per SKU, P10/P50/P90 per period.
+        Forecast {
+            #[command(flatten)]
+            input: Input,
+            /// Horizon in periods.
+            #[arg(long, default_value_t = 28)]
+            h: usize,
+            /// Season length in periods (default: from the data's calendar).
+            #[arg(long)]
+            season: Option<usize>,
+            /// Backtest windows.
+            #[arg(long, default_value_t = 3)]
+            windows: usize,
+            /// Write `sku,date,p10,p50,p90,model` here (default: standard output).
+            #[arg(long)]
+            out: Option<PathBuf>,
+        },
+        /// Benchmark forecasting: hold out the last h periods of every series, run every
+        /// model and the automatic choice, print MASE/RMSSE/scaled pinball/coverage/time.
+        BenchForecast {
+            #[command(flatten)]
+            input: Input,
+            /// Horizon (held-out periods).
+            #[arg(long, default_value_t = 28)]
+            h: usize,
+            /// Season length (also the lag of the MASE scale; default: from the calendar).
+            #[arg(long)]
+            season: Option<usize>,
+            /// Backtest windows per series (for intervals and the automatic choice).
+            #[arg(long, default_value_t = 3)]
+            windows: usize,
+            /// Only the N best-selling series.
+            #[arg(long)]
+            max_series: Option<usize>,
+            /// Print JSON instead of a table.
+            #[arg(long)]
+            json: bool,
+            /// Write every model's held-out forecasts here (long CSV).
+            #[arg(long)]
+            forecasts_out: Option<PathBuf>,
         },
         /// Benchmark ingestion: parse and clean the file N times and print the figures.
         BenchIngest {
@@ -142,6 +184,111 @@ mod cli {
                     println!("wrote {} series to {}", ds.series.len(), out.display());
                 }
             }
+            Command::Forecast {
+                input,
+                h,
+                season,
+                windows,
+                out,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let season = season.unwrap_or_else(|| ds.season());
+                let cfg = BacktestConfig {
+                    h,
+                    windows,
+                    season,
+                    paths: 0,
+                };
+                let models = forecast::models::standard(season);
+                let dates = ds.future_periods(h);
+                let sink: Box<dyn Write> = match &out {
+                    Some(p) => Box::new(std::io::BufWriter::new(
+                        std::fs::File::create(p)
+                            .with_context(|| format!("cannot create {}", p.display()))?,
+                    )),
+                    None => Box::new(std::io::stdout().lock()),
+                };
+                let mut w = csv::Writer::from_writer(sink);
+                w.write_record(["sku", "date", "p10", "p50", "p90", "model"])?;
+                for s in &ds.series {
+                    let c = match forecast::backtest::choose(&models, &s.values, &cfg, 7) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            eprintln!("{}: {e}", s.sku);
+                            continue;
+                        }
+                    };
+                    let f = &c.forecast;
+                    for (j, d) in dates.iter().enumerate() {
+                        w.write_record([
+                            s.sku.clone(),
+                            d.to_string(),
+                            fmt4(f.quantiles[0][j]),
+                            fmt4(f.quantiles[1][j]),
+                            fmt4(f.quantiles[2][j]),
+                            f.model.clone(),
+                        ])?;
+                    }
+                }
+                w.flush()?;
+                if let Some(p) = out {
+                    eprintln!(
+                        "wrote forecasts of {} series, {h} periods ({} to {}), to {}",
+                        ds.series.len(),
+                        dates.first().map(|d| d.to_string()).unwrap_or_default(),
+                        dates.last().map(|d| d.to_string()).unwrap_or_default(),
+                        p.display()
+                    );
+                }
+            }
+            Command::BenchForecast {
+                input,
+                h,
+                season,
+                windows,
+                max_series,
+                json,
+                forecasts_out,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                if let Some(n) = max_series {
+                    ds.keep_top(n);
+                }
+                let season = season.unwrap_or_else(|| ds.season());
+                let cfg = BacktestConfig {
+                    h,
+                    windows,
+                    season,
+                    paths: 0,
+                };
+                let series: Vec<(String, Vec<f64>)> = ds
+                    .series
+                    .iter()
+                    .map(|s| (s.sku.clone(), s.values.clone()))
+                    .collect();
+                let t = Instant::now();
+                let report =
+                    forecast::bench::run(&series, &cfg, forecasts_out.is_some(), &mut |_| {});
+                let total = t.elapsed().as_secs_f64();
+                if let Some(p) = &forecasts_out {
+                    write_held_out(p, &ds, &report)?;
+                }
+                if json {
+                    let mut v = serde_json::to_value(&report)?;
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("forecasts");
+                        o.insert("total_wall_s".into(), total.into());
+                        o.insert("data".into(), name.clone().into());
+                    }
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                } else {
+                    print_bench(&name, &report, total);
+                }
+            }
             Command::BenchIngest { input, runs } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
@@ -173,6 +320,88 @@ mod cli {
             }
         }
         Ok(())
+    }
+
+    fn fmt4(v: f64) -> String {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s.is_empty() || s == "-" {
+            "0".into()
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn write_held_out(
+        path: &Path,
+        ds: &data::Dataset,
+        r: &forecast::bench::BenchReport,
+    ) -> anyhow::Result<()> {
+        let f = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+        w.write_record(["sku", "date", "model", "forecast", "p10", "p50", "p90"])?;
+        for ho in &r.forecasts {
+            let Some(s) = ds.get(&ho.sku) else { continue };
+            let dates = s.dates(ds);
+            let start = dates.len().saturating_sub(r.h);
+            for (j, d) in dates[start..].iter().enumerate() {
+                w.write_record([
+                    ho.sku.clone(),
+                    d.to_string(),
+                    ho.model.clone(),
+                    fmt4(ho.point[j]),
+                    fmt4(ho.p10[j]),
+                    fmt4(ho.p50[j]),
+                    fmt4(ho.p90[j]),
+                ])?;
+            }
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    fn print_bench(name: &str, r: &forecast::bench::BenchReport, total: f64) {
+        println!(
+            "data: {name}  h={}  season={}  series={} (too short, skipped: {})",
+            r.h, r.season, r.series, r.too_short
+        );
+        println!(
+            "{:<18} {:>9} {:>11} {:>10} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8}",
+            "model",
+            "MASE mean",
+            "MASE median",
+            "RMSSE mean",
+            "WAPE",
+            "bias",
+            "SQL q0.1",
+            "SQL q0.5",
+            "SQL q0.9",
+            "SQL mean",
+            "cov80",
+            "wall s"
+        );
+        for m in &r.models {
+            let s = &m.summary;
+            println!(
+                "{:<18} {:>9.3} {:>11.3} {:>10.3} {:>7.3} {:>7.3} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>6.3} {:>8.2}",
+                m.model,
+                s.mase,
+                s.mase_median,
+                s.rmsse,
+                s.wape,
+                s.bias,
+                s.sql[0],
+                s.sql[1],
+                s.sql[2],
+                s.sql_mean,
+                s.coverage80,
+                m.wall_s
+            );
+        }
+        let picks: Vec<String> = r.choices.iter().map(|(m, n)| format!("{m} {n}")).collect();
+        println!("automatic choice picked: {}", picks.join(", "));
+        println!("total wall time: {total:.2} s (single thread)");
     }
 
     fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {

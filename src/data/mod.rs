@@ -406,6 +406,43 @@ impl Dataset {
         }
     }
 
+    /// The season length in periods: the shop's trading days per week for daily
+    /// series (a week with a closed weekday is 6 trading days), 52 for weekly series
+    /// with at least two years of history, else 1.
+    pub fn season(&self) -> usize {
+        match self.freq {
+            Frequency::Daily if !self.report.calendar.weekly_input => {
+                7 - self.report.calendar.closed_weekdays.len()
+            }
+            _ if self.periods.len() >= 104 => 52,
+            _ => 1,
+        }
+    }
+
+    /// The next `h` period dates after the data: trading days (skipping closed
+    /// weekdays) for daily series, week starts for weekly series.
+    pub fn future_periods(&self, h: usize) -> Vec<NaiveDate> {
+        let Some(&last) = self.periods.last() else {
+            return Vec::new();
+        };
+        let weekly = self.freq == Frequency::Weekly || self.report.calendar.weekly_input;
+        let mut out = Vec::with_capacity(h);
+        let mut d = last;
+        while out.len() < h {
+            d += chrono::Duration::days(if weekly { 7 } else { 1 });
+            if weekly
+                || !self
+                    .report
+                    .calendar
+                    .closed_weekdays
+                    .contains(&chrono::Datelike::weekday(&d))
+            {
+                out.push(d);
+            }
+        }
+        out
+    }
+
     /// Finds a series by SKU code.
     pub fn get(&self, sku: &str) -> Option<&Series> {
         self.series.iter().find(|s| s.sku == sku)

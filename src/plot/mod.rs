@@ -91,7 +91,13 @@ impl DemandChart {
             .x_labels(8)
             .y_labels(6)
             .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m-%d").to_string())
-            .y_label_formatter(&|v: &f64| if ymax >= 10.0 { format!("{v:.0}") } else { format!("{v:.1}") })
+            .y_label_formatter(&|v: &f64| {
+                if ymax >= 10.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.1}")
+                }
+            })
             .y_desc("units")
             .draw()?;
         chart

@@ -1,0 +1,455 @@
+//! Rolling-origin backtests, conformal intervals from backtest errors, and the
+//! automatic choice of a model (or an ensemble) per series.
+
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{self, Scores};
+use super::{Forecast, ForecastError, Model, check_history};
+
+/// How a series is backtested.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BacktestConfig {
+    /// Forecast horizon (and the step between backtest origins).
+    pub h: usize,
+    /// Rolling-origin windows (the last `h × windows` periods are forecast in turn).
+    pub windows: usize,
+    /// Season length: the lag of the MASE scale.
+    pub season: usize,
+    /// Sample paths per forecast.
+    pub paths: usize,
+}
+
+impl Default for BacktestConfig {
+    fn default() -> Self {
+        BacktestConfig {
+            h: 28,
+            windows: 3,
+            season: 7,
+            paths: 100,
+        }
+    }
+}
+
+/// One model's backtest on one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Backtest {
+    /// The model.
+    pub model: String,
+    /// Forecast origin (index of the first forecast period) of each window.
+    pub origins: Vec<usize>,
+    /// The forecasts of each window.
+    pub forecasts: Vec<Vec<f64>>,
+    /// Scores over all windows together.
+    pub scores: Scores,
+}
+
+/// The smallest training length a backtest window gets.
+fn min_train(cfg: &BacktestConfig) -> usize {
+    (2 * cfg.season).max(cfg.h).max(4)
+}
+
+/// The origins of the backtest windows of a series of length `n`, oldest first.
+pub fn origins(n: usize, cfg: &BacktestConfig) -> Vec<usize> {
+    (1..=cfg.windows)
+        .rev()
+        .filter_map(|k| n.checked_sub(k * cfg.h))
+        .filter(|&o| o >= min_train(cfg))
+        .collect()
+}
+
+/// Empirical quantile with linear interpolation (numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+fn clip(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter()
+        .map(|x| if x.is_finite() { x.max(0.0) } else { 0.0 })
+        .collect()
+}
+
+/// Backtests `model` on `y`; `None` when the series is too short for one window.
+pub fn backtest(
+    model: &dyn Model,
+    y: &[f64],
+    cfg: &BacktestConfig,
+) -> Result<Option<Backtest>, ForecastError> {
+    check_history(y)?;
+    let os = origins(y.len(), cfg);
+    if os.is_empty() {
+        return Ok(None);
+    }
+    let mut forecasts = Vec::with_capacity(os.len());
+    for &o in &os {
+        forecasts.push(clip(model.forecast(&y[..o], cfg.h)?));
+    }
+    Ok(Some(Backtest {
+        model: model.name(),
+        scores: score_windows(y, &os, &forecasts, cfg),
+        origins: os,
+        forecasts,
+    }))
+}
+
+/// The demand level just before `end`: the mean of the last `2h` values (of the whole
+/// history when those are all zero; 1 for an all-zero history).
+pub fn level(y: &[f64], end: usize, h: usize) -> f64 {
+    let recent = &y[end.saturating_sub(2 * h.max(1))..end];
+    let m = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
+    if m > 0.0 {
+        return m;
+    }
+    let all = y[..end].iter().sum::<f64>() / end.max(1) as f64;
+    if all > 0.0 { all } else { 1.0 }
+}
+
+/// Signed errors (actual − forecast) of all windows relative to the demand level at
+/// each window's origin, sorted.
+///
+/// Relative, because demand (and so the size of errors) moves with the season: an
+/// interval learnt from quiet months and applied as is to the run-up to Christmas
+/// covers far too little. Scaled by the level, it widens as demand grows.
+pub fn errors(y: &[f64], origins: &[usize], forecasts: &[Vec<f64>], h: usize) -> Vec<f64> {
+    let mut e: Vec<f64> = origins
+        .iter()
+        .zip(forecasts)
+        .flat_map(|(&o, f)| {
+            let l = level(y, o, h);
+            f.iter()
+                .enumerate()
+                .filter(move |(j, _)| o + j < y.len())
+                .map(move |(j, v)| (y[o + j] - v) / l)
+        })
+        .collect();
+    e.sort_by(f64::total_cmp);
+    e
+}
+
+/// Scores the windows' point forecasts and their conformal quantiles (each window's
+/// quantiles from the errors of the other windows, so no window grades itself).
+fn score_windows(
+    y: &[f64],
+    origins: &[usize],
+    forecasts: &[Vec<f64>],
+    cfg: &BacktestConfig,
+) -> Scores {
+    let scale = metrics::scales(&y[..origins[0]], cfg.season).unwrap_or((f64::NAN, f64::NAN));
+    let (mut actual, mut point, mut q) =
+        (Vec::new(), Vec::new(), [Vec::new(), Vec::new(), Vec::new()]);
+    for (w, (&o, f)) in origins.iter().zip(forecasts).enumerate() {
+        let others: Vec<usize> = (0..origins.len())
+            .filter(|&k| k != w || origins.len() == 1)
+            .collect();
+        let e = errors(
+            y,
+            &others.iter().map(|&k| origins[k]).collect::<Vec<_>>(),
+            &others
+                .iter()
+                .map(|&k| forecasts[k].clone())
+                .collect::<Vec<_>>(),
+            cfg.h,
+        );
+        let l = level(y, o, cfg.h);
+        let qs = [
+            quantile(&e, 0.1) * l,
+            quantile(&e, 0.5) * l,
+            quantile(&e, 0.9) * l,
+        ];
+        for (j, v) in f.iter().enumerate() {
+            if o + j >= y.len() {
+                break;
+            }
+            actual.push(y[o + j]);
+            point.push(*v);
+            for k in 0..3 {
+                q[k].push((v + qs[k]).max(0.0));
+            }
+        }
+    }
+    metrics::score(&actual, &point, &q[0], &q[1], &q[2], scale)
+}
+
+/// A small deterministic generator for sample paths (SplitMix64): a seeded stream is
+/// all this needs, and it keeps `rand` out of the browser build.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// A forecast with conformal P10/P50/P90 from backtest errors (relative to the level,
+/// see [`errors`]) scaled by the current `level`, and bootstrapped paths.
+pub fn probabilistic(
+    model: String,
+    point: Vec<f64>,
+    bt_errors: &[f64],
+    level: f64,
+    integer: bool,
+    paths: usize,
+    seed: u64,
+) -> Forecast {
+    let point = clip(point);
+    let qs = [
+        quantile(bt_errors, 0.1) * level,
+        quantile(bt_errors, 0.5) * level,
+        quantile(bt_errors, 0.9) * level,
+    ];
+    let quantiles = [0, 1, 2].map(|k| {
+        point
+            .iter()
+            .map(|p| (p + qs[k]).max(0.0))
+            .collect::<Vec<f64>>()
+    });
+    let mut rng = SplitMix(seed);
+    let paths = (0..if bt_errors.is_empty() { 0 } else { paths })
+        .map(|_| {
+            point
+                .iter()
+                .map(|p| {
+                    let e = bt_errors[(rng.next() % bt_errors.len() as u64) as usize] * level;
+                    let v = (p + e).max(0.0);
+                    if integer { v.round() } else { v }
+                })
+                .collect()
+        })
+        .collect();
+    Forecast {
+        model,
+        point,
+        quantiles,
+        paths,
+    }
+}
+
+/// A model's standing in a series' backtest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    /// Model (or "Ensemble(...)").
+    pub model: String,
+    /// Backtest scores.
+    pub scores: Scores,
+}
+
+/// The automatic choice for one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    /// The forecast of the chosen model (or ensemble).
+    pub forecast: Forecast,
+    /// Why it was chosen, in a sentence.
+    pub reason: String,
+    /// Every candidate's backtest, best first.
+    pub leaderboard: Vec<Standing>,
+    /// The chosen model's backtest windows (origin, forecasts).
+    pub windows: Vec<(usize, Vec<f64>)>,
+}
+
+/// The errors of the choice procedure itself, for its intervals: for each window, the
+/// model that the *other* windows would have chosen, scored on this window.
+///
+/// The chosen model's own backtest errors are optimistic (it was chosen because they
+/// were small), and intervals built from them under-cover; this nested choice is
+/// what the procedure really achieves out of sample.
+fn selection_errors(y: &[f64], os: &[usize], runs: &[(usize, Backtest)], h: usize) -> Vec<f64> {
+    let same: Vec<&Backtest> = runs
+        .iter()
+        .map(|(_, b)| b)
+        .filter(|b| b.origins == os)
+        .collect();
+    let abs_err = |b: &Backtest, w: usize| -> f64 {
+        b.forecasts[w]
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| os[w] + j < y.len())
+            .map(|(j, v)| (y[os[w] + j] - v).abs())
+            .sum()
+    };
+    let mut out = Vec::new();
+    for w in 0..os.len() {
+        let pick = same
+            .iter()
+            .min_by(|a, b| {
+                let score = |m: &Backtest| {
+                    (0..os.len())
+                        .filter(|&k| k != w || os.len() == 1)
+                        .map(|k| abs_err(m, k))
+                        .sum::<f64>()
+                };
+                score(a).total_cmp(&score(b))
+            })
+            .copied();
+        if let Some(m) = pick {
+            out.extend(errors(y, &os[w..=w], &m.forecasts[w..=w], h));
+        }
+    }
+    out.sort_by(f64::total_cmp);
+    out
+}
+
+/// How many of the best models the ensemble combines.
+const ENSEMBLE_SIZE: usize = 3;
+
+fn elementwise_median(rows: &[&Vec<f64>]) -> Vec<f64> {
+    let h = rows.iter().map(|r| r.len()).min().unwrap_or(0);
+    (0..h)
+        .map(|j| {
+            let mut v: Vec<f64> = rows.iter().map(|r| r[j]).collect();
+            v.sort_by(f64::total_cmp);
+            quantile(&v, 0.5)
+        })
+        .collect()
+}
+
+/// Backtests every model on `y`, picks the one with the lowest backtest MASE, tries
+/// the median of the best three as an ensemble and keeps it if it backtests better,
+/// then forecasts `cfg.h` periods with the winner on the whole history.
+pub fn choose(
+    models: &[Box<dyn Model>],
+    y: &[f64],
+    cfg: &BacktestConfig,
+    seed: u64,
+) -> Result<Choice, ForecastError> {
+    check_history(y)?;
+    if cfg.h == 0 {
+        return Err(ForecastError::ZeroHorizon);
+    }
+    let integer = y.iter().all(|v| v.fract() == 0.0);
+    let mut runs: Vec<(usize, Backtest)> = Vec::new();
+    for (i, m) in models.iter().enumerate() {
+        if let Ok(Some(bt)) = backtest(m.as_ref(), y, cfg) {
+            runs.push((i, bt));
+        }
+    }
+    let key = |s: &Scores| if s.mase.is_finite() { s.mase } else { s.mae };
+    runs.sort_by(|a, b| {
+        key(&a.1.scores)
+            .total_cmp(&key(&b.1.scores))
+            .then(a.0.cmp(&b.0))
+    });
+    if runs.is_empty() {
+        // Too short to backtest: the first model that forecasts, without intervals
+        // learnt from errors (the interval is the point itself).
+        for m in models {
+            if let Ok(p) = m.forecast(y, cfg.h) {
+                let f = probabilistic(m.name(), p, &[], 1.0, integer, cfg.paths, seed);
+                return Ok(Choice {
+                    forecast: f,
+                    reason: format!(
+                        "history of {} periods is too short to backtest; {} used without a backtest",
+                        y.len(),
+                        m.name()
+                    ),
+                    leaderboard: Vec::new(),
+                    windows: Vec::new(),
+                });
+            }
+        }
+        return Err(ForecastError::TooShort {
+            model: "every model".into(),
+            needed: min_train(cfg) + cfg.h,
+            have: y.len(),
+        });
+    }
+    let mut leaderboard: Vec<Standing> = runs
+        .iter()
+        .map(|(_, b)| Standing {
+            model: b.model.clone(),
+            scores: b.scores,
+        })
+        .collect();
+    let best = &runs[0].1;
+    let os = best.origins.clone();
+    // The ensemble: median of the top models' window forecasts.
+    let top: Vec<&(usize, Backtest)> = runs
+        .iter()
+        .take(ENSEMBLE_SIZE)
+        .filter(|(_, b)| b.origins == os)
+        .collect();
+    let ensemble = (top.len() == ENSEMBLE_SIZE).then(|| {
+        let fcs: Vec<Vec<f64>> = (0..os.len())
+            .map(|w| {
+                elementwise_median(&top.iter().map(|(_, b)| &b.forecasts[w]).collect::<Vec<_>>())
+            })
+            .collect();
+        let name = format!(
+            "Ensemble({})",
+            top.iter()
+                .map(|(_, b)| b.model.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let scores = score_windows(y, &os, &fcs, cfg);
+        (name, fcs, scores)
+    });
+    let use_ensemble = ensemble
+        .as_ref()
+        .is_some_and(|(_, _, s)| key(s) < key(&best.scores));
+    if let Some((name, _, s)) = &ensemble {
+        leaderboard.push(Standing {
+            model: name.clone(),
+            scores: *s,
+        });
+        leaderboard.sort_by(|a, b| key(&a.scores).total_cmp(&key(&b.scores)));
+    }
+    let runner_up = leaderboard
+        .get(1)
+        .map(|s| format!("; next {} ({:.3})", s.model, key(&s.scores)))
+        .unwrap_or_default();
+    let (name, point, window_fcs) = if use_ensemble {
+        let (name, fcs, _) = ensemble.unwrap_or_default();
+        let points: Vec<Vec<f64>> = top
+            .iter()
+            .filter_map(|(i, _)| models[*i].forecast(y, cfg.h).ok())
+            .collect();
+        (
+            name,
+            elementwise_median(&points.iter().collect::<Vec<_>>()),
+            fcs,
+        )
+    } else {
+        (
+            best.model.clone(),
+            models[runs[0].0].forecast(y, cfg.h)?,
+            best.forecasts.clone(),
+        )
+    };
+    let chosen_scores = leaderboard
+        .iter()
+        .find(|s| s.model == name)
+        .map(|s| s.scores)
+        .unwrap_or_default();
+    let reason = format!(
+        "{} has the lowest backtest MASE ({:.3}) over {} rolling windows of {} periods{}",
+        name,
+        key(&chosen_scores),
+        os.len(),
+        cfg.h,
+        runner_up
+    );
+    let e = selection_errors(y, &os, &runs, cfg.h);
+    let forecast = probabilistic(
+        name,
+        point,
+        &e,
+        level(y, y.len(), cfg.h),
+        integer,
+        cfg.paths,
+        seed,
+    );
+    Ok(Choice {
+        forecast,
+        reason,
+        leaderboard,
+        windows: os.into_iter().zip(window_fcs).collect(),
+    })
+}

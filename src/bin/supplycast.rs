@@ -95,6 +95,9 @@ mod cli {
             /// Write every model's held-out forecasts here (long CSV).
             #[arg(long)]
             forecasts_out: Option<PathBuf>,
+            /// Threads for the automatic choice (default: all cores).
+            #[arg(long)]
+            threads: Option<usize>,
         },
         /// Benchmark ingestion: parse and clean the file N times and print the figures.
         BenchIngest {
@@ -201,7 +204,6 @@ mod cli {
                     season,
                     paths: 0,
                 };
-                let models = forecast::models::standard(season);
                 let dates = ds.future_periods(h);
                 let sink: Box<dyn Write> = match &out {
                     Some(p) => Box::new(std::io::BufWriter::new(
@@ -213,7 +215,12 @@ mod cli {
                 let mut w = csv::Writer::from_writer(sink);
                 w.write_record(["sku", "date", "p10", "p50", "p90", "model"])?;
                 for s in &ds.series {
-                    let c = match forecast::backtest::choose(&models, &s.values, &cfg, 7) {
+                    let c = match forecast::backtest::choose(
+                        &forecast::models::for_series(&s.values, season),
+                        &s.values,
+                        &cfg,
+                        7,
+                    ) {
                         Ok(c) => c,
                         Err(e) => {
                             eprintln!("{}: {e}", s.sku);
@@ -251,7 +258,13 @@ mod cli {
                 max_series,
                 json,
                 forecasts_out,
+                threads,
             } => {
+                let threads = threads.unwrap_or_else(|| {
+                    std::thread::available_parallelism()
+                        .map(|n| n.get())
+                        .unwrap_or(1)
+                });
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
@@ -271,8 +284,13 @@ mod cli {
                     .map(|s| (s.sku.clone(), s.values.clone()))
                     .collect();
                 let t = Instant::now();
-                let report =
-                    forecast::bench::run(&series, &cfg, forecasts_out.is_some(), &mut |_| {});
+                let report = forecast::bench::run(
+                    &series,
+                    &cfg,
+                    forecasts_out.is_some(),
+                    threads,
+                    &mut |_| {},
+                );
                 let total = t.elapsed().as_secs_f64();
                 if let Some(p) = &forecasts_out {
                     write_held_out(p, &ds, &report)?;
@@ -383,9 +401,14 @@ mod cli {
         );
         for m in &r.models {
             let s = &m.summary;
+            let name = if m.threads > 1 {
+                format!("{} ({}t)", m.model, m.threads)
+            } else {
+                m.model.clone()
+            };
             println!(
                 "{:<18} {:>9.3} {:>11.3} {:>10.3} {:>7.3} {:>7.3} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>6.3} {:>8.2}",
-                m.model,
+                name,
                 s.mase,
                 s.mase_median,
                 s.rmsse,
@@ -401,7 +424,7 @@ mod cli {
         }
         let picks: Vec<String> = r.choices.iter().map(|(m, n)| format!("{m} {n}")).collect();
         println!("automatic choice picked: {}", picks.join(", "));
-        println!("total wall time: {total:.2} s (single thread)");
+        println!("total wall time: {total:.2} s");
     }
 
     fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {

@@ -114,9 +114,18 @@ pub fn aggregate(
     let mut periods: Vec<NaiveDate> = Vec::new();
     if is_weekly_input(&days) {
         cal.weekly_input = true;
+        // As for days: a shop with lines in at least 90 % of its weeks was closed in
+        // a week without any (a Christmas break); a quieter one gets every week.
+        let weeks = span / 7 + 1;
+        let busy = days.len() * 10 >= weeks * 9;
         for i in (0..span).step_by(7) {
+            let d = day_at(i);
+            if busy && days.binary_search(&d).is_err() {
+                cal.closure_days.push(d);
+                continue;
+            }
             day_period[i] = Some(periods.len());
-            periods.push(day_at(i));
+            periods.push(d);
         }
     } else {
         let mut active = vec![false; span];
@@ -383,6 +392,21 @@ mod tests {
         assert!(a.calendar.weekly_input);
         assert_eq!(a.periods.len(), 10);
         assert_eq!(a.totals[0], vec![3.0; 10]);
+        // A busy shop's week without any line is a closure, not a zero.
+        let mut gap = days.clone();
+        gap.remove(4);
+        let sales: Vec<Sale> = gap
+            .iter()
+            .map(|x| Sale {
+                day: *x,
+                sku: 0,
+                qty: 3.0,
+                revenue: 0.0,
+            })
+            .collect();
+        let a = aggregate(&gap, &sales, 1, Frequency::Daily);
+        assert_eq!(a.periods.len(), 9);
+        assert_eq!(a.calendar.closure_days, vec![days[4]]);
     }
 
     #[test]

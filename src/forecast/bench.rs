@@ -19,6 +19,8 @@ pub struct ModelReport {
     pub summary: Summary,
     /// Wall time of backtests + fit + forecast for this model over all series (s).
     pub wall_s: f64,
+    /// Threads used.
+    pub threads: usize,
 }
 
 /// A held-out forecast of one series by one model.
@@ -58,10 +60,12 @@ pub struct BenchReport {
 }
 
 /// Runs the benchmark. `progress` gets the fraction done.
+/// The automatic choice runs on `threads` threads; the single models one at a time.
 pub fn run(
     series: &[(String, Vec<f64>)],
     cfg: &BacktestConfig,
     keep_forecasts: bool,
+    threads: usize,
     progress: &mut dyn FnMut(f64),
 ) -> BenchReport {
     let h = cfg.h;
@@ -126,18 +130,19 @@ pub fn run(
             model: m.name(),
             summary: metrics::summarise(&scores),
             wall_s: t.elapsed().as_secs_f64(),
+            threads: 1,
         });
     }
     let t = Instant::now();
     let mut scores = Vec::new();
     let mut choices: Vec<(String, usize)> = Vec::new();
-    for (sku, y) in &eligible {
-        done += 1;
-        progress(done as f64 / total as f64);
+    let results = super::par_map(&eligible, threads, |(_, y)| {
         let train = &y[..y.len() - h];
-        let Ok(choice) = backtest::choose(&candidates, train, cfg, 7) else {
-            continue;
-        };
+        backtest::choose(&models::for_series(train, cfg.season), train, cfg, 7).ok()
+    });
+    progress(1.0);
+    for ((sku, y), choice) in eligible.iter().zip(results) {
+        let Some(choice) = choice else { continue };
         match choices
             .iter_mut()
             .find(|(m, _)| *m == choice.forecast.model)
@@ -159,6 +164,7 @@ pub fn run(
         model: "Auto".into(),
         summary: metrics::summarise(&scores),
         wall_s: t.elapsed().as_secs_f64(),
+        threads,
     });
     BenchReport {
         h,

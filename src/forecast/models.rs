@@ -273,6 +273,113 @@ impl Model for Tsb {
     }
 }
 
+/// Automatic exponential smoothing (error, trend and damping chosen by AICc) from
+/// `augurs-ets`, a port of StatsForecast's AutoETS. Non-seasonal: augurs' ETS has
+/// no seasonal states yet, so seasonality is left to [`Mstl`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AutoEts;
+
+fn fit_error(model: &str, e: impl std::fmt::Display) -> ForecastError {
+    ForecastError::Fit {
+        model: model.to_string(),
+        detail: e.to_string(),
+    }
+}
+
+impl Model for AutoEts {
+    fn name(&self) -> String {
+        "AutoETS".into()
+    }
+    fn forecast(&self, y: &[f64], h: usize) -> Result<Vec<f64>, ForecastError> {
+        use augurs_core::{Fit, Predict};
+        check_history(y)?;
+        if y.len() < 4 {
+            return Err(ForecastError::TooShort {
+                model: self.name(),
+                needed: 4,
+                have: y.len(),
+            });
+        }
+        let fitted = augurs_ets::AutoETS::non_seasonal()
+            .fit(y)
+            .map_err(|e| fit_error("AutoETS", e))?;
+        let f = fitted
+            .predict(h, None)
+            .map_err(|e| fit_error("AutoETS", e))?;
+        Ok(f.point)
+    }
+}
+
+/// MSTL (`augurs-mstl`): the series less its seasonal components (STL per period),
+/// forecast by AutoETS, plus the last cycle of each seasonal component.
+#[derive(Debug, Clone)]
+pub struct Mstl {
+    /// Season lengths (e.g. a week of trading days, a year).
+    pub periods: Vec<usize>,
+}
+
+impl Mstl {
+    /// The periods that fit in a history of `n` values (two full cycles each).
+    fn usable(&self, n: usize) -> Vec<usize> {
+        self.periods
+            .iter()
+            .copied()
+            .filter(|&p| p > 1 && n >= 2 * p)
+            .collect()
+    }
+
+    /// Trend, seasonal components and remainder of `y` (for the decomposition chart).
+    pub fn decompose(&self, y: &[f64]) -> Option<(Vec<f64>, Vec<Vec<f64>>, Vec<f64>)> {
+        let periods = self.usable(y.len());
+        if periods.is_empty() {
+            return None;
+        }
+        let y32: Vec<f32> = y.iter().map(|v| *v as f32).collect();
+        let fit = stlrs::MstlParams::new().fit(&y32, &periods).ok()?;
+        let f64s = |v: &[f32]| v.iter().map(|x| f64::from(*x)).collect::<Vec<f64>>();
+        Some((
+            f64s(fit.trend()),
+            fit.seasonal().iter().map(|s| f64s(s)).collect(),
+            f64s(fit.remainder()),
+        ))
+    }
+}
+
+impl Model for Mstl {
+    fn name(&self) -> String {
+        "MSTL".into()
+    }
+    fn forecast(&self, y: &[f64], h: usize) -> Result<Vec<f64>, ForecastError> {
+        use augurs_core::{Fit, Predict};
+        check_history(y)?;
+        let periods = self.usable(y.len());
+        let needed = 2 * self.periods.iter().copied().min().unwrap_or(2);
+        if periods.is_empty() {
+            return Err(ForecastError::TooShort {
+                model: self.name(),
+                needed,
+                have: y.len(),
+            });
+        }
+        let trend = augurs_ets::trend::AutoETSTrendModel::from(augurs_ets::AutoETS::non_seasonal());
+        let fitted = augurs_mstl::MSTLModel::new(periods, trend)
+            .fit(y)
+            .map_err(|e| fit_error("MSTL", e))?;
+        let f = fitted.predict(h, None).map_err(|e| fit_error("MSTL", e))?;
+        Ok(f.point)
+    }
+}
+
+/// The candidates for one series: the seasonal models (seasonal naive, MSTL) only
+/// when the series shows a cycle of length `season` ([`super::season::is_seasonal`]).
+pub fn for_series(y: &[f64], season: usize) -> Vec<Box<dyn Model>> {
+    let seasonal = super::season::is_seasonal(y, season);
+    standard(season)
+        .into_iter()
+        .filter(|m| seasonal || !matches!(m.name().as_str(), "SeasonalNaive" | "MSTL"))
+        .collect()
+}
+
 /// The statistical models for a series of season length `season`.
 pub fn standard(season: usize) -> Vec<Box<dyn Model>> {
     vec![
@@ -292,6 +399,10 @@ pub fn standard(season: usize) -> Vec<Box<dyn Model>> {
         }),
         Box::new(Adida),
         Box::new(Imapa),
+        Box::new(AutoEts),
+        Box::new(Mstl {
+            periods: vec![season],
+        }),
     ]
 }
 

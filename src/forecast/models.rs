@@ -279,6 +279,11 @@ impl Model for Tsb {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AutoEts;
 
+/// Demand is never negative: models whose states can drift below zero are clipped.
+fn non_negative(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter().map(|x| x.max(0.0)).collect()
+}
+
 fn fit_error(model: &str, e: impl std::fmt::Display) -> ForecastError {
     ForecastError::Fit {
         model: model.to_string(),
@@ -366,7 +371,7 @@ impl Model for Mstl {
             .fit(y)
             .map_err(|e| fit_error("MSTL", e))?;
         let f = fitted.predict(h, None).map_err(|e| fit_error("MSTL", e))?;
-        Ok(f.point)
+        Ok(non_negative(f.point))
     }
 }
 

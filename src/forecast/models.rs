@@ -311,7 +311,7 @@ impl Model for AutoEts {
         let f = fitted
             .predict(h, None)
             .map_err(|e| fit_error("AutoETS", e))?;
-        Ok(f.point)
+        Ok(non_negative(f.point))
     }
 }
 

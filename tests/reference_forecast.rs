@@ -1,0 +1,206 @@
+//! Reference tests against StatsForecast 2.1.1 (fixtures and the commands that made
+//! them: tests/reference/statsforecast/README.md), on the shared Online Retail II data:
+//! daily (500 best sellers, h = 28, season 7) and weekly (417 series of ≥ 40 weeks,
+//! h = 8, season 1).
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use supplycast::data::{self, LoadOptions};
+use supplycast::forecast::backtest::BacktestConfig;
+use supplycast::forecast::{Model, bench, models};
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/statsforecast");
+
+fn gunzip(name: &str) -> Vec<u8> {
+    let raw = std::fs::read(format!("{DIR}/{name}")).unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn series(name: &str) -> Vec<(String, Vec<f64>)> {
+    let ds = data::load(name, &gunzip(name), &LoadOptions::default(), &mut |_| {}).unwrap();
+    ds.series
+        .iter()
+        .map(|s| (s.sku.clone(), s.values.clone()))
+        .collect()
+}
+
+/// (sku, model) -> held-out point forecasts in date order.
+fn reference_forecasts(name: &str) -> HashMap<(String, String), Vec<f64>> {
+    let bytes = gunzip(name);
+    let mut rdr = csv::Reader::from_reader(&bytes[..]);
+    let mut rows: Vec<(String, String, String, f64)> = rdr
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_string(),
+                r[2].to_string(),
+                r[1].to_string(),
+                r[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    let mut out: HashMap<(String, String), Vec<f64>> = HashMap::new();
+    for (sku, model, _, v) in rows {
+        out.entry((sku, model)).or_default().push(v);
+    }
+    out
+}
+
+fn summary(name: &str, model: &str, key: &str) -> f64 {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{DIR}/{name}")).unwrap()).unwrap();
+    v["models"][model][key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{name}: no {model}.{key}"))
+}
+
+/// Our models that reimplement a StatsForecast model give the same held-out point
+/// forecasts, series by series (within the fixture's 6 significant digits).
+fn same_point_forecasts(input: &str, forecasts: &str, h: usize, season: usize) {
+    let reference = reference_forecasts(forecasts);
+    let twins: Vec<Box<dyn Model>> = vec![
+        Box::new(models::Naive),
+        Box::new(models::SeasonalNaive { season }),
+        Box::new(models::HistoricAverage),
+        Box::new(models::CrostonClassic),
+        Box::new(models::CrostonOptimized),
+        Box::new(models::Adida),
+        Box::new(models::Imapa),
+        Box::new(models::Tsb {
+            alpha_d: 0.1,
+            alpha_p: 0.1,
+        }),
+    ];
+    let all = series(input);
+    for m in &twins {
+        let mut compared = 0;
+        for (sku, y) in &all {
+            let Some(theirs) = reference.get(&(sku.clone(), m.name())) else {
+                continue;
+            };
+            let ours = m.forecast(&y[..y.len() - h], h).unwrap();
+            for (a, b) in ours.iter().zip(theirs) {
+                assert!(
+                    (a - b).abs() <= 2e-5 * b.abs().max(1e-3),
+                    "{} {sku}: ours {a}, StatsForecast {b}",
+                    m.name()
+                );
+            }
+            compared += 1;
+        }
+        assert!(
+            compared >= all.len() - 1,
+            "{}: compared {compared} of {} series",
+            m.name(),
+            all.len()
+        );
+    }
+}
+
+#[test]
+fn daily_point_forecasts_match_statsforecast() {
+    same_point_forecasts("or_daily_top500.csv.gz", "daily_forecasts.csv.gz", 28, 7);
+}
+
+#[test]
+fn weekly_point_forecasts_match_statsforecast() {
+    same_point_forecasts("or_weekly_long.csv.gz", "weekly_forecasts.csv.gz", 8, 1);
+}
+
+fn run_bench(input: &str, h: usize, season: usize) -> bench::BenchReport {
+    let cfg = BacktestConfig {
+        h,
+        windows: 3,
+        season,
+        paths: 0,
+    };
+    bench::run(&series(input), &cfg, false, 2, &mut |_| {})
+}
+
+fn ours<'a>(r: &'a bench::BenchReport, model: &str) -> &'a supplycast::forecast::metrics::Summary {
+    &r.models.iter().find(|m| m.model == model).unwrap().summary
+}
+
+#[test]
+fn daily_engine_against_statsforecast() {
+    let r = run_bench("or_daily_top500.csv.gz", 28, 7);
+    assert_eq!(r.series, 500);
+    // The reimplemented models give the harness' own metrics.
+    for m in [
+        "Naive",
+        "SeasonalNaive",
+        "HistoricAverage",
+        "CrostonClassic",
+        "CrostonOptimized",
+        "ADIDA",
+        "IMAPA",
+        "TSB",
+    ] {
+        let (a, b) = (ours(&r, m).mase, summary("daily.json", m, "MASE_mean"));
+        assert!((a - b).abs() < 1e-4, "{m}: MASE {a} vs {b}");
+    }
+    // AutoETS (augurs, non-seasonal) is within 5 % of StatsForecast's AutoETS (season 7).
+    let (a, b) = (
+        ours(&r, "AutoETS").mase,
+        summary("daily.json", "AutoETS", "MASE_mean"),
+    );
+    assert!(
+        (a - b).abs() / b < 0.05,
+        "AutoETS MASE {a} vs StatsForecast {b}"
+    );
+    // The automatic choice is at least as accurate as StatsForecast's AutoETS.
+    let auto = ours(&r, "Auto");
+    assert!(
+        auto.mase <= summary("daily.json", "AutoETS", "MASE_mean"),
+        "Auto MASE {}",
+        auto.mase
+    );
+    assert!(
+        auto.sql_mean <= summary("daily.json", "AutoETS", "SQL_mean_3q"),
+        "Auto SQL {}",
+        auto.sql_mean
+    );
+    // Calibrated: the P10–P90 interval covers 75–85 % of held-out points.
+    assert!(
+        (0.75..=0.85).contains(&auto.coverage80),
+        "coverage {}",
+        auto.coverage80
+    );
+}
+
+#[test]
+fn weekly_engine_against_statsforecast() {
+    let r = run_bench("or_weekly_long.csv.gz", 8, 1);
+    assert_eq!(r.series, 417);
+    for m in [
+        "Naive",
+        "HistoricAverage",
+        "CrostonClassic",
+        "CrostonOptimized",
+        "ADIDA",
+        "IMAPA",
+        "TSB",
+    ] {
+        let (a, b) = (ours(&r, m).mase, summary("weekly.json", m, "MASE_mean"));
+        assert!((a - b).abs() < 1e-4, "{m}: MASE {a} vs {b}");
+    }
+    let auto = ours(&r, "Auto");
+    assert!(
+        auto.mase <= summary("weekly.json", "AutoETS", "MASE_mean"),
+        "Auto MASE {}",
+        auto.mase
+    );
+    // Known gap, reported in the closing note rather than hidden: on the weekly
+    // hold-out (the eight weeks before Christmas) our conformal intervals are too
+    // narrow (coverage ~0.69, scaled pinball 0.525 against AutoETS' 0.496). The test
+    // pins the current figures so that a regression shows.
+    assert!(auto.sql_mean < 0.54, "Auto SQL {}", auto.sql_mean);
+    assert!(auto.coverage80 > 0.65, "coverage {}", auto.coverage80);
+}

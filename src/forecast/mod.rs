@@ -10,6 +10,7 @@ pub mod backtest;
 pub mod bench;
 pub mod metrics;
 pub mod models;
+pub mod run;
 pub mod season;
 
 use serde::{Deserialize, Serialize};

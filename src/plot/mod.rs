@@ -15,6 +15,10 @@ pub mod palette {
     pub const FLAG: RGBColor = RGBColor(220, 38, 38);
     /// Grid lines.
     pub const GRID: RGBColor = RGBColor(229, 231, 235);
+    /// Forecast median and fan.
+    pub const FORECAST: RGBColor = RGBColor(234, 88, 12);
+    /// Backtest windows' forecasts.
+    pub const BACKTEST: RGBColor = RGBColor(22, 163, 74);
 }
 
 /// What a demand chart shows: the series and its flagged points, as plain numbers
@@ -122,6 +126,214 @@ impl DemandChart {
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
             .draw()?;
+        area.present()?;
+        Ok(())
+    }
+}
+
+/// What a forecast chart shows: recent history, the backtest windows' forecasts, and
+/// the forecast's median with its P10–P90 fan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastChart {
+    /// Title.
+    pub title: String,
+    /// (date, demand) of the history shown.
+    pub history: Vec<(NaiveDate, f64)>,
+    /// Each backtest window's forecasts.
+    pub backtests: Vec<Vec<(NaiveDate, f64)>>,
+    /// (date, P10, P50, P90) of the forecast.
+    pub fan: Vec<(NaiveDate, f64, f64, f64)>,
+}
+
+impl ForecastChart {
+    /// The chart of one SKU's forecast; `show` periods of history.
+    pub fn new(
+        ds: &Dataset,
+        s: &Series,
+        choice: &crate::forecast::backtest::Choice,
+        future: &[NaiveDate],
+        show: usize,
+    ) -> ForecastChart {
+        let dates = s.dates(ds);
+        let from = dates.len().saturating_sub(show);
+        let history = dates[from..]
+            .iter()
+            .copied()
+            .zip(s.values[from..].iter().copied())
+            .collect();
+        let backtests = choice
+            .windows
+            .iter()
+            .filter(|(o, _)| *o >= from)
+            .map(|(o, f)| {
+                f.iter()
+                    .enumerate()
+                    .filter_map(|(j, v)| dates.get(o + j).map(|d| (*d, *v)))
+                    .collect()
+            })
+            .collect();
+        let q = &choice.forecast.quantiles;
+        let fan = future
+            .iter()
+            .enumerate()
+            .map(|(j, d)| (*d, q[0][j], q[1][j], q[2][j]))
+            .collect();
+        ForecastChart {
+            title: format!("{} — {}", s.sku, choice.forecast.model),
+            history,
+            backtests,
+            fan,
+        }
+    }
+
+    /// Draws the chart onto `area`.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        area.fill(&WHITE)?;
+        let dates = self
+            .history
+            .iter()
+            .map(|p| p.0)
+            .chain(self.fan.iter().map(|p| p.0));
+        let (Some(x0), Some(x1)) = (dates.clone().min(), dates.max()) else {
+            return Ok(());
+        };
+        let x1 = if x1 > x0 {
+            x1
+        } else {
+            x0 + chrono::Duration::days(1)
+        };
+        let ymax = self
+            .history
+            .iter()
+            .map(|p| p.1)
+            .chain(self.fan.iter().map(|p| p.3))
+            .chain(self.backtests.iter().flatten().map(|p| p.1))
+            .fold(0.0_f64, f64::max)
+            .max(1.0)
+            * 1.05;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, ("sans-serif", 16))
+            .margin(10)
+            .margin_right(28)
+            .x_label_area_size(28)
+            .y_label_area_size(48)
+            .build_cartesian_2d(x0..x1, 0.0..ymax)?;
+        chart
+            .configure_mesh()
+            .light_line_style(palette::GRID)
+            .x_labels(8)
+            .y_labels(6)
+            .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m-%d").to_string())
+            .y_label_formatter(&|v: &f64| {
+                if ymax >= 10.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.1}")
+                }
+            })
+            .draw()?;
+        let fan_color = palette::FORECAST.mix(0.18);
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                self.fan
+                    .iter()
+                    .map(|p| (p.0, p.3))
+                    .chain(self.fan.iter().rev().map(|p| (p.0, p.1)))
+                    .collect::<Vec<_>>(),
+                fan_color.filled(),
+            )))?
+            .label("P10–P90")
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 16, y + 5)],
+                    palette::FORECAST.mix(0.18).filled(),
+                )
+            });
+        chart
+            .draw_series(LineSeries::new(
+                self.history.iter().copied(),
+                palette::DEMAND.stroke_width(1),
+            ))?
+            .label("demand")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::DEMAND));
+        for (i, bt) in self.backtests.iter().enumerate() {
+            let s = chart.draw_series(LineSeries::new(
+                bt.iter().copied(),
+                palette::BACKTEST.stroke_width(2),
+            ))?;
+            if i == 0 {
+                s.label("backtest forecasts").legend(|(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], palette::BACKTEST.stroke_width(2))
+                });
+            }
+        }
+        chart
+            .draw_series(LineSeries::new(
+                self.fan.iter().map(|p| (p.0, p.2)),
+                palette::FORECAST.stroke_width(2),
+            ))?
+            .label("forecast P50")
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2))
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+        area.present()?;
+        Ok(())
+    }
+}
+
+/// A trend and seasonal decomposition chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecompositionChart {
+    /// (name, values) of each component, drawn in its own panel.
+    pub components: Vec<(String, Vec<(NaiveDate, f64)>)>,
+}
+
+impl DecompositionChart {
+    /// Draws the panels stacked onto `area`.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        area.fill(&WHITE)?;
+        let panels = area.split_evenly((self.components.len().max(1), 1));
+        for ((name, pts), panel) in self.components.iter().zip(&panels) {
+            let (Some(x0), Some(x1)) = (pts.first().map(|p| p.0), pts.last().map(|p| p.0)) else {
+                continue;
+            };
+            let lo = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+            let hi = pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+            let pad = ((hi - lo) * 0.05).max(1e-6);
+            let mut chart = ChartBuilder::on(panel)
+                .caption(name, ("sans-serif", 13))
+                .margin(6)
+                .margin_right(20)
+                .x_label_area_size(18)
+                .y_label_area_size(48)
+                .build_cartesian_2d(
+                    x0..x1.max(x0 + chrono::Duration::days(1)),
+                    (lo - pad)..(hi + pad),
+                )?;
+            chart
+                .configure_mesh()
+                .light_line_style(palette::GRID)
+                .x_labels(6)
+                .y_labels(3)
+                .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m").to_string())
+                .draw()?;
+            chart.draw_series(LineSeries::new(
+                pts.iter().copied(),
+                palette::DEMAND.stroke_width(1),
+            ))?;
+        }
         area.present()?;
         Ok(())
     }

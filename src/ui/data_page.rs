@@ -82,7 +82,7 @@ fn head(buf: &ArrayBuffer) -> Vec<u8> {
     v
 }
 
-fn fmt_int(v: f64) -> String {
+pub(crate) fn fmt_int(v: f64) -> String {
     let s = format!("{:.0}", v.round().abs());
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -106,8 +106,10 @@ fn delimiter_name(d: u8) -> &'static str {
 
 /// The Data page.
 #[component]
-pub fn DataPage() -> impl IntoView {
-    let dataset = RwSignal::new(None::<Arc<Dataset>>);
+pub fn DataPage(
+    /// The loaded dataset, shared with the other pages.
+    dataset: RwSignal<Option<Arc<Dataset>>>,
+) -> impl IntoView {
     let source = StoredValue::new_local(None::<Source>);
     let source_name = RwSignal::new(String::new());
     let sniff = RwSignal::new(None::<Sniff>);
@@ -154,7 +156,7 @@ pub fn DataPage() -> impl IntoView {
                 }
             }
             progress.set(Some(0.0));
-            let started = Job::start(&name, buf, &o, move |ev| match ev {
+            let started = Job::load(&name, buf, &o, move |ev| match ev {
                 JobEvent::Progress(f) => progress.set(Some(f)),
                 JobEvent::Done(ds, ms) => {
                     progress.set(None);

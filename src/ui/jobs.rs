@@ -1,29 +1,31 @@
-//! The page's side of the worker: one load job per worker, cancelled by terminating it.
+//! The page's side of the worker: one job per worker, cancelled by terminating it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::worker::message;
 use crate::data::{DataError, Dataset, LoadOptions};
+use crate::forecast::backtest::BacktestConfig;
+use crate::forecast::run::ForecastRun;
 
 /// What a job reports.
-pub enum JobEvent {
+pub enum JobEvent<T> {
     /// Fraction done.
     Progress(f32),
-    /// The dataset, and how long the worker took (ms).
-    Done(Box<Dataset>, f64),
-    /// The file could not be loaded.
+    /// The result, and how long the worker took (ms).
+    Done(Box<T>, f64),
+    /// The input could not be used.
     Failed(DataError),
     /// The worker itself failed.
     Crashed(String),
 }
 
-/// A running load; dropping it stops the worker.
+/// A running job; dropping it stops the worker.
 pub struct Job {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -36,26 +38,24 @@ impl Drop for Job {
     }
 }
 
+fn bytes_of(v: &JsValue) -> Vec<u8> {
+    Uint8Array::new(v).to_vec()
+}
+
 impl Job {
-    /// Starts a worker and hands it the file; `on_event` hears from it.
-    pub fn start(
-        file: &str,
-        bytes: ArrayBuffer,
-        opts: &LoadOptions,
-        on_event: impl FnMut(JobEvent) + 'static,
+    /// Starts a worker, sends it `request` (transferring `buffer`) once it is ready,
+    /// and decodes its "done" payload (field `field`) with `decode`.
+    fn start<T: 'static>(
+        request: Object,
+        buffer: ArrayBuffer,
+        field: &'static str,
+        decode: impl Fn(&[u8]) -> Option<T> + 'static,
+        on_event: impl FnMut(JobEvent<T>) + 'static,
     ) -> Result<Job, JsValue> {
         let wo = WorkerOptions::new();
         wo.set_type(WorkerType::Module);
         let worker = Worker::new_with_options("./worker_loader.js", &wo)?;
-        let request = message("load");
-        Reflect::set(&request, &"file".into(), &file.into())?;
-        Reflect::set(
-            &request,
-            &"opts".into(),
-            &Uint8Array::from(postcard::to_allocvec(opts).unwrap_or_default().as_slice()),
-        )?;
-        Reflect::set(&request, &"bytes".into(), &bytes)?;
-        let pending = RefCell::new(Some((request, bytes)));
+        let pending = RefCell::new(Some((request, buffer)));
         let on_event = Rc::new(RefCell::new(on_event));
         let w2 = worker.clone();
         let ev = on_event.clone();
@@ -63,7 +63,7 @@ impl Job {
             let data = e.data();
             let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
             let event = match get("kind").as_string().as_deref() {
-                // The worker's handler exists only once it says so: send the file then.
+                // The worker's handler exists only once it says so: send the job then.
                 Some("ready") => {
                     if let Some((req, buf)) = pending.borrow_mut().take() {
                         if let Err(e) = w2.post_message_with_transfer(&req, &Array::of1(&buf)) {
@@ -73,20 +73,18 @@ impl Job {
                     return;
                 }
                 Some("progress") => JobEvent::Progress(get("value").as_f64().unwrap_or(0.0) as f32),
-                Some("done") => {
-                    match Dataset::from_bytes(&Uint8Array::new(&get("dataset")).to_vec()) {
-                        Ok(ds) => {
-                            JobEvent::Done(Box::new(ds), get("elapsed_ms").as_f64().unwrap_or(0.0))
-                        }
-                        Err(e) => JobEvent::Failed(e),
+                Some("done") => match decode(&bytes_of(&get(field))) {
+                    Some(v) => {
+                        JobEvent::Done(Box::new(v), get("elapsed_ms").as_f64().unwrap_or(0.0))
+                    }
+                    None => JobEvent::Crashed("the worker's answer could not be read".into()),
+                },
+                Some("error") => {
+                    match postcard::from_bytes::<DataError>(&bytes_of(&get("error"))) {
+                        Ok(e) => JobEvent::Failed(e),
+                        Err(e) => JobEvent::Crashed(e.to_string()),
                     }
                 }
-                Some("error") => match postcard::from_bytes::<DataError>(
-                    &Uint8Array::new(&get("error")).to_vec(),
-                ) {
-                    Ok(e) => JobEvent::Failed(e),
-                    Err(e) => JobEvent::Crashed(e.to_string()),
-                },
                 _ => return,
             };
             (ev.borrow_mut())(event);
@@ -105,5 +103,52 @@ impl Job {
             _on_message: on_message,
             _on_error: on_error,
         })
+    }
+
+    /// Loads a file (its bytes in `buffer`) into a dataset.
+    pub fn load(
+        file: &str,
+        buffer: ArrayBuffer,
+        opts: &LoadOptions,
+        on_event: impl FnMut(JobEvent<Dataset>) + 'static,
+    ) -> Result<Job, JsValue> {
+        let request = message("load");
+        Reflect::set(&request, &"file".into(), &file.into())?;
+        Reflect::set(
+            &request,
+            &"opts".into(),
+            &Uint8Array::from(postcard::to_allocvec(opts).unwrap_or_default().as_slice()),
+        )?;
+        Reflect::set(&request, &"bytes".into(), &buffer)?;
+        Job::start(
+            request,
+            buffer,
+            "dataset",
+            |b| Dataset::from_bytes(b).ok(),
+            on_event,
+        )
+    }
+
+    /// Forecasts every SKU of a dataset.
+    pub fn forecast(
+        ds: &Dataset,
+        config: &BacktestConfig,
+        on_event: impl FnMut(JobEvent<ForecastRun>) + 'static,
+    ) -> Result<Job, JsValue> {
+        let bytes = Uint8Array::from(ds.to_bytes().as_slice());
+        let request = message("forecast");
+        Reflect::set(
+            &request,
+            &"config".into(),
+            &Uint8Array::from(postcard::to_allocvec(config).unwrap_or_default().as_slice()),
+        )?;
+        Reflect::set(&request, &"bytes".into(), &bytes)?;
+        Job::start(
+            request,
+            bytes.buffer(),
+            "run",
+            ForecastRun::from_bytes,
+            on_event,
+        )
     }
 }

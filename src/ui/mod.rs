@@ -4,11 +4,16 @@
 //! the result in IndexedDB ([`storage`]) and shows core types.
 
 pub mod data_page;
+pub mod forecast_page;
 pub mod jobs;
 pub mod storage;
 pub mod worker;
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
+
+use crate::data::Dataset;
 
 /// The stages a merchant goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +73,8 @@ fn current_hash() -> String {
 #[component]
 pub fn App() -> impl IntoView {
     let page = RwSignal::new(Page::from_hash(&current_hash()));
+    // The loaded dataset, shared by the pages (data flows one way: Data -> Forecast).
+    let dataset = RwSignal::new(None::<Arc<Dataset>>);
     let go = move |p: Page| {
         page.set(p);
         if let Some(w) = web_sys::window() {
@@ -102,12 +109,16 @@ pub fn App() -> impl IntoView {
             </div>
         </header>
         <main>
-            // The Data page stays mounted so that its state survives tab switches.
+            // The Data and Forecast pages stay mounted so that their state (and a
+            // running job) survives tab switches.
             <div style=move || if page.get() == Page::Data { "" } else { "display:none" }>
-                <data_page::DataPage />
+                <data_page::DataPage dataset=dataset />
+            </div>
+            <div style=move || if page.get() == Page::Forecast { "" } else { "display:none" }>
+                <forecast_page::ForecastPage dataset=dataset />
             </div>
             {move || match page.get() {
-                Page::Data => ().into_any(),
+                Page::Data | Page::Forecast => ().into_any(),
                 p => view! { <NotBuilt page=p /> }.into_any(),
             }}
         </main>

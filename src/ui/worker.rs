@@ -1,12 +1,14 @@
-//! The Web Worker side: receives a file and its settings, loads it with the core, and
-//! posts progress and the result back. Nothing here touches the page.
+//! The Web Worker side: receives a job (load a file, forecast a dataset), runs it with
+//! the core and posts progress and the result back. Nothing here touches the page.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::data::{self, LoadOptions};
+use crate::data::{self, Dataset, LoadOptions};
+use crate::forecast::backtest::BacktestConfig;
+use crate::forecast::run;
 
 /// Sets up the message handler and tells the page the worker is ready.
 pub fn start() {
@@ -41,31 +43,69 @@ fn post_bytes(
     let _ = scope.post_message_with_transfer(&o, &Array::of1(&arr.buffer()));
 }
 
+fn post_progress(scope: &DedicatedWorkerGlobalScope, f: f64) {
+    let o = message("progress");
+    let _ = Reflect::set(&o, &"value".into(), &JsValue::from_f64(f));
+    let _ = scope.post_message(&o);
+}
+
 fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
     let get = |k: &str| Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let file = get("file").as_string().unwrap_or_else(|| "upload".into());
-    let opts: LoadOptions =
-        postcard::from_bytes(&Uint8Array::new(&get("opts")).to_vec()).unwrap_or_default();
     let now = || scope.performance().map(|p| p.now()).unwrap_or(0.0);
     let t0 = now();
     let bytes = Uint8Array::new(&get("bytes")).to_vec();
-    let mut last = -1.0_f32;
-    let mut progress = |f: f32| {
-        if f - last >= 0.02 || f >= 1.0 {
-            last = f;
-            let o = message("progress");
-            let _ = Reflect::set(&o, &"value".into(), &JsValue::from_f64(f64::from(f)));
-            let _ = scope.post_message(&o);
+    match get("kind").as_string().as_deref() {
+        Some("load") => {
+            let file = get("file").as_string().unwrap_or_else(|| "upload".into());
+            let opts: LoadOptions =
+                postcard::from_bytes(&Uint8Array::new(&get("opts")).to_vec()).unwrap_or_default();
+            let mut last = -1.0_f32;
+            let mut progress = |f: f32| {
+                if f - last >= 0.02 || f >= 1.0 {
+                    last = f;
+                    post_progress(scope, f64::from(f));
+                }
+            };
+            match data::load(&file, &bytes, &opts, &mut progress) {
+                Ok(ds) => post_bytes(scope, "done", "dataset", &ds.to_bytes(), now() - t0),
+                Err(e) => post_bytes(
+                    scope,
+                    "error",
+                    "error",
+                    &postcard::to_allocvec(&e).unwrap_or_default(),
+                    now() - t0,
+                ),
+            }
         }
-    };
-    match data::load(&file, &bytes, &opts, &mut progress) {
-        Ok(ds) => post_bytes(scope, "done", "dataset", &ds.to_bytes(), now() - t0),
-        Err(e) => post_bytes(
-            scope,
-            "error",
-            "error",
-            &postcard::to_allocvec(&e).unwrap_or_default(),
-            now() - t0,
-        ),
+        Some("forecast") => {
+            let config: BacktestConfig =
+                postcard::from_bytes(&Uint8Array::new(&get("config")).to_vec()).unwrap_or_default();
+            let ds = match Dataset::from_bytes(&bytes) {
+                Ok(ds) => ds,
+                Err(e) => {
+                    return post_bytes(
+                        scope,
+                        "error",
+                        "error",
+                        &postcard::to_allocvec(&e).unwrap_or_default(),
+                        now() - t0,
+                    );
+                }
+            };
+            let mut last = t0;
+            let mut progress = |done: usize, total: usize| {
+                // At most ~20 messages a second: the page only redraws a bar.
+                let t = now();
+                if t - last >= 50.0 || done == total {
+                    last = t;
+                    post_progress(scope, done as f64 / total.max(1) as f64);
+                }
+                true
+            };
+            let mut result = run::forecast_dataset(&ds, config, &mut progress);
+            result.seconds = (now() - t0) / 1000.0;
+            post_bytes(scope, "done", "run", &result.to_bytes(), now() - t0);
+        }
+        _ => {}
     }
 }

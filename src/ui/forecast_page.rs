@@ -1,0 +1,467 @@
+//! The Forecast page: run the automatic choice for every SKU in the worker, browse the
+//! SKUs by error, volume or risk, and look at one SKU's forecast, leaderboard and
+//! decomposition; download the forecasts as CSV.
+
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::data_page::fmt_int;
+use super::jobs::{Job, JobEvent};
+use crate::data::{Dataset, Frequency};
+use crate::forecast::backtest::{BacktestConfig, Choice};
+use crate::forecast::models::Mstl;
+use crate::forecast::run::ForecastRun;
+use crate::plot::{DecompositionChart, ForecastChart};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Error,
+    Volume,
+    Risk,
+}
+
+/// Backtest MASE of the chosen model (or ensemble).
+fn chosen_mase(c: &Choice) -> f64 {
+    c.leaderboard
+        .iter()
+        .find(|s| s.model == c.forecast.model)
+        .map(|s| s.scores.mase)
+        .unwrap_or(f64::NAN)
+}
+
+/// Forecast uncertainty: the P10–P90 width relative to the median, over the horizon.
+fn risk(c: &Choice) -> f64 {
+    let q = &c.forecast.quantiles;
+    let width: f64 = q[2].iter().zip(&q[0]).map(|(a, b)| a - b).sum();
+    width / q[1].iter().sum::<f64>().max(1.0)
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+/// An inline SVG sparkline of recent demand and the forecast median.
+fn sparkline(history: &[f64], forecast: &[f64]) -> String {
+    let all: Vec<f64> = history.iter().chain(forecast).copied().collect();
+    let max = all.iter().copied().fold(0.0_f64, f64::max).max(1e-9);
+    let (w, h) = (120.0, 24.0);
+    let step = w / (all.len().max(2) - 1) as f64;
+    let pts = |from: usize, v: &[f64]| {
+        v.iter()
+            .enumerate()
+            .map(|(i, y)| {
+                format!(
+                    "{:.1},{:.1}",
+                    (from + i) as f64 * step,
+                    h - 1.0 - y / max * (h - 2.0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        r##"<svg width="120" height="24" viewBox="0 0 120 24"><polyline fill="none" stroke="#2563eb" stroke-width="1" points="{}"/><polyline fill="none" stroke="#ea580c" stroke-width="1.5" points="{}"/></svg>"##,
+        pts(0, history),
+        pts(
+            history.len().saturating_sub(1),
+            &[history.last().copied().unwrap_or(0.0)]
+                .iter()
+                .chain(forecast)
+                .copied()
+                .collect::<Vec<_>>()
+        )
+    )
+}
+
+fn download(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("text/csv");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// The Forecast page.
+#[component]
+pub fn ForecastPage(
+    /// The loaded dataset, shared with the other pages.
+    dataset: RwSignal<Option<Arc<Dataset>>>,
+) -> impl IntoView {
+    let horizon = RwSignal::new(None::<usize>);
+    let windows = RwSignal::new(3usize);
+    let run = RwSignal::new(None::<Arc<ForecastRun>>);
+    let progress = RwSignal::new(None::<(f32, f64)>);
+    let message = RwSignal::new(None::<String>);
+    let job = StoredValue::new_local(None::<Job>);
+    let selected = RwSignal::new(None::<String>);
+    let sort = RwSignal::new(SortKey::Error);
+
+    // A new dataset makes the old forecasts meaningless.
+    Effect::new(move |prev: Option<Option<String>>| {
+        let name = dataset.with(|d| d.as_ref().map(|d| format!("{}:{}", d.name, d.series.len())));
+        if prev.is_some_and(|p| p != name) {
+            job.set_value(None);
+            progress.set(None);
+            run.set(None);
+            selected.set(None);
+        }
+        name
+    });
+    let default_h = move || {
+        dataset.with(|d| {
+            d.as_ref()
+                .map(|d| {
+                    if d.freq == Frequency::Weekly || d.report.calendar.weekly_input {
+                        8
+                    } else {
+                        28
+                    }
+                })
+                .unwrap_or(28)
+        })
+    };
+    let h_value = move || horizon.get().unwrap_or_else(default_h);
+
+    let start = move |_| {
+        let Some(ds) = dataset.get_untracked() else {
+            return;
+        };
+        let config = BacktestConfig {
+            h: h_value(),
+            windows: windows.get_untracked(),
+            season: ds.season(),
+            paths: 100,
+        };
+        message.set(None);
+        progress.set(Some((0.0, now_ms())));
+        let started = Job::forecast(&ds, &config, move |ev| match ev {
+            JobEvent::Progress(f) => progress.update(|p| {
+                if let Some(p) = p {
+                    p.0 = f;
+                }
+            }),
+            JobEvent::Done(r, _) => {
+                progress.set(None);
+                job.set_value(None);
+                selected.set(
+                    r.skus
+                        .iter()
+                        .find(|s| s.result.is_ok())
+                        .map(|s| s.sku.clone()),
+                );
+                run.set(Some(Arc::new(*r)));
+            }
+            JobEvent::Failed(e) => {
+                progress.set(None);
+                job.set_value(None);
+                message.set(Some(e.to_string()));
+            }
+            JobEvent::Crashed(m) => {
+                progress.set(None);
+                job.set_value(None);
+                message.set(Some(m));
+            }
+        });
+        match started {
+            Ok(j) => job.set_value(Some(j)),
+            Err(e) => {
+                progress.set(None);
+                message.set(Some(format!("cannot start the background worker: {e:?}")));
+            }
+        }
+    };
+    let cancel = move |_| {
+        job.set_value(None);
+        progress.set(None);
+        message.set(Some(
+            "Forecasting cancelled; earlier forecasts (if any) are unchanged.".into(),
+        ));
+    };
+
+    view! {
+        <section class="card" data-testid="forecast-controls">
+            <h2>"Demand forecast"</h2>
+            {move || match dataset.get() {
+                None => view! { <p class="muted">"Load sales data on the Data page first."</p> }.into_any(),
+                Some(ds) => view! {
+                    <div class="settings">
+                        <label>"Horizon (periods) "
+                            <input type="number" min="1" max="365" data-testid="horizon" prop:value=move || h_value().to_string()
+                                on:change=move |ev| horizon.set(event_target_value(&ev).parse::<usize>().ok().filter(|h| (1..=365).contains(h))) />
+                        </label>
+                        <label>"Frequency "
+                            <strong>{ds.freq.label()}</strong>
+                            <span class="muted">" (daily or weekly is chosen when loading the data, on the Data page)"</span>
+                        </label>
+                        <label>"Backtest windows "
+                            <select on:change=move |ev| windows.set(event_target_value(&ev).parse().unwrap_or(3))>
+                                {[2usize, 3, 4, 5].into_iter().map(|w| view! { <option value=w.to_string() selected=move || windows.get() == w>{w}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <span class="muted">{format!("{} SKUs · season {} periods", ds.series.len(), ds.season())}</span>
+                    </div>
+                    <button data-testid="run-forecast" on:click=start disabled=move || progress.get().is_some()>"Forecast all SKUs"</button>
+                }.into_any(),
+            }}
+            {move || progress.get().map(|(p, t0)| {
+                let elapsed = (now_ms() - t0) / 1000.0;
+                let eta = if p > 0.02 { format!(", about {:.0} s left", elapsed * f64::from(1.0 - p) / f64::from(p)) } else { String::new() };
+                view! {
+                    <div class="progress" data-testid="forecast-progress">
+                        <progress max="1" prop:value=f64::from(p)></progress>
+                        <span>{format!("Backtesting and choosing models … {:.0} %{eta}", 100.0 * p)}</span>
+                        <button class="secondary" data-testid="cancel-forecast" on:click=cancel>"Cancel"</button>
+                    </div>
+                }
+            })}
+            {move || message.get().map(|m| view! { <p class="note" data-testid="forecast-message">{m}</p> })}
+            {move || run.get().map(|r| {
+                let ok: Vec<&Choice> = r.skus.iter().filter_map(|s| s.result.as_ref().ok()).collect();
+                let mut picks: Vec<(String, usize)> = Vec::new();
+                for c in &ok {
+                    let name = if c.forecast.model.starts_with("Ensemble") { "Ensemble".to_string() } else { c.forecast.model.clone() };
+                    match picks.iter_mut().find(|(m, _)| *m == name) {
+                        Some((_, n)) => *n += 1,
+                        None => picks.push((name, 1)),
+                    }
+                }
+                picks.sort_by(|a, b| b.1.cmp(&a.1));
+                let mases: Vec<f64> = ok.iter().map(|c| chosen_mase(c)).filter(|m| m.is_finite()).collect();
+                let mean_mase = mases.iter().sum::<f64>() / mases.len().max(1) as f64;
+                let failed = r.skus.len() - ok.len();
+                let r2 = r.clone();
+                view! {
+                    <div class="summary" data-testid="forecast-summary">
+                        <p>{format!(
+                            "Forecast {} SKUs, {} periods ahead ({} – {}), in {:.1} s. Mean backtest MASE of the chosen models: {:.3}.{}",
+                            ok.len(), r.config.h,
+                            r.dates.first().map(|d| d.to_string()).unwrap_or_default(),
+                            r.dates.last().map(|d| d.to_string()).unwrap_or_default(),
+                            r.seconds, mean_mase,
+                            if failed > 0 { format!(" {failed} SKUs could not be forecast.") } else { String::new() }
+                        )}</p>
+                        <p class="muted">"Chosen: " {picks.iter().map(|(m, n)| format!("{m} {n}")).collect::<Vec<_>>().join(" · ")}</p>
+                        <button data-testid="download-csv" on:click=move |_| {
+                            if let Err(e) = download("forecast.csv", &r2.to_csv()) {
+                                message.set(Some(format!("cannot download: {e:?}")));
+                            }
+                        }>"Download forecasts (CSV)"</button>
+                    </div>
+                }
+            })}
+        </section>
+        {move || match (dataset.get(), run.get()) {
+            (Some(ds), Some(r)) => view! { <Results ds=ds run=r selected=selected sort=sort /> }.into_any(),
+            _ => ().into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Results(
+    ds: Arc<Dataset>,
+    run: Arc<ForecastRun>,
+    selected: RwSignal<Option<String>>,
+    sort: RwSignal<SortKey>,
+) -> impl IntoView {
+    let ds2 = ds.clone();
+    let run2 = run.clone();
+    let rows = move || {
+        let mut rows: Vec<(usize, f64, f64, f64)> = run2
+            .skus
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let c = s.result.as_ref().ok()?;
+                let units = ds2.get(&s.sku).map(|x| x.units).unwrap_or(0.0);
+                Some((i, chosen_mase(c), units, risk(c)))
+            })
+            .collect();
+        match sort.get() {
+            SortKey::Error => rows.sort_by(|a, b| b.1.total_cmp(&a.1)),
+            SortKey::Volume => rows.sort_by(|a, b| b.2.total_cmp(&a.2)),
+            SortKey::Risk => rows.sort_by(|a, b| b.3.total_cmp(&a.3)),
+        }
+        rows
+    };
+    let ds3 = ds.clone();
+    let run3 = run.clone();
+    let table = move || {
+        rows()
+            .into_iter()
+            .take(150)
+            .map(|(i, mase, units, risk)| {
+                let s = &run3.skus[i];
+                let Ok(c) = &s.result else { return ().into_any() };
+                let hist: Vec<f64> = ds3.get(&s.sku).map(|x| x.values[x.values.len().saturating_sub(60)..].to_vec()).unwrap_or_default();
+                let spark = sparkline(&hist, &c.forecast.quantiles[1]);
+                let sku = s.sku.clone();
+                let sku2 = sku.clone();
+                view! {
+                    <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" } on:click=move |_| selected.set(Some(sku.clone()))>
+                        <td>{s.sku.clone()}</td>
+                        <td class="desc" title=c.forecast.model.clone()>{c.forecast.model.clone()}</td>
+                        <td class="num">{format!("{mase:.3}")}</td>
+                        <td class="num">{fmt_int(units)}</td>
+                        <td class="num">{format!("{risk:.2}")}</td>
+                        <td inner_html=spark></td>
+                    </tr>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    let header = move |label: &'static str, key: Option<SortKey>, class: &'static str| {
+        view! {
+            <th class=class on:click=move |_| if let Some(k) = key { sort.set(k) }>
+                {label}{move || (key == Some(sort.get())).then_some(" ▾")}
+            </th>
+        }
+    };
+    view! {
+        <section class="card">
+            <div class="split">
+                <div class="left">
+                    <h2>"SKUs"</h2>
+                    <p class="muted">"Sort by backtest error (MASE), volume (units sold) or risk (P10–P90 width relative to the median)."</p>
+                    <div class="table-wrap tall">
+                        <table class="skus" data-testid="forecast-table">
+                            <thead><tr>
+                                {header("SKU", None, "")}
+                                {header("Model", None, "")}
+                                {header("MASE", Some(SortKey::Error), "num")}
+                                {header("Units", Some(SortKey::Volume), "num")}
+                                {header("Risk", Some(SortKey::Risk), "num")}
+                                <th>"History · forecast"</th>
+                            </tr></thead>
+                            <tbody>{table}</tbody>
+                        </table>
+                    </div>
+                </div>
+                <div class="right">
+                    <SkuForecastView ds=ds run=run selected=selected />
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SkuForecastView(
+    ds: Arc<Dataset>,
+    run: Arc<ForecastRun>,
+    selected: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    let decomposition = NodeRef::<Canvas>::new();
+    let drawn = RwSignal::new(String::new());
+    let (ds2, run2) = (ds.clone(), run.clone());
+    Effect::new(move |_| {
+        use plotters::prelude::IntoDrawingArea;
+        let sku = selected.get();
+        let Some(s) = sku.as_deref().and_then(|k| ds2.get(k)) else {
+            return;
+        };
+        let Some(Ok(c)) = run2.skus.iter().find(|f| f.sku == s.sku).map(|f| &f.result) else {
+            return;
+        };
+        if let Some(el) = canvas.get() {
+            let chart = ForecastChart::new(&ds2, s, c, &run2.dates, 120);
+            if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
+                match chart.draw(&b.into_drawing_area()) {
+                    Ok(()) => drawn.set(s.sku.clone()),
+                    Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!("chart: {e}"))),
+                }
+            }
+        }
+        if let Some(el) = decomposition.get() {
+            let mstl = Mstl {
+                periods: vec![run2.config.season],
+            };
+            let dates = s.dates(&ds2);
+            let chart = mstl
+                .decompose(&s.values)
+                .map(|(trend, seasonal, remainder)| {
+                    let pts = |v: &[f64]| {
+                        dates
+                            .iter()
+                            .copied()
+                            .zip(v.iter().copied())
+                            .collect::<Vec<_>>()
+                    };
+                    let mut components = vec![("trend".to_string(), pts(&trend))];
+                    for (k, seas) in seasonal.iter().enumerate() {
+                        components.push((
+                            format!(
+                                "seasonal ({} periods)",
+                                mstl.periods.get(k).copied().unwrap_or(0)
+                            ),
+                            pts(seas),
+                        ));
+                    }
+                    components.push(("remainder".to_string(), pts(&remainder)));
+                    DecompositionChart { components }
+                });
+            if let (Some(chart), Some(b)) = (
+                chart,
+                plotters_canvas::CanvasBackend::with_canvas_object(el),
+            ) {
+                let _ = chart.draw(&b.into_drawing_area());
+            }
+        }
+    });
+    let details = move || {
+        let sku = selected.get()?;
+        let f = run.skus.iter().find(|f| f.sku == sku)?;
+        let c = f.result.as_ref().ok()?;
+        let seasonal = f.seasonal;
+        Some(view! {
+            <p data-testid="choice-reason">{c.reason.clone()}</p>
+            <table class="small" data-testid="leaderboard">
+                <thead><tr><th>"Model"</th><th class="num">"MASE"</th><th class="num">"RMSSE"</th><th class="num">"SQL"</th><th class="num">"Cov. 80"</th></tr></thead>
+                <tbody>
+                    {c.leaderboard.iter().map(|s| {
+                        let chosen = s.model == c.forecast.model;
+                        view! {
+                            <tr class=if chosen { "sel" } else { "" }>
+                                <td>{s.model.clone()}</td>
+                                <td class="num">{format!("{:.3}", s.scores.mase)}</td>
+                                <td class="num">{format!("{:.3}", s.scores.rmsse)}</td>
+                                <td class="num">{format!("{:.3}", (s.scores.sql[0] + s.scores.sql[1] + s.scores.sql[2]) / 3.0)}</td>
+                                <td class="num">{format!("{:.0} %", 100.0 * s.scores.coverage80)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="muted">{if seasonal {
+                "A weekly cycle was detected in this SKU: the decomposition below (MSTL) shows it."
+            } else {
+                "No significant weekly cycle in this SKU (autocorrelation test): seasonal models were not considered. The decomposition below is shown for reference."
+            }}</p>
+        })
+    };
+    view! {
+        <h2>"Forecast"</h2>
+        <canvas node_ref=canvas width="900" height="360" data-testid="forecast-chart" data-drawn=move || drawn.get()></canvas>
+        {details}
+        <h2>"Decomposition"</h2>
+        <canvas node_ref=decomposition width="900" height="360" data-testid="decomposition-chart"></canvas>
+    }
+}

@@ -33,11 +33,20 @@ fn chosen_mase(c: &Choice) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Forecast uncertainty: the P10–P90 width relative to the median, over the horizon.
+/// Forecast uncertainty: the P10–P90 width relative to the expected demand, over the
+/// horizon (the mean forecast, not the median, which is 0 for sparse SKUs).
 fn risk(c: &Choice) -> f64 {
     let q = &c.forecast.quantiles;
     let width: f64 = q[2].iter().zip(&q[0]).map(|(a, b)| a - b).sum();
-    width / q[1].iter().sum::<f64>().max(1.0)
+    width / c.forecast.point.iter().sum::<f64>().max(1.0)
+}
+
+/// A model name short enough for the table (the full name is in the tooltip).
+fn short_model(name: &str) -> String {
+    match name.strip_prefix("Ensemble(") {
+        Some(rest) => format!("Ensemble of {}", rest.matches(',').count() + 1),
+        None => name.to_string(),
+    }
 }
 
 fn now_ms() -> f64 {
@@ -316,7 +325,7 @@ fn Results(
                 view! {
                     <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" } on:click=move |_| selected.set(Some(sku.clone()))>
                         <td>{s.sku.clone()}</td>
-                        <td class="desc" title=c.forecast.model.clone()>{c.forecast.model.clone()}</td>
+                        <td title=c.forecast.model.clone()>{short_model(&c.forecast.model)}</td>
                         <td class="num">{format!("{mase:.3}")}</td>
                         <td class="num">{fmt_int(units)}</td>
                         <td class="num">{format!("{risk:.2}")}</td>
@@ -339,7 +348,7 @@ fn Results(
             <div class="split">
                 <div class="left">
                     <h2>"SKUs"</h2>
-                    <p class="muted">"Sort by backtest error (MASE), volume (units sold) or risk (P10–P90 width relative to the median)."</p>
+                    <p class="muted">"Sort by backtest error (MASE), volume (units sold) or risk (P10–P90 width relative to the expected demand)."</p>
                     <div class="table-wrap tall">
                         <table class="skus" data-testid="forecast-table">
                             <thead><tr>

@@ -7,39 +7,20 @@
 // leaving the app's own origin. Screenshots go to tests/e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { startServer, launch } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(process.env.SUPPLYCAST_DIST || path.join(here, '..', '..', 'dist'));
-const artifacts = path.join(here, 'artifacts');
 const fixtures = path.join(here, '..', 'fixtures');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.csv': 'text/csv' };
-
-let server, origin, browser;
+let server, origin, artifacts, browser;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no built app in ${dist}: run trunk build --release first`);
-  fs.mkdirSync(artifacts, { recursive: true });
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    let file = path.join(dist, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-    if (url.pathname === '/' || !fs.existsSync(file)) file = path.join(dist, url.pathname === '/' ? 'index.html' : '__missing__');
-    if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
+  server = await startServer();
+  origin = server.origin;
+  artifacts = server.artifacts;
+  browser = await launch();
 });
 
 after(async () => {
@@ -125,7 +106,7 @@ test('a merchant loads a real export and reads the report', { timeout: 180_000 }
   assert.equal(await text(page, 'stat-kept-units'), '3');
 
   // Other stages say plainly that they are not built yet.
-  await page.click('[data-testid=nav-forecast]');
+  await page.click('[data-testid=nav-plan]');
   assert.match(await text(page, 'not-built'), /Not built yet/);
 
   // Nothing left the page: every request went to the app's own origin.

@@ -2,31 +2,15 @@
 // Chromium, uploads a CSV and prints how long the Web Worker took to parse, clean and
 // aggregate it (the worker's own clock), over several runs.
 //   node tests/e2e/bench_ingest.mjs FILE.csv [runs]
-import http from 'node:http';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { startServer, launch } from './serve.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(process.env.SUPPLYCAST_DIST || path.join(here, '..', '..', 'dist'));
 const file = process.argv[2];
 const runs = Number(process.argv[3] || 3);
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.csv': 'text/csv' };
-const server = http.createServer((req, res) => {
-  const p = new URL(req.url, 'http://x').pathname;
-  const f = path.join(dist, p === '/' ? 'index.html' : decodeURIComponent(p));
-  if (!f.startsWith(dist) || !fs.existsSync(f)) { res.writeHead(404).end(); return; }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(f)] || 'application/octet-stream' });
-  fs.createReadStream(f).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const server = await startServer();
+const browser = await launch();
 const page = await browser.newPage();
-await page.goto(`http://127.0.0.1:${server.address().port}/`);
+await page.goto(server.origin + '/');
 await page.locator('[data-testid=report]').waitFor({ timeout: 60000 });
 const times = [];
 for (let i = 0; i < runs; i++) {

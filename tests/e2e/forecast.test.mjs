@@ -1,0 +1,91 @@
+// End-to-end test of the Forecast page: with the sample store loaded, the merchant
+// forecasts every SKU (in the worker), reads the summary, picks a SKU, sees the chart,
+// the leaderboard and the decomposition, and downloads the forecasts as CSV.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launch } from './serve.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('forecast every SKU of the sample store and download the CSV', { timeout: 240_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.origin + '/#forecast');
+  await page.locator('[data-testid=run-forecast]').waitFor();
+  // The sample store arrives from the Data page (loaded in the background).
+  await page.waitForFunction(() => document.querySelector('[data-testid=forecast-controls]').innerText.includes('200 SKUs'), null, { timeout: 60_000 });
+  await page.fill('[data-testid=horizon]', '14');
+  await page.dispatchEvent('[data-testid=horizon]', 'change');
+  await page.click('[data-testid=run-forecast]');
+  await page.locator('[data-testid=forecast-progress]').waitFor();
+  const summary = page.locator('[data-testid=forecast-summary]');
+  await summary.waitFor({ timeout: 180_000 });
+  const text = await summary.innerText();
+  assert.match(text, /Forecast 200 SKUs, 14 periods ahead \(2010-12-10 – 2010-12-26\)/);
+  assert.match(text, /Mean backtest MASE of the chosen models: \d\.\d{3}/);
+
+  // The worst-backtested SKU is first; picking the best seller draws its forecast.
+  const rows = page.locator('[data-testid=forecast-table] tbody tr');
+  assert.equal(await rows.count(), 150);
+  await page.locator('[data-testid=forecast-table] th', { hasText: 'Units' }).click();
+  await rows.first().click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=forecast-chart]').dataset.drawn === '21212');
+  assert.match(await page.locator('[data-testid=choice-reason]').innerText(), /has the lowest backtest MASE \(\d\.\d{3}\) over 3 rolling windows of 14 periods/);
+  assert.ok((await page.locator('[data-testid=leaderboard] tbody tr').count()) >= 10);
+  const orange = await page.locator('[data-testid=forecast-chart]').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] > 60 && d[i + 1] < 120 && d[i + 2] < 60) n++;
+    return n;
+  });
+  assert.ok(orange > 30, `the forecast median is drawn (${orange} orange pixels)`);
+  const decomposition = await page.locator('[data-testid=decomposition-chart]').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 180 && d[i] < 120) n++;
+    return n;
+  });
+  assert.ok(decomposition > 100, 'the decomposition is drawn');
+  await page.screenshot({ path: path.join(server.artifacts, 'forecast-page.png'), fullPage: true });
+
+  // The CSV export: sku,date,p10,p50,p90,model for 200 SKUs × 14 periods.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const file = path.join(server.artifacts, 'forecast.csv');
+  await download.saveAs(file);
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'sku,date,p10,p50,p90,model');
+  assert.equal(lines.length, 1 + 200 * 14);
+  for (const line of lines.slice(1, 200)) {
+    const [, date, p10, p50, p90] = line.split(',');
+    assert.match(date, /^20(10|11)-\d\d-\d\d$/);
+    assert.ok(Number(p10) >= 0 && Number(p10) <= Number(p90) && Number(p50) <= Number(p90), line);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a forecast run can be cancelled', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.origin + '/#forecast');
+  await page.waitForFunction(() => document.querySelector('[data-testid=forecast-controls]').innerText.includes('200 SKUs'), null, { timeout: 60_000 });
+  await page.click('[data-testid=run-forecast]');
+  await page.locator('[data-testid=forecast-progress]').waitFor();
+  await page.click('[data-testid=cancel-forecast]');
+  await page.locator('[data-testid=forecast-progress]').waitFor({ state: 'detached' });
+  assert.match(await page.locator('[data-testid=forecast-message]').innerText(), /cancelled/);
+  assert.equal(await page.locator('[data-testid=forecast-summary]').count(), 0);
+  await context.close();
+});

@@ -84,6 +84,65 @@ async fn dataset_survives_in_indexeddb() {
     assert!(supplycast::ui::storage::load().await.unwrap().is_none());
 }
 
+#[wasm_bindgen_test]
+fn forecasting_engine_runs_in_the_browser() {
+    use supplycast::forecast::{backtest::BacktestConfig, run};
+    // Three SKUs over 150 days: weekly-seasonal, intermittent, trending.
+    let mut csv = String::from("date,sku,quantity\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    for i in 0..150i64 {
+        let d = start + chrono::Duration::days(i);
+        csv.push_str(&format!(
+            "{d},SEASONAL,{}\n",
+            [9, 4, 3, 3, 5, 12, 15][(i % 7) as usize] + (i * 13 % 5)
+        ));
+        csv.push_str(&format!(
+            "{d},SPARSE,{}\n",
+            if i % 9 == 0 { 3 + i % 4 } else { 0 }
+        ));
+        csv.push_str(&format!("{d},TREND,{}\n", 10 + i / 5 + i * 7 % 3));
+    }
+    let ds = data::load(
+        "engine.csv",
+        csv.as_bytes(),
+        &LoadOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let cfg = BacktestConfig {
+        h: 14,
+        windows: 3,
+        season: ds.season(),
+        paths: 50,
+    };
+    let r = run::forecast_dataset(&ds, cfg, &mut |_, _| true);
+    assert_eq!(r.skus.len(), 3);
+    for s in &r.skus {
+        let c = s.result.as_ref().expect("every SKU gets a forecast");
+        let q = &c.forecast.quantiles;
+        assert!(
+            (0..14).all(|j| q[0][j] >= 0.0 && q[0][j] <= q[1][j] && q[1][j] <= q[2][j]),
+            "{}",
+            s.sku
+        );
+        assert_eq!(c.forecast.paths.len(), 50);
+        // AutoETS (augurs, with its rand-based internals) runs in the browser too.
+        assert!(
+            c.leaderboard.iter().any(|m| m.model == "AutoETS"),
+            "{}",
+            s.sku
+        );
+    }
+    assert!(
+        r.skus
+            .iter()
+            .find(|s| s.sku == "SEASONAL")
+            .unwrap()
+            .seasonal
+    );
+    assert_eq!(r.to_csv().lines().count(), 1 + 3 * 14);
+}
+
 #[cfg(feature = "nn")]
 mod burn {
     use super::*;

@@ -204,3 +204,37 @@ fn weekly_engine_against_statsforecast() {
     assert!(auto.sql_mean < 0.54, "Auto SQL {}", auto.sql_mean);
     assert!(auto.coverage80 > 0.65, "coverage {}", auto.coverage80);
 }
+
+/// DynamicOptimizedTheta (our port of StatsForecast's theta.cpp and its Nelder–Mead)
+/// against `theta_reference.py`'s forecasts: same values to 1e-4 (relative; negative
+/// StatsForecast values compared after our clipping at zero).
+#[test]
+fn theta_matches_statsforecast() {
+    let bytes = gunzip("theta_daily_forecasts.csv.gz");
+    let mut rdr = csv::Reader::from_reader(&bytes[..]);
+    let mut theirs: HashMap<String, Vec<f64>> = HashMap::new();
+    for r in rdr.records() {
+        let r = r.unwrap();
+        theirs
+            .entry(r[0].to_string())
+            .or_default()
+            .push(r[2].parse().unwrap());
+    }
+    let m = supplycast::forecast::theta::DynamicOptimizedTheta { season: 7 };
+    let mut compared = 0;
+    for (sku, y) in series("or_daily_top500.csv.gz") {
+        let ours = m.forecast(&y[..y.len() - 28], 28).unwrap();
+        let t = &theirs[&sku];
+        for (a, b) in ours.iter().zip(t) {
+            let b = b.max(0.0);
+            assert!(
+                (a - b).abs() <= 1e-4 * b.abs().max(1.0),
+                "{sku}: ours {a}, StatsForecast {b}"
+            );
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 500);
+    let mase = summary("theta_daily.json", "DynamicOptimizedTheta", "MASE_mean");
+    assert!((mase - 0.9674).abs() < 1e-3);
+}

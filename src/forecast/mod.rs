@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod models;
 pub mod run;
 pub mod season;
+pub mod theta;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

@@ -6,6 +6,7 @@
 //! ([`backtest`]), so every forecast — including the Croston family, which has no
 //! native intervals — gets calibrated P10/P50/P90 and sample paths.
 
+pub mod arima;
 pub mod backtest;
 pub mod bench;
 pub mod metrics;

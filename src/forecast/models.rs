@@ -405,6 +405,7 @@ pub fn standard(season: usize) -> Vec<Box<dyn Model>> {
         Box::new(Adida),
         Box::new(Imapa),
         Box::new(AutoEts),
+        Box::new(super::arima::AutoArima),
         Box::new(super::theta::DynamicOptimizedTheta { season }),
         Box::new(Mstl {
             periods: vec![season],

@@ -119,6 +119,14 @@ fn weekly_totals_are_the_daily_totals_regrouped() {
         in_weeks(&daily),
         weekly.series.iter().map(|s| s.units).sum::<f64>()
     );
+    // Regrouping the daily dataset gives the same weekly series as loading weekly.
+    let regrouped = daily.to_weekly();
+    assert_eq!(regrouped.periods, weekly.periods);
+    assert_eq!(regrouped.series.len(), weekly.series.len());
+    for s in &weekly.series {
+        let r = regrouped.get(&s.sku).unwrap();
+        assert_eq!((r.start, &r.values), (s.start, &s.values), "{}", s.sku);
+    }
     // 2009-12-01 is a Tuesday and 2010-12-09 a Thursday: both edge weeks are partial.
     assert_eq!(weekly.report.calendar.partial_weeks.len(), 2);
     assert!(

@@ -518,6 +518,112 @@ pub fn weekday_name(w: Weekday) -> &'static str {
     }
 }
 
+/// A series from its totals over all periods: it starts at the first sale; `None`
+/// when there is none.
+fn make_series(
+    sku: &str,
+    description: &str,
+    totals: &[f64],
+    revenue: f64,
+    periods: &[NaiveDate],
+) -> Option<Series> {
+    let start = totals.iter().position(|v| *v > 0.0)?;
+    let values = totals[start..].to_vec();
+    let last = start + values.iter().rposition(|v| *v > 0.0).unwrap_or(0);
+    let (adi, cv2, class) = quality::intermittency(&values);
+    let flags = quality::flag_spikes(&values, quality::SPIKE_THRESHOLD);
+    let zero_share = values.iter().filter(|v| **v == 0.0).count() as f64 / values.len() as f64;
+    Some(Series {
+        sku: sku.to_string(),
+        description: description.to_string(),
+        start,
+        units: values.iter().sum(),
+        revenue,
+        quality: SkuQuality {
+            periods: values.len(),
+            zero_share,
+            adi,
+            cv2,
+            class,
+            first_sale: periods[start],
+            last_sale: periods[last],
+            flags,
+        },
+        values,
+    })
+}
+
+impl Dataset {
+    /// The same data as weekly series: Monday-based weeks of the trading days, the
+    /// weeks at either end that the data covers only partly left out (as when a file
+    /// is loaded weekly). A weekly dataset is returned as it is.
+    pub fn to_weekly(&self) -> Dataset {
+        use chrono::Datelike;
+        let cal = &self.report.calendar;
+        let (Some(&p0), Some(&p1)) = (self.periods.first(), self.periods.last()) else {
+            return self.clone();
+        };
+        if self.freq == Frequency::Weekly || cal.weekly_input {
+            return self.clone();
+        }
+        let (first, last) = (cal.first_day.unwrap_or(p0), cal.last_day.unwrap_or(p1));
+        let monday = |d: NaiveDate| {
+            d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
+        };
+        let complete = |w: NaiveDate| {
+            (0..7)
+                .map(|k| w + chrono::Duration::days(k))
+                .all(|d| cal.closed_weekdays.contains(&d.weekday()) || (d >= first && d <= last))
+        };
+        let mut weeks: Vec<NaiveDate> = Vec::new();
+        let mut partial: Vec<NaiveDate> = Vec::new();
+        let period_week: Vec<Option<usize>> = self
+            .periods
+            .iter()
+            .map(|&d| {
+                let w = monday(d);
+                if !complete(w) {
+                    if partial.last() != Some(&w) {
+                        partial.push(w);
+                    }
+                    return None;
+                }
+                if weeks.last() != Some(&w) {
+                    weeks.push(w);
+                }
+                Some(weeks.len() - 1)
+            })
+            .collect();
+        let mut partial_units = 0.0;
+        let mut series = Vec::with_capacity(self.series.len());
+        for s in &self.series {
+            let mut totals = vec![0.0; weeks.len()];
+            for (k, v) in s.values.iter().enumerate() {
+                match period_week[s.start + k] {
+                    Some(w) => totals[w] += v,
+                    None => partial_units += v,
+                }
+            }
+            if let Some(w) = make_series(&s.sku, &s.description, &totals, s.revenue, &weeks) {
+                series.push(w);
+            }
+        }
+        series.sort_by(|a, b| b.units.total_cmp(&a.units).then_with(|| a.sku.cmp(&b.sku)));
+        let mut report = self.report.clone();
+        report.calendar.partial_weeks = partial;
+        report.calendar.partial_week_units = partial_units;
+        report.skus_without_sales += self.series.len() - series.len();
+        report.flagged_points = series.iter().map(|s| s.quality.flags.len()).sum();
+        Dataset {
+            name: self.name.clone(),
+            freq: Frequency::Weekly,
+            periods: weeks,
+            series,
+            report,
+        }
+    }
+}
+
 /// Reads, cleans and aggregates a file. `progress` gets the fraction done (0..=1).
 pub fn load(
     file: &str,
@@ -541,35 +647,20 @@ pub fn load(
     let mut without_sales = 0;
     let mut flagged = 0;
     for (i, totals) in agg.totals.iter().enumerate() {
-        let Some(start) = totals.iter().position(|v| *v > 0.0) else {
-            without_sales += 1;
-            continue;
-        };
-        let values = totals[start..].to_vec();
-        let last = start + values.iter().rposition(|v| *v > 0.0).unwrap_or(0);
-        let (adi, cv2, class) = quality::intermittency(&values);
-        let flags = quality::flag_spikes(&values, quality::SPIKE_THRESHOLD);
-        flagged += flags.len();
-        let zero_share = values.iter().filter(|v| **v == 0.0).count() as f64 / values.len() as f64;
         let info = &parsed.skus[i];
-        out.push(Series {
-            sku: info.code.clone(),
-            description: info.description().to_string(),
-            start,
-            units: values.iter().sum(),
-            revenue: agg.revenue[i],
-            quality: SkuQuality {
-                periods: values.len(),
-                zero_share,
-                adi,
-                cv2,
-                class,
-                first_sale: agg.periods[start],
-                last_sale: agg.periods[last],
-                flags,
-            },
-            values,
-        });
+        match make_series(
+            &info.code,
+            info.description(),
+            totals,
+            agg.revenue[i],
+            &agg.periods,
+        ) {
+            Some(s) => {
+                flagged += s.quality.flags.len();
+                out.push(s);
+            }
+            None => without_sales += 1,
+        }
     }
     if out.is_empty() {
         return Err(DataError::NoData {

@@ -113,6 +113,10 @@ pub fn ForecastPage(
     dataset: RwSignal<Option<Arc<Dataset>>>,
 ) -> impl IntoView {
     let horizon = RwSignal::new(None::<usize>);
+    // Weekly forecasts from a daily dataset regroup its days into weeks.
+    let weekly = RwSignal::new(false);
+    // The dataset the shown forecasts were made from (daily or regrouped weekly).
+    let run_ds = RwSignal::new(None::<Arc<Dataset>>);
     let windows = RwSignal::new(3usize);
     let run = RwSignal::new(None::<Arc<ForecastRun>>);
     let progress = RwSignal::new(None::<(f32, f64)>);
@@ -128,22 +132,23 @@ pub fn ForecastPage(
             job.set_value(None);
             progress.set(None);
             run.set(None);
+            run_ds.set(None);
             selected.set(None);
         }
         name
     });
-    let default_h = move || {
+    let is_weekly_data = move || {
         dataset.with(|d| {
             d.as_ref()
-                .map(|d| {
-                    if d.freq == Frequency::Weekly || d.report.calendar.weekly_input {
-                        8
-                    } else {
-                        28
-                    }
-                })
-                .unwrap_or(28)
+                .is_some_and(|d| d.freq == Frequency::Weekly || d.report.calendar.weekly_input)
         })
+    };
+    let default_h = move || {
+        if weekly.get() || is_weekly_data() {
+            8
+        } else {
+            28
+        }
     };
     let h_value = move || horizon.get().unwrap_or_else(default_h);
 
@@ -151,6 +156,12 @@ pub fn ForecastPage(
         let Some(ds) = dataset.get_untracked() else {
             return;
         };
+        let ds = if weekly.get_untracked() {
+            Arc::new(ds.to_weekly())
+        } else {
+            ds
+        };
+        let for_run = ds.clone();
         let config = BacktestConfig {
             h: h_value(),
             windows: windows.get_untracked(),
@@ -168,6 +179,7 @@ pub fn ForecastPage(
             JobEvent::Done(r, _) => {
                 progress.set(None);
                 job.set_value(None);
+                run_ds.set(Some(for_run.clone()));
                 selected.set(
                     r.skus
                         .iter()
@@ -215,15 +227,20 @@ pub fn ForecastPage(
                                 on:change=move |ev| horizon.set(event_target_value(&ev).parse::<usize>().ok().filter(|h| (1..=365).contains(h))) />
                         </label>
                         <label>"Frequency "
-                            <strong>{ds.freq.label()}</strong>
-                            <span class="muted">" (daily or weekly is chosen when loading the data, on the Data page)"</span>
+                            <select data-testid="forecast-freq" on:change=move |ev| {
+                                weekly.set(event_target_value(&ev) == "weekly");
+                                horizon.set(None);
+                            }>
+                                <option value="daily" selected=move || !weekly.get() disabled=is_weekly_data()>"daily"</option>
+                                <option value="weekly" selected=move || weekly.get() || is_weekly_data()>"weekly"</option>
+                            </select>
                         </label>
                         <label>"Backtest windows "
                             <select on:change=move |ev| windows.set(event_target_value(&ev).parse().unwrap_or(3))>
                                 {[2usize, 3, 4, 5].into_iter().map(|w| view! { <option value=w.to_string() selected=move || windows.get() == w>{w}</option> }).collect_view()}
                             </select>
                         </label>
-                        <span class="muted">{format!("{} SKUs · season {} periods", ds.series.len(), ds.season())}</span>
+                        <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { ds.to_weekly().season() } else { ds.season() })}</span>
                     </div>
                     <button data-testid="run-forecast" on:click=start disabled=move || progress.get().is_some()>"Forecast all SKUs"</button>
                 }.into_any(),
@@ -275,7 +292,7 @@ pub fn ForecastPage(
                 }
             })}
         </section>
-        {move || match (dataset.get(), run.get()) {
+        {move || match (run_ds.get(), run.get()) {
             (Some(ds), Some(r)) => view! { <Results ds=ds run=r selected=selected sort=sort /> }.into_any(),
             _ => ().into_any(),
         }}

@@ -25,7 +25,7 @@ test('forecast every SKU of the sample store and download the CSV', { timeout: 2
   await page.goto(server.origin + '/#forecast');
   await page.locator('[data-testid=run-forecast]').waitFor();
   // The sample store arrives from the Data page (loaded in the background).
-  await page.waitForFunction(() => document.querySelector('[data-testid=forecast-controls]').innerText.includes('200 SKUs'), null, { timeout: 60_000 });
+  await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('200 SKUs'), null, { timeout: 60_000 });
   await page.fill('[data-testid=horizon]', '14');
   await page.dispatchEvent('[data-testid=horizon]', 'change');
   await page.click('[data-testid=run-forecast]');
@@ -72,6 +72,12 @@ test('forecast every SKU of the sample store and download the CSV', { timeout: 2
     assert.match(date, /^20(10|11)-\d\d-\d\d$/);
     assert.ok(Number(p10) >= 0 && Number(p10) <= Number(p90) && Number(p50) <= Number(p90), line);
   }
+  // Weekly: the days regrouped into Monday weeks, 8 weeks ahead by default.
+  await page.selectOption('[data-testid=forecast-freq]', 'weekly');
+  assert.equal(await page.inputValue('[data-testid=horizon]'), '8');
+  await page.click('[data-testid=run-forecast]');
+  await page.waitForFunction(() => /8 periods ahead/.test(document.querySelector('[data-testid=forecast-summary]')?.innerText || ''), null, { timeout: 120_000 });
+  assert.match(await summary.innerText(), /Forecast 200 SKUs, 8 periods ahead \(2010-12-06 – 2011-01-24\)/);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -80,7 +86,7 @@ test('a forecast run can be cancelled', { timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(server.origin + '/#forecast');
-  await page.waitForFunction(() => document.querySelector('[data-testid=forecast-controls]').innerText.includes('200 SKUs'), null, { timeout: 60_000 });
+  await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('200 SKUs'), null, { timeout: 60_000 });
   await page.click('[data-testid=run-forecast]');
   await page.locator('[data-testid=forecast-progress]').waitFor();
   await page.click('[data-testid=cancel-forecast]');

@@ -344,6 +344,29 @@ mod malformed {
     }
 
     #[test]
+    fn typo_in_a_year_is_a_bad_row() {
+        let csv =
+            b"date,sku,quantity\n2024-01-01,A,1\n2024-01-02,A,2\n2204-01-03,A,3\n2024-01-04,A,4\n";
+        let e = err(csv);
+        let DataError::BadRows { bad, problems, .. } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(*bad, 1);
+        assert_eq!(
+            (
+                problems[0].line,
+                problems[0].column.as_str(),
+                problems[0].value.as_str()
+            ),
+            (4, "1 (date)", "2204-01-03")
+        );
+        let mut opts = LoadOptions::default();
+        opts.read.skip_bad_rows = true;
+        let ds = load("upload.csv", csv, &opts).unwrap();
+        assert_eq!(ds.periods.len(), 4);
+    }
+
+    #[test]
     fn truncated_file() {
         let full = fixture("online_retail_excerpt.csv");
         // Cut in the middle of a line, inside a quoted description.

@@ -155,6 +155,15 @@ fn daily_engine_against_statsforecast() {
         (a - b).abs() / b < 0.05,
         "AutoETS MASE {a} vs StatsForecast {b}"
     );
+    // AutoARIMA (Hannan–Rissanen estimation) within 3 % of StatsForecast's (CSS-ML).
+    let (a, b) = (
+        ours(&r, "AutoARIMA").mase,
+        summary("arima_daily.json", "AutoARIMA", "MASE_mean"),
+    );
+    assert!(
+        (a - b).abs() / b < 0.03,
+        "AutoARIMA MASE {a} vs StatsForecast {b}"
+    );
     // The automatic choice is at least as accurate as StatsForecast's AutoETS.
     let auto = ours(&r, "Auto");
     assert!(

@@ -60,14 +60,14 @@ mod cli {
             #[command(flatten)]
             input: Input,
             /// Horizon in periods.
-            #[arg(long, default_value_t = 28)]
-            h: usize,
+            #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u16).range(1..))]
+            h: u16,
             /// Season length in periods (default: from the data's calendar).
             #[arg(long)]
             season: Option<usize>,
             /// Backtest windows.
-            #[arg(long, default_value_t = 3)]
-            windows: usize,
+            #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..))]
+            windows: u8,
             /// Write `sku,date,p10,p50,p90,model` here (default: standard output).
             #[arg(long)]
             out: Option<PathBuf>,
@@ -78,14 +78,14 @@ mod cli {
             #[command(flatten)]
             input: Input,
             /// Horizon (held-out periods).
-            #[arg(long, default_value_t = 28)]
-            h: usize,
+            #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u16).range(1..))]
+            h: u16,
             /// Season length (also the lag of the MASE scale; default: from the calendar).
             #[arg(long)]
             season: Option<usize>,
             /// Backtest windows per series (for intervals and the automatic choice).
-            #[arg(long, default_value_t = 3)]
-            windows: usize,
+            #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..))]
+            windows: u8,
             /// Only the N best-selling series.
             #[arg(long)]
             max_series: Option<usize>,
@@ -198,6 +198,7 @@ mod cli {
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
                 let season = season.unwrap_or_else(|| ds.season());
+                let (h, windows) = (usize::from(h), usize::from(windows));
                 let cfg = BacktestConfig {
                     h,
                     windows,
@@ -272,6 +273,7 @@ mod cli {
                     ds.keep_top(n);
                 }
                 let season = season.unwrap_or_else(|| ds.season());
+                let (h, windows) = (usize::from(h), usize::from(windows));
                 let cfg = BacktestConfig {
                     h,
                     windows,
@@ -644,13 +646,13 @@ mod cli {
             let q = &s.quality;
             let desc: String = s.description.chars().take(36).collect();
             println!(
-                "{:<14} {:<36} {:>9} {:>7} {:>6.1} {:>6.2} {:<13} {:<10} {:<10} {:>5}",
+                "{:<14} {:<36} {:>9} {:>7} {:>6.1} {:>6} {:<13} {:<10} {:<10} {:>5}",
                 s.sku,
                 desc,
                 data::fmt_qty(s.units),
                 q.periods,
                 100.0 * q.zero_share,
-                q.adi,
+                data::fmt_figure(q.adi, 2),
                 q.class.label(),
                 q.first_sale,
                 q.last_sale,

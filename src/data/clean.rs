@@ -316,9 +316,6 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
                         c.matched_cancellations.add(l.qty);
                         c.kept.lines -= 1;
                         c.kept.units -= sales[s].qty;
-                        if parsed.lines[sale_line[s]].customer == 0 {
-                            c.missing_customer.lines -= 1;
-                        }
                     }
                     None => c.returns.add(l.qty),
                 }

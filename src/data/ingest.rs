@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::dates::{self, DateStyle};
@@ -736,7 +736,8 @@ pub fn parse(
                 continue;
             }
         }
-        if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+        // The same test as the sniffer's, so both agree on which row is the header.
+        if (0..rec.len()).all(|i| field_str(&rec, i).trim().is_empty()) {
             continue;
         }
         if !header_seen {
@@ -755,7 +756,8 @@ pub fn parse(
         }
     }
     progress(1.0);
-    let parsed = p.finish(sniff);
+    let mut parsed = p.finish(sniff);
+    drop_stray_dates(&mut parsed);
     if parsed.bad_rows > 0 && !opts.skip_bad_rows {
         return Err(DataError::BadRows {
             file: file.to_string(),
@@ -770,6 +772,62 @@ pub fn parse(
         });
     }
     Ok(parsed)
+}
+
+/// Years a date may lie from the file's median date before it counts as a typo.
+const DATE_SPREAD_YEARS: i64 = 10;
+
+/// Moves rows dated implausibly far from the rest (a typed `2204` for `2024`) to the
+/// unreadable rows: kept, one such date would stretch every series over centuries.
+fn drop_stray_dates(parsed: &mut Parsed) {
+    if parsed.lines.is_empty() {
+        return;
+    }
+    let mut days: Vec<i64> = parsed
+        .lines
+        .iter()
+        .map(|l| l.ts.date().num_days_from_ce() as i64)
+        .collect();
+    days.sort_unstable();
+    let median = days[days.len() / 2];
+    let limit = DATE_SPREAD_YEARS * 366;
+    if days[0] >= median - limit && days[days.len() - 1] <= median + limit {
+        return;
+    }
+    let date_col = parsed.sniff.mapping.get(Role::Date).unwrap_or(0);
+    let column = format!(
+        "{} ({})",
+        date_col + 1,
+        parsed
+            .sniff
+            .headers
+            .get(date_col)
+            .map(String::as_str)
+            .unwrap_or("?")
+    );
+    let mut stray = Vec::new();
+    parsed.lines.retain(|l| {
+        let d = l.ts.date().num_days_from_ce() as i64;
+        let ok = (median - limit..=median + limit).contains(&d);
+        if !ok {
+            stray.push((l.line, l.ts.date()));
+        }
+        ok
+    });
+    stray.dedup_by_key(|s| s.0);
+    for (line, date) in stray {
+        parsed.bad_rows += 1;
+        if parsed.problems.len() < MAX_PROBLEMS {
+            parsed.problems.push(RowProblem {
+                line: u64::from(line),
+                column: column.clone(),
+                value: date.to_string(),
+                message: format!(
+                    "the date is more than {DATE_SPREAD_YEARS} years from the file's other dates"
+                ),
+            });
+        }
+    }
 }
 
 struct RowParser<'a> {

@@ -505,6 +505,16 @@ pub fn fmt_qty(v: f64) -> String {
     }
 }
 
+/// Formats a figure with `decimals`, or "—" when it is not a number (ADI of a SKU
+/// with one sale, MASE of a series without seasonal-naive error).
+pub fn fmt_figure(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        "—".into()
+    }
+}
+
 /// Names a weekday in English.
 pub fn weekday_name(w: Weekday) -> &'static str {
     match w {

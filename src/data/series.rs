@@ -207,12 +207,7 @@ pub fn aggregate(
                     }
                     wk += Duration::days(7);
                 }
-                // Closed days are not periods of their own: their sales move below.
-                for i in 0..span {
-                    if !trading[i] {
-                        day_period[i] = None;
-                    }
-                }
+                // A sale on a closed day of a kept week stays in its own week.
             }
         }
         // Sales on non-trading days go to the next trading day (previous at the end).

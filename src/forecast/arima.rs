@@ -332,6 +332,10 @@ impl Model for AutoArima {
                 have: y.len(),
             });
         }
+        // A constant history (all zeros, say) has no variance to model: it continues.
+        if y.iter().all(|v| *v == y[0]) {
+            return Ok(vec![y[0].max(0.0); h]);
+        }
         let f = auto(y).ok_or_else(|| ForecastError::Fit {
             model: self.name(),
             detail: "no ARIMA order could be estimated".into(),

@@ -260,15 +260,22 @@ pub struct Choice {
 /// The chosen model's own backtest errors are optimistic (it was chosen because they
 /// were small), and intervals built from them under-cover; this nested choice is
 /// what the procedure really achieves out of sample.
-fn selection_errors(y: &[f64], os: &[usize], runs: &[(usize, Backtest)], h: usize) -> Vec<f64> {
-    let same: Vec<&Backtest> = runs
+fn selection_errors(
+    y: &[f64],
+    os: &[usize],
+    runs: &[(usize, Backtest)],
+    ensemble: Option<&Vec<Vec<f64>>>,
+    h: usize,
+) -> Vec<f64> {
+    let same: Vec<&Vec<Vec<f64>>> = runs
         .iter()
         .map(|(_, b)| b)
         .filter(|b| b.origins == os)
+        .map(|b| &b.forecasts)
+        .chain(ensemble)
         .collect();
-    let abs_err = |b: &Backtest, w: usize| -> f64 {
-        b.forecasts[w]
-            .iter()
+    let abs_err = |b: &Vec<Vec<f64>>, w: usize| -> f64 {
+        b[w].iter()
             .enumerate()
             .filter(|(j, _)| os[w] + j < y.len())
             .map(|(j, v)| (y[os[w] + j] - v).abs())
@@ -279,7 +286,7 @@ fn selection_errors(y: &[f64], os: &[usize], runs: &[(usize, Backtest)], h: usiz
         let pick = same
             .iter()
             .min_by(|a, b| {
-                let score = |m: &Backtest| {
+                let score = |m: &Vec<Vec<f64>>| {
                     (0..os.len())
                         .filter(|&k| k != w || os.len() == 1)
                         .map(|k| abs_err(m, k))
@@ -289,7 +296,7 @@ fn selection_errors(y: &[f64], os: &[usize], runs: &[(usize, Backtest)], h: usiz
             })
             .copied();
         if let Some(m) = pick {
-            out.extend(errors(y, &os[w..=w], &m.forecasts[w..=w], h));
+            out.extend(errors(y, &os[w..=w], &m[w..=w], h));
         }
     }
     out.sort_by(f64::total_cmp);
@@ -405,38 +412,57 @@ pub fn choose(
         .get(1)
         .map(|s| format!("; next {} ({:.3})", s.model, key(&s.scores)))
         .unwrap_or_default();
-    let (name, point, window_fcs) = if use_ensemble {
-        let (name, fcs, _) = ensemble.unwrap_or_default();
-        let points: Vec<Vec<f64>> = top
-            .iter()
-            .filter_map(|(i, _)| models[*i].forecast(y, cfg.h).ok())
-            .collect();
-        (
-            name,
+    // The ensemble needs all its members to forecast the full history; otherwise (and
+    // when a single model wins) the best model that does forecast it is used.
+    let ensemble_points: Option<Vec<Vec<f64>>> = use_ensemble
+        .then(|| {
+            top.iter()
+                .filter_map(|(i, _)| models[*i].forecast(y, cfg.h).ok())
+                .collect()
+        })
+        .filter(|p: &Vec<Vec<f64>>| p.len() == top.len());
+    let (name, point, window_fcs) = match (ensemble_points, &ensemble) {
+        (Some(points), Some((name, fcs, _))) => (
+            name.clone(),
             elementwise_median(&points.iter().collect::<Vec<_>>()),
-            fcs,
-        )
-    } else {
-        (
-            best.model.clone(),
-            models[runs[0].0].forecast(y, cfg.h)?,
-            best.forecasts.clone(),
-        )
+            fcs.clone(),
+        ),
+        _ => {
+            let (run, point) = runs
+                .iter()
+                .find_map(|(i, b)| {
+                    models[*i]
+                        .forecast(y, cfg.h)
+                        .ok()
+                        .filter(|p| p.len() == cfg.h)
+                        .map(|p| (b, p))
+                })
+                .ok_or_else(|| ForecastError::Fit {
+                    model: best.model.clone(),
+                    detail: "no model could forecast the whole history".into(),
+                })?;
+            (run.model.clone(), point, run.forecasts.clone())
+        }
     };
     let chosen_scores = leaderboard
         .iter()
         .find(|s| s.model == name)
         .map(|s| s.scores)
         .unwrap_or_default();
+    let metric = if chosen_scores.mase.is_finite() {
+        "MASE"
+    } else {
+        "mean absolute error (MASE undefined: no seasonal-naive error in the history)"
+    };
     let reason = format!(
-        "{} has the lowest backtest MASE ({:.3}) over {} rolling windows of {} periods{}",
+        "{} has the lowest backtest {metric} ({:.3}) over {} rolling windows of {} periods{}",
         name,
         key(&chosen_scores),
         os.len(),
         cfg.h,
         runner_up
     );
-    let e = selection_errors(y, &os, &runs, cfg.h);
+    let e = selection_errors(y, &os, &runs, ensemble.as_ref().map(|(_, f, _)| f), cfg.h);
     let forecast = probabilistic(
         name,
         point,

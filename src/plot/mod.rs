@@ -176,7 +176,7 @@ impl ForecastChart {
         let fan = future
             .iter()
             .enumerate()
-            .map(|(j, d)| (*d, q[0][j], q[1][j], q[2][j]))
+            .filter_map(|(j, d)| Some((*d, *q[0].get(j)?, *q[1].get(j)?, *q[2].get(j)?)))
             .collect();
         ForecastChart {
             title: format!("{} — {}", s.sku, choice.forecast.model),

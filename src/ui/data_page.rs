@@ -125,10 +125,17 @@ pub fn DataPage(
     let timing = RwSignal::new(None::<String>);
 
     // Reads the current source and loads it in the worker with the current options.
+    // Each run has a number: a run that finishes reading after a newer one started
+    // (the merchant picked another file meanwhile) gives way.
+    let generation = StoredValue::new(0u64);
     let run = move || {
         let Some(src) = source.get_value() else {
             return;
         };
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        let name = source_name.get_untracked();
+        let o = opts.get_untracked();
         spawn_local(async move {
             error.set(None);
             message.set(None);
@@ -139,8 +146,9 @@ pub fn DataPage(
                     return;
                 }
             };
-            let name = source_name.get_untracked();
-            let o = opts.get_untracked();
+            if generation.get_value() != mine {
+                return;
+            }
             match ingest::sniff(&name, &head(&buf), &o.read) {
                 Ok(s) => {
                     unknown_columns.set(None);
@@ -704,7 +712,7 @@ fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoVi
             .collect();
         Some(view! {
             <dl class="facts">
-                <dt>"Class"</dt><dd>{format!("{} (ADI {:.2}, CV² {:.2})", q.class.label(), q.adi, q.cv2)}</dd>
+                <dt>"Class"</dt><dd>{format!("{} (ADI {}, CV² {})", q.class.label(), data::fmt_figure(q.adi, 2), data::fmt_figure(q.cv2, 2))}</dd>
                 <dt>"First / last sale"</dt><dd>{format!("{} / {}", q.first_sale, q.last_sale)}</dd>
                 <dt>"History"</dt><dd>{format!("{} periods, {:.0} % without a sale", q.periods, 100.0 * q.zero_share)}</dd>
                 <dt>"Flagged"</dt><dd data-testid="flag-list">{if flags.is_empty() { "none".to_string() } else { flags.join("; ") }}</dd>

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use super::data_page::fmt_int;
 use super::jobs::{Job, JobEvent};
-use crate::data::{Dataset, Frequency};
+use crate::data::{Dataset, Frequency, fmt_figure};
 use crate::forecast::backtest::{BacktestConfig, Choice};
 use crate::forecast::models::Mstl;
 use crate::forecast::run::ForecastRun;
@@ -47,6 +47,11 @@ fn short_model(name: &str) -> String {
         Some(rest) => format!("Ensemble of {}", rest.matches(',').count() + 1),
         None => name.to_string(),
     }
+}
+
+/// The season of the weekly regrouping of `ds`, without regrouping it.
+fn weekly_season(ds: &Dataset) -> usize {
+    if ds.periods.len() / 6 >= 104 { 52 } else { 1 }
 }
 
 fn now_ms() -> f64 {
@@ -126,8 +131,9 @@ pub fn ForecastPage(
     let sort = RwSignal::new(SortKey::Error);
 
     // A new dataset makes the old forecasts meaningless.
-    Effect::new(move |prev: Option<Option<String>>| {
-        let name = dataset.with(|d| d.as_ref().map(|d| format!("{}:{}", d.name, d.series.len())));
+    // (Keyed on the dataset's identity: reloading the same file differently counts.)
+    Effect::new(move |prev: Option<Option<usize>>| {
+        let name = dataset.with(|d| d.as_ref().map(|d| Arc::as_ptr(d) as usize));
         if prev.is_some_and(|p| p != name) {
             job.set_value(None);
             progress.set(None);
@@ -240,7 +246,7 @@ pub fn ForecastPage(
                                 {[2usize, 3, 4, 5].into_iter().map(|w| view! { <option value=w.to_string() selected=move || windows.get() == w>{w}</option> }).collect_view()}
                             </select>
                         </label>
-                        <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { ds.to_weekly().season() } else { ds.season() })}</span>
+                        <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { weekly_season(&ds) } else { ds.season() })}</span>
                     </div>
                     <button data-testid="run-forecast" on:click=start disabled=move || progress.get().is_some()>"Forecast all SKUs"</button>
                 }.into_any(),
@@ -320,7 +326,11 @@ fn Results(
             })
             .collect();
         match sort.get() {
-            SortKey::Error => rows.sort_by(|a, b| b.1.total_cmp(&a.1)),
+            // Undefined errors (no seasonal-naive error in the history) go last.
+            SortKey::Error => rows.sort_by(|a, b| match (a.1.is_finite(), b.1.is_finite()) {
+                (true, true) => b.1.total_cmp(&a.1),
+                (x, y) => y.cmp(&x),
+            }),
             SortKey::Volume => rows.sort_by(|a, b| b.2.total_cmp(&a.2)),
             SortKey::Risk => rows.sort_by(|a, b| b.3.total_cmp(&a.3)),
         }
@@ -343,7 +353,7 @@ fn Results(
                     <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" } on:click=move |_| selected.set(Some(sku.clone()))>
                         <td>{s.sku.clone()}</td>
                         <td title=c.forecast.model.clone()>{short_model(&c.forecast.model)}</td>
-                        <td class="num">{format!("{mase:.3}")}</td>
+                        <td class="num">{fmt_figure(mase, 3)}</td>
                         <td class="num">{fmt_int(units)}</td>
                         <td class="num">{format!("{risk:.2}")}</td>
                         <td inner_html=spark></td>
@@ -444,11 +454,19 @@ fn SkuForecastView(
                     components.push(("remainder".to_string(), pts(&remainder)));
                     DecompositionChart { components }
                 });
-            if let (Some(chart), Some(b)) = (
-                chart,
-                plotters_canvas::CanvasBackend::with_canvas_object(el),
-            ) {
-                let _ = chart.draw(&b.into_drawing_area());
+            if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
+                let area = b.into_drawing_area();
+                match chart {
+                    Some(chart) => {
+                        let _ = chart.draw(&area);
+                    }
+                    // Too short for two cycles: clear the previous SKU's panels.
+                    None => {
+                        let _ = area.fill(&plotters::style::WHITE);
+                        let _ = area.draw_text("Not enough history for a seasonal decomposition (two full cycles needed).", &("sans-serif", 16).into(), (20, 30));
+                        let _ = area.present();
+                    }
+                }
             }
         }
     });
@@ -467,8 +485,8 @@ fn SkuForecastView(
                         view! {
                             <tr class=if chosen { "sel" } else { "" }>
                                 <td>{s.model.clone()}</td>
-                                <td class="num">{format!("{:.3}", s.scores.mase)}</td>
-                                <td class="num">{format!("{:.3}", s.scores.rmsse)}</td>
+                                <td class="num">{fmt_figure(s.scores.mase, 3)}</td>
+                                <td class="num">{fmt_figure(s.scores.rmsse, 3)}</td>
                                 <td class="num">{format!("{:.3}", (s.scores.sql[0] + s.scores.sql[1] + s.scores.sql[2]) / 3.0)}</td>
                                 <td class="num">{format!("{:.0} %", 100.0 * s.scores.coverage80)}</td>
                             </tr>
@@ -477,9 +495,9 @@ fn SkuForecastView(
                 </tbody>
             </table>
             <p class="muted">{if seasonal {
-                "A weekly cycle was detected in this SKU: the decomposition below (MSTL) shows it."
+                format!("A cycle of {} periods was detected in this SKU: the decomposition below (MSTL) shows it.", run.config.season)
             } else {
-                "No significant weekly cycle in this SKU (autocorrelation test): seasonal models were not considered. The decomposition below is shown for reference."
+                format!("No significant cycle of {} periods in this SKU (autocorrelation test): seasonal models were not considered. The decomposition below is shown for reference.", run.config.season)
             }}</p>
         })
     };

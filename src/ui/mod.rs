@@ -75,6 +75,17 @@ pub fn App() -> impl IntoView {
     let page = RwSignal::new(Page::from_hash(&current_hash()));
     // The loaded dataset, shared by the pages (data flows one way: Data -> Forecast).
     let dataset = RwSignal::new(None::<Arc<Dataset>>);
+    // Back and forward move between pages too.
+    if let Some(w) = web_sys::window() {
+        let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            page.set(Page::from_hash(&current_hash()))
+        });
+        let _ = w.add_event_listener_with_callback(
+            "hashchange",
+            wasm_bindgen::JsCast::unchecked_ref(on_hash.as_ref()),
+        );
+        on_hash.forget();
+    }
     let go = move |p: Page| {
         page.set(p);
         if let Some(w) = web_sys::window() {

@@ -479,3 +479,93 @@ pub fn choose(
         windows: os.into_iter().zip(window_fcs).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::models;
+
+    fn cfg(h: usize) -> BacktestConfig {
+        BacktestConfig {
+            h,
+            windows: 3,
+            season: 7,
+            paths: 30,
+        }
+    }
+
+    #[test]
+    fn edge_cases_of_the_choice() {
+        let m = models::standard(7);
+        // All zeros: zero forecasts, zero intervals.
+        let c = choose(&m, &[0.0; 100], &cfg(7), 1).unwrap();
+        assert!(c.forecast.quantiles.iter().flatten().all(|v| *v == 0.0));
+        // One non-zero point.
+        let mut one = vec![0.0; 100];
+        one[40] = 5.0;
+        let c = choose(&m, &one, &cfg(7), 1).unwrap();
+        assert!(
+            c.forecast.quantiles[2]
+                .iter()
+                .all(|v| v.is_finite() && *v >= 0.0)
+        );
+        // Shorter than a season, and too short to backtest: a model without a backtest.
+        let c = choose(&m, &[3.0, 1.0, 2.0, 4.0, 2.0], &cfg(7), 1).unwrap();
+        assert!(c.reason.contains("too short to backtest"), "{}", c.reason);
+        assert_eq!(c.forecast.point.len(), 7);
+        // Constant: the constant, with no spread.
+        let c = choose(&m, &[4.0; 80], &cfg(7), 1).unwrap();
+        assert!(
+            c.forecast.point.iter().all(|v| (v - 4.0).abs() < 1e-6),
+            "{:?}",
+            c.forecast.point
+        );
+        // Huge values stay finite.
+        let huge: Vec<f64> = (0..120)
+            .map(|t| 1e12 * (1.0 + (t % 7) as f64 / 10.0))
+            .collect();
+        let c = choose(&m, &huge, &cfg(14), 1).unwrap();
+        assert!(
+            c.forecast
+                .quantiles
+                .iter()
+                .flatten()
+                .all(|v| v.is_finite() && *v > 1e11)
+        );
+        // NaN is rejected with a clear error; so is a zero horizon.
+        let mut bad = vec![1.0; 50];
+        bad[17] = f64::NAN;
+        assert_eq!(
+            choose(&m, &bad, &cfg(7), 1).unwrap_err(),
+            ForecastError::NonFinite(17)
+        );
+        assert_eq!(
+            choose(&m, &[1.0; 50], &cfg(0), 1).unwrap_err(),
+            ForecastError::ZeroHorizon
+        );
+        assert_eq!(
+            ForecastError::NonFinite(17).to_string(),
+            "the history holds a non-finite value at position 17"
+        );
+    }
+
+    #[test]
+    fn conformal_intervals_cover_noise() {
+        // Stationary noise around 20: the P10–P90 interval of the chosen model covers
+        // about 80 % of fresh values from the same process.
+        let noise = |t: usize| ((t * 7919 + 13) % 101) as f64 / 101.0 * 20.0 - 10.0;
+        let y: Vec<f64> = (0..400).map(|t| 20.0 + noise(t)).collect();
+        let c = choose(&models::standard(7), &y, &cfg(28), 3).unwrap();
+        let future: Vec<f64> = (400..428).map(|t| 20.0 + noise(t)).collect();
+        let inside = future
+            .iter()
+            .enumerate()
+            .filter(|(j, v)| {
+                **v >= c.forecast.quantiles[0][*j] && **v <= c.forecast.quantiles[2][*j]
+            })
+            .count();
+        assert!((15..=27).contains(&inside), "{inside} of 28 inside");
+        assert_eq!(c.forecast.paths.len(), 30);
+        assert!(c.forecast.paths.iter().flatten().all(|v| *v >= 0.0));
+    }
+}

@@ -206,12 +206,13 @@ fn weekly_engine_against_statsforecast() {
         "Auto MASE {}",
         auto.mase
     );
+    // Calibrated here too (finite-sample conformal quantiles of 24 errors).
+    assert!((0.75..=0.85).contains(&auto.coverage80), "coverage {}", auto.coverage80);
     // Known gap, reported in the closing note rather than hidden: on the weekly
-    // hold-out (the eight weeks before Christmas) our conformal intervals are too
-    // narrow (coverage ~0.69, scaled pinball 0.525 against AutoETS' 0.496). The test
-    // pins the current figures so that a regression shows.
-    assert!(auto.sql_mean < 0.54, "Auto SQL {}", auto.sql_mean);
-    assert!(auto.coverage80 > 0.65, "coverage {}", auto.coverage80);
+    // hold-out (the eight weeks before Christmas) the calibrated upper quantile is
+    // wide, and the scaled pinball loss (~0.63) is worse than AutoETS' 0.496. The test
+    // pins the current figure so that a regression shows.
+    assert!(auto.sql_mean < 0.66, "Auto SQL {}", auto.sql_mean);
 }
 
 /// DynamicOptimizedTheta (our port of StatsForecast's theta.cpp and its Nelder–Mead)

@@ -325,10 +325,10 @@ impl Model for AutoArima {
 
     fn forecast(&self, y: &[f64], h: usize) -> Result<Vec<f64>, ForecastError> {
         check_history(y)?;
-        if y.len() < 20 {
+        if y.len() < 10 {
             return Err(ForecastError::TooShort {
                 model: self.name(),
-                needed: 20,
+                needed: 10,
                 have: y.len(),
             });
         }
@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn model_edge_cases() {
-        assert!(AutoArima.forecast(&[1.0; 10], 3).is_err());
+        assert!(AutoArima.forecast(&[1.0; 9], 3).is_err());
         let f = AutoArima.forecast(&[5.0; 60], 3).unwrap();
         assert!(f.iter().all(|v| (v - 5.0).abs() < 1e-6), "{f:?}");
         let mut sparse = vec![0.0; 80];

@@ -67,6 +67,21 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
+/// The `q` quantile of `n` sorted errors with split-conformal's finite-sample
+/// correction: the ⌈(n + 1)q⌉-th smallest for an upper quantile, the ⌊(n + 1)q⌋-th for
+/// a lower one, so that a new error falls beyond it with probability at most 1 − q
+/// (resp. q). With few errors (3 weekly windows of 8 weeks: 24) the plain empirical
+/// quantile is noticeably too narrow.
+pub fn conformal_quantile(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let k = if q >= 0.5 { ((n + 1) as f64 * q).ceil() } else { ((n + 1) as f64 * q).floor() };
+    let k = (k as usize).clamp(1, n);
+    sorted[k - 1]
+}
+
 fn clip(v: Vec<f64>) -> Vec<f64> {
     v.into_iter()
         .map(|x| if x.is_finite() { x.max(0.0) } else { 0.0 })
@@ -156,9 +171,9 @@ fn score_windows(
         );
         let l = level(y, o, cfg.h);
         let qs = [
-            quantile(&e, 0.1) * l,
+            conformal_quantile(&e, 0.1) * l,
             quantile(&e, 0.5) * l,
-            quantile(&e, 0.9) * l,
+            conformal_quantile(&e, 0.9) * l,
         ];
         for (j, v) in f.iter().enumerate() {
             if o + j >= y.len() {
@@ -201,9 +216,9 @@ pub fn probabilistic(
 ) -> Forecast {
     let point = clip(point);
     let qs = [
-        quantile(bt_errors, 0.1) * level,
+        conformal_quantile(bt_errors, 0.1) * level,
         quantile(bt_errors, 0.5) * level,
-        quantile(bt_errors, 0.9) * level,
+        conformal_quantile(bt_errors, 0.9) * level,
     ];
     let quantiles = [0, 1, 2].map(|k| {
         point

@@ -207,7 +207,11 @@ fn weekly_engine_against_statsforecast() {
         auto.mase
     );
     // Calibrated here too (finite-sample conformal quantiles of 24 errors).
-    assert!((0.75..=0.85).contains(&auto.coverage80), "coverage {}", auto.coverage80);
+    assert!(
+        (0.75..=0.85).contains(&auto.coverage80),
+        "coverage {}",
+        auto.coverage80
+    );
     // Known gap, reported in the closing note rather than hidden: on the weekly
     // hold-out (the eight weeks before Christmas) the calibrated upper quantile is
     // wide, and the scaled pinball loss (~0.63) is worse than AutoETS' 0.496. The test
@@ -291,11 +295,11 @@ fn air_passengers_against_statsforecast() {
         1e-4,
         "DynamicOptimizedTheta",
     );
-    // augurs' AutoETS against StatsForecast's on the same non-seasonal search (ZZN).
+    // augurs' AutoETS against StatsForecast's on the same search (ZZN, damped trends only).
     close(
         &models::AutoEts.forecast(train, 12).unwrap(),
-        &nums("AutoETS_ZZN"),
-        0.02,
-        "AutoETS ZZN",
+        &nums("AutoETS_ZZN_damped"),
+        1e-3,
+        "AutoETS ZZN, damped trends",
     );
 }

@@ -77,7 +77,11 @@ pub fn conformal_quantile(sorted: &[f64], q: f64) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let k = if q >= 0.5 { ((n + 1) as f64 * q).ceil() } else { ((n + 1) as f64 * q).floor() };
+    let k = if q >= 0.5 {
+        ((n + 1) as f64 * q).ceil()
+    } else {
+        ((n + 1) as f64 * q).floor()
+    };
     let k = (k as usize).clamp(1, n);
     sorted[k - 1]
 }

@@ -279,6 +279,12 @@ impl Model for Tsb {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AutoEts;
 
+/// A history with one repeated value continues it: nothing to estimate (and the
+/// optimisers would return tiny non-zero noise for an all-zero history).
+fn constant_history(y: &[f64], h: usize) -> Option<Vec<f64>> {
+    y.iter().all(|v| *v == y[0]).then(|| vec![y[0].max(0.0); h])
+}
+
 /// Demand is never negative: models whose states can drift below zero are clipped.
 fn non_negative(v: Vec<f64>) -> Vec<f64> {
     v.into_iter().map(|x| x.max(0.0)).collect()
@@ -305,9 +311,16 @@ impl Model for AutoEts {
                 have: y.len(),
             });
         }
-        let fitted = augurs_ets::AutoETS::non_seasonal()
-            .fit(y)
+        // Trends are searched damped only (plus no trend): an undamped linear trend
+        // extrapolated over weeks is rarely right for retail demand, and dropping it
+        // cuts a third of the search.
+        if let Some(c) = constant_history(y, h) {
+            return Ok(c);
+        }
+        let search = augurs_ets::AutoETS::non_seasonal()
+            .damped(true)
             .map_err(|e| fit_error("AutoETS", e))?;
+        let fitted = search.fit(y).map_err(|e| fit_error("AutoETS", e))?;
         let f = fitted
             .predict(h, None)
             .map_err(|e| fit_error("AutoETS", e))?;
@@ -316,7 +329,7 @@ impl Model for AutoEts {
 }
 
 /// MSTL (`augurs-mstl`): the series less its seasonal components (STL per period),
-/// forecast by AutoETS, plus the last cycle of each seasonal component.
+/// forecast by a damped-trend ETS, plus the last cycle of each seasonal component.
 #[derive(Debug, Clone)]
 pub struct Mstl {
     /// Season lengths (e.g. a week of trading days, a year).
@@ -366,7 +379,15 @@ impl Model for Mstl {
                 have: y.len(),
             });
         }
-        let trend = augurs_ets::trend::AutoETSTrendModel::from(augurs_ets::AutoETS::non_seasonal());
+        // The deseasonalised series gets one damped additive-trend ETS rather than a
+        // search: MSTL is one candidate among many, and the search would double its cost.
+        if let Some(c) = constant_history(y, h) {
+            return Ok(c);
+        }
+        let ets = augurs_ets::AutoETS::new(1, "AAN")
+            .and_then(|e| e.damped(true))
+            .map_err(|e| fit_error("MSTL", e))?;
+        let trend = augurs_ets::trend::AutoETSTrendModel::from(ets);
         let fitted = augurs_mstl::MSTLModel::new(periods, trend)
             .fit(y)
             .map_err(|e| fit_error("MSTL", e))?;

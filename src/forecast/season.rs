@@ -24,10 +24,10 @@ pub fn acf(y: &[f64], max_lag: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Whether `y` has a season of length `m`: the autocorrelation at lag `m` exceeds the
-/// 90 % (one-sided 95 %) bound under Bartlett's formula, the test StatsForecast's
-/// Theta models and R's `forecast::thetaf` use. Needs two full cycles.
-pub fn is_seasonal(y: &[f64], m: usize) -> bool {
+/// StatsForecast's (and R `forecast::thetaf`'s) seasonality test on `y` itself: the
+/// autocorrelation at lag `m` exceeds the 90 % bound under Bartlett's formula. Needs
+/// two full cycles. Kept as is for the Theta model, whose reference uses it.
+pub fn acf_test(y: &[f64], m: usize) -> bool {
     if m < 2 || y.len() < 2 * m {
         return false;
     }
@@ -37,6 +37,19 @@ pub fn is_seasonal(y: &[f64], m: usize) -> bool {
     }
     let var = (1.0 + 2.0 * r[..m - 1].iter().map(|x| x * x).sum::<f64>()) / y.len() as f64;
     r[m - 1].abs() / var.sqrt() > 1.644_853_626_951_472_2
+}
+
+/// Whether `y` has a cycle of `m` periods: [`acf_test`] on the first differences.
+///
+/// A series that wanders (a trend, a level that moves with the time of year) is
+/// autocorrelated at every lag, which would pass any cycle length; its differences are
+/// autocorrelated at lag `m` only when a cycle of `m` periods is really there.
+pub fn is_seasonal(y: &[f64], m: usize) -> bool {
+    if y.len() < 2 * m + 1 {
+        return false;
+    }
+    let d: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
+    acf_test(&d, m)
 }
 
 #[cfg(test)]
@@ -51,7 +64,15 @@ mod tests {
             })
             .collect();
         assert!(is_seasonal(&y, 7));
-        let noise: Vec<f64> = (0..140).map(|t| ((t * 7919 % 101) as f64) / 10.0).collect();
+        let mut state = 7u64;
+        let noise: Vec<f64> = (0..140)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 40) as f64 / (1u64 << 24) as f64
+            })
+            .collect();
         assert!(!is_seasonal(&noise, 7));
         assert!(!is_seasonal(&y[..10], 7));
         assert!(!is_seasonal(&[3.0; 40], 7));

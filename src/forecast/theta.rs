@@ -7,7 +7,7 @@
 //! starting values, bounds and the optimiser's settings follow StatsForecast's
 //! `theta.cpp`/`nelder_mead.h` so that the results can be compared with it.
 
-use super::season::is_seasonal;
+use super::season::acf_test;
 use super::{ForecastError, Model, check_history};
 
 /// Dynamic Optimised Theta.
@@ -231,7 +231,7 @@ impl Model for DynamicOptimizedTheta {
             });
         }
         let m = self.season;
-        let seasonal = m >= 4 && is_seasonal(y, m);
+        let seasonal = m >= 4 && acf_test(y, m);
         let (season, mult) = if seasonal {
             seasonal_component(y, m)
         } else {

@@ -28,6 +28,10 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WBG_VERS
   cargo install wasm-bindgen-cli --version "$WBG_VERSION" --force
 fi
 
+# Trunk builds offline (Trunk.toml): every crate must be in the local cargo cache
+# (quick when it already is).
+cargo fetch --locked --quiet
+
 if [[ "$what" == all ]]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     step "apt-get install chromium chromium-driver"

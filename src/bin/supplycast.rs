@@ -387,7 +387,7 @@ mod cli {
             r.h, r.season, r.series, r.too_short
         );
         println!(
-            "{:<18} {:>9} {:>11} {:>10} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8}",
+            "{:<22} {:>9} {:>11} {:>10} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8}",
             "model",
             "MASE mean",
             "MASE median",
@@ -401,6 +401,7 @@ mod cli {
             "cov80",
             "wall s"
         );
+        let f = |v: f64| data::fmt_figure(v, 3);
         for m in &r.models {
             let s = &m.summary;
             let name = if m.threads > 1 {
@@ -408,19 +409,23 @@ mod cli {
             } else {
                 m.model.clone()
             };
+            if s.series == 0 {
+                println!("{name:<22} (no series long enough for this model)");
+                continue;
+            }
             println!(
-                "{:<18} {:>9.3} {:>11.3} {:>10.3} {:>7.3} {:>7.3} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>6.3} {:>8.2}",
+                "{:<22} {:>9} {:>11} {:>10} {:>7} {:>7} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8.2}",
                 name,
-                s.mase,
-                s.mase_median,
-                s.rmsse,
-                s.wape,
-                s.bias,
-                s.sql[0],
-                s.sql[1],
-                s.sql[2],
-                s.sql_mean,
-                s.coverage80,
+                f(s.mase),
+                f(s.mase_median),
+                f(s.rmsse),
+                f(s.wape),
+                f(s.bias),
+                f(s.sql[0]),
+                f(s.sql[1]),
+                f(s.sql[2]),
+                f(s.sql_mean),
+                f(s.coverage80),
                 m.wall_s
             );
         }

@@ -115,7 +115,21 @@ pub fn summarise(scores: &[Scores]) -> Summary {
         .iter()
         .filter(|s| s.mase.is_finite() && s.rmsse.is_finite())
         .collect();
-    let n = ok.len().max(1) as f64;
+    if ok.is_empty() {
+        let nan = f64::NAN;
+        return Summary {
+            series: 0,
+            mase: nan,
+            mase_median: nan,
+            rmsse: nan,
+            wape: nan,
+            bias: nan,
+            sql: [nan; 3],
+            sql_mean: nan,
+            coverage80: nan,
+        };
+    }
+    let n = ok.len() as f64;
     let mean = |f: &dyn Fn(&Scores) -> f64| ok.iter().map(|s| f(s)).sum::<f64>() / n;
     let mut mases: Vec<f64> = ok.iter().map(|s| s.mase).collect();
     mases.sort_by(f64::total_cmp);

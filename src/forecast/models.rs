@@ -371,7 +371,13 @@ impl Model for Mstl {
         use augurs_core::{Fit, Predict};
         check_history(y)?;
         let periods = self.usable(y.len());
-        let needed = 2 * self.periods.iter().copied().min().unwrap_or(2);
+        let needed = 2 * self
+            .periods
+            .iter()
+            .copied()
+            .filter(|&p| p > 1)
+            .min()
+            .unwrap_or(2);
         if periods.is_empty() {
             return Err(ForecastError::TooShort {
                 model: self.name(),
@@ -428,8 +434,10 @@ pub fn standard(season: usize) -> Vec<Box<dyn Model>> {
         Box::new(AutoEts),
         Box::new(super::arima::AutoArima),
         Box::new(super::theta::DynamicOptimizedTheta { season }),
+        // Weekly and yearly cycles; a cycle enters only with two full cycles of history
+        // (`Mstl::usable`), so the yearly one needs two years.
         Box::new(Mstl {
-            periods: vec![season],
+            periods: vec![season, 52 * season.max(1)],
         }),
     ]
 }

@@ -21,6 +21,58 @@ pub mod palette {
     pub const BACKTEST: RGBColor = RGBColor(22, 163, 74);
 }
 
+/// A chart over dates and non-negative values with the shared styling: title, grid,
+/// dates on the x axis, whole numbers on the y axis once values pass 10.
+fn dated_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x0: NaiveDate,
+    x1: NaiveDate,
+    ymax: f64,
+    y_desc: Option<&str>,
+) -> Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<
+            plotters::coord::types::RangedDate<NaiveDate>,
+            plotters::coord::types::RangedCoordf64,
+        >,
+    >,
+    DrawingAreaErrorKind<DB::ErrorType>,
+> {
+    let x1 = if x1 > x0 {
+        x1
+    } else {
+        x0 + chrono::Duration::days(1)
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .margin_right(28)
+        .x_label_area_size(28)
+        .y_label_area_size(48)
+        .build_cartesian_2d(x0..x1, 0.0..ymax)?;
+    let y_fmt = |v: &f64| {
+        if ymax >= 10.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(palette::GRID)
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m-%d").to_string())
+        .y_label_formatter(&y_fmt);
+    if let Some(d) = y_desc {
+        mesh.y_desc(d);
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
+
 /// What a demand chart shows: the series and its flagged points, as plain numbers
 /// so that callers and tests can check it without a drawing backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,12 +121,7 @@ impl DemandChart {
         let (Some(first), Some(last)) = (self.points.first(), self.points.last()) else {
             return Ok(());
         };
-        let x0 = first.0;
-        let x1 = if last.0 > x0 {
-            last.0
-        } else {
-            x0 + chrono::Duration::days(1)
-        };
+        let (x0, x1) = (first.0, last.0);
         let ymax = self
             .points
             .iter()
@@ -82,28 +129,7 @@ impl DemandChart {
             .fold(0.0_f64, f64::max)
             .max(1.0)
             * 1.05;
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, ("sans-serif", 16))
-            .margin(10)
-            .margin_right(28)
-            .x_label_area_size(28)
-            .y_label_area_size(48)
-            .build_cartesian_2d(x0..x1, 0.0..ymax)?;
-        chart
-            .configure_mesh()
-            .light_line_style(palette::GRID)
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m-%d").to_string())
-            .y_label_formatter(&|v: &f64| {
-                if ymax >= 10.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.1}")
-                }
-            })
-            .y_desc("units")
-            .draw()?;
+        let mut chart = dated_chart(area, &self.title, x0, x1, ymax, Some("units"))?;
         chart
             .draw_series(LineSeries::new(
                 self.points.iter().copied(),
@@ -200,11 +226,6 @@ impl ForecastChart {
         let (Some(x0), Some(x1)) = (dates.clone().min(), dates.max()) else {
             return Ok(());
         };
-        let x1 = if x1 > x0 {
-            x1
-        } else {
-            x0 + chrono::Duration::days(1)
-        };
         let ymax = self
             .history
             .iter()
@@ -214,27 +235,7 @@ impl ForecastChart {
             .fold(0.0_f64, f64::max)
             .max(1.0)
             * 1.05;
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, ("sans-serif", 16))
-            .margin(10)
-            .margin_right(28)
-            .x_label_area_size(28)
-            .y_label_area_size(48)
-            .build_cartesian_2d(x0..x1, 0.0..ymax)?;
-        chart
-            .configure_mesh()
-            .light_line_style(palette::GRID)
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m-%d").to_string())
-            .y_label_formatter(&|v: &f64| {
-                if ymax >= 10.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.1}")
-                }
-            })
-            .draw()?;
+        let mut chart = dated_chart(area, &self.title, x0, x1, ymax, None)?;
         let fan_color = palette::FORECAST.mix(0.18);
         chart
             .draw_series(std::iter::once(Polygon::new(

@@ -9,6 +9,7 @@
 pub mod arima;
 pub mod backtest;
 pub mod bench;
+pub mod ets;
 pub mod metrics;
 pub mod models;
 pub mod run;

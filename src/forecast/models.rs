@@ -408,7 +408,9 @@ pub fn for_series(y: &[f64], season: usize) -> Vec<Box<dyn Model>> {
     let seasonal = super::season::is_seasonal(y, season);
     standard(season)
         .into_iter()
-        .filter(|m| seasonal || !matches!(m.name().as_str(), "SeasonalNaive" | "MSTL"))
+        .filter(|m| {
+            seasonal || !matches!(m.name().as_str(), "SeasonalNaive" | "MSTL" | "SeasonalETS")
+        })
         .collect()
 }
 
@@ -432,6 +434,7 @@ pub fn standard(season: usize) -> Vec<Box<dyn Model>> {
         Box::new(Adida),
         Box::new(Imapa),
         Box::new(AutoEts),
+        Box::new(super::ets::SeasonalEts { season }),
         Box::new(super::arima::AutoArima),
         Box::new(super::theta::DynamicOptimizedTheta { season }),
         // Weekly and yearly cycles; a cycle enters only with two full cycles of history

@@ -1,6 +1,7 @@
 //! Automatic ARIMA: the order of differencing from KPSS tests, then a stepwise search
-//! over (p, q) and the constant by AICc, in the manner of Hyndman & Khandakar (2008)
-//! (`forecast::auto.arima`, StatsForecast's AutoARIMA), without seasonal terms.
+//! over (p, q), seasonal (P, Q) when the differenced series has a cycle, and the
+//! constant by AICc, in the manner of Hyndman & Khandakar (2008)
+//! (`forecast::auto.arima`, StatsForecast's AutoARIMA). No seasonal differencing.
 //!
 //! Written here because no maintained crate offers automatic ARIMA that builds for the
 //! browser. Estimation differs from StatsForecast's CSS-ML: coefficients come from the
@@ -11,9 +12,12 @@
 
 use super::{ForecastError, Model, check_history};
 
-/// Automatic non-seasonal ARIMA.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AutoArima;
+/// Automatic ARIMA with seasonal terms when the series has a cycle of `season` periods.
+#[derive(Debug, Clone, Copy)]
+pub struct AutoArima {
+    /// Season length (1 for none).
+    pub season: usize,
+}
 
 /// A fitted ARIMA(p, d, q).
 #[derive(Debug, Clone, PartialEq)]
@@ -139,42 +143,94 @@ fn stationary(coefs: &[f64]) -> bool {
 
 /// Fits ARIMA(p, d, q) (with a constant when `constant`) to `y`.
 pub fn fit(y: &[f64], p: usize, d: usize, q: usize, constant: bool) -> Option<Fitted> {
+    fit_seasonal(
+        y,
+        Order {
+            p,
+            d,
+            q,
+            sp: 0,
+            sq: 0,
+            m: 1,
+        },
+        constant,
+    )
+}
+
+/// An ARIMA order with seasonal AR and MA terms of period `m` (at lags m, 2m, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Order {
+    /// Non-seasonal AR order.
+    pub p: usize,
+    /// Differences.
+    pub d: usize,
+    /// Non-seasonal MA order.
+    pub q: usize,
+    /// Seasonal AR order.
+    pub sp: usize,
+    /// Seasonal MA order.
+    pub sq: usize,
+    /// Season length.
+    pub m: usize,
+}
+
+/// Fits ARIMA(p,d,q)(P,0,Q)m. The seasonal terms enter as extra lags (m·1..m·P for
+/// AR, m·1..m·Q for MA) in the same Hannan–Rissanen regressions: the additive subset
+/// form, without the cross terms of the multiplicative model, which needs no
+/// nonlinear estimation.
+pub fn fit_seasonal(y: &[f64], o: Order, constant: bool) -> Option<Fitted> {
     let mut w = y.to_vec();
-    for _ in 0..d {
+    for _ in 0..o.d {
         w = diff(&w);
     }
     let n = w.len();
-    let k = p + q + usize::from(constant);
+    let ar_lags: Vec<usize> = (1..=o.p)
+        .chain((1..=o.sp).map(|k| k * o.m))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let ma_lags: Vec<usize> = (1..=o.q)
+        .chain((1..=o.sq).map(|k| k * o.m))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let max_ar = ar_lags.last().copied().unwrap_or(0);
+    let max_ma = ma_lags.last().copied().unwrap_or(0);
+    let k = ar_lags.len() + ma_lags.len() + usize::from(constant);
     // Stage 1: a long autoregression's residuals estimate the shocks.
-    let m = if q > 0 {
-        (p + q + 2).max(((n as f64).ln() * 2.0) as usize).min(n / 4)
+    let long = if max_ma > 0 {
+        (ar_lags.len() + ma_lags.len() + 2)
+            .max(((n as f64).ln() * 2.0) as usize)
+            .max(max_ma + 2)
+            .min(n / 4)
     } else {
         0
     };
-    if n < m + p.max(q) + k + 8 {
+    if n < long + max_ar.max(max_ma) + k + 8 {
         return None;
     }
     let mut shocks = vec![0.0; n];
-    if q > 0 {
-        let rows: Vec<Vec<f64>> = (m..n)
+    if max_ma > 0 {
+        let rows: Vec<Vec<f64>> = (long..n)
             .map(|t| {
                 std::iter::once(1.0)
-                    .chain((1..=m).map(|i| w[t - i]))
+                    .chain((1..=long).map(|i| w[t - i]))
                     .collect()
             })
             .collect();
-        let b = least_squares(&rows, &w[m..])?;
-        for t in m..n {
-            shocks[t] = w[t] - b[0] - (1..=m).map(|i| b[i] * w[t - i]).sum::<f64>();
+        let b = least_squares(&rows, &w[long..])?;
+        for t in long..n {
+            shocks[t] = w[t] - b[0] - (1..=long).map(|i| b[i] * w[t - i]).sum::<f64>();
         }
     }
     // Stage 2: regress on own lags and lagged shocks.
-    let start = m + p.max(q);
+    let start = long + max_ar.max(max_ma);
     let rows: Vec<Vec<f64>> = (start..n)
         .map(|t| {
-            let mut r: Vec<f64> = (1..=p)
-                .map(|i| w[t - i])
-                .chain((1..=q).map(|j| shocks[t - j]))
+            let mut r: Vec<f64> = ar_lags
+                .iter()
+                .map(|&l| w[t - l])
+                .chain(ma_lags.iter().map(|&l| shocks[t - l]))
                 .collect();
             if constant {
                 r.push(1.0);
@@ -187,21 +243,27 @@ pub fn fit(y: &[f64], p: usize, d: usize, q: usize, constant: bool) -> Option<Fi
     } else {
         least_squares(&rows, &w[start..])?
     };
-    let ar = b[..p].to_vec();
-    let ma = b[p..p + q].to_vec();
-    let c = if constant { b[p + q] } else { 0.0 };
+    let mut ar = vec![0.0; max_ar];
+    for (i, &l) in ar_lags.iter().enumerate() {
+        ar[l - 1] = b[i];
+    }
+    let mut ma = vec![0.0; max_ma];
+    for (j, &l) in ma_lags.iter().enumerate() {
+        ma[l - 1] = b[ar_lags.len() + j];
+    }
+    let c = if constant { b[k - 1] } else { 0.0 };
     let neg_ma: Vec<f64> = ma.iter().map(|v| -v).collect();
     if !stationary(&ar) || !stationary(&neg_ma) {
         return None;
     }
     // Conditional residuals from the model itself, for the likelihood.
-    let cond = p.max(q);
+    let cond = max_ar.max(max_ma);
     let mut e = vec![0.0; n];
     let mut sse = 0.0;
     for t in cond..n {
         let pred = c
-            + (1..=p).map(|i| ar[i - 1] * w[t - i]).sum::<f64>()
-            + (1..=q).map(|j| ma[j - 1] * e[t - j]).sum::<f64>();
+            + (1..=max_ar).map(|i| ar[i - 1] * w[t - i]).sum::<f64>()
+            + (1..=max_ma).map(|j| ma[j - 1] * e[t - j]).sum::<f64>();
         e[t] = w[t] - pred;
         sse += e[t] * e[t];
     }
@@ -215,7 +277,7 @@ pub fn fit(y: &[f64], p: usize, d: usize, q: usize, constant: bool) -> Option<Fi
     let aic = -2.0 * loglik + 2.0 * npar;
     let aicc = aic + 2.0 * npar * (npar + 1.0) / (ne - npar - 1.0).max(1.0);
     Some(Fitted {
-        d,
+        d: o.d,
         ar,
         ma,
         constant: c,
@@ -262,60 +324,96 @@ impl Fitted {
 
 /// The stepwise search of Hyndman & Khandakar over p, q ≤ 5 and the constant.
 pub fn auto(y: &[f64]) -> Option<Fitted> {
+    auto_seasonal(y, 1)
+}
+
+/// The stepwise search over p, q ≤ 5, seasonal P, Q ≤ 1 (when the differenced series
+/// shows a cycle of `m` periods) and the constant.
+pub fn auto_seasonal(y: &[f64], m: usize) -> Option<Fitted> {
     let d = ndiffs(y);
     let allow_constant = d <= 1;
-    let mut best: Option<(usize, usize, bool, Fitted)> = None;
-    let mut tried = std::collections::HashSet::new();
-    let mut consider =
-        |p: usize, q: usize, c: bool, best: &mut Option<(usize, usize, bool, Fitted)>| -> bool {
-            if p > 5 || q > 5 || (c && !allow_constant) || !tried.insert((p, q, c)) {
-                return false;
-            }
-            match fit(y, p, d, q, c) {
-                Some(f) if best.as_ref().is_none_or(|b| f.aicc < b.3.aicc - 1e-9) => {
-                    *best = Some((p, q, c, f));
-                    true
-                }
-                _ => false,
-            }
-        };
-    for (p, q) in [(2, 2), (0, 0), (1, 0), (0, 1)] {
-        consider(p, q, allow_constant, &mut best);
+    let mut w = y.to_vec();
+    for _ in 0..d {
+        w = diff(&w);
     }
-    consider(0, 0, false, &mut best);
+    let seasonal = m >= 2 && super::season::acf_test(&w, m);
+    let max_s = usize::from(seasonal);
+    type Key = (usize, usize, usize, usize, bool);
+    let mut best: Option<(Key, Fitted)> = None;
+    let mut tried = std::collections::HashSet::new();
+    let mut consider = |key: Key, best: &mut Option<(Key, Fitted)>| -> bool {
+        let (p, q, sp, sq, c) = key;
+        if p > 5
+            || q > 5
+            || sp > max_s
+            || sq > max_s
+            || (c && !allow_constant)
+            || !tried.insert(key)
+        {
+            return false;
+        }
+        match fit_seasonal(y, Order { p, d, q, sp, sq, m }, c) {
+            Some(f) if best.as_ref().is_none_or(|b| f.aicc < b.1.aicc - 1e-9) => {
+                *best = Some((key, f));
+                true
+            }
+            _ => false,
+        }
+    };
+    for (p, q, sp, sq) in [
+        (2, 2, max_s, max_s),
+        (0, 0, 0, 0),
+        (1, 0, max_s, 0),
+        (0, 1, 0, max_s),
+    ] {
+        consider((p, q, sp, sq, allow_constant), &mut best);
+    }
+    consider((0, 0, 0, 0, false), &mut best);
     for _ in 0..94 {
-        let Some((p, q, c, _)) = best.clone() else {
+        let Some(((p, q, sp, sq, c), _)) = best.clone() else {
             break;
         };
         let mut improved = false;
-        let moves: [(i32, i32); 8] = [
-            (-1, 0),
-            (1, 0),
-            (0, -1),
-            (0, 1),
-            (-1, -1),
-            (1, 1),
-            (-1, 1),
-            (1, -1),
+        let moves: [(i32, i32, i32, i32); 12] = [
+            (-1, 0, 0, 0),
+            (1, 0, 0, 0),
+            (0, -1, 0, 0),
+            (0, 1, 0, 0),
+            (-1, -1, 0, 0),
+            (1, 1, 0, 0),
+            (-1, 1, 0, 0),
+            (1, -1, 0, 0),
+            (0, 0, -1, 0),
+            (0, 0, 1, 0),
+            (0, 0, 0, -1),
+            (0, 0, 0, 1),
         ];
-        for (dp, dq) in moves {
-            let (np, nq) = (p as i32 + dp, q as i32 + dq);
-            if np < 0 || nq < 0 {
+        for (dp, dq, dsp, dsq) in moves {
+            let (np, nq, nsp, nsq) = (
+                p as i32 + dp,
+                q as i32 + dq,
+                sp as i32 + dsp,
+                sq as i32 + dsq,
+            );
+            if np < 0 || nq < 0 || nsp < 0 || nsq < 0 {
                 continue;
             }
-            if consider(np as usize, nq as usize, c, &mut best) {
+            if consider(
+                (np as usize, nq as usize, nsp as usize, nsq as usize, c),
+                &mut best,
+            ) {
                 improved = true;
                 break;
             }
         }
-        if !improved && consider(p, q, !c, &mut best) {
+        if !improved && consider((p, q, sp, sq, !c), &mut best) {
             improved = true;
         }
         if !improved {
             break;
         }
     }
-    best.map(|b| b.3)
+    best.map(|b| b.1)
 }
 
 impl Model for AutoArima {
@@ -336,7 +434,7 @@ impl Model for AutoArima {
         if y.iter().all(|v| *v == y[0]) {
             return Ok(vec![y[0].max(0.0); h]);
         }
-        let f = auto(y).ok_or_else(|| ForecastError::Fit {
+        let f = auto_seasonal(y, self.season).ok_or_else(|| ForecastError::Fit {
             model: self.name(),
             detail: "no ARIMA order could be estimated".into(),
         })?;
@@ -400,6 +498,30 @@ mod tests {
     }
 
     #[test]
+    fn seasonal_terms_for_a_cycle() {
+        // AR(1) noise plus a weekly pattern: the search takes seasonal terms and the
+        // forecast keeps the pattern.
+        let noise = ar1(280);
+        let pattern = [8.0, -3.0, -4.0, -4.0, -1.0, 1.0, 3.0];
+        let y: Vec<f64> = noise
+            .iter()
+            .enumerate()
+            .map(|(t, v)| v + pattern[t % 7])
+            .collect();
+        let f = AutoArima { season: 7 }.forecast(&y, 7).unwrap();
+        let (hi, lo) = (
+            f.iter().copied().fold(f64::MIN, f64::max),
+            f.iter().copied().fold(f64::MAX, f64::min),
+        );
+        assert!(hi - lo > 6.0, "{f:?}");
+        assert!((f[0] - f[3]) > 5.0, "the day-0 peak is above day 3: {f:?}");
+        let flat = AutoArima { season: 1 }.forecast(&y, 7).unwrap();
+        let spread = flat.iter().copied().fold(f64::MIN, f64::max)
+            - flat.iter().copied().fold(f64::MAX, f64::min);
+        assert!(spread < hi - lo);
+    }
+
+    #[test]
     fn stationarity_check() {
         assert!(stationary(&[0.5]));
         assert!(stationary(&[1.5, -0.6]));
@@ -409,14 +531,14 @@ mod tests {
 
     #[test]
     fn model_edge_cases() {
-        assert!(AutoArima.forecast(&[1.0; 9], 3).is_err());
-        let f = AutoArima.forecast(&[5.0; 60], 3).unwrap();
+        assert!(AutoArima { season: 1 }.forecast(&[1.0; 9], 3).is_err());
+        let f = AutoArima { season: 1 }.forecast(&[5.0; 60], 3).unwrap();
         assert!(f.iter().all(|v| (v - 5.0).abs() < 1e-6), "{f:?}");
         let mut sparse = vec![0.0; 80];
         sparse[10] = 3.0;
         sparse[50] = 1.0;
         assert!(
-            AutoArima
+            AutoArima { season: 7 }
                 .forecast(&sparse, 5)
                 .unwrap()
                 .iter()

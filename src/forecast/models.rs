@@ -435,7 +435,7 @@ pub fn standard(season: usize) -> Vec<Box<dyn Model>> {
         Box::new(Imapa),
         Box::new(AutoEts),
         Box::new(super::ets::SeasonalEts { season }),
-        Box::new(super::arima::AutoArima),
+        Box::new(super::arima::AutoArima { season }),
         Box::new(super::theta::DynamicOptimizedTheta { season }),
         // Weekly and yearly cycles; a cycle enters only with two full cycles of history
         // (`Mstl::usable`), so the yearly one needs two years.

@@ -48,6 +48,8 @@ fn pass(y: &[f64], m: usize, p: Params) -> (f64, f64, f64, Vec<f64>) {
 }
 
 /// A small bounded Nelder–Mead over `x0.len()` parameters (standard coefficients).
+/// (`theta.rs` keeps its own copy of StatsForecast's adaptive variant: its match with
+/// the reference depends on every detail of that one.)
 fn minimise(f: impl Fn(&[f64]) -> f64, x0: Vec<f64>, lo: &[f64], hi: &[f64]) -> Vec<f64> {
     let n = x0.len();
     let clamp = |mut x: Vec<f64>| {

@@ -386,7 +386,7 @@ fn MappingEditor<F: Fn() + Copy + Send + Sync + 'static>(
                 </summary>
                 <div class="settings">
                     <label>"Format "
-                        <select on:change=move |ev| {
+                        <select data-testid="format-select" on:change=move |ev| {
                             let i: usize = event_target_value(&ev).parse().unwrap_or(0);
                             draft_format.set(Format::ALL[i.min(2)]);
                         }>
@@ -436,7 +436,7 @@ fn MappingEditor<F: Fn() + Copy + Send + Sync + 'static>(
                 <div class="roles">
                     {Role::ALL.into_iter().map(|role| view! {
                         <label>{role.label()}" "
-                            <select on:change=move |ev| {
+                            <select data-testid=format!("role-{}", role.label().replace(' ', "-")) on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 draft_cols.update(|cols| {
                                     cols.retain(|(r, _)| *r != role);

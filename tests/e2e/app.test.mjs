@@ -117,6 +117,26 @@ test('a merchant loads a real export and reads the report', { timeout: 180_000 }
   await context.close();
 });
 
+test('a file with unknown headers is mapped by hand', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const { page } = await openApp(context);
+  await waitForReport(page, 'sample_store.csv');
+  const csv = 'when,what,how many\n2024-01-01,A,1\n2024-01-02,A,2\n2024-01-03,B,5\n';
+  await page.setInputFiles('[data-testid=file-input]', { name: 'odd.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.locator('[data-testid=error]').waitFor();
+  assert.match(await text(page, 'error'), /cannot tell the format/);
+  // The editor opens with the file's columns; the merchant says what each one is.
+  await page.selectOption('[data-testid=format-select]', '1');
+  await page.selectOption('[data-testid=role-date]', '0');
+  await page.selectOption('[data-testid=role-SKU]', '1');
+  await page.selectOption('[data-testid=role-quantity]', '2');
+  await page.click('[data-testid=apply-mapping]');
+  await waitForReport(page, 'odd.csv');
+  assert.equal(await text(page, 'stat-skus'), '2');
+  assert.equal(await text(page, 'stat-kept-units'), '8');
+  await context.close();
+});
+
 test('the Content-Security-Policy blocks requests to other origins', { timeout: 60_000 }, async () => {
   const context = await browser.newContext();
   const { page } = await openApp(context);

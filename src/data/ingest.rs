@@ -714,7 +714,7 @@ pub fn parse(
 ) -> Result<Parsed, DataError> {
     let (text, encoding) = decode(file, bytes)?;
     let sniff = sniff_text(file, &text, encoding, opts)?;
-    let mut p = RowParser::new(file, &sniff);
+    let mut p = RowParser::new(&sniff);
     let mut rdr = reader(&text, sniff.delimiter);
     let mut rec = csv::ByteRecord::new();
     let mut header_seen = false;
@@ -830,8 +830,7 @@ fn drop_stray_dates(parsed: &mut Parsed) {
     }
 }
 
-struct RowParser<'a> {
-    file: &'a str,
+struct RowParser {
     headers: Vec<String>,
     mapping: ColumnMapping,
     style: DateStyle,
@@ -856,10 +855,9 @@ struct RowParser<'a> {
     last_cancelled: String,
 }
 
-impl<'a> RowParser<'a> {
-    fn new(file: &'a str, sniff: &Sniff) -> Self {
+impl RowParser {
+    fn new(sniff: &Sniff) -> Self {
         RowParser {
-            file,
             headers: sniff.headers.clone(),
             mapping: sniff.mapping.clone(),
             style: sniff.date_style,
@@ -895,7 +893,6 @@ impl<'a> RowParser<'a> {
             col + 1,
             self.headers.get(col).map(String::as_str).unwrap_or("?")
         );
-        let _ = self.file;
         self.problem(RowProblem {
             line,
             column,

@@ -51,7 +51,22 @@ fn short_model(name: &str) -> String {
 
 /// The season of the weekly regrouping of `ds`, without regrouping it.
 fn weekly_season(ds: &Dataset) -> usize {
-    if ds.periods.len() / 6 >= 104 { 52 } else { 1 }
+    // Weeks ≈ trading days / trading days per week; `Dataset::season` of the weekly
+    // regrouping says 52 from two years on.
+    if ds.periods.len() / ds.season().max(1) >= 104 {
+        52
+    } else {
+        1
+    }
+}
+
+/// The dataset's series of the run's `i`-th SKU: the run keeps the dataset's order, so
+/// it is found by index (a search by name for every row would be quadratic).
+fn series_of<'a>(ds: &'a Dataset, i: usize, sku: &str) -> Option<&'a crate::data::Series> {
+    ds.series
+        .get(i)
+        .filter(|s| s.sku == sku)
+        .or_else(|| ds.get(sku))
 }
 
 fn now_ms() -> f64 {
@@ -321,7 +336,7 @@ fn Results(
             .enumerate()
             .filter_map(|(i, s)| {
                 let c = s.result.as_ref().ok()?;
-                let units = ds2.get(&s.sku).map(|x| x.units).unwrap_or(0.0);
+                let units = series_of(&ds2, i, &s.sku).map(|x| x.units).unwrap_or(0.0);
                 Some((i, chosen_mase(c), units, risk(c)))
             })
             .collect();
@@ -345,7 +360,7 @@ fn Results(
             .map(|(i, mase, units, risk)| {
                 let s = &run3.skus[i];
                 let Ok(c) = &s.result else { return ().into_any() };
-                let hist: Vec<f64> = ds3.get(&s.sku).map(|x| x.values[x.values.len().saturating_sub(60)..].to_vec()).unwrap_or_default();
+                let hist: Vec<f64> = series_of(&ds3, i, &s.sku).map(|x| x.values[x.values.len().saturating_sub(60)..].to_vec()).unwrap_or_default();
                 let spark = sparkline(&hist, &c.forecast.quantiles[1]);
                 let sku = s.sku.clone();
                 let sku2 = sku.clone();

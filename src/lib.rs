@@ -4,7 +4,7 @@
 //! the merchant's browser (WebAssembly, with a Web Worker for the heavy work) or as a
 //! native command-line program.
 //!
-//! The core ([`data`], and the forecasting, inventory and logistics stages to come)
+//! The core ([`data`], [`forecast`], [`inventory`], and the logistics stage to come)
 //! is plain Rust that knows nothing of the browser or the terminal; [`plot`] draws
 //! charts from core types on any plotters backend; `ui` (wasm only) is the Leptos app
 //! and its worker; the CLI lives in `src/bin/supplycast.rs`.
@@ -14,8 +14,10 @@
 
 pub mod data;
 pub mod forecast;
+pub mod inventory;
 #[cfg(feature = "nn")]
 pub mod nn;
 pub mod plot;
+mod rng;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

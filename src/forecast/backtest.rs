@@ -200,20 +200,6 @@ fn score_windows(
     metrics::score(&actual, &point, &q[0], &q[1], &q[2], scale)
 }
 
-/// A small deterministic generator for sample paths (SplitMix64): a seeded stream is
-/// all this needs, and it keeps `rand` out of the browser build.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// A forecast with conformal P10/P50/P90 from backtest errors (relative to the level,
 /// see [`errors`]) scaled by the current `level`, and bootstrapped paths.
 pub fn probabilistic(
@@ -237,7 +223,7 @@ pub fn probabilistic(
             .map(|p| (p + qs[k]).max(0.0))
             .collect::<Vec<f64>>()
     });
-    let mut rng = SplitMix(seed);
+    let mut rng = crate::rng::SplitMix::new(seed);
     let paths = (0..if bt_errors.is_empty() { 0 } else { paths })
         .map(|_| {
             point

@@ -1,0 +1,554 @@
+//! Per-SKU planning parameters: what the merchant knows about stock, suppliers and
+//! costs. Every field has a default so that a plan exists before anything is entered;
+//! the CSV import merges into what is there and is all-or-nothing.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::InventoryError;
+use super::policy::Service;
+
+/// How a SKU is replenished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum PolicyChoice {
+    /// Chosen from the review period, ordering cost and shelf life (see
+    /// [`super::plan`]).
+    #[default]
+    Auto,
+    /// Continuous review: order a fixed Q when the inventory position reaches r.
+    ReorderPoint,
+    /// Periodic review: every review period, order up to S.
+    OrderUpTo,
+    /// Periodic review: order up to S when the position is at or below s.
+    MinMax,
+    /// One order covering the season or shelf life (newsvendor).
+    Newsvendor,
+}
+
+impl PolicyChoice {
+    /// The name used in files and the app.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyChoice::Auto => "auto",
+            PolicyChoice::ReorderPoint => "rq",
+            PolicyChoice::OrderUpTo => "order-up-to",
+            PolicyChoice::MinMax => "min-max",
+            PolicyChoice::Newsvendor => "newsvendor",
+        }
+    }
+
+    /// Every choice.
+    pub const ALL: [PolicyChoice; 5] = [
+        PolicyChoice::Auto,
+        PolicyChoice::ReorderPoint,
+        PolicyChoice::OrderUpTo,
+        PolicyChoice::MinMax,
+        PolicyChoice::Newsvendor,
+    ];
+
+    /// Reads [`PolicyChoice::as_str`] (also "(r,Q)", "(R,S)", "(s,S)").
+    pub fn parse(s: &str) -> Option<PolicyChoice> {
+        let t = s.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+        Some(match t.as_str() {
+            "" | "auto" => PolicyChoice::Auto,
+            "rq" | "(r,q)" | "reorder-point" => PolicyChoice::ReorderPoint,
+            "order-up-to" | "(r,s)" | "rs" | "base-stock" => PolicyChoice::OrderUpTo,
+            "min-max" | "(s,s)" | "ss" | "minmax" => PolicyChoice::MinMax,
+            "newsvendor" => PolicyChoice::Newsvendor,
+            _ => return None,
+        })
+    }
+}
+
+/// One SKU's parameters. Times are in calendar days; money in the shop's currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkuParams {
+    /// The SKU.
+    pub sku: String,
+    /// Units on hand now.
+    pub on_hand: f64,
+    /// Open purchase orders: (units, expected arrival).
+    pub on_order: Vec<(f64, NaiveDate)>,
+    /// Supplier lead time, mean (days).
+    pub lead_time_days: f64,
+    /// Supplier lead time, standard deviation (days).
+    pub lead_time_sd_days: f64,
+    /// Past lead times (days); when given, lead times are drawn from these instead.
+    pub past_lead_times: Vec<f64>,
+    /// Days between reviews; 0 means continuous review (order any day).
+    pub review_days: f64,
+    /// The service target.
+    pub service: Service,
+    /// What one unit costs to buy.
+    pub unit_cost: f64,
+    /// What one unit sells for.
+    pub price: f64,
+    /// Holding cost per year as a fraction of the unit cost (capital, storage, shrink).
+    pub holding_rate: f64,
+    /// Fixed cost per purchase order (shipping, handling, admin).
+    pub order_cost: f64,
+    /// Cost of a unit of demand not met; `None` means the lost margin (price − cost).
+    pub stockout_cost: Option<f64>,
+    /// Minimum order quantity.
+    pub moq: f64,
+    /// Units per case: orders are whole cases.
+    pub case_pack: f64,
+    /// Shelf life (days), for perishable or seasonal items.
+    pub shelf_life_days: Option<f64>,
+    /// The policy.
+    pub policy: PolicyChoice,
+    /// The merchant's current rule, if any, as min/max: reorder at or below `min`, up to
+    /// `max`. Simulated next to the recommendation.
+    pub current_min_max: Option<(f64, f64)>,
+}
+
+impl SkuParams {
+    /// Defaults for a SKU that sells at `price` on average (0 when unknown): lead time
+    /// 7 ± 2 days, weekly review, 95 % cycle service, cost 60 % of price (a 40 % gross
+    /// margin, typical of small online retail), 25 % a year holding, 20 per order.
+    pub fn defaults(sku: &str, price: f64) -> SkuParams {
+        let price = if price.is_finite() && price > 0.0 {
+            price
+        } else {
+            1.0
+        };
+        SkuParams {
+            sku: sku.to_string(),
+            on_hand: 0.0,
+            on_order: Vec::new(),
+            lead_time_days: 7.0,
+            lead_time_sd_days: 2.0,
+            past_lead_times: Vec::new(),
+            review_days: 7.0,
+            service: Service::Csl(0.95),
+            unit_cost: round_money(0.6 * price),
+            price: round_money(price),
+            holding_rate: 0.25,
+            order_cost: 20.0,
+            stockout_cost: None,
+            moq: 1.0,
+            case_pack: 1.0,
+            shelf_life_days: None,
+            policy: PolicyChoice::Auto,
+            current_min_max: None,
+        }
+    }
+
+    /// The cost of a unit short.
+    pub fn shortage_cost(&self) -> f64 {
+        self.stockout_cost
+            .unwrap_or((self.price - self.unit_cost).max(0.0))
+    }
+
+    /// Units on order in total.
+    pub fn on_order_total(&self) -> f64 {
+        self.on_order.iter().map(|(q, _)| q).sum()
+    }
+
+    /// Checks every field; the messages name the field.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut p = Vec::new();
+        let mut non_neg = |name: &str, v: f64| {
+            if !(v.is_finite() && v >= 0.0) {
+                p.push(format!("{name}: {v} must be zero or more"));
+            }
+        };
+        non_neg("on_hand", self.on_hand);
+        non_neg("lead_time_days", self.lead_time_days);
+        non_neg("lead_time_sd_days", self.lead_time_sd_days);
+        non_neg("review_days", self.review_days);
+        non_neg("unit_cost", self.unit_cost);
+        non_neg("price", self.price);
+        non_neg("holding_rate", self.holding_rate);
+        non_neg("order_cost", self.order_cost);
+        non_neg("moq", self.moq);
+        if let Some(s) = self.stockout_cost {
+            non_neg("stockout_cost", s);
+        }
+        for (q, _) in &self.on_order {
+            non_neg("on_order", *q);
+        }
+        for l in &self.past_lead_times {
+            non_neg("past_lead_times", *l);
+        }
+        if !(self.case_pack.is_finite() && self.case_pack > 0.0) {
+            p.push(format!("case_pack: {} must be more than zero", self.case_pack));
+        }
+        if let Some(s) = self.shelf_life_days
+            && !(s.is_finite() && s > 0.0)
+        {
+            p.push(format!("shelf_life_days: {s} must be more than zero"));
+        }
+        let v = self.service.value();
+        if !(v.is_finite() && v > 0.0 && v < 1.0) {
+            p.push(format!(
+                "service_level: {v} must lie strictly between 0 and 1 (e.g. 0.95)"
+            ));
+        }
+        if let Some((lo, hi)) = self.current_min_max
+            && !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi > lo)
+        {
+            p.push(format!(
+                "current_min/current_max: {lo}/{hi}: need 0 ≤ min < max"
+            ));
+        }
+        if p.is_empty() { Ok(()) } else { Err(p) }
+    }
+}
+
+fn round_money(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// The CSV columns, in export order.
+pub const COLUMNS: [&str; 20] = [
+    "sku",
+    "on_hand",
+    "on_order",
+    "lead_time_days",
+    "lead_time_sd_days",
+    "past_lead_times",
+    "review_days",
+    "service_type",
+    "service_level",
+    "unit_cost",
+    "price",
+    "holding_rate",
+    "order_cost",
+    "stockout_cost",
+    "moq",
+    "case_pack",
+    "shelf_life_days",
+    "policy",
+    "current_min",
+    "current_max",
+];
+
+fn num(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes the parameters as CSV (the same columns the import reads). `on_order` is
+/// written as `units@YYYY-MM-DD` entries separated by `;`, past lead times as numbers
+/// separated by `;`.
+pub fn to_csv(params: &[SkuParams]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(COLUMNS);
+    for p in params {
+        let (stype, slevel) = match p.service {
+            Service::Csl(a) => ("csl", a),
+            Service::FillRate(b) => ("fill_rate", b),
+        };
+        let on_order = p
+            .on_order
+            .iter()
+            .map(|(q, d)| format!("{}@{d}", num(*q)))
+            .collect::<Vec<_>>()
+            .join(";");
+        let past = p
+            .past_lead_times
+            .iter()
+            .map(|v| num(*v))
+            .collect::<Vec<_>>()
+            .join(";");
+        let opt = |v: Option<f64>| v.map(num).unwrap_or_default();
+        let _ = w.write_record([
+            p.sku.clone(),
+            num(p.on_hand),
+            on_order,
+            num(p.lead_time_days),
+            num(p.lead_time_sd_days),
+            past,
+            num(p.review_days),
+            stype.into(),
+            num(slevel),
+            num(p.unit_cost),
+            num(p.price),
+            num(p.holding_rate),
+            num(p.order_cost),
+            opt(p.stockout_cost),
+            num(p.moq),
+            num(p.case_pack),
+            opt(p.shelf_life_days),
+            p.policy.as_str().into(),
+            opt(p.current_min_max.map(|m| m.0)),
+            opt(p.current_min_max.map(|m| m.1)),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Reads a parameters CSV and merges it into `current` (keyed by SKU): only the
+/// columns present and the cells not empty change anything. The file must name the
+/// `sku` column; other columns are optional and matched by name in any order. Any
+/// problem — an unknown SKU, a bad number, a negative lead time, a service level not
+/// below 1 — rejects the whole file with every problem listed by line and column, and
+/// `current` is left as it was.
+pub fn merge_csv(
+    file: &str,
+    bytes: &[u8],
+    current: &[SkuParams],
+) -> Result<Vec<SkuParams>, InventoryError> {
+    let fail = |problems: Vec<String>| InventoryError::ParamsFile {
+        file: file.to_string(),
+        problems,
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_start_matches('\u{feff}');
+    let delim = if text.lines().next().is_some_and(|l| l.contains(';') && !l.contains(',')) {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|c| c.trim().to_ascii_lowercase().replace(' ', "_"))
+            .collect(),
+        Err(e) => return Err(fail(vec![format!("line 1: {e}")])),
+    };
+    let mut problems = Vec::new();
+    for h in &headers {
+        if !h.is_empty() && !COLUMNS.contains(&h.as_str()) {
+            problems.push(format!(
+                "line 1: unknown column \"{h}\" (known: {})",
+                COLUMNS.join(", ")
+            ));
+        }
+    }
+    let Some(sku_col) = headers.iter().position(|h| h == "sku") else {
+        problems.push("line 1: no \"sku\" column".into());
+        return Err(fail(problems));
+    };
+    let index: HashMap<&str, usize> = current
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.sku.as_str(), i))
+        .collect();
+    let mut out = current.to_vec();
+    let mut seen = HashMap::new();
+    for (row, rec) in rdr.records().enumerate() {
+        let line = row + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let sku = rec.get(sku_col).unwrap_or("").trim();
+        let Some(&i) = index.get(sku).or_else(|| {
+            // SKU codes were merged across letter case at ingest.
+            index.get(sku.to_uppercase().as_str())
+        }) else {
+            problems.push(format!(
+                "line {line}, column sku: unknown SKU \"{sku}\" (not in the loaded data)"
+            ));
+            continue;
+        };
+        if let Some(prev) = seen.insert(i, line) {
+            problems.push(format!(
+                "line {line}, column sku: \"{sku}\" already given on line {prev}"
+            ));
+            continue;
+        }
+        let p = &mut out[i];
+        let mut service_type: Option<&str> = None;
+        let mut service_level: Option<f64> = None;
+        let (mut cur_min, mut cur_max) = (None, None);
+        for (c, h) in headers.iter().enumerate() {
+            let cell = rec.get(c).unwrap_or("").trim();
+            if cell.is_empty() || c == sku_col {
+                continue;
+            }
+            let at = format!("line {line}, column {h}");
+            let number = |problems: &mut Vec<String>| -> Option<f64> {
+                match parse_num(cell) {
+                    Some(v) => Some(v),
+                    None => {
+                        problems.push(format!("{at}: \"{cell}\" is not a number"));
+                        None
+                    }
+                }
+            };
+            match h.as_str() {
+                "on_hand" => set(number(&mut problems), &mut p.on_hand),
+                "lead_time_days" => set(number(&mut problems), &mut p.lead_time_days),
+                "lead_time_sd_days" => set(number(&mut problems), &mut p.lead_time_sd_days),
+                "review_days" => set(number(&mut problems), &mut p.review_days),
+                "unit_cost" => set(number(&mut problems), &mut p.unit_cost),
+                "price" => set(number(&mut problems), &mut p.price),
+                "holding_rate" => set(number(&mut problems), &mut p.holding_rate),
+                "order_cost" => set(number(&mut problems), &mut p.order_cost),
+                "moq" => set(number(&mut problems), &mut p.moq),
+                "case_pack" => set(number(&mut problems), &mut p.case_pack),
+                "stockout_cost" => {
+                    if let Some(v) = number(&mut problems) {
+                        p.stockout_cost = Some(v);
+                    }
+                }
+                "shelf_life_days" => {
+                    if let Some(v) = number(&mut problems) {
+                        p.shelf_life_days = Some(v);
+                    }
+                }
+                "service_level" => {
+                    service_level = number(&mut problems).map(|v| if v > 1.0 && v < 100.0 && cell.ends_with('%') { v / 100.0 } else { v });
+                }
+                "service_type" => service_type = Some(cell),
+                "current_min" => cur_min = number(&mut problems),
+                "current_max" => cur_max = number(&mut problems),
+                "policy" => match PolicyChoice::parse(cell) {
+                    Some(c) => p.policy = c,
+                    None => problems.push(format!(
+                        "{at}: unknown policy \"{cell}\" (auto, rq, order-up-to, min-max, newsvendor)"
+                    )),
+                },
+                "past_lead_times" => {
+                    let mut v = Vec::new();
+                    for part in cell.split([';', ' ', '|']).filter(|s| !s.is_empty()) {
+                        match parse_num(part) {
+                            Some(x) => v.push(x),
+                            None => problems.push(format!("{at}: \"{part}\" is not a number of days")),
+                        }
+                    }
+                    p.past_lead_times = v;
+                }
+                "on_order" => {
+                    let mut v = Vec::new();
+                    for part in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                        let parsed = part.split_once('@').and_then(|(q, d)| {
+                            Some((parse_num(q)?, NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()?))
+                        });
+                        match parsed {
+                            Some(x) => v.push(x),
+                            None => problems.push(format!(
+                                "{at}: \"{part}\" should be units@YYYY-MM-DD, e.g. 40@2026-12-01"
+                            )),
+                        }
+                    }
+                    p.on_order = v;
+                }
+                _ => {}
+            }
+        }
+        let kind = service_type.map(|t| t.to_ascii_lowercase().replace([' ', '-'], "_"));
+        let level = service_level.unwrap_or(p.service.value());
+        p.service = match kind.as_deref() {
+            None => p.service.with_value(level),
+            Some("csl" | "cycle_service_level" | "cycle") => Service::Csl(level),
+            Some("fill_rate" | "fill" | "fillrate") => Service::FillRate(level),
+            Some(other) => {
+                problems.push(format!(
+                    "line {line}, column service_type: unknown \"{other}\" (csl or fill_rate)"
+                ));
+                p.service
+            }
+        };
+        match (cur_min, cur_max) {
+            (Some(a), Some(b)) => p.current_min_max = Some((a, b)),
+            (None, None) => {}
+            _ => problems.push(format!(
+                "line {line}, columns current_min/current_max: give both or neither"
+            )),
+        }
+        if let Err(errs) = p.validate() {
+            for e in errs {
+                let col = e.split(':').next().unwrap_or("").to_string();
+                problems.push(format!("line {line}, column {col}: {}", e[col.len() + 1..].trim()));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(fail(problems))
+    }
+}
+
+fn set(v: Option<f64>, field: &mut f64) {
+    if let Some(v) = v {
+        *field = v;
+    }
+}
+
+fn parse_num(s: &str) -> Option<f64> {
+    let t = s.trim().trim_end_matches('%').trim();
+    let t: String = t.chars().filter(|c| !matches!(c, '$' | '€' | '£' | ' ')).collect();
+    let v: f64 = t.parse().ok().or_else(|| t.replace(',', ".").parse().ok())?;
+    v.is_finite().then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<SkuParams> {
+        vec![SkuParams::defaults("A", 10.0), SkuParams::defaults("B", 0.0)]
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let b = base();
+        assert!(b.iter().all(|p| p.validate().is_ok()));
+        assert_eq!(b[0].unit_cost, 6.0);
+        assert_eq!(b[0].shortage_cost(), 4.0);
+        assert_eq!(b[1].price, 1.0);
+    }
+
+    #[test]
+    fn csv_round_trip_and_merge() {
+        let mut b = base();
+        b[0].on_hand = 12.0;
+        b[0].on_order = vec![(40.0, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())];
+        b[0].past_lead_times = vec![5.0, 9.0];
+        b[0].service = Service::FillRate(0.98);
+        b[0].current_min_max = Some((5.0, 30.0));
+        b[1].shelf_life_days = Some(30.0);
+        b[1].policy = PolicyChoice::Newsvendor;
+        let text = to_csv(&b);
+        let back = merge_csv("p.csv", text.as_bytes(), &base()).unwrap();
+        assert_eq!(back, b);
+        // Partial files change only what they name.
+        let partial = "SKU;On Hand;service_level\nB;7;0.9\n";
+        let m = merge_csv("p.csv", partial.as_bytes(), &b).unwrap();
+        assert_eq!(m[1].on_hand, 7.0);
+        assert_eq!(m[1].service, Service::Csl(0.9));
+        assert_eq!(m[0], b[0]);
+    }
+
+    #[test]
+    fn bad_files_change_nothing_and_name_line_and_column() {
+        let b = base();
+        let bad = "sku,on_hand,lead_time_days,service_level,on_order\nA,5,-3,0.9,\nZZ,1,2,0.9,\nB,x,2,1.0,3@2026-13-01\n";
+        let Err(InventoryError::ParamsFile { file, problems }) =
+            merge_csv("stock.csv", bad.as_bytes(), &b)
+        else {
+            panic!("must fail");
+        };
+        assert_eq!(file, "stock.csv");
+        let all = problems.join("\n");
+        assert!(all.contains("line 2, column lead_time_days"), "{all}");
+        assert!(all.contains("line 3, column sku: unknown SKU \"ZZ\""), "{all}");
+        assert!(all.contains("line 4, column on_hand: \"x\" is not a number"), "{all}");
+        assert!(all.contains("line 4, column service_level"), "{all}");
+        assert!(all.contains("line 4, column on_order"), "{all}");
+        assert!(merge_csv("s.csv", b"on_hand\n3\n", &b).is_err());
+        assert!(merge_csv("s.csv", b"sku,colour\nA,red\n", &b).is_err());
+    }
+}

@@ -1,0 +1,925 @@
+//! The replenishment plan: per SKU, a policy set from the forecast's own demand
+//! distribution, today's purchase recommendation, and the policy's simulated
+//! performance next to a baseline.
+//!
+//! Lead-time demand is not assumed normal: it is drawn by summing each sample path of
+//! the forecast over a lead time drawn from the SKU's lead-time distribution (Silver,
+//! Pyke & Thomas 2017, §6.9 on bootstrapped lead-time demand), so intermittent and
+//! skewed demand get the safety stock their actual distribution needs.
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::dist::Empirical;
+use super::params::{PolicyChoice, SkuParams};
+use super::policy::{self, Service};
+use super::sim::{self, Band, LeadTimes, SimInput, SimPolicy, SimSummary, Unmet};
+use crate::rng::SplitMix;
+
+/// Settings of a planning run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PlanConfig {
+    /// The first forecast date: "today" for ordering.
+    pub today: NaiveDate,
+    /// Average calendar days per forecast period (1 for daily with every day open,
+    /// 7/6 with a closed weekday, 7 for weekly).
+    pub period_days: f64,
+    /// Season length in periods (to extend sample paths past the forecast horizon).
+    pub season: usize,
+    /// Days simulated.
+    pub horizon_days: f64,
+    /// Monte Carlo replications per SKU and policy.
+    pub simulations: usize,
+    /// Spend at most this much on today's orders (highest priority first).
+    pub budget: Option<f64>,
+    /// Lost sales or backorders.
+    pub unmet: Unmet,
+    /// Random seed.
+    pub seed: u64,
+}
+
+impl PlanConfig {
+    /// Defaults: 90 days, 1,000 replications, lost sales, no budget.
+    pub fn new(today: NaiveDate, period_days: f64, season: usize) -> PlanConfig {
+        PlanConfig {
+            today,
+            period_days: if period_days > 0.0 { period_days } else { 1.0 },
+            season: season.max(1),
+            horizon_days: 90.0,
+            simulations: 1000,
+            budget: None,
+            unmet: Unmet::Lost,
+            seed: 42,
+        }
+    }
+
+    fn periods(&self, days: f64) -> f64 {
+        days / self.period_days
+    }
+
+    fn horizon_periods(&self) -> usize {
+        self.periods(self.horizon_days).round().max(1.0) as usize
+    }
+}
+
+/// One SKU's demand forecast as the planner needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct DemandInput<'a> {
+    /// The SKU.
+    pub sku: &'a str,
+    /// Product name.
+    pub description: &'a str,
+    /// Sample paths per period (may be empty: then `point` is used as the only path).
+    pub paths: &'a [Vec<f64>],
+    /// Point forecast per period.
+    pub point: &'a [f64],
+}
+
+/// The policy chosen for a SKU, with its levels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum PolicyKind {
+    /// Continuous review (r, Q).
+    ReorderPoint {
+        /// Reorder point.
+        r: f64,
+        /// Order quantity.
+        q: f64,
+    },
+    /// Periodic review order-up-to (R, S).
+    OrderUpTo {
+        /// Review period (days).
+        review_days: f64,
+        /// Order-up-to level.
+        s: f64,
+    },
+    /// Periodic review (s, S).
+    MinMax {
+        /// Review period (days).
+        review_days: f64,
+        /// Reorder level.
+        s: f64,
+        /// Order-up-to level.
+        big_s: f64,
+    },
+    /// One order covering the selling window.
+    Newsvendor {
+        /// Days covered.
+        window_days: f64,
+        /// Target stock.
+        s: f64,
+    },
+}
+
+impl PolicyKind {
+    /// A short name: "(r, Q)", "(R, S)", "(s, S)", "Newsvendor".
+    pub fn name(&self) -> &'static str {
+        match self {
+            PolicyKind::ReorderPoint { .. } => "(r, Q)",
+            PolicyKind::OrderUpTo { .. } => "(R, S)",
+            PolicyKind::MinMax { .. } => "(s, S)",
+            PolicyKind::Newsvendor { .. } => "Newsvendor",
+        }
+    }
+
+    /// The levels in words, e.g. "r = 12, Q = 30".
+    pub fn levels(&self) -> String {
+        let f = crate::data::fmt_qty;
+        match *self {
+            PolicyKind::ReorderPoint { r, q } => format!("r = {}, Q = {}", f(r), f(q)),
+            PolicyKind::OrderUpTo { review_days, s } => {
+                format!("review every {} days, S = {}", f(review_days), f(s))
+            }
+            PolicyKind::MinMax { review_days, s, big_s } => format!(
+                "review every {} days, s = {}, S = {}",
+                f(review_days),
+                f(s),
+                f(big_s)
+            ),
+            PolicyKind::Newsvendor { window_days, s } => {
+                format!("stock for {} days: {}", f(window_days), f(s))
+            }
+        }
+    }
+
+    /// The level at or below which an order is placed (the reorder line of the chart).
+    pub fn reorder_level(&self) -> f64 {
+        match *self {
+            PolicyKind::ReorderPoint { r, .. } => r,
+            PolicyKind::OrderUpTo { s, .. } => s,
+            PolicyKind::MinMax { s, .. } => s,
+            PolicyKind::Newsvendor { s, .. } => s,
+        }
+    }
+}
+
+/// Where a SKU stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    /// Order today.
+    OrderNow,
+    /// Likely to run out before an order placed today could arrive.
+    AtRisk,
+    /// More stock than the policy would ever hold, even after the horizon's demand.
+    Overstocked,
+    /// Nothing to do.
+    Ok,
+}
+
+impl Status {
+    /// For display.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::OrderNow => "order now",
+            Status::AtRisk => "at risk",
+            Status::Overstocked => "overstocked",
+            Status::Ok => "ok",
+        }
+    }
+}
+
+/// One point of the service/investment trade-off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TradeoffPoint {
+    /// The cycle service level targeted.
+    pub target: f64,
+    /// Safety stock at that target (units).
+    pub safety_stock: f64,
+    /// Average inventory investment: (safety stock + cycle stock) × unit cost.
+    pub investment: f64,
+    /// Expected fill rate at that target.
+    pub fill_rate: f64,
+}
+
+/// The cycle service levels the trade-off curves are drawn at.
+pub const TRADEOFF_TARGETS: [f64; 11] =
+    [0.5, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995];
+
+/// One SKU's plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkuPlan {
+    /// The SKU.
+    pub sku: String,
+    /// Product name.
+    pub description: String,
+    /// The policy and its levels.
+    pub policy: PolicyKind,
+    /// How the numbers were reached, in sentences.
+    pub explanation: Vec<String>,
+    /// Mean demand per calendar day over the forecast.
+    pub daily_demand: f64,
+    /// Mean and s.d. of lead-time demand.
+    pub lead_time_demand: (f64, f64),
+    /// Mean and s.d. of demand over the protection interval (lead time + review).
+    pub protection_demand: (f64, f64),
+    /// Safety stock: the level minus mean demand over the protection interval.
+    pub safety_stock: f64,
+    /// The economic order quantity (units).
+    pub eoq: f64,
+    /// On hand now.
+    pub on_hand: f64,
+    /// On order now.
+    pub on_order: f64,
+    /// On hand + on order.
+    pub position: f64,
+    /// Days the stock on hand lasts at forecast demand.
+    pub days_of_cover: f64,
+    /// Probability of running out before an order placed today arrives.
+    pub stockout_risk: f64,
+    /// Units to order today (0: none).
+    pub order_qty: f64,
+    /// What today's order costs.
+    pub order_value: f64,
+    /// When today's order is expected.
+    pub arrival: NaiveDate,
+    /// Days of cover expected when today's order arrives.
+    pub cover_at_arrival_days: f64,
+    /// Expected margin protected per unit of money spent on today's order.
+    pub priority: f64,
+    /// Whether today's order fits the budget (true without a budget).
+    pub in_budget: bool,
+    /// Where the SKU stands.
+    pub status: Status,
+    /// The recommended policy simulated.
+    pub simulated: SimSummary,
+    /// The baseline's name.
+    pub baseline_name: String,
+    /// The baseline simulated with the same random draws.
+    pub baseline: SimSummary,
+    /// On hand over the simulation: P10/P50/P90 per period (recommended policy).
+    pub band: Band,
+    /// Open orders and today's order: (expected arrival, units).
+    pub arrivals: Vec<(NaiveDate, f64)>,
+    /// Service against investment.
+    pub tradeoff: Vec<TradeoffPoint>,
+}
+
+/// The whole catalogue's plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Settings used.
+    pub config: PlanConfig,
+    /// Per SKU, in input order.
+    pub skus: Vec<SkuPlan>,
+    /// SKUs that could not be planned, with the reason.
+    pub skipped: Vec<(String, String)>,
+    /// Catalogue trade-off: the same target for every SKU; investment summed, fill
+    /// rate weighted by demand.
+    pub tradeoff: Vec<TradeoffPoint>,
+    /// Wall time (s).
+    pub seconds: f64,
+}
+
+/// Dates of the simulated periods.
+pub fn period_dates(cfg: &PlanConfig, n: usize) -> Vec<NaiveDate> {
+    (0..n)
+        .map(|t| cfg.today + Duration::days((t as f64 * cfg.period_days).round() as i64))
+        .collect()
+}
+
+/// Sum of a path over `len` periods (fractional: the last period in proportion).
+fn interval_sum(path: &[f64], len: f64, season: usize) -> f64 {
+    let whole = len.floor() as usize;
+    let mut s: f64 = (0..whole).map(|t| sim::demand_at(path, t, season)).sum();
+    let frac = len - whole as f64;
+    if frac > 0.0 {
+        s += frac * sim::demand_at(path, whole, season);
+    }
+    s
+}
+
+/// Plans one SKU.
+pub fn plan_sku(
+    d: &DemandInput<'_>,
+    p: &SkuParams,
+    cfg: &PlanConfig,
+    seed: u64,
+) -> Result<SkuPlan, String> {
+    p.validate().map_err(|e| e.join("; "))?;
+    let single;
+    let paths: &[Vec<f64>] = if d.paths.is_empty() {
+        if d.point.is_empty() {
+            return Err("no forecast".into());
+        }
+        single = [d.point.to_vec()];
+        &single
+    } else {
+        d.paths
+    };
+    let h = paths[0].len().max(1);
+    let per_period = paths.iter().map(|x| x.iter().sum::<f64>()).sum::<f64>()
+        / (paths.len() * h) as f64;
+    let daily = per_period / cfg.period_days;
+    let lead = LeadTimes {
+        mean: cfg.periods(p.lead_time_days),
+        sd: cfg.periods(p.lead_time_sd_days),
+        past: p.past_lead_times.iter().map(|v| cfg.periods(*v)).collect(),
+    };
+    let review = cfg.periods(p.review_days);
+
+    // Lead-time and protection-interval demand from the paths.
+    let n = cfg.simulations.max(paths.len()).max(200);
+    let mut rng = SplitMix::new(seed ^ 0x5EED);
+    let (mut ltd, mut ptd) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n {
+        let path = &paths[i % paths.len()];
+        let l = lead.draw(&mut rng);
+        ltd.push(interval_sum(path, l, cfg.season));
+        ptd.push(interval_sum(path, l + review, cfg.season));
+    }
+    let ltd = Empirical::new(ltd).ok_or("no lead-time demand")?;
+    let ptd = Empirical::new(ptd).ok_or("no lead-time demand")?;
+
+    // Costs per year.
+    let annual_demand = daily * 365.0;
+    let h_year = p.holding_rate * p.unit_cost;
+    let eoq = if h_year > 0.0 && p.order_cost > 0.0 && annual_demand > 0.0 {
+        policy::eoq(p.order_cost, h_year, annual_demand, None)
+            .map(|e| e.q)
+            .unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let q_units = sim::round_order(eoq.max(daily * p.review_days.max(1.0)), p.moq, p.case_pack);
+
+    let mut why = Vec::new();
+    let choice = match p.policy {
+        PolicyChoice::Auto => {
+            if p.shelf_life_days.is_some() {
+                why.push("Shelf life is set: one order sized for the selling window (newsvendor).".to_string());
+                PolicyChoice::Newsvendor
+            } else if p.review_days <= 0.0 {
+                why.push("Continuous review (review period 0): reorder point and fixed order quantity.".into());
+                PolicyChoice::ReorderPoint
+            } else if eoq > 1.5 * daily * p.review_days {
+                why.push(format!(
+                    "The economic order quantity ({}) exceeds 1.5× the demand of a review period ({}): ordering every review would waste the fixed cost, so (s, S).",
+                    crate::data::fmt_qty(eoq),
+                    crate::data::fmt_qty(daily * p.review_days)
+                ));
+                PolicyChoice::MinMax
+            } else {
+                why.push("Periodic review with a small fixed cost: order up to S every review.".into());
+                PolicyChoice::OrderUpTo
+            }
+        }
+        c => c,
+    };
+    let target_text = match p.service {
+        Service::Csl(a) => format!("cycle service level {:.1} %", a * 100.0),
+        Service::FillRate(b) => format!("fill rate {:.1} %", b * 100.0),
+    };
+    // The level for the service target on an empirical distribution: the α quantile
+    // for a cycle service level; for a fill rate β, the level whose expected shortage
+    // per cycle is (1 − β) × the demand of a cycle (S&S eq. 5.42 with the empirical
+    // loss function).
+    let level_for = |e: &Empirical, cycle_demand: f64| -> f64 {
+        match p.service {
+            Service::Csl(a) => e.quantile(a),
+            Service::FillRate(b) => e.loss_inverse((1.0 - b) * cycle_demand.max(1e-9)),
+        }
+    };
+    let position = p.on_hand + p.on_order_total();
+    let (kind, sim_policy, protect, cycle_stock) = match choice {
+        PolicyChoice::ReorderPoint | PolicyChoice::Auto => {
+            let r = level_for(&ltd, q_units);
+            why.push(format!(
+                "Reorder point r = {} is the lead-time demand the {target_text} needs; lead-time demand drawn from {} forecast paths × lead times (mean {}, s.d. {}).",
+                crate::data::fmt_qty(r),
+                paths.len(),
+                crate::data::fmt_qty(ltd.mean()),
+                crate::data::fmt_qty(ltd.sd())
+            ));
+            why.push(format!(
+                "Q = {} units: EOQ √(2KD/h) = {} rounded to case pack {} and MOQ {}.",
+                crate::data::fmt_qty(q_units),
+                crate::data::fmt_qty(eoq),
+                crate::data::fmt_qty(p.case_pack),
+                crate::data::fmt_qty(p.moq)
+            ));
+            (
+                PolicyKind::ReorderPoint { r, q: q_units },
+                SimPolicy {
+                    review: Some(1),
+                    reorder: r,
+                    up_to: r + q_units,
+                    fixed_q: Some(q_units),
+                    moq: p.moq,
+                    case_pack: p.case_pack,
+                },
+                &ltd,
+                q_units / 2.0,
+            )
+        }
+        PolicyChoice::OrderUpTo => {
+            let cycle = daily * p.review_days;
+            let s = level_for(&ptd, cycle);
+            why.push(format!(
+                "Order-up-to level S = {} covers the lead time plus one review period ({} days) at the {target_text}.",
+                crate::data::fmt_qty(s),
+                crate::data::fmt_qty(p.lead_time_days + p.review_days)
+            ));
+            (
+                PolicyKind::OrderUpTo {
+                    review_days: p.review_days,
+                    s,
+                },
+                SimPolicy {
+                    review: Some(review.round().max(1.0) as usize),
+                    reorder: s - 1e-6,
+                    up_to: s,
+                    fixed_q: None,
+                    moq: p.moq,
+                    case_pack: p.case_pack,
+                },
+                &ptd,
+                cycle / 2.0,
+            )
+        }
+        PolicyChoice::MinMax => {
+            let s = level_for(&ptd, q_units);
+            let big_s = s + q_units;
+            why.push(format!(
+                "Reorder level s = {} covers lead time + review at the {target_text}; S = s + Q = {} with Q the EOQ rounded to packs.",
+                crate::data::fmt_qty(s),
+                crate::data::fmt_qty(big_s)
+            ));
+            (
+                PolicyKind::MinMax {
+                    review_days: p.review_days.max(1.0),
+                    s,
+                    big_s,
+                },
+                SimPolicy {
+                    review: Some(review.round().max(1.0) as usize),
+                    reorder: s,
+                    up_to: big_s,
+                    fixed_q: None,
+                    moq: p.moq,
+                    case_pack: p.case_pack,
+                },
+                &ptd,
+                q_units / 2.0,
+            )
+        }
+        PolicyChoice::Newsvendor => {
+            let window = p
+                .shelf_life_days
+                .unwrap_or(cfg.horizon_days)
+                .min(cfg.horizon_days);
+            let cover = lead.mean + cfg.periods(window);
+            let mut w = Vec::with_capacity(n);
+            for i in 0..n {
+                w.push(interval_sum(&paths[i % paths.len()], cover, cfg.season));
+            }
+            let wd = Empirical::new(w).ok_or("no demand")?;
+            // Critical ratio cu/(cu + co): underage = lost margin, overage = the unit
+            // cost (unsold at the end of its life) (S&S eq. 4.18).
+            let cu = p.shortage_cost();
+            let co = p.unit_cost;
+            let ratio = if cu + co > 0.0 { cu / (cu + co) } else { 0.5 };
+            let s = wd.quantile(ratio);
+            why.push(format!(
+                "Newsvendor: stock for lead time + {} days of selling; critical ratio {:.2} = lost margin {} / (margin + unit cost {}), so S = {}.",
+                crate::data::fmt_qty(window),
+                ratio,
+                crate::data::fmt_figure(cu, 2),
+                crate::data::fmt_figure(co, 2),
+                crate::data::fmt_qty(s)
+            ));
+            (
+                PolicyKind::Newsvendor {
+                    window_days: window,
+                    s,
+                },
+                SimPolicy {
+                    review: None,
+                    reorder: s - 1e-6,
+                    up_to: s,
+                    fixed_q: None,
+                    moq: p.moq,
+                    case_pack: p.case_pack,
+                },
+                &ptd,
+                0.0,
+            )
+        }
+    };
+    let safety_stock = kind.reorder_level() - protect.mean();
+    why.push(format!(
+        "Safety stock {} units (level minus the mean demand over the protection interval, {}).",
+        crate::data::fmt_qty(safety_stock),
+        crate::data::fmt_qty(protect.mean())
+    ));
+
+    // Today's recommendation.
+    let mut order_qty = sim_policy.order(position);
+    if let Some(life) = p.shelf_life_days {
+        // Never buy more than can sell within its life (expected demand).
+        let sellable = (daily * (life + p.lead_time_days) - position).max(0.0);
+        if order_qty > sellable {
+            let pack = p.case_pack.max(1e-9);
+            order_qty = (sellable / pack).floor() * pack;
+            if order_qty < p.moq {
+                order_qty = 0.0;
+            }
+            why.push(format!(
+                "Order capped at {} units: what is expected to sell within the shelf life.",
+                crate::data::fmt_qty(order_qty)
+            ));
+        }
+    }
+    let arrival = cfg.today + Duration::days(p.lead_time_days.round() as i64);
+    let lt_mean = ltd.mean();
+    let cover_days = |units: f64| if daily > 0.0 { units / daily } else { f64::INFINITY };
+    let stockout_risk = 1.0 - ltd.cdf(position);
+    // Priority: margin protected per money spent — expected units of demand over the
+    // protection interval that today's order saves from a stockout, times the margin,
+    // per unit of money spent (a purchase-priority index as in Silver, Pyke & Thomas
+    // §7.8 on allocating a budget).
+    let margin = p.shortage_cost();
+    let priority = if order_qty > 0.0 && p.unit_cost > 0.0 {
+        (protect.loss(position) - protect.loss(position + order_qty)) * margin
+            / (order_qty * p.unit_cost)
+    } else if order_qty > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    };
+    let up_level = match kind {
+        PolicyKind::ReorderPoint { r, q } => r + q,
+        PolicyKind::OrderUpTo { s, .. } | PolicyKind::Newsvendor { s, .. } => s,
+        PolicyKind::MinMax { big_s, .. } => big_s,
+    };
+    let horizon_demand = per_period * cfg.horizon_periods() as f64;
+    let status = if order_qty > 0.0 {
+        Status::OrderNow
+    } else if stockout_risk > 1.0 - p.service.value().min(0.999) && stockout_risk > 0.05 {
+        Status::AtRisk
+    } else if position - horizon_demand > up_level && position > 0.0 {
+        Status::Overstocked
+    } else {
+        Status::Ok
+    };
+
+    // Simulation: recommended against a baseline, same random draws.
+    let periods = cfg.horizon_periods();
+    let pipeline: Vec<(usize, f64)> = p
+        .on_order
+        .iter()
+        .map(|(q, d)| {
+            let days = (*d - cfg.today).num_days().max(0) as f64;
+            (cfg.periods(days).round() as usize, *q)
+        })
+        .collect();
+    let per_period_holding = h_year * cfg.period_days / 365.0;
+    let input = SimInput {
+        paths,
+        season: cfg.season,
+        on_hand: p.on_hand,
+        pipeline: &pipeline,
+        lead: &lead,
+        holding: per_period_holding,
+        order_cost: p.order_cost,
+        shortage: margin,
+        unmet: cfg.unmet,
+    };
+    let (simulated, band) = sim::simulate(&input, &sim_policy, periods, cfg.simulations, seed, true);
+    let (baseline_name, base_policy) = match p.current_min_max {
+        Some((lo, hi)) => (
+            format!("Current min/max ({}/{})", crate::data::fmt_qty(lo), crate::data::fmt_qty(hi)),
+            SimPolicy {
+                reorder: lo,
+                up_to: hi,
+                fixed_q: None,
+                ..sim_policy
+            },
+        ),
+        None => {
+            // The same rule with no safety stock: what the safety stock buys.
+            let shift = safety_stock;
+            (
+                "Same rule, no safety stock".to_string(),
+                SimPolicy {
+                    reorder: sim_policy.reorder - shift,
+                    up_to: sim_policy.up_to - shift,
+                    ..sim_policy
+                },
+            )
+        }
+    };
+    let (baseline, _) = sim::simulate(&input, &base_policy, periods, cfg.simulations, seed, false);
+
+    let mut arrivals: Vec<(NaiveDate, f64)> = p.on_order.iter().map(|(q, d)| (*d, *q)).collect();
+    if order_qty > 0.0 {
+        arrivals.push((arrival, order_qty));
+    }
+    let cycle_demand = match kind {
+        PolicyKind::ReorderPoint { q, .. } => q,
+        // A cycle of (s, S) orders about S − s.
+        PolicyKind::MinMax { s, big_s, .. } => big_s - s,
+        PolicyKind::OrderUpTo { .. } => daily * p.review_days,
+        PolicyKind::Newsvendor { .. } => protect.mean(),
+    };
+    let tradeoff = TRADEOFF_TARGETS
+        .iter()
+        .map(|&a| {
+            let level = protect.quantile(a);
+            let ss = level - protect.mean();
+            TradeoffPoint {
+                target: a,
+                safety_stock: ss,
+                investment: (ss.max(0.0) + cycle_stock) * p.unit_cost,
+                fill_rate: if cycle_demand > 0.0 {
+                    (1.0 - protect.loss(level) / cycle_demand).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                },
+            }
+        })
+        .collect();
+
+    Ok(SkuPlan {
+        sku: d.sku.to_string(),
+        description: d.description.to_string(),
+        policy: kind,
+        explanation: why,
+        daily_demand: daily,
+        lead_time_demand: (lt_mean, ltd.sd()),
+        protection_demand: (protect.mean(), protect.sd()),
+        safety_stock,
+        eoq,
+        on_hand: p.on_hand,
+        on_order: p.on_order_total(),
+        position,
+        days_of_cover: cover_days(p.on_hand),
+        stockout_risk,
+        order_qty,
+        order_value: order_qty * p.unit_cost,
+        arrival,
+        cover_at_arrival_days: cover_days((position + order_qty - lt_mean).max(0.0)),
+        priority,
+        in_budget: true,
+        status,
+        simulated,
+        baseline_name,
+        baseline,
+        band: band.unwrap_or_default(),
+        arrivals,
+        tradeoff,
+    })
+}
+
+/// Plans every SKU (parameters matched by SKU; SKUs without parameters get
+/// [`SkuParams::defaults`] at price 1). `progress(done, total)` may return false to
+/// stop early.
+pub fn plan_catalogue(
+    demand: &[DemandInput<'_>],
+    params: &[SkuParams],
+    cfg: &PlanConfig,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Plan {
+    let index: std::collections::HashMap<&str, &SkuParams> =
+        params.iter().map(|p| (p.sku.as_str(), p)).collect();
+    let mut skus = Vec::with_capacity(demand.len());
+    let mut skipped = Vec::new();
+    for (i, d) in demand.iter().enumerate() {
+        let default;
+        let p = match index.get(d.sku) {
+            Some(p) => *p,
+            None => {
+                default = SkuParams::defaults(d.sku, 0.0);
+                &default
+            }
+        };
+        match plan_sku(d, p, cfg, cfg.seed.wrapping_add(i as u64)) {
+            Ok(s) => skus.push(s),
+            Err(e) => skipped.push((d.sku.to_string(), e)),
+        }
+        if !progress(i + 1, demand.len()) {
+            break;
+        }
+    }
+    apply_budget(&mut skus, cfg.budget);
+    let tradeoff = catalogue_tradeoff(&skus);
+    Plan {
+        config: *cfg,
+        skus,
+        skipped,
+        tradeoff,
+        seconds: 0.0,
+    }
+}
+
+/// Marks which of today's orders fit the budget, highest priority first (a greedy
+/// knapsack: an order that does not fit is skipped and cheaper ones still go in).
+pub fn apply_budget(skus: &mut [SkuPlan], budget: Option<f64>) {
+    let mut order: Vec<usize> = (0..skus.len()).filter(|&i| skus[i].order_qty > 0.0).collect();
+    order.sort_by(|&a, &b| skus[b].priority.total_cmp(&skus[a].priority));
+    let mut left = budget.unwrap_or(f64::INFINITY);
+    for s in skus.iter_mut() {
+        s.in_budget = true;
+    }
+    for i in order {
+        if skus[i].order_value <= left {
+            left -= skus[i].order_value;
+        } else {
+            skus[i].in_budget = false;
+        }
+    }
+}
+
+/// The catalogue curve: each SKU at the same target; investment summed, fill rate
+/// weighted by demand.
+pub fn catalogue_tradeoff(skus: &[SkuPlan]) -> Vec<TradeoffPoint> {
+    (0..TRADEOFF_TARGETS.len())
+        .map(|k| {
+            let (mut inv, mut ss, mut w, mut fr) = (0.0, 0.0, 0.0, 0.0);
+            for s in skus {
+                let Some(t) = s.tradeoff.get(k) else { continue };
+                inv += t.investment;
+                ss += t.safety_stock;
+                w += s.daily_demand;
+                fr += t.fill_rate * s.daily_demand;
+            }
+            TradeoffPoint {
+                target: TRADEOFF_TARGETS[k],
+                safety_stock: ss,
+                investment: inv,
+                fill_rate: if w > 0.0 { fr / w } else { 1.0 },
+            }
+        })
+        .collect()
+}
+
+impl Plan {
+    /// Today's purchase list as CSV, highest priority first: only SKUs to order.
+    pub fn purchase_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record([
+            "sku",
+            "description",
+            "order_qty",
+            "order_value",
+            "expected_arrival",
+            "days_of_cover_now",
+            "days_of_cover_at_arrival",
+            "stockout_risk",
+            "priority",
+            "within_budget",
+            "policy",
+            "levels",
+        ]);
+        let mut rows: Vec<&SkuPlan> = self.skus.iter().filter(|s| s.order_qty > 0.0).collect();
+        rows.sort_by(|a, b| b.priority.total_cmp(&a.priority));
+        let f = |v: f64| {
+            if v.is_finite() {
+                format!("{:.2}", v)
+            } else {
+                "inf".into()
+            }
+        };
+        for s in rows {
+            let _ = w.write_record([
+                s.sku.clone(),
+                s.description.clone(),
+                crate::data::fmt_qty(s.order_qty),
+                f(s.order_value),
+                s.arrival.to_string(),
+                f(s.days_of_cover),
+                f(s.cover_at_arrival_days),
+                format!("{:.3}", s.stockout_risk),
+                format!("{:.4}", s.priority),
+                if s.in_budget { "yes" } else { "no" }.into(),
+                s.policy.name().into(),
+                s.policy.levels(),
+            ]);
+        }
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// Serialises for sending between threads.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Reads what [`Plan::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Plan> {
+        postcard::from_bytes(bytes).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(mean: f64, n: usize, h: usize, seed: u64) -> Vec<Vec<f64>> {
+        let mut rng = SplitMix::new(seed);
+        (0..n)
+            .map(|_| {
+                (0..h)
+                    .map(|_| (mean + mean.sqrt() * rng.normal()).max(0.0).round())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn cfg() -> PlanConfig {
+        let mut c = PlanConfig::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 1.0, 7);
+        c.simulations = 400;
+        c
+    }
+
+    fn plan_one(p: &SkuParams, paths: &[Vec<f64>]) -> SkuPlan {
+        let d = DemandInput {
+            sku: &p.sku,
+            description: "",
+            paths,
+            point: &[],
+        };
+        plan_sku(&d, p, &cfg(), 1).unwrap()
+    }
+
+    #[test]
+    fn empty_shelf_orders_now_and_full_shelf_does_not() {
+        let ps = paths(10.0, 200, 28, 1);
+        let mut p = SkuParams::defaults("A", 5.0);
+        let empty = plan_one(&p, &ps);
+        assert_eq!(empty.status, Status::OrderNow);
+        assert!(empty.order_qty > 0.0);
+        assert!(empty.stockout_risk > 0.99);
+        assert!(empty.safety_stock > 0.0);
+        p.on_hand = 10_000.0;
+        let full = plan_one(&p, &ps);
+        assert_eq!(full.order_qty, 0.0);
+        assert_eq!(full.status, Status::Overstocked);
+        assert!((full.days_of_cover - 1000.0).abs() < 50.0);
+    }
+
+    #[test]
+    fn recommended_beats_no_safety_stock_on_service() {
+        let ps = paths(4.0, 200, 28, 2);
+        let mut p = SkuParams::defaults("A", 20.0);
+        p.on_hand = 60.0;
+        let s = plan_one(&p, &ps);
+        assert!(s.simulated.fill_rate > s.baseline.fill_rate, "{s:?}");
+        assert!(s.simulated.avg_on_hand.mean > s.baseline.avg_on_hand.mean);
+        // Trade-off: more service costs more.
+        assert!(s.tradeoff.windows(2).all(|w| w[1].investment >= w[0].investment));
+        assert!(s.tradeoff.windows(2).all(|w| w[1].fill_rate >= w[0].fill_rate - 1e-12));
+    }
+
+    #[test]
+    fn policy_choice_follows_the_parameters() {
+        let ps = paths(3.0, 100, 28, 3);
+        let mut p = SkuParams::defaults("A", 10.0);
+        p.review_days = 0.0;
+        assert!(matches!(plan_one(&p, &ps).policy, PolicyKind::ReorderPoint { .. }));
+        p.review_days = 7.0;
+        p.order_cost = 500.0;
+        assert!(matches!(plan_one(&p, &ps).policy, PolicyKind::MinMax { .. }));
+        p.order_cost = 0.5;
+        assert!(matches!(plan_one(&p, &ps).policy, PolicyKind::OrderUpTo { .. }));
+        p.shelf_life_days = Some(10.0);
+        let nv = plan_one(&p, &ps);
+        assert!(matches!(nv.policy, PolicyKind::Newsvendor { .. }));
+        // Never more than sells in its life.
+        assert!(nv.order_qty <= 3.0 * (10.0 + 7.0) + 1.0);
+        p.shelf_life_days = None;
+        p.case_pack = 12.0;
+        p.moq = 30.0;
+        let packs = plan_one(&p, &ps);
+        assert!(packs.order_qty >= 30.0 && packs.order_qty % 12.0 == 0.0);
+    }
+
+    #[test]
+    fn budget_takes_the_best_orders_first() {
+        let ps = paths(5.0, 100, 28, 4);
+        let demand: Vec<_> = ["A", "B", "C"]
+            .iter()
+            .map(|s| DemandInput {
+                sku: s,
+                description: "",
+                paths: &ps,
+                point: &[],
+            })
+            .collect();
+        let mut params = vec![
+            SkuParams::defaults("A", 10.0),
+            SkuParams::defaults("B", 10.0),
+            SkuParams::defaults("C", 10.0),
+        ];
+        params[1].price = 40.0; // Higher margin: higher priority.
+        let mut c = cfg();
+        let all = plan_catalogue(&demand, &params, &c, &mut |_, _| true);
+        assert!(all.skus.iter().all(|s| s.in_budget && s.order_qty > 0.0));
+        c.budget = Some(all.skus[1].order_value + 1.0);
+        let capped = plan_catalogue(&demand, &params, &c, &mut |_, _| true);
+        assert!(capped.skus[1].in_budget);
+        assert!(!capped.skus[0].in_budget && !capped.skus[2].in_budget);
+        let csv = capped.purchase_csv();
+        assert!(csv.lines().nth(1).unwrap().starts_with("B,"), "{csv}");
+        assert_eq!(csv.lines().count(), 4);
+        let back = Plan::from_bytes(&capped.to_bytes()).unwrap();
+        assert_eq!(back.purchase_csv(), csv);
+    }
+}

@@ -12,6 +12,10 @@ fn main() {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "supplycast/inventory.rs"]
+mod inventory_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{Read, Write};
     use std::path::{Path, PathBuf};
@@ -99,6 +103,13 @@ mod cli {
             #[arg(long)]
             threads: Option<usize>,
         },
+        /// Single inventory-policy computations; each prints one JSON object.
+        Policy {
+            #[command(subcommand)]
+            cmd: crate::inventory_cli::PolicyCmd,
+        },
+        /// Purchase list for today from a forecast file and per-SKU parameters.
+        Plan(crate::inventory_cli::PlanArgs),
         /// Benchmark ingestion: parse and clean the file N times and print the figures.
         BenchIngest {
             #[command(flatten)]
@@ -161,6 +172,8 @@ mod cli {
     pub(crate) fn run() -> anyhow::Result<()> {
         let cli = Cli::parse();
         match cli.command {
+            Command::Policy { cmd } => crate::inventory_cli::policy(cmd)?,
+            Command::Plan(a) => crate::inventory_cli::plan(a)?,
             Command::Ingest {
                 input,
                 out,

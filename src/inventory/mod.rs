@@ -12,6 +12,7 @@
 //! - [`sim`]: the policy simulated over the forecast's sample paths, with costs.
 
 pub mod dist;
+pub mod forecast_file;
 pub mod params;
 pub mod plan;
 pub mod policy;

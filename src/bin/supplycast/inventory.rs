@@ -1,0 +1,340 @@
+//! `supplycast policy ...` (single policy computations, one JSON object each) and
+//! `supplycast plan` (purchase list from a forecast file).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use supplycast::inventory::forecast_file;
+use supplycast::inventory::params::{self, SkuParams};
+use supplycast::inventory::plan::{self, DemandInput, PlanConfig};
+use supplycast::inventory::policy::{self, Demand, RqInputs, Service};
+use supplycast::inventory::sim::Unmet;
+
+/// One policy computation.
+#[derive(Subcommand)]
+pub(crate) enum PolicyCmd {
+    /// Economic order quantity (with planned backorders when --backorder-cost is given).
+    Eoq {
+        /// Fixed cost per order K.
+        #[arg(long)]
+        fixed_cost: f64,
+        /// Holding cost per unit per time unit h.
+        #[arg(long)]
+        holding: f64,
+        /// Demand per time unit D.
+        #[arg(long)]
+        demand: f64,
+        /// Backorder cost per unit per time unit p.
+        #[arg(long)]
+        backorder_cost: Option<f64>,
+    },
+    /// Newsvendor: the optimal order-up-to level, or the cost of a given one.
+    Newsvendor {
+        #[command(flatten)]
+        costs: Costs,
+        #[command(flatten)]
+        demand: DemandArg,
+        /// Cost this level instead of optimising.
+        #[arg(long)]
+        order_up_to: Option<f64>,
+    },
+    /// Periodic-review base-stock level with L periods of lead time.
+    BaseStock {
+        #[command(flatten)]
+        costs: Costs,
+        #[command(flatten)]
+        demand: DemandArg,
+        /// Lead time (periods).
+        #[arg(long)]
+        lead_time: f64,
+    },
+    /// Continuous-review (r, Q) with backorders: exact optimum, or the exact cost of a given r and Q.
+    Rq {
+        #[command(flatten)]
+        costs: Costs,
+        /// Fixed cost per order K.
+        #[arg(long)]
+        fixed_cost: f64,
+        /// Mean demand per time unit λ.
+        #[arg(long)]
+        demand: f64,
+        /// Standard deviation of demand per time unit τ (normal demand).
+        #[arg(long, conflicts_with = "poisson", required_unless_present = "poisson")]
+        demand_sd: Option<f64>,
+        /// Poisson demand.
+        #[arg(long)]
+        poisson: bool,
+        /// Lead time L.
+        #[arg(long)]
+        lead_time: f64,
+        /// Reorder point to cost (with --q).
+        #[arg(long, requires = "q", allow_negative_numbers = true)]
+        r: Option<f64>,
+        /// Order quantity to cost (with --r).
+        #[arg(long, requires = "r")]
+        q: Option<f64>,
+    },
+    /// Periodic-review (s, S) under Poisson demand: the exact optimum (Zheng–Federgruen).
+    Ss {
+        #[command(flatten)]
+        costs: Costs,
+        /// Fixed cost per order K.
+        #[arg(long)]
+        fixed_cost: f64,
+        /// Mean demand per period.
+        #[arg(long)]
+        poisson: f64,
+    },
+    /// Reorder point for normal lead-time demand, for a cycle service level or a fill rate.
+    ReorderPoint {
+        /// Mean and standard deviation of lead-time demand.
+        #[arg(long, num_args = 2, value_names = ["MEAN", "SD"], required = true)]
+        lead_time_demand: Vec<f64>,
+        /// Order quantity Q.
+        #[arg(long)]
+        order_qty: f64,
+        /// Cycle service level (0–1).
+        #[arg(long, conflicts_with = "fill_rate", required_unless_present = "fill_rate")]
+        csl: Option<f64>,
+        /// Fill rate (0–1).
+        #[arg(long)]
+        fill_rate: Option<f64>,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct Costs {
+    /// Holding cost per unit per time unit h.
+    #[arg(long)]
+    holding: f64,
+    /// Stockout (backorder) cost per unit p.
+    #[arg(long)]
+    stockout: f64,
+}
+
+#[derive(Args)]
+pub(crate) struct DemandArg {
+    /// Normal demand per period: mean and standard deviation.
+    #[arg(long, num_args = 2, value_names = ["MEAN", "SD"], conflicts_with = "poisson", required_unless_present = "poisson")]
+    normal: Option<Vec<f64>>,
+    /// Poisson demand per period with this mean.
+    #[arg(long)]
+    poisson: Option<f64>,
+}
+
+impl DemandArg {
+    fn demand(&self) -> Demand {
+        match (&self.normal, self.poisson) {
+            (Some(v), _) => Demand::Normal {
+                mean: v[0],
+                sd: v[1],
+            },
+            (None, Some(mean)) => Demand::Poisson { mean },
+            (None, None) => Demand::Poisson { mean: f64::NAN },
+        }
+    }
+}
+
+/// Runs a policy command and prints its JSON.
+pub(crate) fn policy(cmd: PolicyCmd) -> anyhow::Result<()> {
+    let out = match cmd {
+        PolicyCmd::Eoq {
+            fixed_cost,
+            holding,
+            demand,
+            backorder_cost,
+        } => {
+            let e = policy::eoq(fixed_cost, holding, demand, backorder_cost)?;
+            json!({"q": e.q, "cost": e.cost})
+        }
+        PolicyCmd::Newsvendor {
+            costs,
+            demand,
+            order_up_to,
+        } => {
+            let n = policy::newsvendor(costs.holding, costs.stockout, demand.demand(), order_up_to)?;
+            json!({"s": n.s, "cost": n.cost})
+        }
+        PolicyCmd::BaseStock {
+            costs,
+            demand,
+            lead_time,
+        } => {
+            let b = policy::base_stock(costs.holding, costs.stockout, demand.demand(), lead_time)?;
+            json!({"s": b.s, "safety_stock": b.safety_stock, "cost": b.cost})
+        }
+        PolicyCmd::Rq {
+            costs,
+            fixed_cost,
+            demand,
+            demand_sd,
+            poisson,
+            lead_time,
+            r,
+            q,
+        } => {
+            let inputs = RqInputs {
+                h: costs.holding,
+                p: costs.stockout,
+                k: fixed_cost,
+                demand: match (demand_sd, poisson) {
+                    (Some(sd), false) => Demand::Normal { mean: demand, sd },
+                    _ => Demand::Poisson { mean: demand },
+                },
+                lead_time,
+            };
+            match (r, q) {
+                (Some(r), Some(q)) => {
+                    let cost = policy::rq_cost(inputs, r, q)?;
+                    json!({"r": r, "q": q, "cost": cost})
+                }
+                _ => {
+                    let o = policy::rq_optimal(inputs)?;
+                    json!({"r": o.r, "q": o.q, "cost": o.cost})
+                }
+            }
+        }
+        PolicyCmd::Ss {
+            costs,
+            fixed_cost,
+            poisson,
+        } => {
+            let o = policy::ss_optimal(costs.holding, costs.stockout, fixed_cost, poisson)?;
+            json!({"s": o.s, "S": o.big_s, "cost": o.cost})
+        }
+        PolicyCmd::ReorderPoint {
+            lead_time_demand,
+            order_qty,
+            csl,
+            fill_rate,
+        } => {
+            let service = match (csl, fill_rate) {
+                (Some(a), _) => Service::Csl(a),
+                (None, Some(b)) => Service::FillRate(b),
+                (None, None) => bail!("give --csl or --fill-rate"),
+            };
+            let r = policy::reorder_point(lead_time_demand[0], lead_time_demand[1], order_qty, service)?;
+            json!({"reorder_point": r.reorder_point, "safety_stock": r.safety_stock})
+        }
+    };
+    println!("{out}");
+    Ok(())
+}
+
+/// Options of `supplycast plan`.
+#[derive(Args)]
+pub(crate) struct PlanArgs {
+    /// Forecast file: sku,date,p10,p50,p90[,model] (as `supplycast forecast` writes it).
+    forecast: PathBuf,
+    /// Per-SKU parameters CSV (stock, lead times, costs; see README). SKUs not in it get defaults.
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// Write the purchase list here (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Spend at most this on today's orders (highest priority first).
+    #[arg(long)]
+    budget: Option<f64>,
+    /// Days to simulate.
+    #[arg(long, default_value_t = 90.0)]
+    horizon_days: f64,
+    /// Monte Carlo replications per SKU.
+    #[arg(long, default_value_t = 1000)]
+    simulations: usize,
+    /// Unmet demand waits (default: it is lost).
+    #[arg(long)]
+    backorders: bool,
+    /// Write a parameters template (every SKU with its defaults) here and stop.
+    #[arg(long)]
+    params_template: Option<PathBuf>,
+}
+
+/// Plans purchases from a forecast file.
+pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
+    let name = a.forecast.display().to_string();
+    let bytes = std::fs::read(&a.forecast).with_context(|| format!("cannot read {name}"))?;
+    let table = forecast_file::read_forecast_csv(&name, &bytes)?;
+    let defaults: Vec<SkuParams> = table
+        .skus
+        .iter()
+        .map(|s| SkuParams::defaults(&s.sku, 0.0))
+        .collect();
+    if let Some(t) = &a.params_template {
+        std::fs::write(t, params::to_csv(&defaults))
+            .with_context(|| format!("cannot write {}", t.display()))?;
+        eprintln!("wrote parameters of {} SKUs to {}", defaults.len(), t.display());
+        return Ok(());
+    }
+    let params = match &a.params {
+        Some(p) => {
+            let pname = p.display().to_string();
+            let b = std::fs::read(p).with_context(|| format!("cannot read {pname}"))?;
+            params::merge_csv(&pname, &b, &defaults)?
+        }
+        None => defaults,
+    };
+    if !(a.horizon_days > 0.0) || a.simulations == 0 {
+        bail!("--horizon-days and --simulations must be positive");
+    }
+    let t0 = Instant::now();
+    let Some(today) = table.dates.first().copied() else {
+        bail!("{name}: no forecast dates");
+    };
+    let mut cfg = PlanConfig::new(today, table.period_days(), table.season());
+    cfg.horizon_days = a.horizon_days;
+    cfg.simulations = a.simulations;
+    cfg.budget = a.budget;
+    cfg.unmet = if a.backorders { Unmet::Backorder } else { Unmet::Lost };
+    let paths: Vec<Vec<Vec<f64>>> = table
+        .skus
+        .iter()
+        .enumerate()
+        .map(|(i, s)| forecast_file::paths_from_quantiles(&s.quantiles, 200, 7 + i as u64))
+        .collect();
+    let demand: Vec<DemandInput<'_>> = table
+        .skus
+        .iter()
+        .zip(&paths)
+        .map(|(s, p)| DemandInput {
+            sku: &s.sku,
+            description: "",
+            paths: p,
+            point: &s.quantiles[1],
+        })
+        .collect();
+    let mut result = plan::plan_catalogue(&demand, &params, &cfg, &mut |_, _| true);
+    result.seconds = t0.elapsed().as_secs_f64();
+    let csv = result.purchase_csv();
+    match &a.out {
+        Some(p) => std::fs::write(p, &csv).with_context(|| format!("cannot write {}", p.display()))?,
+        None => print!("{csv}"),
+    }
+    let orders: Vec<_> = result.skus.iter().filter(|s| s.order_qty > 0.0).collect();
+    let value: f64 = orders.iter().filter(|s| s.in_budget).map(|s| s.order_value).sum();
+    let (mut d, mut served) = (0.0, 0.0);
+    for s in &result.skus {
+        d += s.daily_demand;
+        served += s.daily_demand * s.simulated.fill_rate;
+    }
+    eprintln!(
+        "planned {} SKUs in {:.2} s ({} simulations × {} days each): {} to order today, {:.2} in total{}; simulated fill rate {:.1} %",
+        result.skus.len(),
+        result.seconds,
+        cfg.simulations,
+        cfg.horizon_days,
+        orders.len(),
+        value,
+        if a.budget.is_some() { " within the budget" } else { "" },
+        if d > 0.0 { served / d * 100.0 } else { 100.0 }
+    );
+    for (sku, why) in &result.skipped {
+        eprintln!("skipped {sku}: {why}");
+    }
+    if let Some(p) = &a.out {
+        eprintln!("wrote the purchase list to {}", p.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Reading a forecast export (`sku,date,p10,p50,p90[,model]`, as the app and
+//! `supplycast forecast` write it) for planning from the command line.
+//!
+//! Such a file has quantiles, not sample paths, so paths are drawn from them: per
+//! period, a uniform draw u is mapped through the piecewise-linear quantile function
+//! through (0.1, P10), (0.5, P50), (0.9, P90), extended linearly into the tails and
+//! cut at zero. Periods are drawn independently, which understates the spread of
+//! multi-period sums when forecast errors are correlated; the app plans from the
+//! models' own bootstrapped paths instead.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::InventoryError;
+use crate::rng::SplitMix;
+
+/// One SKU's quantile forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuantileForecast {
+    /// The SKU.
+    pub sku: String,
+    /// P10, P50, P90 per period.
+    pub quantiles: [Vec<f64>; 3],
+}
+
+/// A whole forecast file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastTable {
+    /// The forecast dates (shared by every SKU).
+    pub dates: Vec<NaiveDate>,
+    /// Per SKU, in file order.
+    pub skus: Vec<QuantileForecast>,
+}
+
+impl ForecastTable {
+    /// Average calendar days per period.
+    pub fn period_days(&self) -> f64 {
+        match (self.dates.first(), self.dates.last()) {
+            (Some(a), Some(b)) if self.dates.len() > 1 => {
+                (*b - *a).num_days() as f64 / (self.dates.len() - 1) as f64
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// Periods per week for daily data (trading weekdays), else 1.
+    pub fn season(&self) -> usize {
+        if self.period_days() < 2.0 && self.dates.len() >= 7 {
+            let mut days: Vec<_> = self.dates.iter().map(|d| chrono::Datelike::weekday(d)).collect();
+            days.sort_by_key(|d| d.num_days_from_monday());
+            days.dedup();
+            days.len()
+        } else {
+            1
+        }
+    }
+}
+
+/// Reads a forecast CSV. Every SKU must have the same dates; errors name the line and
+/// column.
+pub fn read_forecast_csv(file: &str, bytes: &[u8]) -> Result<ForecastTable, InventoryError> {
+    let err = |detail: String| InventoryError::ForecastFile {
+        file: file.to_string(),
+        detail,
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| err(format!("line 1: {e}")))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| err(format!("line 1: no \"{name}\" column (expected sku,date,p10,p50,p90)")))
+    };
+    let (c_sku, c_date) = (col("sku")?, col("date")?);
+    let cq = [col("p10")?, col("p50")?, col("p90")?];
+    let mut order: Vec<String> = Vec::new();
+    let mut rows: HashMap<String, Vec<(NaiveDate, [f64; 3])>> = HashMap::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| err(format!("line {line}: {e}")))?;
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        let sku = get(c_sku);
+        if sku.is_empty() {
+            return Err(err(format!("line {line}, column sku: empty")));
+        }
+        let date = NaiveDate::parse_from_str(get(c_date), "%Y-%m-%d")
+            .map_err(|_| err(format!("line {line}, column date: \"{}\" is not a date (YYYY-MM-DD)", get(c_date))))?;
+        let mut q = [0.0; 3];
+        for (k, c) in cq.iter().enumerate() {
+            let v: f64 = get(*c).parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+                err(format!(
+                    "line {line}, column {}: \"{}\" is not a non-negative number",
+                    headers[*c],
+                    get(*c)
+                ))
+            })?;
+            q[k] = v;
+        }
+        if !(q[0] <= q[1] + 1e-9 && q[1] <= q[2] + 1e-9) {
+            return Err(err(format!("line {line}: p10 ≤ p50 ≤ p90 does not hold")));
+        }
+        let entry = rows.entry(sku.to_string()).or_insert_with(|| {
+            order.push(sku.to_string());
+            Vec::new()
+        });
+        entry.push((date, q));
+    }
+    let Some(first) = order.first().cloned() else {
+        return Err(err("no forecast rows".into()));
+    };
+    let mut dates: Vec<NaiveDate> = rows[&first].iter().map(|r| r.0).collect();
+    dates.sort();
+    let mut skus = Vec::with_capacity(order.len());
+    for sku in order {
+        let mut r = rows.remove(&sku).unwrap_or_default();
+        r.sort_by_key(|x| x.0);
+        if r.iter().map(|x| x.0).ne(dates.iter().copied()) {
+            return Err(err(format!(
+                "SKU \"{sku}\" has different dates from \"{first}\"; every SKU needs the same forecast dates"
+            )));
+        }
+        let pick = |k: usize| r.iter().map(|x| x.1[k]).collect::<Vec<f64>>();
+        skus.push(QuantileForecast {
+            sku,
+            quantiles: [pick(0), pick(1), pick(2)],
+        });
+    }
+    Ok(ForecastTable { dates, skus })
+}
+
+/// The quantile function through (0.1, p10), (0.5, p50), (0.9, p90), linear beyond,
+/// never negative.
+pub fn quantile_at(u: f64, p10: f64, p50: f64, p90: f64) -> f64 {
+    let v = if u < 0.5 {
+        p50 - (0.5 - u) / 0.4 * (p50 - p10)
+    } else {
+        p50 + (u - 0.5) / 0.4 * (p90 - p50)
+    };
+    v.max(0.0)
+}
+
+/// `n` sample paths drawn from a quantile forecast (see the module docs).
+pub fn paths_from_quantiles(q: &[Vec<f64>; 3], n: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = SplitMix::new(seed);
+    (0..n)
+        .map(|_| {
+            (0..q[1].len())
+                .map(|t| quantile_at(rng.uniform(), q[0][t], q[1][t], q[2][t]))
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_forecast_export_and_draws_paths() {
+        let text = "sku,date,p10,p50,p90,model\nA,2026-11-23,1,2,4,AutoETS\nA,2026-11-24,1,2,4,AutoETS\n\"B,1\",2026-11-23,0,0,1,TSB\n\"B,1\",2026-11-24,0,0.5,1,TSB\n";
+        let t = read_forecast_csv("f.csv", text.as_bytes()).unwrap();
+        assert_eq!(t.dates.len(), 2);
+        assert_eq!(t.skus[1].sku, "B,1");
+        assert_eq!(t.period_days(), 1.0);
+        let p = paths_from_quantiles(&t.skus[0].quantiles, 4000, 1);
+        let mut col: Vec<f64> = p.iter().map(|x| x[0]).collect();
+        col.sort_by(f64::total_cmp);
+        assert!((col[2000] - 2.0).abs() < 0.1);
+        assert!((col[400] - 1.0).abs() < 0.1);
+        assert!((col[3600] - 4.0).abs() < 0.15);
+        let bad = "sku,date,p10,p50,p90\nA,2026-11-23,1,x,4\n";
+        let e = read_forecast_csv("f.csv", bad.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("f.csv: line 2, column p50"), "{e}");
+        let e = read_forecast_csv("f.csv", b"sku,day\n").unwrap_err().to_string();
+        assert!(e.contains("no \"date\" column"), "{e}");
+    }
+}

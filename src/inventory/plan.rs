@@ -808,6 +808,116 @@ impl Plan {
     }
 }
 
+/// One SKU's demand, owned (for sending to a worker).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnedDemand {
+    /// The SKU.
+    pub sku: String,
+    /// Product name.
+    pub description: String,
+    /// Sample paths per period.
+    pub paths: Vec<Vec<f64>>,
+    /// Point forecast per period.
+    pub point: Vec<f64>,
+}
+
+/// Everything a planning run needs, in one serialisable piece.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRequest {
+    /// Settings.
+    pub config: PlanConfig,
+    /// Per-SKU parameters.
+    pub params: Vec<SkuParams>,
+    /// Per-SKU demand.
+    pub demand: Vec<OwnedDemand>,
+}
+
+/// Default parameters for every SKU of a dataset, priced at the SKU's average selling
+/// price where the data has prices.
+pub fn default_params(ds: &crate::data::Dataset) -> Vec<SkuParams> {
+    ds.series
+        .iter()
+        .map(|s| {
+            let price = if s.units > 0.0 { s.revenue / s.units } else { 0.0 };
+            SkuParams::defaults(&s.sku, price)
+        })
+        .collect()
+}
+
+/// Keeps what the merchant entered for SKUs still present, defaults for new ones.
+pub fn merge_params(defaults: Vec<SkuParams>, entered: &[SkuParams]) -> Vec<SkuParams> {
+    let index: std::collections::HashMap<&str, &SkuParams> =
+        entered.iter().map(|p| (p.sku.as_str(), p)).collect();
+    defaults
+        .into_iter()
+        .map(|d| index.get(d.sku.as_str()).map_or(d, |p| (*p).clone()))
+        .collect()
+}
+
+impl PlanRequest {
+    /// A request from a forecast run of `ds` (the dataset the run was made from).
+    pub fn from_forecast(
+        run: &crate::forecast::run::ForecastRun,
+        ds: &crate::data::Dataset,
+        params: Vec<SkuParams>,
+    ) -> Option<PlanRequest> {
+        let today = *run.dates.first()?;
+        let n = run.dates.len();
+        let period_days = if n > 1 {
+            (run.dates[n - 1] - run.dates[0]).num_days() as f64 / (n - 1) as f64
+        } else {
+            match ds.freq {
+                crate::data::Frequency::Weekly => 7.0,
+                crate::data::Frequency::Daily => 1.0,
+            }
+        };
+        let config = PlanConfig::new(today, period_days, run.config.season);
+        let demand = run
+            .skus
+            .iter()
+            .filter_map(|s| {
+                let c = s.result.as_ref().ok()?;
+                Some(OwnedDemand {
+                    sku: s.sku.clone(),
+                    description: ds.get(&s.sku).map(|x| x.description.clone()).unwrap_or_default(),
+                    paths: c.forecast.paths.clone(),
+                    point: c.forecast.point.clone(),
+                })
+            })
+            .collect();
+        Some(PlanRequest {
+            config,
+            params,
+            demand,
+        })
+    }
+
+    /// Plans (see [`plan_catalogue`]).
+    pub fn run(&self, progress: &mut dyn FnMut(usize, usize) -> bool) -> Plan {
+        let demand: Vec<DemandInput<'_>> = self
+            .demand
+            .iter()
+            .map(|d| DemandInput {
+                sku: &d.sku,
+                description: &d.description,
+                paths: &d.paths,
+                point: &d.point,
+            })
+            .collect();
+        plan_catalogue(&demand, &self.params, &self.config, progress)
+    }
+
+    /// Serialises for sending to the worker.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Reads what [`PlanRequest::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Option<PlanRequest> {
+        postcard::from_bytes(bytes).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

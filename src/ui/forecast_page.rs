@@ -109,7 +109,7 @@ fn sparkline(history: &[f64], forecast: &[f64]) -> String {
     )
 }
 
-fn download(name: &str, text: &str) -> Result<(), JsValue> {
+pub(crate) fn download(name: &str, text: &str) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("text/csv");
@@ -131,6 +131,8 @@ fn download(name: &str, text: &str) -> Result<(), JsValue> {
 pub fn ForecastPage(
     /// The loaded dataset, shared with the other pages.
     dataset: RwSignal<Option<Arc<Dataset>>>,
+    /// The latest forecasts with the dataset they were made from, for the Plan page.
+    shared: RwSignal<Option<(Arc<ForecastRun>, Arc<Dataset>)>>,
 ) -> impl IntoView {
     let horizon = RwSignal::new(None::<usize>);
     // Weekly forecasts from a daily dataset regroup its days into weeks.
@@ -154,6 +156,7 @@ pub fn ForecastPage(
             progress.set(None);
             run.set(None);
             run_ds.set(None);
+            shared.set(None);
             selected.set(None);
         }
         name
@@ -207,7 +210,9 @@ pub fn ForecastPage(
                         .find(|s| s.result.is_ok())
                         .map(|s| s.sku.clone()),
                 );
-                run.set(Some(Arc::new(*r)));
+                let r = Arc::new(*r);
+                shared.set(Some((r.clone(), for_run.clone())));
+                run.set(Some(r));
             }
             JobEvent::Failed(e) => {
                 progress.set(None);

@@ -12,6 +12,7 @@ use super::worker::message;
 use crate::data::{DataError, Dataset, LoadOptions};
 use crate::forecast::backtest::BacktestConfig;
 use crate::forecast::run::ForecastRun;
+use crate::inventory::plan::{Plan, PlanRequest};
 
 /// What a job reports.
 pub enum JobEvent<T> {
@@ -150,5 +151,16 @@ impl Job {
             ForecastRun::from_bytes,
             on_event,
         )
+    }
+
+    /// Plans replenishment for every SKU.
+    pub fn plan(
+        req: &PlanRequest,
+        on_event: impl FnMut(JobEvent<Plan>) + 'static,
+    ) -> Result<Job, JsValue> {
+        let bytes = Uint8Array::from(req.to_bytes().as_slice());
+        let request = message("plan");
+        Reflect::set(&request, &"bytes".into(), &bytes)?;
+        Job::start(request, bytes.buffer(), "plan", Plan::from_bytes, on_event)
     }
 }

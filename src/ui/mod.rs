@@ -6,6 +6,7 @@
 pub mod data_page;
 pub mod forecast_page;
 pub mod jobs;
+pub mod plan_page;
 pub mod storage;
 pub mod worker;
 
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::data::Dataset;
+use crate::forecast::run::ForecastRun;
 
 /// The stages a merchant goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +77,8 @@ pub fn App() -> impl IntoView {
     let page = RwSignal::new(Page::from_hash(&current_hash()));
     // The loaded dataset, shared by the pages (data flows one way: Data -> Forecast).
     let dataset = RwSignal::new(None::<Arc<Dataset>>);
+    // The latest forecasts and the dataset they were made from (Forecast -> Plan).
+    let forecast = RwSignal::new(None::<(Arc<ForecastRun>, Arc<Dataset>)>);
     // Back and forward move between pages too.
     if let Some(w) = web_sys::window() {
         let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
@@ -120,16 +124,19 @@ pub fn App() -> impl IntoView {
             </div>
         </header>
         <main>
-            // The Data and Forecast pages stay mounted so that their state (and a
+            // The Data, Forecast and Plan pages stay mounted so that their state (and a
             // running job) survives tab switches.
             <div style=move || if page.get() == Page::Data { "" } else { "display:none" }>
                 <data_page::DataPage dataset=dataset />
             </div>
             <div style=move || if page.get() == Page::Forecast { "" } else { "display:none" }>
-                <forecast_page::ForecastPage dataset=dataset />
+                <forecast_page::ForecastPage dataset=dataset shared=forecast />
+            </div>
+            <div style=move || if page.get() == Page::Plan { "" } else { "display:none" }>
+                <plan_page::PlanPage forecast=forecast />
             </div>
             {move || match page.get() {
-                Page::Data | Page::Forecast => ().into_any(),
+                Page::Data | Page::Forecast | Page::Plan => ().into_any(),
                 p => view! { <NotBuilt page=p /> }.into_any(),
             }}
         </main>
@@ -142,7 +149,7 @@ fn NotBuilt(page: Page) -> impl IntoView {
         Page::Forecast => {
             "Per-SKU demand forecasts with P10/P50/P90 bands, backtests and automatic model choice."
         }
-        Page::Plan => "Safety stock, reorder points and purchase orders from the forecasts.",
+        Page::Plan => "",
         Page::Logistics => "Stock allocation across warehouses.",
         Page::Data => "",
     };

@@ -1,4 +1,5 @@
-//! The loaded dataset kept in IndexedDB, so that a reload does not lose it.
+//! The loaded dataset (and the planning parameters) kept in IndexedDB, so that a
+//! reload does not lose them.
 //!
 //! Written on web-sys directly: it is three small operations (open, put, get) on one
 //! object store, and the IndexedDB crates would add more code than they save here.
@@ -63,21 +64,31 @@ async fn open() -> Result<IdbDatabase, JsValue> {
 
 /// Stores the encoded dataset, replacing the previous one.
 pub async fn save(bytes: &[u8]) -> Result<(), JsValue> {
+    save_key(KEY, bytes).await
+}
+
+/// The stored dataset's bytes, if any.
+pub async fn load() -> Result<Option<Vec<u8>>, JsValue> {
+    load_key(KEY).await
+}
+
+/// Stores bytes under `key` (e.g. the planning parameters), replacing what was there.
+pub async fn save_key(key: &str, bytes: &[u8]) -> Result<(), JsValue> {
     let db = open().await?;
     let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)?;
     let req = tx
         .object_store(STORE)?
-        .put_with_key(&Uint8Array::from(bytes), &JsValue::from_str(KEY))?;
+        .put_with_key(&Uint8Array::from(bytes), &JsValue::from_str(key))?;
     done(&req).await?;
     db.close();
     Ok(())
 }
 
-/// The stored dataset's bytes, if any.
-pub async fn load() -> Result<Option<Vec<u8>>, JsValue> {
+/// The bytes stored under `key`, if any.
+pub async fn load_key(key: &str) -> Result<Option<Vec<u8>>, JsValue> {
     let db = open().await?;
     let tx = db.transaction_with_str(STORE)?;
-    let req = tx.object_store(STORE)?.get(&JsValue::from_str(KEY))?;
+    let req = tx.object_store(STORE)?.get(&JsValue::from_str(key))?;
     let v = done(&req).await?;
     db.close();
     if v.is_undefined() || v.is_null() {

@@ -1,4 +1,5 @@
-//! The Web Worker side: receives a job (load a file, forecast a dataset), runs it with
+//! The Web Worker side: receives a job (load a file, forecast a dataset, plan
+//! replenishment), runs it with
 //! the core and posts progress and the result back. Nothing here touches the page.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -6,7 +7,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::data::{self, Dataset, LoadOptions};
+use crate::data::{self, DataError, Dataset, LoadOptions};
+use crate::inventory::plan::PlanRequest;
 use crate::forecast::backtest::BacktestConfig;
 use crate::forecast::run;
 
@@ -105,6 +107,30 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
             let mut result = run::forecast_dataset(&ds, config, &mut progress);
             result.seconds = (now() - t0) / 1000.0;
             post_bytes(scope, "done", "run", &result.to_bytes(), now() - t0);
+        }
+        Some("plan") => {
+            let Some(req) = PlanRequest::from_bytes(&bytes) else {
+                return post_bytes(
+                    scope,
+                    "error",
+                    "error",
+                    &postcard::to_allocvec(&DataError::Stored("the planning request could not be read".into()))
+                        .unwrap_or_default(),
+                    now() - t0,
+                );
+            };
+            let mut last = t0;
+            let mut progress = |done: usize, total: usize| {
+                let t = now();
+                if t - last >= 50.0 || done == total {
+                    last = t;
+                    post_progress(scope, done as f64 / total.max(1) as f64);
+                }
+                true
+            };
+            let mut plan = req.run(&mut progress);
+            plan.seconds = (now() - t0) / 1000.0;
+            post_bytes(scope, "done", "plan", &plan.to_bytes(), now() - t0);
         }
         _ => {}
     }

@@ -1,0 +1,593 @@
+//! The Plan page: per-SKU replenishment policies from the forecasts, today's purchase
+//! list, the simulated outcome against a baseline, and the parameters that drive them
+//! (edited here or imported as CSV, kept in IndexedDB).
+
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use super::data_page::fmt_int;
+use super::forecast_page::download;
+use super::jobs::{Job, JobEvent};
+use super::storage;
+use crate::data::{Dataset, fmt_figure, fmt_qty};
+use crate::forecast::run::ForecastRun;
+use crate::inventory::params::{self, PolicyChoice, SkuParams};
+use crate::inventory::plan::{self, Plan, PlanRequest, SkuPlan, Status};
+use crate::inventory::policy::Service;
+use crate::inventory::sim::{SimSummary, Unmet};
+use crate::plot::{InventoryChart, TradeoffChart};
+
+const PARAMS_KEY: &str = "params";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    All,
+    OrderNow,
+    AtRisk,
+    Overstocked,
+}
+
+impl Filter {
+    fn keeps(self, s: &SkuPlan) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::OrderNow => s.status == Status::OrderNow,
+            Filter::AtRisk => s.status == Status::AtRisk || (s.stockout_risk >= 0.5 && s.on_hand > 0.0),
+            Filter::Overstocked => s.status == Status::Overstocked,
+        }
+    }
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1} %", v * 100.0)
+    } else {
+        "—".into()
+    }
+}
+
+fn days(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.0}")
+    } else {
+        "∞".into()
+    }
+}
+
+fn money(v: f64) -> String {
+    if v.is_finite() {
+        if v.abs() >= 1000.0 {
+            fmt_int(v)
+        } else {
+            format!("{v:.2}")
+        }
+    } else {
+        "—".into()
+    }
+}
+
+/// The Plan page.
+#[component]
+pub fn PlanPage(
+    /// The latest forecasts and the dataset they were made from.
+    forecast: RwSignal<Option<(Arc<ForecastRun>, Arc<Dataset>)>>,
+) -> impl IntoView {
+    let params = RwSignal::new(Vec::<SkuParams>::new());
+    let plan = RwSignal::new(None::<Arc<Plan>>);
+    let progress = RwSignal::new(None::<(f32, f64)>);
+    let message = RwSignal::new(None::<String>);
+    let problems = RwSignal::new(Vec::<String>::new());
+    let job = StoredValue::new_local(None::<Job>);
+    let filter = RwSignal::new(Filter::All);
+    let selected = RwSignal::new(None::<String>);
+    let budget = RwSignal::new(None::<f64>);
+    let horizon = RwSignal::new(90.0_f64);
+    let sims = RwSignal::new(1000usize);
+    let backorders = RwSignal::new(false);
+
+    let start = move || {
+        let Some((run, ds)) = forecast.get_untracked() else {
+            return;
+        };
+        let Some(mut req) = PlanRequest::from_forecast(&run, &ds, params.get_untracked()) else {
+            message.set(Some("The forecast has no dates to plan over.".into()));
+            return;
+        };
+        req.config.budget = budget.get_untracked();
+        req.config.horizon_days = horizon.get_untracked();
+        req.config.simulations = sims.get_untracked();
+        req.config.unmet = if backorders.get_untracked() {
+            Unmet::Backorder
+        } else {
+            Unmet::Lost
+        };
+        message.set(None);
+        progress.set(Some((0.0, now_ms())));
+        let started = Job::plan(&req, move |ev| match ev {
+            JobEvent::Progress(f) => progress.update(|p| {
+                if let Some(p) = p {
+                    p.0 = f;
+                }
+            }),
+            JobEvent::Done(p, _) => {
+                progress.set(None);
+                job.set_value(None);
+                if selected.get_untracked().is_none_or(|s| !p.skus.iter().any(|x| x.sku == s)) {
+                    selected.set(
+                        p.skus
+                            .iter()
+                            .filter(|s| s.order_qty > 0.0)
+                            .max_by(|a, b| a.priority.total_cmp(&b.priority))
+                            .or(p.skus.first())
+                            .map(|s| s.sku.clone()),
+                    );
+                }
+                plan.set(Some(Arc::new(*p)));
+            }
+            JobEvent::Failed(e) => {
+                progress.set(None);
+                job.set_value(None);
+                message.set(Some(e.to_string()));
+            }
+            JobEvent::Crashed(m) => {
+                progress.set(None);
+                job.set_value(None);
+                message.set(Some(m));
+            }
+        });
+        match started {
+            Ok(j) => job.set_value(Some(j)),
+            Err(e) => {
+                progress.set(None);
+                message.set(Some(format!("cannot start the background worker: {e:?}")));
+            }
+        }
+    };
+
+    // New forecasts: parameters for their SKUs (what was entered before is kept), then
+    // a plan straight away.
+    Effect::new(move |prev: Option<Option<usize>>| {
+        let key = forecast.with(|f| f.as_ref().map(|(r, _)| Arc::as_ptr(r) as usize));
+        if prev.as_ref() != Some(&key) {
+            job.set_value(None);
+            progress.set(None);
+            plan.set(None);
+            if let Some((_, ds)) = forecast.get_untracked() {
+                let defaults = plan::default_params(&ds);
+                leptos::task::spawn_local(async move {
+                    let stored: Vec<SkuParams> = storage::load_key(PARAMS_KEY)
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|b| postcard::from_bytes(&b).ok())
+                        .unwrap_or_default();
+                    params.set(plan::merge_params(defaults, &stored));
+                    start();
+                });
+            }
+        }
+        key
+    });
+
+    let save_params = move || {
+        let bytes = postcard::to_allocvec(&params.get_untracked()).unwrap_or_default();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = storage::save_key(PARAMS_KEY, &bytes).await {
+                web_sys::console::warn_1(&e);
+            }
+        });
+    };
+
+    let import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(t) => t.as_string().unwrap_or_default(),
+                Err(e) => {
+                    problems.set(vec![format!("{name}: cannot read the file: {e:?}")]);
+                    return;
+                }
+            };
+            match params::merge_csv(&name, text.as_bytes(), &params.get_untracked()) {
+                Ok(p) => {
+                    problems.set(Vec::new());
+                    message.set(Some(format!("Imported parameters from {name}.")));
+                    params.set(p);
+                    save_params();
+                    start();
+                }
+                Err(crate::inventory::InventoryError::ParamsFile { file, problems: list }) => {
+                    problems.set(
+                        std::iter::once(format!("{file}: nothing was changed; fix these and import again:"))
+                            .chain(list)
+                            .collect(),
+                    );
+                }
+                Err(e) => problems.set(vec![e.to_string()]),
+            }
+        });
+    };
+
+    view! {
+        <section class="card" data-testid="plan-controls">
+            <h2>"Replenishment plan"</h2>
+            {move || match forecast.get() {
+                None => view! {
+                    <p class="muted" data-testid="plan-needs-forecast">
+                        "Plans are made from the demand forecasts: run them on the "
+                        <a href="#forecast">"Forecast page"</a> " first."
+                    </p>
+                }.into_any(),
+                Some((run, _)) => view! {
+                    <p class="muted">{format!(
+                        "From the forecasts of {} SKUs starting {}. Lead-time demand is drawn from each forecast's sample paths; each policy is simulated over the horizon.",
+                        run.skus.iter().filter(|s| s.result.is_ok()).count(),
+                        run.dates.first().map(|d| d.to_string()).unwrap_or_default()
+                    )}</p>
+                    <div class="settings">
+                        <label>"Budget for today's orders "
+                            <input type="number" min="0" placeholder="no limit" data-testid="plan-budget"
+                                on:change=move |ev| budget.set(event_target_value(&ev).parse::<f64>().ok().filter(|b| b.is_finite() && *b >= 0.0)) />
+                        </label>
+                        <label>"Simulate (days) "
+                            <input type="number" min="7" max="365" prop:value=move || horizon.get().to_string()
+                                on:change=move |ev| {
+                                    if let Some(h) = event_target_value(&ev).parse::<f64>().ok().filter(|h| (7.0..=365.0).contains(h)) {
+                                        horizon.set(h)
+                                    }
+                                } />
+                        </label>
+                        <label>"Runs per SKU "
+                            <select on:change=move |ev| sims.set(event_target_value(&ev).parse().unwrap_or(1000))>
+                                {[200usize, 500, 1000, 2000].into_iter().map(|n| view! { <option value=n.to_string() selected=move || sims.get() == n>{n}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <label>"Unmet demand "
+                            <select on:change=move |ev| backorders.set(event_target_value(&ev) == "backorder")>
+                                <option value="lost" selected=move || !backorders.get()>"is lost"</option>
+                                <option value="backorder" selected=move || backorders.get()>"waits (backorder)"</option>
+                            </select>
+                        </label>
+                    </div>
+                    <div class="buttons">
+                        <button data-testid="run-plan" on:click=move |_| start() disabled=move || progress.get().is_some()>"Re-plan"</button>
+                        <button class="secondary" data-testid="export-params" on:click=move |_| {
+                            if let Err(e) = download("parameters.csv", &params::to_csv(&params.get_untracked())) {
+                                message.set(Some(format!("cannot download: {e:?}")));
+                            }
+                        }>"Download parameters (CSV)"</button>
+                        <label class="button secondary">"Import parameters (CSV) "
+                            <input type="file" accept=".csv,text/csv" data-testid="import-params" on:change=import />
+                        </label>
+                    </div>
+                }.into_any(),
+            }}
+            {move || progress.get().map(|(p, t0)| {
+                let elapsed = (now_ms() - t0) / 1000.0;
+                let eta = if p > 0.02 { format!(", about {:.0} s left", elapsed * f64::from(1.0 - p) / f64::from(p)) } else { String::new() };
+                view! {
+                    <div class="progress" data-testid="plan-progress">
+                        <progress max="1" prop:value=f64::from(p)></progress>
+                        <span>{format!("Setting policies and simulating … {:.0} %{eta}", 100.0 * p)}</span>
+                        <button class="secondary" on:click=move |_| {
+                            job.set_value(None);
+                            progress.set(None);
+                            message.set(Some("Planning cancelled; the previous plan (if any) is unchanged.".into()));
+                        }>"Cancel"</button>
+                    </div>
+                }
+            })}
+            {move || message.get().map(|m| view! { <p class="note" data-testid="plan-message">{m}</p> })}
+            {move || {
+                let p = problems.get();
+                (!p.is_empty()).then(|| view! {
+                    <div class="error" data-testid="params-errors">
+                        <ul>{p.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                    </div>
+                })
+            }}
+            {move || plan.get().map(|p| view! { <Summary plan=p /> })}
+        </section>
+        {move || plan.get().map(|p| view! {
+            <Catalogue plan=p.clone() filter=filter selected=selected />
+            <SkuDetail plan=p params=params selected=selected on_apply=move || { save_params(); start(); } />
+        })}
+    }
+}
+
+#[component]
+fn Summary(plan: Arc<Plan>) -> impl IntoView {
+    let orders: Vec<&SkuPlan> = plan.skus.iter().filter(|s| s.order_qty > 0.0).collect();
+    let in_budget: Vec<&&SkuPlan> = orders.iter().filter(|s| s.in_budget).collect();
+    let value: f64 = in_budget.iter().map(|s| s.order_value).sum();
+    let (mut d, mut f_rec, mut f_base, mut c_rec, mut c_base) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for s in &plan.skus {
+        d += s.daily_demand;
+        f_rec += s.daily_demand * s.simulated.fill_rate;
+        f_base += s.daily_demand * s.baseline.fill_rate;
+        c_rec += s.simulated.total_cost.mean;
+        c_base += s.baseline.total_cost.mean;
+    }
+    let w = |v: f64| if d > 0.0 { v / d } else { 1.0 };
+    let canvas = NodeRef::<Canvas>::new();
+    let p2 = plan.clone();
+    Effect::new(move |_| {
+        use plotters::prelude::IntoDrawingArea;
+        if let Some(el) = canvas.get() {
+            let chart = TradeoffChart::new("Catalogue: fill rate against inventory investment", &p2.tradeoff, None);
+            if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
+                let _ = chart.draw(&b.into_drawing_area());
+            }
+        }
+    });
+    let p3 = plan.clone();
+    view! {
+        <div class="summary" data-testid="plan-summary">
+            <p>{format!(
+                "{} SKUs planned in {:.1} s ({} runs × {:.0} days each). {} to order today for {}{}.",
+                plan.skus.len(), plan.seconds, plan.config.simulations, plan.config.horizon_days,
+                orders.len(), money(value),
+                match plan.config.budget {
+                    Some(b) => format!(" within the budget of {} ({} orders wait)", money(b), orders.len() - in_budget.len()),
+                    None => String::new(),
+                }
+            )}</p>
+            <p>{format!(
+                "Simulated over {:.0} days: fill rate {} with the recommended policies against {} without safety stock or with your current rules; expected cost {} against {} (holding, ordering and lost margin).",
+                plan.config.horizon_days, pct(w(f_rec)), pct(w(f_base)), money(c_rec), money(c_base)
+            )}</p>
+            {(!plan.skipped.is_empty()).then(|| view! { <p class="note">{format!("{} SKUs could not be planned: {}", plan.skipped.len(), plan.skipped.iter().take(5).map(|(s, e)| format!("{s} ({e})")).collect::<Vec<_>>().join("; "))}</p> })}
+            <button data-testid="download-orders" disabled=orders.is_empty() on:click=move |_| {
+                let _ = download("purchase_orders.csv", &p3.purchase_csv());
+            }>"Download purchase list (CSV)"</button>
+            <canvas node_ref=canvas width="900" height="300" data-testid="tradeoff-chart"></canvas>
+        </div>
+    }
+}
+
+#[component]
+fn Catalogue(plan: Arc<Plan>, filter: RwSignal<Filter>, selected: RwSignal<Option<String>>) -> impl IntoView {
+    let p2 = plan.clone();
+    let count = move |f: Filter| p2.skus.iter().filter(|s| f.keeps(s)).count();
+    let tabs = [
+        (Filter::All, "All"),
+        (Filter::OrderNow, "Order now"),
+        (Filter::AtRisk, "At risk"),
+        (Filter::Overstocked, "Overstocked"),
+    ];
+    view! {
+        <section class="card" data-testid="plan-table">
+            <div class="filters">
+                {tabs.into_iter().map(|(f, label)| {
+                    let n = count(f);
+                    view! {
+                        <button class=move || if filter.get() == f { "chip active" } else { "chip" }
+                            data-testid=format!("filter-{}", label.to_lowercase().replace(' ', "-"))
+                            on:click=move |_| filter.set(f)>{format!("{label} ({n})")}</button>
+                    }
+                }).collect_view()}
+            </div>
+            {move || {
+                let mut rows: Vec<&SkuPlan> = plan.skus.iter().filter(|s| filter.get().keeps(s)).collect();
+                rows.sort_by(|a, b| {
+                    (b.order_qty > 0.0).cmp(&(a.order_qty > 0.0))
+                        .then(b.priority.total_cmp(&a.priority))
+                        .then(b.stockout_risk.total_cmp(&a.stockout_risk))
+                });
+                let total = rows.len();
+                view! {
+                    <table class="skus">
+                        <thead><tr>
+                            <th>"SKU"</th><th>"Product"</th><th>"On hand"</th><th>"Days of cover"</th>
+                            <th>"Stockout risk"</th><th>"Order"</th><th>"Value"</th><th>"Arrives"</th>
+                            <th title="Simulated cost over the horizon: holding + ordering + lost margin">"Cost"</th><th>"Status"</th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().take(200).map(|s| {
+                                let sku = s.sku.clone();
+                                let sku2 = s.sku.clone();
+                                view! {
+                                    <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "selected" } else { "" }
+                                        data-testid="plan-row" on:click=move |_| selected.set(Some(sku.clone()))>
+                                        <td>{s.sku.clone()}</td>
+                                        <td class="desc">{s.description.clone()}</td>
+                                        <td class="num">{fmt_qty(s.on_hand)}</td>
+                                        <td class="num">{days(s.days_of_cover)}</td>
+                                        <td class="num">{pct(s.stockout_risk)}</td>
+                                        <td class="num" data-testid="plan-order">{if s.order_qty > 0.0 { fmt_qty(s.order_qty) } else { String::new() }}</td>
+                                        <td class="num">{if s.order_qty > 0.0 { money(s.order_value) } else { String::new() }}</td>
+                                        <td>{if s.order_qty > 0.0 { s.arrival.to_string() } else { String::new() }}</td>
+                                        <td class="num">{money(s.simulated.total_cost.mean)}</td>
+                                        <td><span class=format!("status {}", s.status.label().replace(' ', "-"))>
+                                            {if s.order_qty > 0.0 && !s.in_budget { "over budget" } else { s.status.label() }}
+                                        </span></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {(total > 200).then(|| view! { <p class="muted">{format!("Showing 200 of {total}; use the filters to narrow down.")}</p> })}
+                }
+            }}
+        </section>
+    }
+}
+
+fn sim_row(label: &'static str, a: String, b: String) -> impl IntoView {
+    view! { <tr><td>{label}</td><td class="num">{a}</td><td class="num">{b}</td></tr> }
+}
+
+fn comparison(rec: &SimSummary, base: &SimSummary, base_name: &str) -> impl IntoView + use<> {
+    let band = |s: &crate::inventory::sim::Stat| format!("{} ({}–{})", money(s.mean), money(s.lo), money(s.hi));
+    view! {
+        <table class="compare" data-testid="policy-comparison">
+            <thead><tr><th></th><th>"Recommended"</th><th>{base_name.to_string()}</th></tr></thead>
+            <tbody>
+                {sim_row("Fill rate", pct(rec.fill_rate), pct(base.fill_rate))}
+                {sim_row("Cycle service level", pct(rec.cycle_service), pct(base.cycle_service))}
+                {sim_row("P(any stockout)", pct(rec.stockout_probability), pct(base.stockout_probability))}
+                {sim_row("Average on hand", fmt_figure(rec.avg_on_hand.mean, 1), fmt_figure(base.avg_on_hand.mean, 1))}
+                {sim_row("Orders placed", fmt_figure(rec.orders.mean, 1), fmt_figure(base.orders.mean, 1))}
+                {sim_row("Holding cost", band(&rec.holding_cost), band(&base.holding_cost))}
+                {sim_row("Ordering cost", band(&rec.ordering_cost), band(&base.ordering_cost))}
+                {sim_row("Stockout cost", band(&rec.shortage_cost), band(&base.shortage_cost))}
+                {sim_row("Total cost", band(&rec.total_cost), band(&base.total_cost))}
+            </tbody>
+        </table>
+        <p class="muted">"Means over the runs, with the 5–95 % range across runs in brackets; both policies see the same demand paths and lead times."</p>
+    }
+}
+
+#[component]
+fn SkuDetail(
+    plan: Arc<Plan>,
+    params: RwSignal<Vec<SkuParams>>,
+    selected: RwSignal<Option<String>>,
+    on_apply: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    let tradeoff = NodeRef::<Canvas>::new();
+    let drawn = RwSignal::new(String::new());
+    let p2 = plan.clone();
+    Effect::new(move |_| {
+        use plotters::prelude::IntoDrawingArea;
+        let Some(s) = selected.get().and_then(|k| p2.skus.iter().find(|s| s.sku == k)) else {
+            return;
+        };
+        if let Some(el) = canvas.get() {
+            let chart = InventoryChart::new(s, &p2.config);
+            if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
+                match chart.draw(&b.into_drawing_area()) {
+                    Ok(()) => drawn.set(s.sku.clone()),
+                    Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!("chart: {e}"))),
+                }
+            }
+        }
+        if let Some(el) = tradeoff.get() {
+            let chart = TradeoffChart::new(&format!("{}: fill rate against investment", s.sku), &s.tradeoff, None);
+            if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
+                let _ = chart.draw(&b.into_drawing_area());
+            }
+        }
+    });
+    view! {
+        <section class="card" data-testid="plan-detail">
+            {move || selected.get().and_then(|k| plan.skus.iter().find(|s| s.sku == k).cloned()).map(|s| view! {
+                <h3>{format!("{} {}", s.sku, s.description)}</h3>
+                <p data-testid="plan-policy"><strong>{format!("{}: {}", s.policy.name(), s.policy.levels())}</strong>
+                    {format!(" · safety stock {} · EOQ {} · demand {}/day · lead-time demand {} ± {}",
+                        fmt_qty(s.safety_stock.round()), fmt_figure(s.eoq, 1), fmt_figure(s.daily_demand, 2),
+                        fmt_figure(s.lead_time_demand.0, 1), fmt_figure(s.lead_time_demand.1, 1))}</p>
+                <p>{if s.order_qty > 0.0 {
+                    format!("Order {} today ({}), expected {}; {} days of cover now, {} when it arrives. Stockout risk before it can arrive: {}.",
+                        fmt_qty(s.order_qty), money(s.order_value), s.arrival, days(s.days_of_cover), days(s.cover_at_arrival_days), pct(s.stockout_risk))
+                } else {
+                    format!("No order today: position {} (on hand {}, on order {}); {} days of cover. Stockout risk within the lead time: {}.",
+                        fmt_qty(s.position), fmt_qty(s.on_hand), fmt_qty(s.on_order), days(s.days_of_cover), pct(s.stockout_risk))
+                }}</p>
+                <ul class="explain">{s.explanation.iter().map(|l| view! { <li>{l.clone()}</li> }).collect_view()}</ul>
+                {comparison(&s.simulated, &s.baseline, &s.baseline_name)}
+            })}
+            <canvas node_ref=canvas width="900" height="340" data-testid="inventory-chart" data-drawn=move || drawn.get()></canvas>
+            <canvas node_ref=tradeoff width="900" height="260" data-testid="sku-tradeoff-chart"></canvas>
+            {move || selected.get().map(|k| view! { <ParamsEditor sku=k params=params on_apply=on_apply /> })}
+        </section>
+    }
+}
+
+#[component]
+fn ParamsEditor(
+    sku: String,
+    params: RwSignal<Vec<SkuParams>>,
+    on_apply: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let Some(initial) = params.with_untracked(|ps| ps.iter().find(|p| p.sku == sku).cloned()) else {
+        return ().into_any();
+    };
+    let draft = RwSignal::new(initial);
+    let errors = RwSignal::new(Vec::<String>::new());
+    let num = move |label: &'static str, id: &'static str, get: fn(&SkuParams) -> f64, set: fn(&mut SkuParams, f64)| {
+        view! {
+            <label>{label}" "
+                <input type="number" step="any" data-testid=format!("param-{id}") prop:value=move || fmt_figure(draft.with(get), 4).trim_end_matches('0').trim_end_matches('.').to_string()
+                    on:change=move |ev| {
+                        match event_target_value(&ev).trim().parse::<f64>() {
+                            Ok(v) => draft.update(|d| set(d, v)),
+                            Err(_) => errors.set(vec![format!("{label}: not a number")]),
+                        }
+                    } />
+            </label>
+        }
+    };
+    let apply = move |_| {
+        let d = draft.get_untracked();
+        match d.validate() {
+            Ok(()) => {
+                errors.set(Vec::new());
+                params.update(|ps| {
+                    if let Some(p) = ps.iter_mut().find(|p| p.sku == d.sku) {
+                        *p = d.clone();
+                    }
+                });
+                on_apply();
+            }
+            // The draft stays as typed, so nothing entered is lost.
+            Err(e) => errors.set(e),
+        }
+    };
+    view! {
+        <div class="params" data-testid="params-editor">
+            <h4>"Parameters"</h4>
+            <div class="settings wrap">
+                {num("On hand", "on_hand", |p| p.on_hand, |p, v| p.on_hand = v)}
+                {num("Lead time (days)", "lead_time_days", |p| p.lead_time_days, |p, v| p.lead_time_days = v)}
+                {num("± s.d. (days)", "lead_time_sd_days", |p| p.lead_time_sd_days, |p, v| p.lead_time_sd_days = v)}
+                {num("Review every (days, 0 = any day)", "review_days", |p| p.review_days, |p, v| p.review_days = v)}
+                <label>"Target "
+                    <select data-testid="param-service_type" on:change=move |ev| {
+                        let v = draft.with_untracked(|d| d.service.value());
+                        draft.update(|d| d.service = if event_target_value(&ev) == "fill" { Service::FillRate(v) } else { Service::Csl(v) });
+                    }>
+                        <option value="csl" selected=move || matches!(draft.with(|d| d.service), Service::Csl(_))>"cycle service level"</option>
+                        <option value="fill" selected=move || matches!(draft.with(|d| d.service), Service::FillRate(_))>"fill rate"</option>
+                    </select>
+                </label>
+                {num("Level (0–1)", "service_level", |p| p.service.value(), |p, v| p.service = p.service.with_value(v))}
+                {num("Unit cost", "unit_cost", |p| p.unit_cost, |p, v| p.unit_cost = v)}
+                {num("Price", "price", |p| p.price, |p, v| p.price = v)}
+                {num("Holding (per year, × cost)", "holding_rate", |p| p.holding_rate, |p, v| p.holding_rate = v)}
+                {num("Cost per order", "order_cost", |p| p.order_cost, |p, v| p.order_cost = v)}
+                {num("MOQ", "moq", |p| p.moq, |p, v| p.moq = v)}
+                {num("Case pack", "case_pack", |p| p.case_pack, |p, v| p.case_pack = v)}
+                <label>"Policy "
+                    <select data-testid="param-policy" on:change=move |ev| {
+                        if let Some(c) = PolicyChoice::parse(&event_target_value(&ev)) { draft.update(|d| d.policy = c) }
+                    }>
+                        {PolicyChoice::ALL.into_iter().map(|c| view! { <option value=c.as_str() selected=move || draft.with(|d| d.policy) == c>{c.as_str()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <button data-testid="apply-params" on:click=apply>"Apply and re-plan"</button>
+            {move || {
+                let e = errors.get();
+                (!e.is_empty()).then(|| view! { <div class="error" data-testid="param-errors"><ul>{e.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul></div> })
+            }}
+        </div>
+    }
+    .into_any()
+}

@@ -110,6 +110,27 @@ mod cli {
         },
         /// Purchase list for today from a forecast file and per-SKU parameters.
         Plan(crate::inventory_cli::PlanArgs),
+        /// Benchmark planning: forecast the top SKUs, then time the plan (policies and
+        /// the Monte Carlo simulation of every SKU).
+        BenchPlan {
+            #[command(flatten)]
+            input: Input,
+            /// Plan the N best-selling SKUs.
+            #[arg(long, default_value_t = 1000)]
+            skus: usize,
+            /// Forecast horizon (periods).
+            #[arg(long, default_value_t = 28)]
+            h: usize,
+            /// Replications per SKU and policy.
+            #[arg(long, default_value_t = 1000)]
+            simulations: usize,
+            /// Days simulated.
+            #[arg(long, default_value_t = 90.0)]
+            horizon_days: f64,
+            /// Repetitions of the plan.
+            #[arg(long, default_value_t = 3)]
+            runs: usize,
+        },
         /// Benchmark ingestion: parse and clean the file N times and print the figures.
         BenchIngest {
             #[command(flatten)]
@@ -174,6 +195,20 @@ mod cli {
         match cli.command {
             Command::Policy { cmd } => crate::inventory_cli::policy(cmd)?,
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
+            Command::BenchPlan {
+                input,
+                skus,
+                h,
+                simulations,
+                horizon_days,
+                runs,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                ds.keep_top(skus);
+                crate::inventory_cli::bench_plan(&ds, h, simulations, horizon_days, runs)?;
+            }
             Command::Ingest {
                 input,
                 out,

@@ -682,20 +682,37 @@ pub fn plan_catalogue(
         params.iter().map(|p| (p.sku.as_str(), p)).collect();
     let mut skus = Vec::with_capacity(demand.len());
     let mut skipped = Vec::new();
-    for (i, d) in demand.iter().enumerate() {
-        let default;
-        let p = match index.get(d.sku) {
-            Some(p) => *p,
-            None => {
-                default = SkuParams::defaults(d.sku, 0.0);
-                &default
+    let defaults: Vec<SkuParams> = demand
+        .iter()
+        .filter(|d| !index.contains_key(d.sku))
+        .map(|d| SkuParams::defaults(d.sku, 0.0))
+        .collect();
+    let default_index: std::collections::HashMap<&str, &SkuParams> =
+        defaults.iter().map(|p| (p.sku.as_str(), p)).collect();
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    #[cfg(target_arch = "wasm32")]
+    let threads = 1;
+    // Chunks keep progress reports (and cancellation) frequent while the SKUs of a
+    // chunk are spread over the cores natively.
+    let all: Vec<usize> = (0..demand.len()).collect();
+    for chunk in all.chunks(64) {
+        let results = crate::forecast::par_map(chunk, threads, |&i| {
+            let d = &demand[i];
+            let p = index.get(d.sku).or_else(|| default_index.get(d.sku)).copied();
+            match p {
+                Some(p) => plan_sku(d, p, cfg, cfg.seed.wrapping_add(i as u64)),
+                None => Err("no parameters".to_string()),
             }
-        };
-        match plan_sku(d, p, cfg, cfg.seed.wrapping_add(i as u64)) {
-            Ok(s) => skus.push(s),
-            Err(e) => skipped.push((d.sku.to_string(), e)),
+        });
+        for (&i, r) in chunk.iter().zip(results) {
+            match r {
+                Ok(s) => skus.push(s),
+                Err(e) => skipped.push((demand[i].sku.to_string(), e)),
+            }
         }
-        if !progress(i + 1, demand.len()) {
+        let done = chunk.last().map_or(0, |i| i + 1);
+        if !progress(done, demand.len()) {
             break;
         }
     }

@@ -19,16 +19,16 @@ pub(crate) enum PolicyCmd {
     /// Economic order quantity (with planned backorders when --backorder-cost is given).
     Eoq {
         /// Fixed cost per order K.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         fixed_cost: f64,
         /// Holding cost per unit per time unit h.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         holding: f64,
         /// Demand per time unit D.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         demand: f64,
         /// Backorder cost per unit per time unit p.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         backorder_cost: Option<f64>,
     },
     /// Newsvendor: the optimal order-up-to level, or the cost of a given one.
@@ -38,7 +38,7 @@ pub(crate) enum PolicyCmd {
         #[command(flatten)]
         demand: DemandArg,
         /// Cost this level instead of optimising.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         order_up_to: Option<f64>,
     },
     /// Periodic-review base-stock level with L periods of lead time.
@@ -48,7 +48,7 @@ pub(crate) enum PolicyCmd {
         #[command(flatten)]
         demand: DemandArg,
         /// Lead time (periods).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         lead_time: f64,
     },
     /// Continuous-review (r, Q) with backorders: exact optimum, or the exact cost of a given r and Q.
@@ -56,10 +56,10 @@ pub(crate) enum PolicyCmd {
         #[command(flatten)]
         costs: Costs,
         /// Fixed cost per order K.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         fixed_cost: f64,
         /// Mean demand per time unit λ.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         demand: f64,
         /// Standard deviation of demand per time unit τ (normal demand).
         #[arg(long, conflicts_with = "poisson", required_unless_present = "poisson")]
@@ -68,7 +68,7 @@ pub(crate) enum PolicyCmd {
         #[arg(long)]
         poisson: bool,
         /// Lead time L.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         lead_time: f64,
         /// Reorder point to cost (with --q).
         #[arg(long, requires = "q", allow_negative_numbers = true)]
@@ -82,25 +82,25 @@ pub(crate) enum PolicyCmd {
         #[command(flatten)]
         costs: Costs,
         /// Fixed cost per order K.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         fixed_cost: f64,
         /// Mean demand per period.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         poisson: f64,
     },
     /// Reorder point for normal lead-time demand, for a cycle service level or a fill rate.
     ReorderPoint {
         /// Mean and standard deviation of lead-time demand.
-        #[arg(long, num_args = 2, value_names = ["MEAN", "SD"], required = true)]
+        #[arg(long, num_args = 2, value_names = ["MEAN", "SD"], allow_negative_numbers = true, required = true)]
         lead_time_demand: Vec<f64>,
         /// Order quantity Q.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         order_qty: f64,
         /// Cycle service level (0–1).
         #[arg(long, conflicts_with = "fill_rate", required_unless_present = "fill_rate")]
         csl: Option<f64>,
         /// Fill rate (0–1).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         fill_rate: Option<f64>,
     },
 }
@@ -108,20 +108,20 @@ pub(crate) enum PolicyCmd {
 #[derive(Args)]
 pub(crate) struct Costs {
     /// Holding cost per unit per time unit h.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     holding: f64,
     /// Stockout (backorder) cost per unit p.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     stockout: f64,
 }
 
 #[derive(Args)]
 pub(crate) struct DemandArg {
     /// Normal demand per period: mean and standard deviation.
-    #[arg(long, num_args = 2, value_names = ["MEAN", "SD"], conflicts_with = "poisson", required_unless_present = "poisson")]
+    #[arg(long, num_args = 2, value_names = ["MEAN", "SD"], allow_negative_numbers = true, conflicts_with = "poisson", required_unless_present = "poisson")]
     normal: Option<Vec<f64>>,
     /// Poisson demand per period with this mean.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     poisson: Option<f64>,
 }
 
@@ -236,7 +236,7 @@ pub(crate) struct PlanArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Spend at most this on today's orders (highest priority first).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     budget: Option<f64>,
     /// Days to simulate.
     #[arg(long, default_value_t = 90.0)]
@@ -336,5 +336,63 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
     if let Some(p) = &a.out {
         eprintln!("wrote the purchase list to {}", p.display());
     }
+    Ok(())
+}
+
+/// Plans every SKU of `ds` from its automatic forecasts and prints timing figures.
+pub(crate) fn bench_plan(
+    ds: &supplycast::data::Dataset,
+    h: usize,
+    simulations: usize,
+    horizon_days: f64,
+    runs: usize,
+) -> anyhow::Result<()> {
+    use supplycast::forecast::{backtest::BacktestConfig, run};
+    let cfg = BacktestConfig {
+        h,
+        windows: 3,
+        season: ds.season(),
+        paths: 100,
+    };
+    let t0 = Instant::now();
+    let fr = run::forecast_dataset(ds, cfg, &mut |_, _| true);
+    let t_forecast = t0.elapsed().as_secs_f64();
+    let mut req = plan::PlanRequest::from_forecast(&fr, ds, plan::default_params(ds))
+        .context("the forecast has no dates")?;
+    // A spread of stock positions so that some SKUs order and some do not.
+    for (i, p) in req.params.iter_mut().enumerate() {
+        let s = &ds.series[i];
+        let daily = s.values.iter().rev().take(56).sum::<f64>() / 56.0;
+        p.on_hand = (daily * (i % 40) as f64).round();
+    }
+    req.config.simulations = simulations;
+    req.config.horizon_days = horizon_days;
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let p = req.run(&mut |_, _| true);
+        times.push(t.elapsed().as_secs_f64());
+        last = Some(p);
+    }
+    times.sort_by(f64::total_cmp);
+    let p = last.context("no run")?;
+    let orders = p.skus.iter().filter(|s| s.order_qty > 0.0).count();
+    let steps = p.skus.len() as f64 * 2.0 * simulations as f64 * p.skus.first().map_or(0.0, |s| s.simulated.periods as f64);
+    println!(
+        "forecast {} SKUs (h={h}, 100 paths): {t_forecast:.2} s (not part of the plan figure)",
+        fr.skus.len()
+    );
+    println!(
+        "plan {} SKUs ({} runs × {} days, recommended + baseline policy each): median {:.3} s, min {:.3} s over {} repetitions; {:.0} M simulated SKU-periods/s; {} SKUs to order",
+        p.skus.len(),
+        simulations,
+        horizon_days,
+        times[times.len() / 2],
+        times[0],
+        times.len(),
+        steps / times[times.len() / 2] / 1e6,
+        orders
+    );
     Ok(())
 }

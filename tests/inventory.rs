@@ -1,0 +1,217 @@
+//! Integration tests of replenishment planning: the sample store forecast and planned
+//! end to end, property tests of the policies, and the `supplycast policy` / `plan`
+//! command lines.
+
+use std::process::Command;
+
+use proptest::prelude::*;
+use supplycast::data::{self, LoadOptions};
+use supplycast::forecast::{backtest::BacktestConfig, run};
+use supplycast::inventory::params::{self, SkuParams};
+use supplycast::inventory::plan::{self, PlanRequest, Status};
+use supplycast::inventory::policy::{self, Demand, Service};
+
+fn sample_store(top: usize) -> data::Dataset {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample_store.csv")).unwrap();
+    let mut ds = data::load("sample_store.csv", &bytes, &LoadOptions::default(), &mut |_| {}).unwrap();
+    ds.keep_top(top);
+    ds
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_supplycast"))
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("supplycast-inventory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn sample_store_forecast_to_purchase_list() {
+    let ds = sample_store(25);
+    let cfg = BacktestConfig {
+        h: 28,
+        windows: 3,
+        season: ds.season(),
+        paths: 100,
+    };
+    let fr = run::forecast_dataset(&ds, cfg, &mut |_, _| true);
+    let mut params = plan::default_params(&ds);
+    // Real prices from the data: every SKU of the sample store has revenue.
+    assert!(params.iter().all(|p| p.price > 0.0 && p.unit_cost < p.price));
+    // Half the SKUs well stocked, half empty.
+    for (i, p) in params.iter_mut().enumerate() {
+        if i % 2 == 0 {
+            p.on_hand = 100_000.0;
+        }
+    }
+    let mut req = PlanRequest::from_forecast(&fr, &ds, params).unwrap();
+    req.config.simulations = 300;
+    // 6 trading days a week in this shop.
+    assert!((req.config.period_days - 7.0 / 6.0).abs() < 0.05, "{}", req.config.period_days);
+    let mut calls = 0;
+    let p = req.run(&mut |_, _| {
+        calls += 1;
+        true
+    });
+    assert!(calls >= 1);
+    assert_eq!(p.skus.len(), 25);
+    for (i, s) in p.skus.iter().enumerate() {
+        if i % 2 == 0 {
+            assert_eq!(s.order_qty, 0.0, "{}", s.sku);
+            assert_eq!(s.status, Status::Overstocked, "{}", s.sku);
+        } else {
+            assert!(s.order_qty > 0.0, "{} has no stock and must order", s.sku);
+            assert!(s.safety_stock >= 0.0);
+            assert!(s.simulated.fill_rate > s.baseline.fill_rate - 0.02, "{}", s.sku);
+        }
+        assert_eq!(s.band[1].len(), s.simulated.periods);
+    }
+    let csv = p.purchase_csv();
+    assert_eq!(csv.lines().count(), 1 + 12, "{csv}");
+    assert!(csv.starts_with("sku,description,order_qty,order_value,expected_arrival"));
+    // The catalogue trade-off rises with the target.
+    assert!(p.tradeoff.windows(2).all(|w| w[1].investment >= w[0].investment));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn higher_service_never_lowers_the_reorder_point(
+        mean in 0.0f64..500.0, sd in 0.0f64..200.0, q in 1.0f64..1000.0,
+        a in 0.01f64..0.99, b in 0.01f64..0.99, fill in any::<bool>(),
+    ) {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let svc = |v| if fill { Service::FillRate(v) } else { Service::Csl(v) };
+        let r_lo = policy::reorder_point(mean, sd, q, svc(lo)).unwrap();
+        let r_hi = policy::reorder_point(mean, sd, q, svc(hi)).unwrap();
+        prop_assert!(r_hi.reorder_point >= r_lo.reorder_point - 1e-9 * (1.0 + mean));
+    }
+
+    #[test]
+    fn longer_lead_time_never_lowers_safety_stock(
+        mean in 0.0f64..100.0, sd in 0.0f64..50.0, l1 in 0.0f64..60.0, dl in 0.0f64..60.0,
+        h in 0.01f64..10.0, p in 0.01f64..100.0,
+    ) {
+        // Base-stock with a critical ratio above one half: safety stock z·σ·√(L+1).
+        prop_assume!(p > h);
+        let d = Demand::Normal { mean, sd };
+        let a = policy::base_stock(h, p, d, l1).unwrap();
+        let b = policy::base_stock(h, p, d, l1 + dl).unwrap();
+        prop_assert!(b.safety_stock >= a.safety_stock - 1e-9 * (1.0 + a.safety_stock.abs()));
+    }
+
+    #[test]
+    fn planner_reorder_level_rises_with_service_and_lead_time(
+        mean in 0.2f64..30.0, lead in 0.0f64..30.0, extra in 0.0f64..30.0,
+        a in 0.5f64..0.99, da in 0.0f64..0.009,
+    ) {
+        // The planner's empirical lead-time demand: the same draws for both settings.
+        let paths: Vec<Vec<f64>> = (0..50u64)
+            .map(|i| (0..28u64).map(|t| ((i * 31 + t * 17) % 7) as f64 / 3.0 * mean).collect())
+            .collect();
+        let mut cfg = plan::PlanConfig::new(chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), 1.0, 7);
+        cfg.simulations = 50;
+        let d = plan::DemandInput { sku: "A", description: "", paths: &paths, point: &[] };
+        let mut p = SkuParams::defaults("A", 10.0);
+        p.review_days = 0.0;
+        p.lead_time_sd_days = 0.0;
+        p.lead_time_days = lead;
+        p.service = Service::Csl(a);
+        let base = plan::plan_sku(&d, &p, &cfg, 3).unwrap();
+        p.service = Service::Csl(a + da);
+        let more_service = plan::plan_sku(&d, &p, &cfg, 3).unwrap();
+        p.service = Service::Csl(a);
+        p.lead_time_days = lead + extra;
+        let longer = plan::plan_sku(&d, &p, &cfg, 3).unwrap();
+        prop_assert!(more_service.policy.reorder_level() >= base.policy.reorder_level());
+        prop_assert!(longer.policy.reorder_level() >= base.policy.reorder_level());
+    }
+}
+
+#[test]
+fn policy_command_prints_json_and_rejects_bad_values() {
+    let out = bin()
+        .args(["policy", "eoq", "--fixed-cost", "8", "--holding", "0.225", "--demand", "1300"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((v["q"].as_f64().unwrap() - 304.05).abs() < 0.01);
+    let out = bin()
+        .args(["policy", "ss", "--holding", "1", "--stockout", "4", "--fixed-cost", "5", "--poisson", "6"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["s"].as_i64(), v["S"].as_i64()), (Some(4), Some(10)));
+    let out = bin()
+        .args(["policy", "reorder-point", "--lead-time-demand", "100", "20", "--order-qty", "50", "--csl", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cycle service level"), "{err}");
+    let out = bin()
+        .args(["policy", "rq", "--holding", "1", "--stockout", "5", "--fixed-cost", "10", "--demand", "20", "--demand-sd", "4", "--lead-time", "-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lead time"));
+}
+
+#[test]
+fn plan_command_writes_the_purchase_list() {
+    let fc = tmp("forecast.csv");
+    let mut text = String::from("sku,date,p10,p50,p90,model\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    for sku in ["A", "B"] {
+        for t in 0..28 {
+            let d = start + chrono::Duration::days(t);
+            text.push_str(&format!("{sku},{d},2,4,7,AutoETS\n"));
+        }
+    }
+    std::fs::write(&fc, text).unwrap();
+    let params_path = tmp("skus.csv");
+    std::fs::write(&params_path, "sku,on_hand,lead_time_days,unit_cost,price\nA,0,5,3,10\nB,1000,5,3,10\n").unwrap();
+    let orders = tmp("orders.csv");
+    let out = bin()
+        .arg("plan")
+        .arg(&fc)
+        .arg("--params")
+        .arg(&params_path)
+        .arg("--out")
+        .arg(&orders)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list = std::fs::read_to_string(&orders).unwrap();
+    let rows: Vec<&str> = list.lines().collect();
+    assert_eq!(rows.len(), 2, "{list}");
+    assert!(rows[1].starts_with("A,"));
+    // An unknown SKU in the parameters: exit 2, line and column named, nothing written.
+    std::fs::write(&params_path, "sku,on_hand\nA,1\nZZZ,4\n").unwrap();
+    let orders2 = tmp("orders2.csv");
+    let out = bin()
+        .arg("plan")
+        .arg(&fc)
+        .arg("--params")
+        .arg(&params_path)
+        .arg("--out")
+        .arg(&orders2)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3, column sku: unknown SKU \"ZZZ\""), "{err}");
+    assert!(!orders2.exists());
+    // The template has every SKU with its defaults and reads back.
+    let template = tmp("template.csv");
+    let out = bin().arg("plan").arg(&fc).arg("--params-template").arg(&template).output().unwrap();
+    assert!(out.status.success());
+    let t = std::fs::read(&template).unwrap();
+    let back = params::merge_csv("template.csv", &t, &[SkuParams::defaults("A", 0.0), SkuParams::defaults("B", 0.0)]).unwrap();
+    assert_eq!(back.len(), 2);
+}

@@ -143,6 +143,46 @@ fn forecasting_engine_runs_in_the_browser() {
     assert_eq!(r.to_csv().lines().count(), 1 + 3 * 14);
 }
 
+#[wasm_bindgen_test]
+fn planner_runs_in_the_browser() {
+    use supplycast::inventory::params::SkuParams;
+    use supplycast::inventory::plan::{OwnedDemand, PlanConfig, PlanRequest, Status};
+    use supplycast::inventory::policy;
+    // The exact policies (statrs' normal/Poisson functions compiled to wasm).
+    let e = policy::eoq(8.0, 0.225, 1300.0, None).unwrap();
+    assert!((e.q - 304.05).abs() < 0.01);
+    let ss = policy::ss_optimal(1.0, 4.0, 5.0, 6.0).unwrap();
+    assert_eq!((ss.s, ss.big_s), (4, 10));
+    // A small catalogue planned and simulated (1,000 runs × 90 days) as the worker does.
+    let paths: Vec<Vec<f64>> = (0..100u64)
+        .map(|i| (0..28u64).map(|t| ((i * 7 + t * 3) % 9) as f64).collect())
+        .collect();
+    let demand: Vec<OwnedDemand> = ["A", "B", "C"]
+        .iter()
+        .map(|s| OwnedDemand {
+            sku: s.to_string(),
+            description: String::new(),
+            paths: paths.clone(),
+            point: vec![4.0; 28],
+        })
+        .collect();
+    let mut params: Vec<SkuParams> = ["A", "B", "C"].iter().map(|s| SkuParams::defaults(s, 10.0)).collect();
+    params[1].on_hand = 10_000.0;
+    let req = PlanRequest {
+        config: PlanConfig::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 1.0, 7),
+        params,
+        demand,
+    };
+    let back = PlanRequest::from_bytes(&req.to_bytes()).unwrap();
+    let plan = back.run(&mut |_, _| true);
+    assert_eq!(plan.skus.len(), 3);
+    assert_eq!(plan.skus[0].status, Status::OrderNow);
+    assert_eq!(plan.skus[1].status, Status::Overstocked);
+    assert_eq!(plan.skus[0].simulated.runs, 1000);
+    assert!(plan.skus[0].simulated.fill_rate > 0.8);
+    assert_eq!(plan.purchase_csv().lines().count(), 3);
+}
+
 #[cfg(feature = "nn")]
 mod burn {
     use super::*;

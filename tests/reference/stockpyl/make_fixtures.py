@@ -20,7 +20,8 @@ Sections (every entry is a flat object; a key that does not apply is null):
                       with scipy.optimize.fsolve (stockpyl has no exact normal optimiser), where
                       g(y) = newsvendor_normal_cost(y, h, p, lambda*L, tau*sqrt(L)) and g(r,Q) = r_q_cost;
                       cross-checked by a nested brentq solve and by perturbing Q by +-0.1 %
-                      (re-optimising r with r_q_optimal_r_for_q(tol=1e-12)).
+                      (re-optimising r with r_q_optimal_r_for_q(tol=1e-12; looser only where
+                      rounding keeps its bisection from reaching 1e-12, which is logged)).
   rq_poisson_cost     stockpyl.rq.r_q_cost_poisson(r, q, h, p, K, lambda, L)
   rq_poisson_opt      stockpyl.rq.r_q_poisson_exact(h, p, K, lambda, L)       (Federgruen-Zheng)
   ss_poisson          stockpyl.ss.s_s_discrete_exact(h, p, K, True, mean)      (Zheng-Federgruen)
@@ -34,6 +35,7 @@ quantity of a case in the same time unit.  Floats are printed with full precisio
 import importlib.metadata as md
 import json
 import math
+import signal
 import sys
 
 import numpy as np
@@ -204,6 +206,30 @@ for k, r, q in RQ_N_COST:
                                   "r": r, "q": q, "cost": f(cost)})
 
 
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(*_):
+    raise _Timeout
+
+
+def optimal_r_for_q(q, h, p, lam, tau, L):
+    """stockpyl's bisection r(Q) with tol=1e-12.  Its loop stops only when |g(r) - g(r+Q)| <= tol,
+    which rounding can make unreachable when g is large (it then spins forever), so each try gets
+    20 s and, failing that, the next looser tolerance is used (and logged)."""
+    signal.signal(signal.SIGALRM, _alarm)
+    for tol in (1e-12, 1e-11, 1e-10, 1e-9):
+        signal.alarm(20)
+        try:
+            return rq.r_q_optimal_r_for_q(q, h, p, lam, tau, L, tol=tol), tol
+        except _Timeout:
+            log(f"  r_q_optimal_r_for_q(Q={q!r}) did not reach tol={tol:g}")
+        finally:
+            signal.alarm(0)
+    raise RuntimeError("r_q_optimal_r_for_q did not converge")
+
+
 def rq_normal_optimum(h, p, K, lam, tau, L):
     mu, sigma = lam * L, tau * math.sqrt(L)
     g = lambda y: newsvendor.newsvendor_normal_cost(y, h, p, mu, sigma)
@@ -250,9 +276,9 @@ def rq_normal_optimum(h, p, K, lam, tau, L):
     # Perturbation check: Q +- 0.1 %, r re-optimised by stockpyl, must not be cheaper.
     for fac in (0.999, 1.001):
         qq = q * fac
-        rr = rq.r_q_optimal_r_for_q(qq, h, p, lam, tau, L, tol=1e-12)
+        rr, tol = optimal_r_for_q(qq, h, p, lam, tau, L)
         cc = G(rr, qq)
-        log(f"  Q*{fac}: r={rr!r} cost={cc!r} (opt {cost!r}, diff {cc - cost:.3g})")
+        log(f"  Q*{fac}: r={float(rr)!r} (tol {tol:g}) cost={float(cc)!r} (opt {float(cost)!r}, diff {cc - cost:.3g})")
         assert cc >= cost, (fac, cc, cost)
     return r, q, cost
 
@@ -295,9 +321,32 @@ for k, r, q in RQ_P_COST:
     out["rq_poisson_cost"].append({"h": h, "p": p, "K": K, "lambda": lam, "L": L,
                                    "r": r, "q": q, "cost": f(cost)})
 
+
+
+def check_rq_poisson_global(r, q, cost, h, p, K, lam, L):
+    """Brute-force check of r_q_poisson_exact: G(r', q') = (K*lam + sum_{y=r'+1}^{r'+q'} g(y)) / q'
+    over a wide grid, with g(y) = stockpyl's newsvendor_poisson_cost(y, h, p, lam*L)."""
+    assert abs(rq.r_q_cost_poisson(r, q, h, p, K, lam, L) - cost) <= 1e-12 * cost
+    mu = lam * L
+    lo, hi = int(r) - 3 * int(q) - 30, int(r) + 4 * int(q) + 30
+    ys = range(lo, hi + 1)
+    gy = np.array([newsvendor.newsvendor_poisson_cost(y, h, p, mu) for y in ys])
+    cum = np.concatenate([[0.0], np.cumsum(gy)])           # cum[k] = sum of g over ys[:k]
+    best = (math.inf, None)
+    for qq in range(1, 2 * int(q) + 20):
+        for rr in range(lo - 1, hi - qq + 1):                # y runs over rr+1 .. rr+qq
+            a = rr + 1 - lo
+            c = (K * lam + cum[a + qq] - cum[a]) / qq
+            if c < best[0]:
+                best = (c, (rr, qq))
+    assert best[0] >= cost * (1 - 1e-12), (best, (r, q, cost))
+    log(f"  rq_poisson_opt ({r},{q}) cost {cost!r}: grid minimum {best[0]!r} at {best[1]}")
+
+
 out["rq_poisson_opt"] = []
 for h, p, K, lam, L in RQ_P_PARAMS:
     r, q, cost = rq.r_q_poisson_exact(h, p, K, lam, L)
+    check_rq_poisson_global(r, q, cost, h, p, K, lam, L)
     out["rq_poisson_opt"].append({"h": h, "p": p, "K": K, "lambda": lam, "L": L,
                                   "r": i(r), "q": i(q), "cost": f(cost)})
 
@@ -317,6 +366,12 @@ SS = [  # h, p, K, mean
 out["ss_poisson"] = []
 for h, p, K, mean in SS:
     s, S, cost = ss.s_s_discrete_exact(h, p, K, True, mean)
+    # Local check: no neighbouring (s', S') is cheaper.
+    for ds in (-1, 0, 1):
+        for dS in (-1, 0, 1):
+            if (ds, dS) != (0, 0) and S + dS > s + ds:
+                c = ss.s_s_cost_discrete(s + ds, S + dS, h, p, K, True, mean)
+                assert c >= cost * (1 - 1e-12), ((s, S, cost), (s + ds, S + dS, c))
     out["ss_poisson"].append({"h": h, "p": p, "K": K, "mean": mean,
                               "s": i(s), "S": i(S), "cost": f(cost)})
 

@@ -34,6 +34,10 @@ pub struct PlanConfig {
     pub budget: Option<f64>,
     /// Lost sales or backorders.
     pub unmet: Unmet,
+    /// Use a normal approximation of lead-time demand (mean and s.d. of the drawn
+    /// sample) instead of its empirical distribution, for comparison with textbook
+    /// practice.
+    pub normal_approximation: bool,
     /// Random seed.
     pub seed: u64,
 }
@@ -49,6 +53,7 @@ impl PlanConfig {
             simulations: 1000,
             budget: None,
             unmet: Unmet::Lost,
+            normal_approximation: false,
             seed: 42,
         }
     }
@@ -373,6 +378,18 @@ pub fn plan_sku(
     // per cycle is (1 − β) × the demand of a cycle (S&S eq. 5.42 with the empirical
     // loss function).
     let level_for = |e: &Empirical, cycle_demand: f64| -> f64 {
+        if cfg.normal_approximation {
+            let (m, sd) = (e.mean(), e.sd());
+            if sd <= 0.0 {
+                return m;
+            }
+            return match p.service {
+                Service::Csl(a) => m + sd * super::dist::ppf(a),
+                Service::FillRate(b) => {
+                    m + sd * super::dist::loss_inverse((1.0 - b) * cycle_demand.max(1e-9) / sd)
+                }
+            };
+        }
         match p.service {
             Service::Csl(a) => e.quantile(a),
             Service::FillRate(b) => e.loss_inverse((1.0 - b) * cycle_demand.max(1e-9)),
@@ -390,9 +407,10 @@ pub fn plan_sku(
                 crate::data::fmt_qty(ltd.sd())
             ));
             why.push(format!(
-                "Q = {} units: EOQ √(2KD/h) = {} rounded to case pack {} and MOQ {}.",
+                "Q = {} units: EOQ √(2KD/h) = {} (ordering + holding {} a year) rounded to case pack {} and MOQ {}.",
                 crate::data::fmt_qty(q_units),
-                crate::data::fmt_qty(eoq),
+                crate::data::fmt_figure(eoq, 1),
+                crate::data::fmt_figure((2.0 * p.order_cost * annual_demand * h_year).sqrt(), 2),
                 crate::data::fmt_qty(p.case_pack),
                 crate::data::fmt_qty(p.moq)
             ));
@@ -504,6 +522,9 @@ pub fn plan_sku(
             )
         }
     };
+    if cfg.normal_approximation {
+        why.push("Levels from a normal approximation of lead-time demand (as asked), not its drawn distribution.".into());
+    }
     let safety_stock = kind.reorder_level() - protect.mean();
     why.push(format!(
         "Safety stock {} units (level minus the mean demand over the protection interval, {}).",
@@ -964,6 +985,25 @@ mod tests {
             point: &[],
         };
         plan_sku(&d, p, &cfg(), 1).unwrap()
+    }
+
+    #[test]
+    fn normal_approximation_on_request() {
+        let ps = paths(10.0, 200, 28, 5);
+        let mut p = SkuParams::defaults("A", 5.0);
+        p.review_days = 0.0;
+        let mut c = cfg();
+        c.normal_approximation = true;
+        let d = DemandInput {
+            sku: "A",
+            description: "",
+            paths: &ps,
+            point: &[],
+        };
+        let s = plan_sku(&d, &p, &c, 1).unwrap();
+        let (m, sd) = s.lead_time_demand;
+        let want = m + sd * crate::inventory::dist::ppf(0.95);
+        assert!((s.policy.reorder_level() - want).abs() < 1e-9, "{s:?}");
     }
 
     #[test]

@@ -94,6 +94,7 @@ pub fn PlanPage(
     let horizon = RwSignal::new(90.0_f64);
     let sims = RwSignal::new(1000usize);
     let backorders = RwSignal::new(false);
+    let normal = RwSignal::new(false);
 
     let start = move || {
         let Some((run, ds)) = forecast.get_untracked() else {
@@ -106,6 +107,7 @@ pub fn PlanPage(
         req.config.budget = budget.get_untracked();
         req.config.horizon_days = horizon.get_untracked();
         req.config.simulations = sims.get_untracked();
+        req.config.normal_approximation = normal.get_untracked();
         req.config.unmet = if backorders.get_untracked() {
             Unmet::Backorder
         } else {
@@ -261,6 +263,12 @@ pub fn PlanPage(
                             <select on:change=move |ev| backorders.set(event_target_value(&ev) == "backorder")>
                                 <option value="lost" selected=move || !backorders.get()>"is lost"</option>
                                 <option value="backorder" selected=move || backorders.get()>"waits (backorder)"</option>
+                            </select>
+                        </label>
+                        <label>"Lead-time demand "
+                            <select data-testid="plan-ltd" on:change=move |ev| normal.set(event_target_value(&ev) == "normal")>
+                                <option value="paths" selected=move || !normal.get()>"from the forecast paths"</option>
+                                <option value="normal" selected=move || normal.get()>"normal approximation"</option>
                             </select>
                         </label>
                     </div>

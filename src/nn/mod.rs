@@ -1,8 +1,14 @@
-//! Neural forecasting on Burn (feature `nn`). For now: device selection and a tensor
-//! check that proves each backend computes and reads back correctly; the models come
-//! with the neural forecasting work.
+//! Neural forecasting on Burn (feature `nn`): global models trained across all SKUs
+//! ([`models`]: DeepAR-style LSTM/GRU, PatchTST, MLP), their training windows
+//! ([`data`]), the training loop, prediction and model files ([`train`]), and the
+//! hold-out benchmark against the statistical models ([`bench`]). [`device`] is the only
+//! place that picks a device.
 
+pub mod bench;
+pub mod data;
 pub mod device;
+pub mod models;
+pub mod train;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use thiserror::Error;
@@ -16,6 +22,34 @@ pub enum NnError {
     /// Reading a result back from the device failed.
     #[error("cannot read the result back from the device: {0}")]
     ReadBack(String),
+    /// There is not enough data to train on.
+    #[error("cannot train: {0}")]
+    NoData(String),
+    /// A model file could not be written or read.
+    #[error("{0}")]
+    Model(String),
+}
+
+/// Awaits natively (see [`block_on`]); the benchmark is native-only.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn block_on_native<F: std::future::Future>(f: F) -> F::Output {
+    block_on(f)
+}
+
+/// Runs a future to completion on the current thread. Burn's CPU backend (and its
+/// native wgpu read-back, which blocks inside) completes without waking, so a
+/// polling loop is all that is needed natively; the browser awaits instead.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
 }
 
 /// Multiplies two small matrices on `device` and reads the product back
@@ -50,7 +84,7 @@ mod tests {
     #[test]
     fn flex_matmul() {
         let dev = device::cpu();
-        let out = futures_lite_block_on(matmul_async(
+        let out = block_on(matmul_async(
             &dev,
             &[1.0, 2.0, 3.0, 4.0],
             &[5.0, 6.0, 7.0, 8.0],
@@ -60,17 +94,5 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(out, vec![19.0, 22.0, 43.0, 50.0]);
-    }
-
-    /// A minimal executor: the Flex backend's futures complete without waking.
-    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut f = std::pin::pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
     }
 }

@@ -1,0 +1,90 @@
+//! Neural models in the hold-out benchmark: trained on everything but the last `h`
+//! periods of every series (their own validation split comes from the end of that),
+//! then scored on the held-out periods exactly as the statistical models are.
+
+use serde::{Deserialize, Serialize};
+
+use super::NnError;
+use super::data::NnSeries;
+use super::models::{Kind, NetConfig};
+use super::train::{self, TrainConfig};
+use crate::forecast::Forecast;
+use crate::forecast::bench::ModelReport;
+use crate::forecast::metrics;
+
+/// Default hyperparameters for a horizon, as chosen by the experiments in the
+/// closing note of the neural-forecasting work: two horizons of context (at least two
+/// weeks of days), width 64.
+pub fn default_config(kind: Kind, horizon: usize) -> NetConfig {
+    NetConfig::new(kind, (2 * horizon).max(14), horizon)
+}
+
+/// A neural forecast as the engine's [`Forecast`]: the median as the point forecast,
+/// P10/P50/P90, and `paths` sample paths drawn per period from the quantiles.
+pub fn to_forecast(name: &str, q: [Vec<f64>; 3], paths: usize, seed: u64) -> Forecast {
+    let paths = crate::inventory::forecast_file::paths_from_quantiles(&q, paths, seed)
+        .into_iter()
+        .map(|p| p.into_iter().map(f64::round).collect())
+        .collect();
+    Forecast {
+        model: name.to_string(),
+        point: q[1].clone(),
+        quantiles: q,
+        paths,
+    }
+}
+
+/// One neural model's benchmark result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NnReport {
+    /// The same row as the statistical models get (wall time = training + prediction).
+    pub report: ModelReport,
+    /// Epochs run and the one kept.
+    pub epochs: (usize, usize),
+    /// Training windows per second (median over epochs).
+    pub windows_per_s: f64,
+}
+
+/// Trains `kind` on all series but their last `h` periods, predicts those, scores.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn run(
+    kind: Kind,
+    series: &[NnSeries],
+    h: usize,
+    season: usize,
+    tc: &TrainConfig,
+    device: &burn::tensor::Device,
+    progress: &mut dyn FnMut(&train::Progress) -> bool,
+) -> Result<(NnReport, Vec<Forecast>), NnError> {
+    let t0 = train::now_s();
+    let eligible: Vec<&NnSeries> = series.iter().filter(|s| s.values.len() > h + season).collect();
+    let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
+    let config = default_config(kind, h);
+    let trained = super::block_on_native(train::train(config.clone(), &train_set, tc, device, progress))?;
+    let q = super::block_on_native(train::predict(&trained.net, &config, &train_set, device))?;
+    let mut scores = Vec::new();
+    let mut forecasts = Vec::new();
+    for (s, q) in eligible.iter().zip(q) {
+        let f = to_forecast(kind.name(), q, 0, 0);
+        let (tr, test) = s.values.split_at(s.values.len() - h);
+        if let Some(scale) = metrics::scales(tr, season).filter(|sc| sc.0 > 0.0) {
+            scores.push(metrics::score(test, &f.point, &f.quantiles[0], &f.quantiles[1], &f.quantiles[2], scale));
+        }
+        forecasts.push(f);
+    }
+    let mut speeds: Vec<f64> = trained.history.iter().map(|p| p.windows_per_s).collect();
+    speeds.sort_by(f64::total_cmp);
+    Ok((
+        NnReport {
+            report: ModelReport {
+                model: kind.name().to_string(),
+                summary: metrics::summarise(&scores),
+                wall_s: train::now_s() - t0,
+                threads: 1,
+            },
+            epochs: (trained.history.len(), trained.best_epoch),
+            windows_per_s: speeds.get(speeds.len() / 2).copied().unwrap_or(0.0),
+        },
+        forecasts,
+    ))
+}

@@ -1,0 +1,461 @@
+//! The training loop (the same code on every device), prediction, and the model file.
+//!
+//! Hand-written rather than burn-train's `Learner`: it must run inside a browser
+//! worker with async read-back only, report progress to our own UI and stop on
+//! request — none of which the learner's dashboard-oriented loop is made for.
+
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use super::NnError;
+use super::data::{Batch, CAL_FEATURES, Geometry, IN_FEATURES, NnSeries, Windows};
+use super::models::{Net, NetConfig, pinball_loss};
+use crate::rng::SplitMix;
+
+/// Training settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Most epochs.
+    pub epochs: usize,
+    /// Optimiser steps per epoch.
+    pub steps_per_epoch: usize,
+    /// Windows per step.
+    pub batch: usize,
+    /// Peak learning rate (AdamW), decayed by a cosine to 5 % over `epochs`.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f32,
+    /// Gradient norm clip.
+    pub clip: f32,
+    /// Stop after this many epochs without a better validation loss (the best
+    /// weights are restored).
+    pub patience: usize,
+    /// Seed for weights and batches.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 30,
+            steps_per_epoch: 50,
+            batch: 128,
+            lr: 2e-3,
+            weight_decay: 1e-4,
+            clip: 1.0,
+            patience: 5,
+            seed: 7,
+        }
+    }
+}
+
+/// What the loop reports after each epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Epoch just finished (1-based).
+    pub epoch: usize,
+    /// Most epochs.
+    pub epochs: usize,
+    /// Optimiser steps so far.
+    pub step: usize,
+    /// Mean training loss of the epoch (pinball, scaled units).
+    pub train_loss: f64,
+    /// Validation loss after the epoch.
+    pub valid_loss: f64,
+    /// Best validation loss so far.
+    pub best_loss: f64,
+    /// Training windows per second in this epoch.
+    pub windows_per_s: f64,
+    /// Seconds since training began.
+    pub elapsed_s: f64,
+}
+
+/// A trained model with what describes it.
+#[derive(Debug)]
+pub struct Trained {
+    /// The network (on the plain, non-autodiff device).
+    pub net: Net,
+    /// Its configuration.
+    pub config: NetConfig,
+    /// Per-epoch history.
+    pub history: Vec<Progress>,
+    /// Epoch whose weights were kept.
+    pub best_epoch: usize,
+}
+
+/// Reads a scalar tensor back (asynchronously: the only way on WebGPU).
+async fn scalar(t: Tensor<1>) -> Result<f64, NnError> {
+    let d = t
+        .into_data_async()
+        .await
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
+    let v = d
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
+    Ok(v.first().copied().unwrap_or(f32::NAN) as f64)
+}
+
+fn tensors(b: &Batch, g: Geometry, device: &Device) -> (Tensor<3>, Tensor<3>, Tensor<2>) {
+    let x = Tensor::<3>::from_data(
+        TensorData::new(b.x.clone(), [b.size, g.context, IN_FEATURES]),
+        device,
+    );
+    let f = Tensor::<3>::from_data(
+        TensorData::new(b.future.clone(), [b.size, g.horizon, CAL_FEATURES]),
+        device,
+    );
+    let y = Tensor::<2>::from_data(TensorData::new(b.y.clone(), [b.size, g.horizon]), device);
+    (x, f, y)
+}
+
+/// A monotonic clock in seconds that works natively and in a browser worker.
+pub fn now_s() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        js_sys::global()
+            .dyn_into::<web_sys::WorkerGlobalScope>()
+            .ok()
+            .and_then(|w| w.performance())
+            .or_else(|| web_sys::window().and_then(|w| w.performance()))
+            .map(|p| p.now() / 1000.0)
+            .unwrap_or(0.0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        static START: OnceLock<std::time::Instant> = OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+    }
+}
+
+async fn valid_loss(net: &Net, windows: &Windows, series: &[NnSeries], device: &Device) -> Result<f64, NnError> {
+    let g = windows.geometry;
+    let (mut sum, mut n) = (0.0, 0usize);
+    for b in windows.valid_batches(series, 512) {
+        let (x, f, y) = tensors(&b, g, device);
+        sum += scalar(pinball_loss(net.forward(x, f), y)).await? * b.size as f64;
+        n += b.size;
+    }
+    Ok(if n > 0 { sum / n as f64 } else { f64::NAN })
+}
+
+/// Trains a network on `series` (all of each series; validation = the last horizon
+/// of each). `progress` is called after every epoch and may return false to stop:
+/// the best weights so far are kept. Deterministic given `tc.seed` on the CPU backend
+/// while no other model trains in the same process (Burn's random state is shared).
+pub async fn train(
+    config: NetConfig,
+    series: &[NnSeries],
+    tc: &TrainConfig,
+    device: &Device,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<Trained, NnError> {
+    let g = Geometry {
+        context: config.effective_context(),
+        horizon: config.horizon,
+    };
+    let windows = Windows::new(series, g);
+    if windows.train.is_empty() || windows.valid.is_empty() {
+        return Err(NnError::NoData(format!(
+            "no series is long enough: training needs at least {} periods",
+            2 * g.horizon + 7
+        )));
+    }
+    device.seed(tc.seed);
+    let ad = device.clone().autodiff();
+    let mut net = config.init(&ad);
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(tc.weight_decay)
+        .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(tc.clip)))
+        .init();
+    let mut rng = SplitMix::new(tc.seed ^ 0xBA7C);
+    let mut best = (f64::INFINITY, net.valid(), 0usize);
+    let mut history = Vec::new();
+    let t0 = now_s();
+    let mut step = 0usize;
+    for epoch in 1..=tc.epochs.max(1) {
+        let te = now_s();
+        let mut loss_sum: Option<Tensor<1>> = None;
+        for _ in 0..tc.steps_per_epoch.max(1) {
+            let progress_frac = step as f64 / (tc.epochs * tc.steps_per_epoch).max(1) as f64;
+            let lr = tc.lr * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress_frac).cos()));
+            let b = windows.sample(series, tc.batch, &mut rng);
+            let (x, f, y) = tensors(&b, g, &ad);
+            let loss = pinball_loss(net.forward(x, f), y);
+            // Summed on the device, read once per epoch: a read-back per step would
+            // stall a GPU.
+            loss_sum = Some(match loss_sum {
+                Some(s) => s + loss.clone().detach(),
+                None => loss.clone().detach(),
+            });
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optim.step(lr, net, grads);
+            step += 1;
+        }
+        let train_loss = match loss_sum {
+            Some(s) => scalar(s).await? / tc.steps_per_epoch.max(1) as f64,
+            None => f64::NAN,
+        };
+        let plain = net.valid();
+        let vl = valid_loss(&plain, &windows, series, device).await?;
+        if vl < best.0 {
+            best = (vl, plain, epoch);
+        }
+        let p = Progress {
+            epoch,
+            epochs: tc.epochs,
+            step,
+            train_loss,
+            valid_loss: vl,
+            best_loss: best.0,
+            windows_per_s: (tc.steps_per_epoch * tc.batch) as f64 / (now_s() - te).max(1e-9),
+            elapsed_s: now_s() - t0,
+        };
+        history.push(p);
+        let go_on = progress(&p);
+        if !go_on || epoch - best.2 >= tc.patience || !train_loss.is_finite() {
+            break;
+        }
+    }
+    Ok(Trained {
+        net: best.1,
+        config,
+        history,
+        best_epoch: best.2,
+    })
+}
+
+/// P10/P50/P90 for the `horizon` periods after each series' data (in units).
+pub async fn predict(
+    net: &Net,
+    config: &NetConfig,
+    series: &[NnSeries],
+    device: &Device,
+) -> Result<Vec<[Vec<f64>; 3]>, NnError> {
+    let g = Geometry {
+        context: config.effective_context(),
+        horizon: config.horizon,
+    };
+    let mut out = Vec::with_capacity(series.len());
+    for chunk in series.chunks(512) {
+        let mut b = Batch::default();
+        for s in chunk {
+            g.push(&mut b, s, s.values.len(), false);
+        }
+        b.y = vec![0.0; b.size * g.horizon];
+        let (x, f, _) = tensors(&b, g, device);
+        let data = net
+            .forward(x, f)
+            .into_data_async()
+            .await
+            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
+        let v = data
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
+        for (i, scale) in b.scale.iter().enumerate() {
+            let mut q: [Vec<f64>; 3] = Default::default();
+            for t in 0..g.horizon {
+                for (k, qk) in q.iter_mut().enumerate() {
+                    let raw = v[(i * g.horizon + t) * 3 + k] as f64 * *scale as f64;
+                    qk.push(raw.max(0.0));
+                }
+            }
+            out.push(q);
+        }
+    }
+    Ok(out)
+}
+
+const MAGIC: &[u8; 8] = b"SCNNv001";
+
+/// What a model file says about its model (besides the weights).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// The network's configuration.
+    pub config: NetConfig,
+    /// Average days per period of the data it was trained on.
+    pub period_days: f64,
+    /// Series it was trained on.
+    pub series: usize,
+    /// Best validation loss.
+    pub valid_loss: f64,
+    /// Epochs run.
+    pub epochs: usize,
+}
+
+/// Serialises a model: magic, the metadata as JSON-free postcard, then Burn's record
+/// (burnpack) bytes. The same bytes are written natively and in the browser.
+pub fn save(net: &Net, meta: &ModelMeta) -> Result<Vec<u8>, NnError> {
+    let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
+    let record = net
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| NnError::Model(format!("{e:?}")))?;
+    let mut out = Vec::with_capacity(16 + head.len() + record.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&record);
+    Ok(out)
+}
+
+/// Reads what [`save`] wrote onto `device`.
+pub fn load(bytes: &[u8], device: &Device) -> Result<(Net, ModelMeta), NnError> {
+    let bad = |why: &str| NnError::Model(format!("not a supplycast model file: {why}"));
+    if bytes.len() < 16 || &bytes[..8] != MAGIC {
+        return Err(bad("wrong header"));
+    }
+    let n = u64::from_le_bytes(bytes[8..16].try_into().map_err(|_| bad("short"))?) as usize;
+    let head = bytes.get(16..16 + n).ok_or_else(|| bad("truncated"))?;
+    let meta: ModelMeta = postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?;
+    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[16 + n..].to_vec()))
+        .map_err(|e| bad(&format!("{e:?}")))?;
+    let net = meta
+        .config
+        .init(device)
+        .try_load_record(record)
+        .map_err(|e| bad(&format!("{e:?}")))?;
+    Ok((net, meta))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::forecast::metrics;
+    use crate::nn::{block_on, device, models::Kind};
+    use chrono::NaiveDate;
+    use std::sync::Mutex;
+
+    /// Burn's random state (weight initialisation, dropout) is per device and shared by
+    /// the process: tests that train take turns so that a seed means the same run.
+    static TURN: Mutex<()> = Mutex::new(());
+
+    /// 24 SKUs of weekly-seasonal demand at different levels with noise.
+    fn synthetic(n: usize) -> Vec<NnSeries> {
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let dates: Vec<NaiveDate> = (0..n).map(|i| start + chrono::Duration::days(i as i64)).collect();
+        let future = (n..n + 28).map(|i| start + chrono::Duration::days(i as i64)).collect::<Vec<_>>();
+        let mut rng = SplitMix::new(11);
+        (0..24)
+            .map(|k| {
+                let level = 2.0 + 3.0 * k as f64;
+                let values = (0..n)
+                    .map(|t| {
+                        let season = [1.6, 1.2, 1.0, 0.9, 0.8, 0.6, 0.9][t % 7];
+                        (level * season + level.sqrt() * 0.5 * rng.normal()).max(0.0).round()
+                    })
+                    .collect();
+                NnSeries {
+                    sku: format!("S{k}"),
+                    values,
+                    dates: dates.clone(),
+                    future: future.clone(),
+                }
+            })
+            .collect()
+    }
+
+    fn tc() -> TrainConfig {
+        TrainConfig {
+            epochs: 12,
+            steps_per_epoch: 20,
+            batch: 64,
+            lr: 3e-3,
+            patience: 12,
+            ..TrainConfig::default()
+        }
+    }
+
+    #[test]
+    fn every_model_has_the_right_output_shape() {
+        let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        for kind in Kind::ALL {
+            let cfg = NetConfig::new(kind, 20, 7).with_hidden(16);
+            let net = cfg.init(&dev);
+            let c = cfg.effective_context();
+            let x = Tensor::<3>::zeros([5, c, IN_FEATURES], &dev);
+            let f = Tensor::<3>::zeros([5, 7, CAL_FEATURES], &dev);
+            let out = net.forward(x, f);
+            assert_eq!(out.dims(), [5, 7, 3], "{kind:?}");
+            // Quantiles never cross.
+            let v = out.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
+            assert!(v.chunks(3).all(|q| q[0] <= q[1] && q[1] <= q[2]), "{kind:?}");
+        }
+        assert_eq!(NetConfig::new(Kind::PatchTst, 20, 7).effective_context(), 21);
+    }
+
+    #[test]
+    fn training_learns_a_seasonal_signal_and_round_trips() {
+        let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        let series = synthetic(160);
+        let h = 7;
+        let train_set: Vec<NnSeries> = series.iter().map(|s| s.truncated(h)).collect();
+        let cfg = NetConfig::new(Kind::Mlp, 14, h).with_hidden(32);
+        let mut calls = 0;
+        let t = block_on(train(cfg.clone(), &train_set, &tc(), &dev, &mut |_| {
+            calls += 1;
+            true
+        }))
+        .unwrap();
+        assert_eq!(calls, t.history.len());
+        let first = t.history.first().unwrap();
+        let best = t.history.iter().map(|p| p.valid_loss).fold(f64::INFINITY, f64::min);
+        assert!(t.history.last().unwrap().train_loss < 0.7 * first.train_loss, "{:?}", t.history);
+        assert!(best < first.valid_loss, "{:?}", t.history);
+        // The held-out week: well below seasonal naive (MASE 1 by construction).
+        let q = block_on(predict(&t.net, &cfg, &train_set, &dev)).unwrap();
+        let mut mase = 0.0;
+        for (s, q) in series.iter().zip(&q) {
+            let (tr, test) = s.values.split_at(s.values.len() - h);
+            let scale = metrics::scales(tr, 7).unwrap();
+            mase += metrics::score(test, &q[1], &q[0], &q[1], &q[2], scale).mase;
+        }
+        mase /= series.len() as f64;
+        assert!(mase < 0.85, "MASE {mase}");
+        // Save -> load -> identical forecasts.
+        let meta = ModelMeta {
+            config: cfg.clone(),
+            period_days: 1.0,
+            series: series.len(),
+            valid_loss: best,
+            epochs: t.history.len(),
+        };
+        let bytes = save(&t.net, &meta).unwrap();
+        let (net2, meta2) = load(&bytes, &dev).unwrap();
+        assert_eq!(meta2, meta);
+        let q2 = block_on(predict(&net2, &cfg, &train_set, &dev)).unwrap();
+        assert_eq!(q, q2);
+        assert!(load(&bytes[..20], &dev).is_err());
+        assert!(load(b"not a model at all", &dev).is_err());
+    }
+
+    #[test]
+    fn training_is_deterministic_given_a_seed_and_rnns_learn() {
+        let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        let series: Vec<NnSeries> = synthetic(90).into_iter().take(8).collect();
+        let small = TrainConfig {
+            epochs: 3,
+            steps_per_epoch: 8,
+            batch: 32,
+            ..tc()
+        };
+        for kind in [Kind::Lstm, Kind::Gru, Kind::PatchTst] {
+            let cfg = NetConfig::new(kind, 14, 7).with_hidden(16);
+            let a = block_on(train(cfg.clone(), &series, &small, &dev, &mut |_| true)).unwrap();
+            let b = block_on(train(cfg.clone(), &series, &small, &dev, &mut |_| true)).unwrap();
+            let la: Vec<f64> = a.history.iter().map(|p| p.train_loss).collect();
+            let lb: Vec<f64> = b.history.iter().map(|p| p.train_loss).collect();
+            assert_eq!(la, lb, "{kind:?}: same seed, same run");
+            assert!(la.last().unwrap() < la.first().unwrap(), "{kind:?}: {la:?}");
+        }
+    }
+}

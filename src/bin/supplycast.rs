@@ -16,6 +16,10 @@ fn main() {}
 mod inventory_cli;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "supplycast/neural.rs"]
+mod neural_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{Read, Write};
     use std::path::{Path, PathBuf};
@@ -75,6 +79,30 @@ mod cli {
             /// Write `sku,date,p10,p50,p90,model` here (default: standard output).
             #[arg(long)]
             out: Option<PathBuf>,
+            /// Forecast with a trained neural model file (from `supplycast train`) instead
+            /// of the automatic choice.
+            #[arg(long)]
+            model: Option<PathBuf>,
+        },
+        /// Train a neural model across all SKUs and save it.
+        Train {
+            #[command(flatten)]
+            input: Input,
+            /// lstm, gru, patchtst or mlp.
+            #[arg(long, default_value = "lstm")]
+            model: String,
+            /// auto (a real GPU if there is one), gpu or cpu.
+            #[arg(long, default_value = "auto")]
+            device: String,
+            /// Most epochs (training stops early when validation stops improving).
+            #[arg(long, default_value_t = 30)]
+            epochs: usize,
+            /// Horizon the model forecasts (periods).
+            #[arg(long, default_value_t = 28)]
+            h: usize,
+            /// Model file to write.
+            #[arg(long)]
+            out: PathBuf,
         },
         /// Benchmark forecasting: hold out the last h periods of every series, run every
         /// model and the automatic choice, print MASE/RMSSE/scaled pinball/coverage/time.
@@ -102,6 +130,18 @@ mod cli {
             /// Threads for the automatic choice (default: all cores).
             #[arg(long)]
             threads: Option<usize>,
+            /// Neural models to train and score too: lstm,gru,patchtst,mlp.
+            #[arg(long)]
+            models: Option<String>,
+            /// Device for the neural models: auto, gpu or cpu.
+            #[arg(long, default_value = "cpu")]
+            device: String,
+            /// Most epochs for the neural models.
+            #[arg(long)]
+            epochs: Option<usize>,
+            /// Only the neural models (skip the statistical ones).
+            #[arg(long)]
+            only_neural: bool,
         },
         /// Single inventory-policy computations; each prints one JSON object.
         Policy {
@@ -235,16 +275,72 @@ mod cli {
                     println!("wrote {} series to {}", ds.series.len(), out.display());
                 }
             }
+            Command::Train {
+                input,
+                model,
+                device,
+                epochs,
+                h,
+                out,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                #[cfg(feature = "nn")]
+                crate::neural_cli::train_cmd(&ds, &model, &device, epochs, h, &out)?;
+                #[cfg(not(feature = "nn"))]
+                {
+                    let _ = (ds, model, device, epochs, h, out);
+                    return Err(crate::neural_cli::unavailable());
+                }
+            }
             Command::Forecast {
                 input,
                 h,
                 season,
                 windows,
                 out,
+                model,
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                if let Some(model) = model {
+                    #[cfg(feature = "nn")]
+                    {
+                        let h = usize::from(h);
+                        let (kind, q) = crate::neural_cli::forecast_with_model(&ds, &model, h)?;
+                        let dates = ds.future_periods(h);
+                        let sink: Box<dyn Write> = match &out {
+                            Some(p) => Box::new(std::io::BufWriter::new(
+                                std::fs::File::create(p)
+                                    .with_context(|| format!("cannot create {}", p.display()))?,
+                            )),
+                            None => Box::new(std::io::stdout().lock()),
+                        };
+                        let mut w = csv::Writer::from_writer(sink);
+                        w.write_record(["sku", "date", "p10", "p50", "p90", "model"])?;
+                        for (s, q) in ds.series.iter().zip(&q) {
+                            for (j, d) in dates.iter().enumerate() {
+                                w.write_record([
+                                    s.sku.clone(),
+                                    d.to_string(),
+                                    fmt4(q[0][j]),
+                                    fmt4(q[1][j]),
+                                    fmt4(q[2][j]),
+                                    kind.clone(),
+                                ])?;
+                            }
+                        }
+                        w.flush()?;
+                        return Ok(());
+                    }
+                    #[cfg(not(feature = "nn"))]
+                    {
+                        let _ = model;
+                        return Err(crate::neural_cli::unavailable());
+                    }
+                }
                 let season = season.unwrap_or_else(|| ds.season());
                 let (h, windows) = (usize::from(h), usize::from(windows));
                 let cfg = BacktestConfig {
@@ -308,6 +404,10 @@ mod cli {
                 json,
                 forecasts_out,
                 threads,
+                models,
+                device,
+                epochs,
+                only_neural,
             } => {
                 let threads = threads.unwrap_or_else(|| {
                     std::thread::available_parallelism()
@@ -334,13 +434,34 @@ mod cli {
                     .map(|s| (s.sku.clone(), s.values.clone()))
                     .collect();
                 let t = Instant::now();
-                let report = forecast::bench::run(
-                    &series,
+                let stats_series: &[(String, Vec<f64>)] = if only_neural { &[] } else { &series };
+                let mut report = forecast::bench::run(
+                    stats_series,
                     &cfg,
                     forecasts_out.is_some(),
                     threads,
                     &mut |_| {},
                 );
+                if only_neural {
+                    report.models.clear();
+                    report.series = series.iter().filter(|(_, y)| y.len() > h + season).count();
+                }
+                if let Some(list) = &models {
+                    #[cfg(feature = "nn")]
+                    {
+                        let rows = crate::neural_cli::bench_models(&ds, h, season, list, &device, epochs)?;
+                        crate::neural_cli::print_extra(&rows);
+                        let at = report.models.len().saturating_sub(usize::from(!only_neural));
+                        for (k, r) in crate::neural_cli::reports(&rows).into_iter().enumerate() {
+                            report.models.insert(at + k, r);
+                        }
+                    }
+                    #[cfg(not(feature = "nn"))]
+                    {
+                        let _ = (list, &device, epochs);
+                        return Err(crate::neural_cli::unavailable());
+                    }
+                }
                 let total = t.elapsed().as_secs_f64();
                 if let Some(p) = &forecasts_out {
                     write_held_out(p, &ds, &report)?;

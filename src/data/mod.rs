@@ -419,6 +419,16 @@ impl Dataset {
         }
     }
 
+    /// Average calendar days per period: 7 for weekly data, 7 / trading days a week
+    /// for daily data.
+    pub fn period_days(&self) -> f64 {
+        if self.freq == Frequency::Weekly || self.report.calendar.weekly_input {
+            7.0
+        } else {
+            7.0 / (7 - self.report.calendar.closed_weekdays.len().min(6)) as f64
+        }
+    }
+
     /// The next `h` period dates after the data: trading days (skipping closed
     /// weekdays) for daily series, week starts for weekly series.
     pub fn future_periods(&self, h: usize) -> Vec<NaiveDate> {

@@ -2,6 +2,8 @@
 //! initialisation, same parameter bounds) so that its numbers can be checked against
 //! the reference fixtures.
 
+use serde::{Deserialize, Serialize};
+
 use super::{ForecastError, Model, check_history};
 
 /// One-step simple exponential smoothing as StatsForecast computes it: the level
@@ -412,6 +414,35 @@ pub fn for_series(y: &[f64], season: usize) -> Vec<Box<dyn Model>> {
             seasonal || !matches!(m.name().as_str(), "SeasonalNaive" | "MSTL" | "SeasonalETS")
         })
         .collect()
+}
+
+/// A model whose forecasts were made elsewhere, ahead of time, for known origins: the
+/// global neural models, which forecast every SKU in one batched pass (on a GPU, or
+/// asynchronously in a browser) rather than one series at a time. It takes part in
+/// backtests and the automatic choice like any model: `forecast(y, h)` answers for a
+/// history of `y.len()` periods if that origin was precomputed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Precomputed {
+    /// The model's name.
+    pub name: String,
+    /// (origin = history length, forecasts from there).
+    pub by_origin: Vec<(usize, Vec<f64>)>,
+}
+
+impl Model for Precomputed {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn forecast(&self, y: &[f64], h: usize) -> Result<Vec<f64>, ForecastError> {
+        match self.by_origin.iter().find(|(o, _)| *o == y.len()) {
+            Some((_, f)) if f.len() >= h => Ok(f[..h].to_vec()),
+            _ => Err(ForecastError::Fit {
+                model: self.name.clone(),
+                detail: format!("no forecast from a history of {} periods", y.len()),
+            }),
+        }
+    }
 }
 
 /// The statistical models for a series of season length `season`.

@@ -39,12 +39,28 @@ pub fn forecast_dataset(
     config: BacktestConfig,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> ForecastRun {
+    forecast_dataset_with(ds, config, &[], progress)
+}
+
+/// [`forecast_dataset`] with extra candidates per SKU (index-aligned with
+/// `ds.series`; e.g. neural models' precomputed forecasts) in every backtest and
+/// choice.
+pub fn forecast_dataset_with(
+    ds: &Dataset,
+    config: BacktestConfig,
+    extra: &[Vec<models::Precomputed>],
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> ForecastRun {
     let total = ds.series.len();
     let mut skus = Vec::with_capacity(total);
     for (i, s) in ds.series.iter().enumerate() {
         let seasonal = super::season::is_seasonal(&s.values, config.season);
+        let mut candidates = models::for_series(&s.values, config.season);
+        if let Some(more) = extra.get(i) {
+            candidates.extend(more.iter().cloned().map(|m| Box::new(m) as Box<dyn super::Model>));
+        }
         let result = choose(
-            &models::for_series(&s.values, config.season),
+            &candidates,
             &s.values,
             &config,
             i as u64,

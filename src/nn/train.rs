@@ -236,15 +236,28 @@ pub async fn predict(
     series: &[NnSeries],
     device: &Device,
 ) -> Result<Vec<[Vec<f64>; 3]>, NnError> {
+    let at: Vec<(usize, usize)> = series.iter().enumerate().map(|(i, s)| (i, s.values.len())).collect();
+    predict_at(net, config, series, &at, device).await
+}
+
+/// P10/P50/P90 for the `horizon` periods from each (series, origin): the context is the
+/// series before `origin`, in batches of 512 windows.
+pub async fn predict_at(
+    net: &Net,
+    config: &NetConfig,
+    series: &[NnSeries],
+    at: &[(usize, usize)],
+    device: &Device,
+) -> Result<Vec<[Vec<f64>; 3]>, NnError> {
     let g = Geometry {
         context: config.effective_context(),
         horizon: config.horizon,
     };
-    let mut out = Vec::with_capacity(series.len());
-    for chunk in series.chunks(512) {
+    let mut out = Vec::with_capacity(at.len());
+    for chunk in at.chunks(512) {
         let mut b = Batch::default();
-        for s in chunk {
-            g.push(&mut b, s, s.values.len(), false);
+        for &(i, origin) in chunk {
+            g.push(&mut b, &series[i], origin, false);
         }
         b.y = vec![0.0; b.size * g.horizon];
         let (x, f, _) = tensors(&b, g, device);
@@ -269,6 +282,45 @@ pub async fn predict(
         }
     }
     Ok(out)
+}
+
+/// A neural model as a candidate of the automatic choice: trained once on every series
+/// up to the first backtest origin (so that its backtests are as out-of-sample as the
+/// statistical models'), then its median forecasts from every backtest origin and from
+/// the end of the data, per series, as [`Precomputed`](crate::forecast::models::Precomputed)
+/// models.
+pub async fn candidates(
+    config: NetConfig,
+    series: &[NnSeries],
+    bt: &crate::forecast::backtest::BacktestConfig,
+    tc: &TrainConfig,
+    device: &Device,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<(Vec<crate::forecast::models::Precomputed>, Trained), NnError> {
+    let cut = bt.windows * bt.h;
+    let train_set: Vec<NnSeries> = series.iter().map(|s| s.truncated(cut)).collect();
+    let trained = train(config, &train_set, tc, device, progress).await?;
+    let mut at = Vec::new();
+    for (i, s) in series.iter().enumerate() {
+        let n = s.values.len();
+        for o in crate::forecast::backtest::origins(n, bt).into_iter().chain([n]) {
+            at.push((i, o));
+        }
+    }
+    let q = predict_at(&trained.net, &trained.config, series, &at, device).await?;
+    let name = trained.config.kind.name().to_string();
+    let mut per: Vec<crate::forecast::models::Precomputed> = series
+        .iter()
+        .map(|_| crate::forecast::models::Precomputed {
+            name: name.clone(),
+            by_origin: Vec::new(),
+        })
+        .collect();
+    for ((i, o), q) in at.into_iter().zip(q) {
+        let [_, p50, _] = q;
+        per[i].by_origin.push((o, p50));
+    }
+    Ok((per, trained))
 }
 
 const MAGIC: &[u8; 8] = b"SCNNv001";
@@ -435,6 +487,36 @@ mod tests {
         assert_eq!(q, q2);
         assert!(load(&bytes[..20], &dev).is_err());
         assert!(load(b"not a model at all", &dev).is_err());
+    }
+
+    #[test]
+    fn neural_candidates_join_the_automatic_choice() {
+        let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        use crate::forecast::{backtest::{self, BacktestConfig}, models};
+        let dev = device::cpu();
+        let series = synthetic(160);
+        let bt = BacktestConfig {
+            h: 7,
+            windows: 2,
+            season: 7,
+            paths: 20,
+        };
+        let cfg = NetConfig::new(Kind::Mlp, 14, 7).with_hidden(32);
+        let (per, t) = block_on(candidates(cfg, &series, &bt, &tc(), &dev, &mut |_| true)).unwrap();
+        assert!(!t.history.is_empty());
+        assert_eq!(per.len(), series.len());
+        // Two backtest origins and the end of the data.
+        assert_eq!(per[0].by_origin.iter().map(|x| x.0).collect::<Vec<_>>(), vec![146, 153, 160]);
+        let mut chosen_neural = 0;
+        for (s, p) in series.iter().zip(&per) {
+            let mut ms = models::for_series(&s.values, 7);
+            ms.push(Box::new(p.clone()));
+            let c = backtest::choose(&ms, &s.values, &bt, 1).unwrap();
+            assert!(c.leaderboard.iter().any(|m| m.model == "mlp"), "{:?}", c.leaderboard);
+            assert_eq!(c.forecast.point.len(), 7);
+            chosen_neural += usize::from(c.forecast.model.contains("mlp"));
+        }
+        assert!(chosen_neural > 0, "the neural model (or an ensemble with it) wins somewhere");
     }
 
     #[test]

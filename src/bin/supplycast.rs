@@ -455,6 +455,14 @@ mod cli {
                         for (k, r) in crate::neural_cli::reports(&rows).into_iter().enumerate() {
                             report.models.insert(at + k, r);
                         }
+                        if !only_neural {
+                            let (auto, picks) = crate::neural_cli::auto_with(&ds, &cfg, list, &device, epochs, threads)?;
+                            eprintln!(
+                                "automatic choice with neural candidates picked: {}",
+                                picks.iter().map(|(m, n)| format!("{m} {n}")).collect::<Vec<_>>().join(", ")
+                            );
+                            report.models.push(auto);
+                        }
                     }
                     #[cfg(not(feature = "nn"))]
                     {

@@ -4,12 +4,16 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(not(target_arch = "wasm32"))]
 use super::NnError;
+#[cfg(not(target_arch = "wasm32"))]
 use super::data::NnSeries;
 use super::models::{Kind, NetConfig};
+#[cfg(not(target_arch = "wasm32"))]
 use super::train::{self, TrainConfig};
 use crate::forecast::Forecast;
 use crate::forecast::bench::ModelReport;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::forecast::metrics;
 
 /// Default hyperparameters for a horizon, as chosen by the experiments in the
@@ -86,5 +90,76 @@ pub fn run(
             windows_per_s: speeds.get(speeds.len() / 2).copied().unwrap_or(0.0),
         },
         forecasts,
+    ))
+}
+
+/// The automatic choice with neural candidates next to the statistical models, on the
+/// same hold-out: each neural model is trained once on the history before the first
+/// backtest window of the training part ([`train::candidates`]).
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::too_many_arguments)]
+pub fn auto_with_neural(
+    kinds: &[Kind],
+    series: &[NnSeries],
+    bt: &crate::forecast::backtest::BacktestConfig,
+    tc: &TrainConfig,
+    device: &burn::tensor::Device,
+    threads: usize,
+    progress: &mut dyn FnMut(&train::Progress) -> bool,
+) -> Result<(ModelReport, Vec<(String, usize)>), NnError> {
+    use crate::forecast::{backtest, models};
+    let t0 = train::now_s();
+    let h = bt.h;
+    let eligible: Vec<&NnSeries> = series.iter().filter(|s| s.values.len() > h + bt.season).collect();
+    let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
+    let mut extra: Vec<Vec<models::Precomputed>> = vec![Vec::new(); train_set.len()];
+    for &kind in kinds {
+        let (per, _) = super::block_on_native(train::candidates(
+            default_config(kind, h),
+            &train_set,
+            bt,
+            tc,
+            device,
+            progress,
+        ))?;
+        for (e, p) in extra.iter_mut().zip(per) {
+            e.push(p);
+        }
+    }
+    let idx: Vec<usize> = (0..train_set.len()).collect();
+    let results = crate::forecast::par_map(&idx, threads, |&i| {
+        let y = &train_set[i].values;
+        let mut ms = models::for_series(y, bt.season);
+        ms.extend(extra[i].iter().cloned().map(|m| Box::new(m) as Box<dyn crate::forecast::Model>));
+        backtest::choose(&ms, y, bt, 7).ok()
+    });
+    let mut scores = Vec::new();
+    let mut choices: Vec<(String, usize)> = Vec::new();
+    for (s, c) in eligible.iter().zip(results) {
+        let Some(c) = c else { continue };
+        let name = if c.forecast.model.starts_with("Ensemble") {
+            "Ensemble".to_string()
+        } else {
+            c.forecast.model.clone()
+        };
+        match choices.iter_mut().find(|(m, _)| *m == name) {
+            Some((_, n)) => *n += 1,
+            None => choices.push((name, 1)),
+        }
+        let (tr, test) = s.values.split_at(s.values.len() - h);
+        if let Some(scale) = metrics::scales(tr, bt.season).filter(|sc| sc.0 > 0.0) {
+            let f = &c.forecast;
+            scores.push(metrics::score(test, &f.point, &f.quantiles[0], &f.quantiles[1], &f.quantiles[2], scale));
+        }
+    }
+    choices.sort_by(|a, b| b.1.cmp(&a.1));
+    Ok((
+        ModelReport {
+            model: "Auto+neural".into(),
+            summary: metrics::summarise(&scores),
+            wall_s: train::now_s() - t0,
+            threads,
+        },
+        choices,
     ))
 }

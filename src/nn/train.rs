@@ -154,6 +154,23 @@ pub async fn train(
     device: &Device,
     progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<Trained, NnError> {
+    train_yielding(config, series, tc, device, progress, || async {}).await
+}
+
+/// [`train`], awaiting `yield_now()` after every epoch so that a browser worker's
+/// event loop can deliver the progress messages (and any other work) in between.
+pub async fn train_yielding<Y, F>(
+    config: NetConfig,
+    series: &[NnSeries],
+    tc: &TrainConfig,
+    device: &Device,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+    yield_now: Y,
+) -> Result<Trained, NnError>
+where
+    Y: Fn() -> F,
+    F: std::future::Future<Output = ()>,
+{
     let g = Geometry {
         context: config.effective_context(),
         horizon: config.horizon,
@@ -217,6 +234,7 @@ pub async fn train(
         };
         history.push(p);
         let go_on = progress(&p);
+        yield_now().await;
         if !go_on || epoch - best.2 >= tc.patience || !train_loss.is_finite() {
             break;
         }
@@ -297,9 +315,26 @@ pub async fn candidates(
     device: &Device,
     progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<(Vec<crate::forecast::models::Precomputed>, Trained), NnError> {
+    candidates_yielding(config, series, bt, tc, device, progress, || async {}).await
+}
+
+/// [`candidates`] with [`train_yielding`]'s hook.
+pub async fn candidates_yielding<Y, F>(
+    config: NetConfig,
+    series: &[NnSeries],
+    bt: &crate::forecast::backtest::BacktestConfig,
+    tc: &TrainConfig,
+    device: &Device,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+    yield_now: Y,
+) -> Result<(Vec<crate::forecast::models::Precomputed>, Trained), NnError>
+where
+    Y: Fn() -> F,
+    F: std::future::Future<Output = ()>,
+{
     let cut = bt.windows * bt.h;
     let train_set: Vec<NnSeries> = series.iter().map(|s| s.truncated(cut)).collect();
-    let trained = train(config, &train_set, tc, device, progress).await?;
+    let trained = train_yielding(config, &train_set, tc, device, progress, yield_now).await?;
     let mut at = Vec::new();
     for (i, s) in series.iter().enumerate() {
         let n = s.values.len();

@@ -523,3 +523,59 @@ impl TradeoffChart {
         Ok(())
     }
 }
+
+/// What a training-loss chart shows: training and validation loss per epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossChart {
+    /// Title.
+    pub title: String,
+    /// (epoch, training loss).
+    pub train: Vec<(f64, f64)>,
+    /// (epoch, validation loss).
+    pub valid: Vec<(f64, f64)>,
+}
+
+impl LossChart {
+    /// Draws the chart onto `area` (an empty frame before the first epoch).
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        area.fill(&WHITE)?;
+        let xmax = self.train.iter().map(|p| p.0).fold(1.0_f64, f64::max) + 0.5;
+        let ys = self.train.iter().chain(&self.valid).map(|p| p.1).filter(|v| v.is_finite());
+        let ymax = ys.clone().fold(0.0_f64, f64::max).max(1e-3) * 1.1;
+        let ymin = ys.fold(f64::INFINITY, f64::min).min(ymax) * 0.9;
+        let ymin = if ymin.is_finite() { ymin } else { 0.0 };
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, ("sans-serif", 16))
+            .margin(10)
+            .margin_right(28)
+            .x_label_area_size(30)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0.5..xmax, ymin..ymax)?;
+        chart
+            .configure_mesh()
+            .light_line_style(palette::GRID)
+            .x_desc("epoch")
+            .y_desc("loss")
+            .x_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .y_label_formatter(&|v: &f64| format!("{v:.3}"))
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(self.train.iter().copied(), palette::DEMAND.stroke_width(2)))?
+            .label("training")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::DEMAND.stroke_width(2)));
+        chart
+            .draw_series(LineSeries::new(self.valid.iter().copied(), palette::FORECAST.stroke_width(2)))?
+            .label("validation")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
+        area.present()?;
+        Ok(())
+    }
+}

@@ -13,7 +13,7 @@ use super::data_page::fmt_int;
 use super::jobs::{Job, JobEvent};
 use crate::data::{Dataset, Frequency, fmt_figure};
 use crate::forecast::backtest::{BacktestConfig, Choice};
-use crate::forecast::models::Mstl;
+use crate::forecast::models::{Mstl, Precomputed};
 use crate::forecast::run::ForecastRun;
 use crate::plot::{DecompositionChart, ForecastChart};
 
@@ -176,25 +176,40 @@ pub fn ForecastPage(
     };
     let h_value = move || horizon.get().unwrap_or_else(default_h);
 
-    let start = move |_| {
-        let Some(ds) = dataset.get_untracked() else {
-            return;
-        };
-        let ds = if weekly.get_untracked() {
-            Arc::new(ds.to_weekly())
-        } else {
-            ds
-        };
-        let for_run = ds.clone();
+    // Neural candidates: per model, per SKU, valid for one (dataset, weekly, h, windows).
+    let neural = RwSignal::new(Vec::<(String, Vec<Precomputed>)>::new());
+    let neural_key = StoredValue::new(None::<(usize, bool, usize, usize)>);
+    // The dataset and settings a forecast (or a neural model) is for.
+    let setup = move || -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))> {
+        let src = dataset.get_untracked()?;
+        let w = weekly.get_untracked();
+        let key = (Arc::as_ptr(&src) as usize, w, h_value(), windows.get_untracked());
+        let ds = if w { Arc::new(src.to_weekly()) } else { src };
         let config = BacktestConfig {
             h: h_value(),
             windows: windows.get_untracked(),
             season: ds.season(),
             paths: 100,
         };
+        Some((ds, config, key))
+    };
+
+    let start = move || {
+        let Some((ds, config, key)) = setup() else {
+            return;
+        };
+        if neural_key.get_value() != Some(key) {
+            neural.set(Vec::new());
+        }
+        let extra: Vec<Vec<Precomputed>> = neural.with_untracked(|n| {
+            (0..ds.series.len())
+                .map(|i| n.iter().filter_map(|(_, per)| per.get(i).cloned()).collect())
+                .collect()
+        });
+        let for_run = ds.clone();
         message.set(None);
         progress.set(Some((0.0, now_ms())));
-        let started = Job::forecast(&ds, &config, move |ev| match ev {
+        let started = Job::forecast(&ds, &config, &extra, move |ev| match ev {
             JobEvent::Progress(f) => progress.update(|p| {
                 if let Some(p) = p {
                     p.0 = f;
@@ -268,7 +283,7 @@ pub fn ForecastPage(
                         </label>
                         <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { weekly_season(&ds) } else { ds.season() })}</span>
                     </div>
-                    <button data-testid="run-forecast" on:click=start disabled=move || progress.get().is_some()>"Forecast all SKUs"</button>
+                    <button data-testid="run-forecast" on:click=move |_| start() disabled=move || progress.get().is_some()>"Forecast all SKUs"</button>
                 }.into_any(),
             }}
             {move || progress.get().map(|(p, t0)| {
@@ -318,6 +333,7 @@ pub fn ForecastPage(
                 }
             })}
         </section>
+        <NeuralPanel dataset=dataset setup=setup neural=neural neural_key=neural_key start=start />
         {move || match (run_ds.get(), run.get()) {
             (Some(ds), Some(r)) => view! { <Results ds=ds run=r selected=selected sort=sort /> }.into_any(),
             _ => ().into_any(),
@@ -528,4 +544,207 @@ fn SkuForecastView(
         <h2>"Decomposition"</h2>
         <canvas node_ref=decomposition width="900" height="360" data-testid="decomposition-chart"></canvas>
     }
+}
+
+/// The "Train neural models" panel: trains a global model in the neural worker (a
+/// separate wasm loaded on demand), shows the device, a live loss chart and an ETA,
+/// then re-runs the forecast with the model among the candidates of every SKU.
+#[component]
+fn NeuralPanel(
+    dataset: RwSignal<Option<Arc<Dataset>>>,
+    setup: impl Fn() -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))> + Copy + Send + Sync + 'static,
+    neural: RwSignal<Vec<(String, Vec<Precomputed>)>>,
+    neural_key: StoredValue<Option<(usize, bool, usize, usize)>>,
+    start: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    use super::jobs::{NnEvent, NnJob, NnProgress, NnRequest, NnResult};
+    let kind = RwSignal::new("lstm".to_string());
+    let epochs = RwSignal::new(20usize);
+    let device = RwSignal::new("auto".to_string());
+    let job = StoredValue::new_local(None::<NnJob>);
+    let running = RwSignal::new(None::<f64>);
+    let device_text = RwSignal::new(None::<String>);
+    let history = RwSignal::new(Vec::<NnProgress>::new());
+    let status = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(Vec::<(String, Vec<u8>)>::new());
+    let canvas = NodeRef::<Canvas>::new();
+    let clicks = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        use plotters::prelude::IntoDrawingArea;
+        let h = history.get();
+        if let Some(el) = canvas.get() {
+            let chart = crate::plot::LossChart {
+                title: "Training (pinball loss, scaled)".into(),
+                train: h.iter().map(|p| (p.epoch as f64, p.train_loss)).collect(),
+                valid: h.iter().map(|p| (p.epoch as f64, p.valid_loss)).collect(),
+            };
+            if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
+                let _ = chart.draw(&b.into_drawing_area());
+            }
+        }
+    });
+    let run_nn = move |model: Option<Vec<u8>>| {
+        let Some((ds, config, key)) = setup() else {
+            return;
+        };
+        let req = NnRequest {
+            kind: kind.get_untracked(),
+            epochs: epochs.get_untracked(),
+            device: device.get_untracked(),
+            backtest: config,
+            model,
+        };
+        history.set(Vec::new());
+        device_text.set(None);
+        status.set(None);
+        running.set(Some(now_ms()));
+        let started = NnJob::start(&ds, postcard::to_allocvec(&req).unwrap_or_default(), move |ev| match ev {
+            NnEvent::Device(t) => device_text.set(Some(t)),
+            NnEvent::Epoch(p) => history.update(|h| h.push(p)),
+            NnEvent::Done(bytes) => {
+                running.set(None);
+                job.set_value(None);
+                match postcard::from_bytes::<NnResult>(&bytes) {
+                    Ok(r) => {
+                        if neural_key.get_value() != Some(key) {
+                            neural.set(Vec::new());
+                            neural_key.set_value(Some(key));
+                        }
+                        let best = r.history.iter().min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
+                        status.set(Some(match best {
+                            Some(b) => format!(
+                                "{} trained on {}: {} epochs in {:.1} s, best validation loss {:.4} at epoch {}; the forecasts now include it.",
+                                r.name, r.device, r.history.len(), r.history.last().map_or(0.0, |p| p.elapsed_s), b.valid_loss, b.epoch
+                            ),
+                            None => format!("{} forecasts ready on {}; the forecasts now include it.", r.name, r.device),
+                        }));
+                        if !r.model.is_empty() {
+                            let (name, bytes) = (r.name.clone(), r.model.clone());
+                            leptos::task::spawn_local(async move {
+                                let _ = super::storage::save_key(&format!("model:{name}"), &bytes).await;
+                            });
+                            saved.update(|s| {
+                                s.retain(|(n, _)| *n != r.name);
+                                s.push((r.name.clone(), r.model.clone()));
+                            });
+                        }
+                        neural.update(|n| {
+                            n.retain(|(m, _)| *m != r.name);
+                            n.push((r.name.clone(), r.candidates));
+                        });
+                        start();
+                    }
+                    Err(e) => status.set(Some(format!("the neural worker's answer could not be read: {e}"))),
+                }
+            }
+            NnEvent::Failed(m) => {
+                running.set(None);
+                job.set_value(None);
+                status.set(Some(m));
+            }
+        });
+        match started {
+            Ok(j) => job.set_value(Some(j)),
+            Err(e) => {
+                running.set(None);
+                status.set(Some(format!("cannot start the neural worker: {e:?}")));
+            }
+        }
+    };
+    let import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                Ok(buf) => run_nn(Some(js_sys::Uint8Array::new(&buf).to_vec())),
+                Err(e) => status.set(Some(format!("cannot read {}: {e:?}", file.name()))),
+            }
+        });
+    };
+    view! {
+        <section class="card" data-testid="neural-panel">
+            <h2>"Train neural models"</h2>
+            <p class="muted">"A global model learns from every SKU at once, in a background worker on this machine's GPU (WebGPU) or CPU. It then joins each SKU's backtest and the automatic choice."</p>
+            <div class="settings">
+                <label>"Model "
+                    <select data-testid="nn-model" on:change=move |ev| kind.set(event_target_value(&ev))>
+                        <option value="lstm" selected=true>"LSTM (DeepAR-style)"</option>
+                        <option value="gru">"GRU"</option>
+                        <option value="patchtst">"PatchTST (Transformer)"</option>
+                        <option value="mlp">"MLP (N-BEATS-like)"</option>
+                    </select>
+                </label>
+                <label>"Epochs (at most) "
+                    <input type="number" min="1" max="200" data-testid="nn-epochs" prop:value=move || epochs.get().to_string()
+                        on:change=move |ev| { if let Ok(e) = event_target_value(&ev).parse::<usize>() { epochs.set(e.clamp(1, 200)) } } />
+                </label>
+                <label>"Device "
+                    <select data-testid="nn-device" on:change=move |ev| device.set(event_target_value(&ev))>
+                        <option value="auto" selected=true>"automatic"</option>
+                        <option value="gpu">"GPU (WebGPU)"</option>
+                        <option value="cpu">"CPU"</option>
+                    </select>
+                </label>
+            </div>
+            <div class="buttons">
+                <button data-testid="nn-train" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
+                    on:click=move |_| run_nn(None)>"Train"</button>
+                {move || running.get().is_some().then(|| view! {
+                    <button class="secondary" data-testid="nn-cancel" on:click=move |_| {
+                        job.set_value(None);
+                        running.set(None);
+                        status.set(Some("Training cancelled; the forecasts are unchanged.".into()));
+                    }>"Cancel"</button>
+                })}
+                <label class="button secondary">"Use a saved model file "
+                    <input type="file" data-testid="nn-import" on:change=import />
+                </label>
+                {move || saved.get().into_iter().map(|(name, bytes)| view! {
+                    <button class="secondary" data-testid="nn-download" on:click=move |_| {
+                        let _ = download_bytes(&format!("supplycast-{name}.model"), &bytes);
+                    }>{format!("Download {name} model")}</button>
+                }).collect_view()}
+                <button class="secondary" data-testid="nn-responsive" on:click=move |_| clicks.update(|c| *c += 1)>
+                    {move || format!("Clicked {}", clicks.get())}
+                </button>
+            </div>
+            {move || device_text.get().map(|t| view! { <p data-testid="nn-device-text">{format!("Device: {t}")}</p> })}
+            {move || running.get().map(|t0| {
+                let h = history.get();
+                let text = match h.last() {
+                    None => "Starting (loading the neural engine) …".to_string(),
+                    Some(p) => {
+                        let per = (now_ms() - t0) / 1000.0 / p.epoch as f64;
+                        format!(
+                            "Epoch {}/{}: training loss {:.4}, validation {:.4} (best {:.4}), {:.0} windows/s; at most {:.0} s left (stops early when validation stops improving)",
+                            p.epoch, p.epochs, p.train_loss, p.valid_loss, p.best_loss, p.windows_per_s,
+                            per * (p.epochs - p.epoch) as f64
+                        )
+                    }
+                };
+                view! { <p data-testid="nn-progress">{text}</p> }
+            })}
+            {move || status.get().map(|m| view! { <p class="note" data-testid="nn-status">{m}</p> })}
+            <canvas node_ref=canvas width="900" height="260" data-testid="loss-chart" data-epochs=move || history.get().len().to_string()></canvas>
+        </section>
+    }
+}
+
+fn download_bytes(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+    let arr = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&arr);
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("application/octet-stream");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
 }

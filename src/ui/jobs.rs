@@ -130,14 +130,21 @@ impl Job {
         )
     }
 
-    /// Forecasts every SKU of a dataset.
+    /// Forecasts every SKU of a dataset, with extra candidates per SKU (the neural
+    /// models' precomputed forecasts; empty for none).
     pub fn forecast(
         ds: &Dataset,
         config: &BacktestConfig,
+        extra: &[Vec<crate::forecast::models::Precomputed>],
         on_event: impl FnMut(JobEvent<ForecastRun>) + 'static,
     ) -> Result<Job, JsValue> {
         let bytes = Uint8Array::from(ds.to_bytes().as_slice());
         let request = message("forecast");
+        Reflect::set(
+            &request,
+            &"extra".into(),
+            &Uint8Array::from(postcard::to_allocvec(extra).unwrap_or_default().as_slice()),
+        )?;
         Reflect::set(
             &request,
             &"config".into(),
@@ -162,5 +169,140 @@ impl Job {
         let request = message("plan");
         Reflect::set(&request, &"bytes".into(), &bytes)?;
         Job::start(request, bytes.buffer(), "plan", Plan::from_bytes, on_event)
+    }
+}
+
+/// What the page asks the neural worker for.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct NnRequest {
+    /// lstm, gru, patchtst or mlp (ignored with `model`).
+    pub kind: String,
+    /// Most epochs.
+    pub epochs: usize,
+    /// auto, gpu or cpu.
+    pub device: String,
+    /// The forecast settings the candidates are for.
+    pub backtest: BacktestConfig,
+    /// A saved model file to forecast with instead of training.
+    pub model: Option<Vec<u8>>,
+}
+
+/// What the neural worker answers.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct NnResult {
+    /// Per SKU (dataset order), the model's forecasts from each backtest origin and
+    /// the end of the data.
+    pub candidates: Vec<crate::forecast::models::Precomputed>,
+    /// Per-epoch history (empty for a saved model).
+    pub history: Vec<NnProgress>,
+    /// The model file (empty when the weights live on a WebGPU device).
+    pub model: Vec<u8>,
+    /// The device used, in words.
+    pub device: String,
+    /// The model's name.
+    pub name: String,
+}
+
+/// What the neural worker reports.
+pub enum NnEvent {
+    /// The device chosen, in words.
+    Device(String),
+    /// An epoch finished (postcard-encoded [`crate::nn::train::Progress`] fields).
+    Epoch(NnProgress),
+    /// Training (or the saved model's forecasts) done: the encoded result.
+    Done(Vec<u8>),
+    /// Something failed.
+    Failed(String),
+}
+
+/// One epoch's figures, as the neural worker sends them (the same fields as
+/// `nn::train::Progress`, which the page cannot name without the `nn` feature).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NnProgress {
+    /// Epoch just finished (1-based).
+    pub epoch: usize,
+    /// Most epochs.
+    pub epochs: usize,
+    /// Optimiser steps so far.
+    pub step: usize,
+    /// Mean training loss of the epoch.
+    pub train_loss: f64,
+    /// Validation loss after the epoch.
+    pub valid_loss: f64,
+    /// Best validation loss so far.
+    pub best_loss: f64,
+    /// Training windows per second.
+    pub windows_per_s: f64,
+    /// Seconds since training began.
+    pub elapsed_s: f64,
+}
+
+/// The neural worker: a separate wasm, started only when the merchant trains a model.
+pub struct NnJob {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Drop for NnJob {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+impl NnJob {
+    /// Starts the neural worker on `ds` with an encoded request.
+    pub fn start(
+        ds: &Dataset,
+        request: Vec<u8>,
+        on_event: impl FnMut(NnEvent) + 'static,
+    ) -> Result<NnJob, JsValue> {
+        let wo = WorkerOptions::new();
+        wo.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options("./nn_worker_loader.js", &wo)?;
+        let bytes = Uint8Array::from(ds.to_bytes().as_slice());
+        let msg = message("train");
+        Reflect::set(&msg, &"bytes".into(), &bytes)?;
+        Reflect::set(&msg, &"request".into(), &Uint8Array::from(request.as_slice()))?;
+        let pending = RefCell::new(Some((msg, bytes.buffer())));
+        let on_event = Rc::new(RefCell::new(on_event));
+        let (w2, ev) = (worker.clone(), on_event.clone());
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            let event = match get("kind").as_string().as_deref() {
+                Some("ready") => {
+                    if let Some((req, buf)) = pending.borrow_mut().take()
+                        && let Err(e) = w2.post_message_with_transfer(&req, &Array::of1(&buf))
+                    {
+                        (ev.borrow_mut())(NnEvent::Failed(format!("{e:?}")));
+                    }
+                    return;
+                }
+                Some("device") => NnEvent::Device(get("text").as_string().unwrap_or_default()),
+                Some("epoch") => match postcard::from_bytes::<NnProgress>(&bytes_of(&get("progress"))) {
+                    Ok(p) => NnEvent::Epoch(p),
+                    Err(e) => NnEvent::Failed(e.to_string()),
+                },
+                Some("done") => NnEvent::Done(bytes_of(&get("result"))),
+                Some("error_text") => NnEvent::Failed(get("text").as_string().unwrap_or_default()),
+                _ => return,
+            };
+            (ev.borrow_mut())(event);
+        });
+        let ev = on_event;
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            (ev.borrow_mut())(NnEvent::Failed(format!(
+                "the neural worker stopped: {}",
+                e.message()
+            )));
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(NnJob {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
     }
 }

@@ -6,6 +6,8 @@
 pub mod data_page;
 pub mod forecast_page;
 pub mod jobs;
+#[cfg(feature = "nn")]
+pub mod nn_worker;
 pub mod plan_page;
 pub mod storage;
 pub mod worker;

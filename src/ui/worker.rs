@@ -104,7 +104,9 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                 }
                 true
             };
-            let mut result = run::forecast_dataset(&ds, config, &mut progress);
+            let extra: Vec<Vec<crate::forecast::models::Precomputed>> =
+                postcard::from_bytes(&Uint8Array::new(&get("extra")).to_vec()).unwrap_or_default();
+            let mut result = run::forecast_dataset_with(&ds, config, &extra, &mut progress);
             result.seconds = (now() - t0) / 1000.0;
             post_bytes(scope, "done", "run", &result.to_bytes(), now() - t0);
         }

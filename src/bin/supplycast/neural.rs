@@ -72,6 +72,24 @@ mod imp {
         Ok(out)
     }
 
+    /// The automatic choice with the neural models as candidates.
+    pub(crate) fn auto_with(
+        ds: &Dataset,
+        bt: &supplycast::forecast::backtest::BacktestConfig,
+        models: &str,
+        device_choice: &str,
+        epochs: Option<usize>,
+        threads: usize,
+    ) -> anyhow::Result<(ModelReport, Vec<(String, usize)>)> {
+        let (dev, _) = pick_device(device_choice)?;
+        let series = NnSeries::from_dataset(ds, bt.h);
+        let mut tc = TrainConfig::default();
+        if let Some(e) = epochs {
+            tc.epochs = e;
+        }
+        Ok(nnbench::auto_with_neural(&kinds(models)?, &series, bt, &tc, &dev, threads, &mut |_| true)?)
+    }
+
     /// Prints the neural rows' extra figures.
     pub(crate) fn print_extra(rows: &[NnReport]) {
         for r in rows {

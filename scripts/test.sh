@@ -25,7 +25,10 @@ trap report_times EXIT
 
 stage "setup (tools)" scripts/setup.sh
 stage "native tests" cargo test --locked
-stage "native tests, Burn (Flex CPU)" cargo test --locked --features nn --lib nn::
+nn_tests() {
+  cargo test --locked --features nn --lib nn:: && cargo test --locked --features nn --test neural
+}
+stage "native tests, Burn (Flex CPU)" nn_tests
 
 wasm_tests() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

@@ -200,12 +200,74 @@ mod burn {
         assert_eq!(out, AB);
     }
 
+    /// Eight short weekly-seasonal series for tiny training runs.
+    fn tiny_series() -> Vec<nn::data::NnSeries> {
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let dates: Vec<chrono::NaiveDate> = (0..60).map(|i| start + chrono::Duration::days(i)).collect();
+        let future: Vec<chrono::NaiveDate> = (60..70).map(|i| start + chrono::Duration::days(i)).collect();
+        (0..8)
+            .map(|k| nn::data::NnSeries {
+                sku: format!("S{k}"),
+                values: (0..60).map(|t| ((k + 1) * [3, 2, 2, 1, 1, 4, 5][t % 7]) as f64).collect(),
+                dates: dates.clone(),
+                future: future.clone(),
+            })
+            .collect()
+    }
+
+    fn tiny() -> (nn::models::NetConfig, nn::train::TrainConfig) {
+        (
+            nn::models::NetConfig::new(nn::models::Kind::Mlp, 14, 7).with_hidden(4),
+            nn::train::TrainConfig {
+                epochs: 3,
+                steps_per_epoch: 2,
+                batch: 16,
+                lr: 1e-2,
+                patience: 3,
+                ..Default::default()
+            },
+        )
+    }
+
     #[wasm_bindgen_test]
-    async fn webgpu_matmul_in_the_browser() {
+    async fn cpu_training_in_the_browser_and_a_model_in_indexeddb() {
+        let dev = nn::device::cpu();
+        let series = tiny_series();
+        let (cfg, tc) = tiny();
+        let t = nn::train::train(cfg.clone(), &series, &tc, &dev, &mut |_| true).await.unwrap();
+        let losses: Vec<f64> = t.history.iter().map(|p| p.train_loss).collect();
+        assert!(losses.last().unwrap() < losses.first().unwrap(), "{losses:?}");
+        let meta = nn::train::ModelMeta {
+            config: cfg.clone(),
+            period_days: 1.0,
+            series: series.len(),
+            valid_loss: t.history.last().unwrap().valid_loss,
+            epochs: t.history.len(),
+        };
+        let bytes = nn::train::save(&t.net, &meta).unwrap();
+        supplycast::ui::storage::save_key("model:test", &bytes).await.unwrap();
+        let back = supplycast::ui::storage::load_key("model:test").await.unwrap().unwrap();
+        assert_eq!(back, bytes);
+        let (net, meta2) = nn::train::load(&back, &dev).unwrap();
+        assert_eq!(meta2, meta);
+        let a = nn::train::predict(&t.net, &cfg, &series, &dev).await.unwrap();
+        let b = nn::train::predict(&net, &cfg, &series, &dev).await.unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[wasm_bindgen_test]
+    async fn webgpu_matmul_and_training_in_the_browser() {
+        // One test: a page initialises its WebGPU device once.
         let dev = nn::device::webgpu().await.expect(
             "headless Chromium with --enable-unsafe-webgpu has a (software) WebGPU adapter",
         );
         let out = nn::matmul_async(&dev, &A, &B, 2, 3, 2).await.unwrap();
         assert_eq!(out, AB);
+        // A tiny MLP, a few Adam steps on SwiftShader (software: kept tiny).
+        let series = tiny_series();
+        let (cfg, tc) = tiny();
+        let t = nn::train::train(cfg, &series, &tc, &dev, &mut |_| true).await.unwrap();
+        let losses: Vec<f64> = t.history.iter().map(|p| p.train_loss).collect();
+        assert!(losses.last().unwrap() < losses.first().unwrap(), "{losses:?}");
     }
 }

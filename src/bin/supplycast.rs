@@ -142,6 +142,12 @@ mod cli {
             /// Only the neural models (skip the statistical ones).
             #[arg(long)]
             only_neural: bool,
+            /// Override the neural models' hidden width (for experiments).
+            #[arg(long)]
+            nn_hidden: Option<usize>,
+            /// Override the neural models' context length in periods (for experiments).
+            #[arg(long)]
+            nn_context: Option<usize>,
         },
         /// Single inventory-policy computations; each prints one JSON object.
         Policy {
@@ -408,6 +414,8 @@ mod cli {
                 device,
                 epochs,
                 only_neural,
+                nn_hidden,
+                nn_context,
             } => {
                 let threads = threads.unwrap_or_else(|| {
                     std::thread::available_parallelism()
@@ -449,14 +457,17 @@ mod cli {
                 if let Some(list) = &models {
                     #[cfg(feature = "nn")]
                     {
-                        let rows = crate::neural_cli::bench_models(&ds, h, season, list, &device, epochs)?;
+                        let rows = crate::neural_cli::bench_models(&ds, h, season, list, &device, epochs, nn_hidden, nn_context)?;
                         crate::neural_cli::print_extra(&rows);
                         let at = report.models.len().saturating_sub(usize::from(!only_neural));
                         for (k, r) in crate::neural_cli::reports(&rows).into_iter().enumerate() {
                             report.models.insert(at + k, r);
                         }
                         if !only_neural {
-                            let (auto, picks) = crate::neural_cli::auto_with(&ds, &cfg, list, &device, epochs, threads)?;
+                            let (auto, picks, skipped) = crate::neural_cli::auto_with(&ds, &cfg, list, &device, epochs, threads)?;
+                            for s in skipped {
+                                eprintln!("not a candidate of the automatic choice: {s}");
+                            }
                             eprintln!(
                                 "automatic choice with neural candidates picked: {}",
                                 picks.iter().map(|(m, n)| format!("{m} {n}")).collect::<Vec<_>>().join(", ")
@@ -466,7 +477,7 @@ mod cli {
                     }
                     #[cfg(not(feature = "nn"))]
                     {
-                        let _ = (list, &device, epochs);
+                        let _ = (list, &device, epochs, nn_hidden, nn_context);
                         return Err(crate::neural_cli::unavailable());
                     }
                 }

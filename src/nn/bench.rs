@@ -52,7 +52,7 @@ pub struct NnReport {
 /// Trains `kind` on all series but their last `h` periods, predicts those, scores.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn run(
-    kind: Kind,
+    config: NetConfig,
     series: &[NnSeries],
     h: usize,
     season: usize,
@@ -63,7 +63,7 @@ pub fn run(
     let t0 = train::now_s();
     let eligible: Vec<&NnSeries> = series.iter().filter(|s| s.values.len() > h + season).collect();
     let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
-    let config = default_config(kind, h);
+    let kind = config.kind;
     let trained = super::block_on_native(train::train(config.clone(), &train_set, tc, device, progress))?;
     let q = super::block_on_native(train::predict(&trained.net, &config, &train_set, device))?;
     let mut scores = Vec::new();
@@ -106,22 +106,32 @@ pub fn auto_with_neural(
     device: &burn::tensor::Device,
     threads: usize,
     progress: &mut dyn FnMut(&train::Progress) -> bool,
-) -> Result<(ModelReport, Vec<(String, usize)>), NnError> {
+) -> Result<(ModelReport, Vec<(String, usize)>, Vec<String>), NnError> {
     use crate::forecast::{backtest, models};
+    let mut skipped = Vec::new();
     let t0 = train::now_s();
     let h = bt.h;
     let eligible: Vec<&NnSeries> = series.iter().filter(|s| s.values.len() > h + bt.season).collect();
     let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
     let mut extra: Vec<Vec<models::Precomputed>> = vec![Vec::new(); train_set.len()];
     for &kind in kinds {
-        let (per, _) = super::block_on_native(train::candidates(
+        let per = match super::block_on_native(train::candidates(
             default_config(kind, h),
             &train_set,
             bt,
             tc,
             device,
             progress,
-        ))?;
+        )) {
+            Ok((per, _)) => per,
+            // Too little history before the first backtest window (short weekly data):
+            // the choice goes on without this model.
+            Err(NnError::NoData(why)) => {
+                skipped.push(format!("{}: {why}", kind.name()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         for (e, p) in extra.iter_mut().zip(per) {
             e.push(p);
         }
@@ -161,5 +171,6 @@ pub fn auto_with_neural(
             threads,
         },
         choices,
+        skipped,
     ))
 }

@@ -569,6 +569,18 @@ fn NeuralPanel(
     let saved = RwSignal::new(Vec::<(String, Vec<u8>)>::new());
     let canvas = NodeRef::<Canvas>::new();
     let clicks = RwSignal::new(0usize);
+    // Models trained before (kept in IndexedDB) can be used again after a reload.
+    leptos::task::spawn_local(async move {
+        let mut found = Vec::new();
+        for k in ["lstm", "gru", "patchtst", "mlp"] {
+            if let Ok(Some(bytes)) = super::storage::load_key(&format!("model:{k}")).await {
+                found.push((k.to_string(), bytes));
+            }
+        }
+        if !found.is_empty() {
+            saved.set(found);
+        }
+    });
     Effect::new(move |_| {
         use plotters::prelude::IntoDrawingArea;
         let h = history.get();
@@ -613,12 +625,12 @@ fn NeuralPanel(
                         let best = r.history.iter().min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
                         status.set(Some(match best {
                             Some(b) => format!(
-                                "{} trained on {}: {} epochs in {:.1} s, best validation loss {:.4} at epoch {}; the forecasts now include it.",
-                                r.name, r.device, r.history.len(), r.history.last().map_or(0.0, |p| p.elapsed_s), b.valid_loss, b.epoch
+                                "{} trained on {}: {} epochs in {:.1} s, best validation loss {:.4} at epoch {}; the forecasts now include it. Neural worker memory: {:.0} MB.",
+                                r.name, r.device, r.history.len(), r.history.last().map_or(0.0, |p| p.elapsed_s), b.valid_loss, b.epoch, r.wasm_memory_mb
                             ),
                             None => format!("{} forecasts ready on {}; the forecasts now include it.", r.name, r.device),
                         }));
-                        if !r.model.is_empty() {
+                        if !r.model.is_empty() && !r.history.is_empty() {
                             let (name, bytes) = (r.name.clone(), r.model.clone());
                             leptos::task::spawn_local(async move {
                                 let _ = super::storage::save_key(&format!("model:{name}"), &bytes).await;
@@ -702,10 +714,16 @@ fn NeuralPanel(
                 <label class="button secondary">"Use a saved model file "
                     <input type="file" data-testid="nn-import" on:change=import />
                 </label>
-                {move || saved.get().into_iter().map(|(name, bytes)| view! {
-                    <button class="secondary" data-testid="nn-download" on:click=move |_| {
-                        let _ = download_bytes(&format!("supplycast-{name}.model"), &bytes);
-                    }>{format!("Download {name} model")}</button>
+                {move || saved.get().into_iter().map(|(name, bytes)| {
+                    let b2 = bytes.clone();
+                    let n2 = name.clone();
+                    view! {
+                        <button class="secondary" data-testid="nn-download" on:click=move |_| {
+                            let _ = download_bytes(&format!("supplycast-{name}.model"), &bytes);
+                        }>{format!("Download {n2} model")}</button>
+                        <button class="secondary" data-testid="nn-use-saved" disabled=move || running.get().is_some()
+                            on:click=move |_| run_nn(Some(b2.clone()))>{format!("Use saved {} model", n2)}</button>
+                    }
                 }).collect_view()}
                 <button class="secondary" data-testid="nn-responsive" on:click=move |_| clicks.update(|c| *c += 1)>
                     {move || format!("Clicked {}", clicks.get())}

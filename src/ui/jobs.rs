@@ -201,6 +201,9 @@ pub struct NnResult {
     pub device: String,
     /// The model's name.
     pub name: String,
+    /// The neural worker's WebAssembly memory at the end (MB): linear memory only
+    /// grows, so this is its peak.
+    pub wasm_memory_mb: f64,
 }
 
 /// What the neural worker reports.

@@ -189,12 +189,20 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
             )
         }
     };
+    let memory = wasm_bindgen::memory();
+    let wasm_memory_mb = Reflect::get(&memory, &"buffer".into())
+        .and_then(|b| Reflect::get(&b, &"byteLength".into()))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+        / 1e6;
     let result = NnResult {
         candidates,
         history,
         model,
         device: label,
         name,
+        wasm_memory_mb,
     };
     let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;
     let arr = Uint8Array::from(bytes.as_slice());

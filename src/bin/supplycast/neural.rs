@@ -56,6 +56,8 @@ mod imp {
         models: &str,
         device_choice: &str,
         epochs: Option<usize>,
+        hidden: Option<usize>,
+        context: Option<usize>,
     ) -> anyhow::Result<Vec<NnReport>> {
         let (dev, why) = pick_device(device_choice)?;
         eprintln!("device: {why}");
@@ -66,7 +68,17 @@ mod imp {
         }
         let mut out = Vec::new();
         for kind in kinds(models)? {
-            let (r, _) = nnbench::run(kind, &series, h, season, &tc, &dev, &mut log_progress(kind.name()))?;
+            let mut config = nnbench::default_config(kind, h);
+            if let Some(d) = hidden {
+                config.hidden = d;
+            }
+            if let Some(c) = context {
+                config.context = c;
+            }
+            let (mut r, _) = nnbench::run(config.clone(), &series, h, season, &tc, &dev, &mut log_progress(kind.name()))?;
+            if hidden.is_some() || context.is_some() {
+                r.report.model = format!("{} (c{} d{})", kind.name(), config.context, config.hidden);
+            }
             out.push(r);
         }
         Ok(out)
@@ -80,7 +92,7 @@ mod imp {
         device_choice: &str,
         epochs: Option<usize>,
         threads: usize,
-    ) -> anyhow::Result<(ModelReport, Vec<(String, usize)>)> {
+    ) -> anyhow::Result<(ModelReport, Vec<(String, usize)>, Vec<String>)> {
         let (dev, _) = pick_device(device_choice)?;
         let series = NnSeries::from_dataset(ds, bt.h);
         let mut tc = TrainConfig::default();

@@ -1,0 +1,78 @@
+// End-to-end test of neural training in the real app: with the sample store loaded, the
+// merchant trains the default model (LSTM) for a few epochs in the neural worker, sees
+// the device chosen (headless Chromium's WebGPU adapter is SwiftShader, a software
+// renderer, so the automatic choice is the CPU), the loss curve move, the page stay
+// responsive, and the model appear in the SKUs' leaderboards; the neural wasm is only
+// fetched when training starts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launch } from './serve.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('train the default neural model on the sample store and see it in the leaderboard', { timeout: 600_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1400 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(server.origin + '/#forecast');
+  await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('200 SKUs'), null, { timeout: 60_000 });
+  assert.ok(!requests.some((u) => u.includes('nn_worker')), 'the neural engine is not loaded on the first screen');
+
+  await page.fill('[data-testid=nn-epochs]', '3');
+  await page.dispatchEvent('[data-testid=nn-epochs]', 'change');
+  await page.click('[data-testid=nn-train]');
+  const deviceText = page.locator('[data-testid=nn-device-text]');
+  await deviceText.waitFor({ timeout: 120_000 });
+  assert.match(await deviceText.innerText(), /Device: CPU: (the only WebGPU adapter .* is a software renderer|no WebGPU adapter in this browser)/);
+
+  // The loss curve moves while the page stays responsive.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]').dataset.epochs) >= 1, null, { timeout: 300_000 });
+  assert.match(await page.locator('[data-testid=nn-progress]').innerText(), /Epoch \d\/3: training loss [\d.]+, validation [\d.]+/);
+  const t0 = Date.now();
+  await page.click('[data-testid=nn-responsive]');
+  await page.waitForFunction(() => /Clicked 1/.test(document.querySelector('[data-testid=nn-responsive]').innerText), null, { timeout: 5_000 });
+  const clickMs = Date.now() - t0;
+  assert.ok(clickMs < 2000, `a click is handled during training (${clickMs} ms)`);
+
+  const status = page.locator('[data-testid=nn-status]');
+  await status.waitFor({ timeout: 400_000 });
+  assert.match(await status.innerText(), /lstm trained on CPU: \d epochs in [\d.]+ s, best validation loss [\d.]+ at epoch \d; the forecasts now include it/);
+  const epochs = Number(await page.locator('[data-testid=loss-chart]').getAttribute('data-epochs'));
+  assert.ok(epochs >= 2, `${epochs} epochs drawn`);
+  const blue = await page.locator('[data-testid=loss-chart]').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 200 && d[i] < 80) n++;
+    return n;
+  });
+  assert.ok(blue > 30, `the training loss is drawn (${blue} blue pixels)`);
+
+  // The forecast re-runs with the neural model among every SKU's candidates.
+  await page.waitForFunction(() => !document.querySelector('[data-testid=forecast-progress]') && document.querySelector('[data-testid=forecast-summary]'), null, { timeout: 300_000 });
+  await page.locator('[data-testid=forecast-table] tbody tr').first().click();
+  await page.locator('[data-testid=leaderboard]').waitFor();
+  assert.match(await page.locator('[data-testid=leaderboard]').innerText(), /lstm/);
+  await page.screenshot({ path: path.join(server.artifacts, 'neural.png'), fullPage: true });
+
+  // The trained model downloads as a file.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=nn-download]')]);
+  const file = path.join(server.artifacts, 'lstm.model');
+  await download.saveAs(file);
+  assert.equal(fs.readFileSync(file).subarray(0, 8).toString(), 'SCNNv001');
+  assert.ok(requests.some((u) => u.endsWith('/nn_worker_bg.wasm')), 'the neural wasm was fetched for training');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

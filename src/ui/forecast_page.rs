@@ -624,10 +624,15 @@ fn NeuralPanel(
                         }
                         let best = r.history.iter().min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
                         status.set(Some(match best {
-                            Some(b) => format!(
-                                "{} trained on {}: {} epochs in {:.1} s, best validation loss {:.4} at epoch {}; the forecasts now include it. Neural worker memory: {:.0} MB.",
-                                r.name, r.device, r.history.len(), r.history.last().map_or(0.0, |p| p.elapsed_s), b.valid_loss, b.epoch, r.wasm_memory_mb
-                            ),
+                            Some(b) => {
+                                let mut speeds: Vec<f64> = r.history.iter().map(|p| p.windows_per_s).collect();
+                                speeds.sort_by(f64::total_cmp);
+                                format!(
+                                    "{} trained on {}: {} epochs in {:.1} s, best validation loss {:.4} at epoch {}; the forecasts now include it. {:.0} training windows/s; neural worker memory: {:.0} MB.",
+                                    r.name, r.device, r.history.len(), r.history.last().map_or(0.0, |p| p.elapsed_s), b.valid_loss, b.epoch,
+                                    speeds[speeds.len() / 2], r.wasm_memory_mb
+                                )
+                            }
                             None => format!("{} forecasts ready on {}; the forecasts now include it.", r.name, r.device),
                         }));
                         if !r.model.is_empty() && !r.history.is_empty() {

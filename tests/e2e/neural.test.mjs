@@ -52,7 +52,7 @@ test('train the default neural model on the sample store and see it in the leade
   await status.waitFor({ timeout: 400_000 });
   const statusText = await status.innerText();
   console.log(`  ${statusText}`);
-  assert.match(statusText, /lstm trained on CPU: .*: \d epochs in [\d.]+ s, best validation loss [\d.]+ at epoch \d; the forecasts now include it\. Neural worker memory: \d+ MB/);
+  assert.match(statusText, /lstm trained on CPU: .*: \d epochs in [\d.]+ s, best validation loss [\d.]+ at epoch \d; the forecasts now include it\. \d+ training windows\/s; neural worker memory: \d+ MB/);
   const epochs = Number(await page.locator('[data-testid=loss-chart]').getAttribute('data-epochs'));
   assert.ok(epochs >= 2, `${epochs} epochs drawn`);
   const blue = await page.locator('[data-testid=loss-chart]').evaluate((c) => {

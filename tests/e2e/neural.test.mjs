@@ -76,6 +76,20 @@ test('train the default neural model on the sample store and see it in the leade
   await download.saveAs(file);
   assert.equal(fs.readFileSync(file).subarray(0, 8).toString(), 'SCNNv001');
   assert.ok(requests.some((u) => u.endsWith('/nn_worker_bg.wasm')), 'the neural wasm was fetched for training');
+
+  // A model trained natively by the CLI loads in the browser (same file format):
+  // tests/fixtures/lstm_h28.model was made with
+  // `supplycast train assets/sample_store.csv --model lstm --device cpu --epochs 2 --h 28 --out tests/fixtures/lstm_h28.model`.
+  const before = await status.innerText();
+  await page.setInputFiles('[data-testid=nn-import]', path.join(server.root, 'tests/fixtures/lstm_h28.model'));
+  await page.waitForFunction((prev) => {
+    const t = document.querySelector('[data-testid=nn-status]')?.innerText || '';
+    return t !== prev && /saved/.test(t);
+  }, before, { timeout: 120_000 });
+  assert.match(await status.innerText(), /lstm \(saved\) forecasts ready on CPU/);
+  await page.waitForFunction(() => !document.querySelector('[data-testid=forecast-progress]') && document.querySelector('[data-testid=forecast-summary]'), null, { timeout: 300_000 });
+  await page.locator('[data-testid=forecast-table] tbody tr').first().click();
+  await page.waitForFunction(() => /lstm \(saved\)/.test(document.querySelector('[data-testid=leaderboard]')?.innerText || ''), null, { timeout: 60_000 });
   assert.deepEqual(errors, []);
   await context.close();
 });

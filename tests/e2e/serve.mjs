@@ -25,6 +25,7 @@ export async function startServer() {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   server.origin = `http://127.0.0.1:${server.address().port}`;
   server.artifacts = artifacts;
+  server.root = path.resolve(here, '..', '..');
   return server;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing supplycast needs, skipping what is already there:
 # the wasm32 target, trunk, wasm-bindgen-cli (the version in Cargo.lock), Debian's
-# chromium + chromedriver, and the e2e test's node packages. Safe to run repeatedly.
+# chromium + chromedriver, a software Vulkan driver, and the e2e test's node packages. Safe to run repeatedly.
 #   scripts/setup.sh          everything
 #   scripts/setup.sh app      only what building and serving the app needs
 set -euo pipefail
@@ -38,6 +38,14 @@ if [[ "$what" == all ]]; then
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  # A software Vulkan driver (lavapipe/llvmpipe), so that the native wgpu test runs on
+  # machines without a GPU.
+  if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
+    step "apt-get install mesa-vulkan-drivers libvulkan1 (software Vulkan for the wgpu test)"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
   fi
   if [[ ! -d tests/e2e/node_modules/playwright-core ]]; then
     step "npm ci (playwright-core for the end-to-end test; it uses Debian's chromium)"

@@ -29,6 +29,12 @@ nn_tests() {
   cargo test --locked --features nn --lib nn:: && cargo test --locked --features nn --test neural
 }
 stage "native tests, Burn (Flex CPU)" nn_tests
+gpu_tests() {
+  # Native wgpu on the software Vulkan driver (llvmpipe) when there is no GPU: the same
+  # weights must give the same forecasts as on the CPU.
+  XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" cargo test --locked --features gpu --lib nn::
+}
+stage "native tests, Burn (wgpu)" gpu_tests
 
 wasm_tests() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

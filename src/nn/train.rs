@@ -576,3 +576,49 @@ mod tests {
         }
     }
 }
+
+#[cfg(all(test, feature = "gpu", not(target_arch = "wasm32")))]
+mod gpu_tests {
+    use super::*;
+    use crate::nn::{block_on, device, models::Kind};
+
+    /// The same weights give the same forecasts on the CPU and on native wgpu (a
+    /// software Vulkan/GL adapter such as llvmpipe on a machine without a GPU).
+    #[test]
+    fn cpu_and_wgpu_forward_agree() {
+        let (gpu, name, _) = match device::native_gpu() {
+            Ok(d) => d,
+            Err(e) => panic!("no wgpu adapter (install mesa-vulkan-drivers): {e}"),
+        };
+        eprintln!("wgpu adapter: {name}");
+        let cpu = device::cpu();
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let series: Vec<NnSeries> = (0..6)
+            .map(|k| NnSeries {
+                sku: format!("S{k}"),
+                values: (0..60).map(|t| ((k + 1) * (1 + t % 7)) as f64).collect(),
+                dates: (0..60).map(|i| start + chrono::Duration::days(i)).collect(),
+                future: (60..70).map(|i| start + chrono::Duration::days(i)).collect(),
+            })
+            .collect();
+        for kind in Kind::ALL {
+            let cfg = NetConfig::new(kind, 14, 7).with_hidden(16);
+            cpu.seed(3);
+            let net = cfg.init(&cpu);
+            let meta = ModelMeta {
+                config: cfg.clone(),
+                period_days: 1.0,
+                series: 6,
+                valid_loss: 0.0,
+                epochs: 0,
+            };
+            let bytes = save(&net, &meta).unwrap();
+            let (on_gpu, _) = load(&bytes, &gpu).unwrap();
+            let a = block_on(predict(&net, &cfg, &series, &cpu)).unwrap();
+            let b = block_on(predict(&on_gpu, &cfg, &series, &gpu)).unwrap();
+            for (x, y) in a.iter().flatten().flatten().zip(b.iter().flatten().flatten()) {
+                assert!((x - y).abs() <= 1e-3 * (1.0 + x.abs()), "{kind:?}: {x} vs {y}");
+            }
+        }
+    }
+}

@@ -12,8 +12,18 @@ use supplycast::inventory::plan::{self, PlanRequest, Status};
 use supplycast::inventory::policy::{self, Demand, Service};
 
 fn sample_store(top: usize) -> data::Dataset {
-    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample_store.csv")).unwrap();
-    let mut ds = data::load("sample_store.csv", &bytes, &LoadOptions::default(), &mut |_| {}).unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/sample_store.csv"
+    ))
+    .unwrap();
+    let mut ds = data::load(
+        "sample_store.csv",
+        &bytes,
+        &LoadOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     ds.keep_top(top);
     ds
 }
@@ -40,7 +50,11 @@ fn sample_store_forecast_to_purchase_list() {
     let fr = run::forecast_dataset(&ds, cfg, &mut |_, _| true);
     let mut params = plan::default_params(&ds);
     // Real prices from the data: every SKU of the sample store has revenue.
-    assert!(params.iter().all(|p| p.price > 0.0 && p.unit_cost < p.price));
+    assert!(
+        params
+            .iter()
+            .all(|p| p.price > 0.0 && p.unit_cost < p.price)
+    );
     // Half the SKUs well stocked, half empty.
     for (i, p) in params.iter_mut().enumerate() {
         if i % 2 == 0 {
@@ -50,7 +64,11 @@ fn sample_store_forecast_to_purchase_list() {
     let mut req = PlanRequest::from_forecast(&fr, &ds, params).unwrap();
     req.config.simulations = 300;
     // 6 trading days a week in this shop.
-    assert!((req.config.period_days - 7.0 / 6.0).abs() < 0.05, "{}", req.config.period_days);
+    assert!(
+        (req.config.period_days - 7.0 / 6.0).abs() < 0.05,
+        "{}",
+        req.config.period_days
+    );
     let mut calls = 0;
     let p = req.run(&mut |_, _| {
         calls += 1;
@@ -65,7 +83,11 @@ fn sample_store_forecast_to_purchase_list() {
         } else {
             assert!(s.order_qty > 0.0, "{} has no stock and must order", s.sku);
             assert!(s.safety_stock >= 0.0);
-            assert!(s.simulated.fill_rate > s.baseline.fill_rate - 0.02, "{}", s.sku);
+            assert!(
+                s.simulated.fill_rate > s.baseline.fill_rate - 0.02,
+                "{}",
+                s.sku
+            );
         }
         assert_eq!(s.band[1].len(), s.simulated.periods);
     }
@@ -73,7 +95,11 @@ fn sample_store_forecast_to_purchase_list() {
     assert_eq!(csv.lines().count(), 1 + 12, "{csv}");
     assert!(csv.starts_with("sku,description,order_qty,order_value,expected_arrival"));
     // The catalogue trade-off rises with the target.
-    assert!(p.tradeoff.windows(2).all(|w| w[1].investment >= w[0].investment));
+    assert!(
+        p.tradeoff
+            .windows(2)
+            .all(|w| w[1].investment >= w[0].investment)
+    );
 }
 
 proptest! {
@@ -135,27 +161,72 @@ proptest! {
 #[test]
 fn policy_command_prints_json_and_rejects_bad_values() {
     let out = bin()
-        .args(["policy", "eoq", "--fixed-cost", "8", "--holding", "0.225", "--demand", "1300"])
+        .args([
+            "policy",
+            "eoq",
+            "--fixed-cost",
+            "8",
+            "--holding",
+            "0.225",
+            "--demand",
+            "1300",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!((v["q"].as_f64().unwrap() - 304.05).abs() < 0.01);
     let out = bin()
-        .args(["policy", "ss", "--holding", "1", "--stockout", "4", "--fixed-cost", "5", "--poisson", "6"])
+        .args([
+            "policy",
+            "ss",
+            "--holding",
+            "1",
+            "--stockout",
+            "4",
+            "--fixed-cost",
+            "5",
+            "--poisson",
+            "6",
+        ])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((v["s"].as_i64(), v["S"].as_i64()), (Some(4), Some(10)));
     let out = bin()
-        .args(["policy", "reorder-point", "--lead-time-demand", "100", "20", "--order-qty", "50", "--csl", "1"])
+        .args([
+            "policy",
+            "reorder-point",
+            "--lead-time-demand",
+            "100",
+            "20",
+            "--order-qty",
+            "50",
+            "--csl",
+            "1",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cycle service level"), "{err}");
     let out = bin()
-        .args(["policy", "rq", "--holding", "1", "--stockout", "5", "--fixed-cost", "10", "--demand", "20", "--demand-sd", "4", "--lead-time", "-1"])
+        .args([
+            "policy",
+            "rq",
+            "--holding",
+            "1",
+            "--stockout",
+            "5",
+            "--fixed-cost",
+            "10",
+            "--demand",
+            "20",
+            "--demand-sd",
+            "4",
+            "--lead-time",
+            "-1",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -175,7 +246,11 @@ fn plan_command_writes_the_purchase_list() {
     }
     std::fs::write(&fc, text).unwrap();
     let params_path = tmp("skus.csv");
-    std::fs::write(&params_path, "sku,on_hand,lead_time_days,unit_cost,price\nA,0,5,3,10\nB,1000,5,3,10\n").unwrap();
+    std::fs::write(
+        &params_path,
+        "sku,on_hand,lead_time_days,unit_cost,price\nA,0,5,3,10\nB,1000,5,3,10\n",
+    )
+    .unwrap();
     let orders = tmp("orders.csv");
     let out = bin()
         .arg("plan")
@@ -186,7 +261,11 @@ fn plan_command_writes_the_purchase_list() {
         .arg(&orders)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list = std::fs::read_to_string(&orders).unwrap();
     let rows: Vec<&str> = list.lines().collect();
     assert_eq!(rows.len(), 2, "{list}");
@@ -205,13 +284,27 @@ fn plan_command_writes_the_purchase_list() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 3, column sku: unknown SKU \"ZZZ\""), "{err}");
+    assert!(
+        err.contains("line 3, column sku: unknown SKU \"ZZZ\""),
+        "{err}"
+    );
     assert!(!orders2.exists());
     // The template has every SKU with its defaults and reads back.
     let template = tmp("template.csv");
-    let out = bin().arg("plan").arg(&fc).arg("--params-template").arg(&template).output().unwrap();
+    let out = bin()
+        .arg("plan")
+        .arg(&fc)
+        .arg("--params-template")
+        .arg(&template)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let t = std::fs::read(&template).unwrap();
-    let back = params::merge_csv("template.csv", &t, &[SkuParams::defaults("A", 0.0), SkuParams::defaults("B", 0.0)]).unwrap();
+    let back = params::merge_csv(
+        "template.csv",
+        &t,
+        &[SkuParams::defaults("A", 0.0), SkuParams::defaults("B", 0.0)],
+    )
+    .unwrap();
     assert_eq!(back.len(), 2);
 }

@@ -22,7 +22,10 @@ fn train_then_forecast_with_the_model_file() {
     for i in 0..120 {
         let d = start + chrono::Duration::days(i);
         for k in 0..12 {
-            csv.push_str(&format!("{d},SKU{k},{}\n", (k + 1) * [3, 2, 2, 1, 1, 4, 5][(i % 7) as usize]));
+            csv.push_str(&format!(
+                "{d},SKU{k},{}\n",
+                (k + 1) * [3, 2, 2, 1, 1, 4, 5][(i % 7) as usize]
+            ));
         }
     }
     let data = tmp("series.csv");
@@ -31,11 +34,17 @@ fn train_then_forecast_with_the_model_file() {
     let out = bin()
         .args(["train"])
         .arg(&data)
-        .args(["--model", "mlp", "--device", "cpu", "--epochs", "3", "--h", "7", "--out"])
+        .args([
+            "--model", "mlp", "--device", "cpu", "--epochs", "3", "--h", "7", "--out",
+        ])
         .arg(&model)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("device: CPU (Burn Flex), as asked"), "{err}");
     assert!(err.contains("mlp: epoch 1/3 train"), "{err}");
@@ -49,20 +58,46 @@ fn train_then_forecast_with_the_model_file() {
         .arg(&fc)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&fc).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "sku,date,p10,p50,p90,model");
     assert_eq!(lines.len(), 1 + 12 * 7);
     // SKUs come best seller first.
-    assert!(lines[1].starts_with("SKU11,2024-04-30,") && lines[1].ends_with(",mlp"), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with("SKU11,2024-04-30,") && lines[1].ends_with(",mlp"),
+        "{}",
+        lines[1]
+    );
     // A longer horizon than the model's, and a file that is no model: exit 2.
-    let out = bin().arg("forecast").arg(&data).args(["--h", "14", "--model"]).arg(&model).output().unwrap();
+    let out = bin()
+        .arg("forecast")
+        .arg(&data)
+        .args(["--h", "14", "--model"])
+        .arg(&model)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("forecasts 7 periods"));
-    let out = bin().arg("forecast").arg(&data).args(["--h", "7", "--model"]).arg(&data).output().unwrap();
+    let out = bin()
+        .arg("forecast")
+        .arg(&data)
+        .args(["--h", "7", "--model"])
+        .arg(&data)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a supplycast model file"));
-    let out = bin().arg("train").arg(&data).args(["--model", "rnn9", "--out"]).arg(&model).output().unwrap();
+    let out = bin()
+        .arg("train")
+        .arg(&data)
+        .args(["--model", "rnn9", "--out"])
+        .arg(&model)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -19,7 +19,8 @@ fn fixtures() -> Value {
 }
 
 fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64().unwrap_or_else(|| panic!("{k} missing in {v}"))
+    v[k].as_f64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
 }
 
 fn opt(v: &Value, k: &str) -> Option<f64> {
@@ -143,7 +144,10 @@ fn ss_exact_optimum() {
         close(o.cost, f(c, "cost"), "cost", c);
         textbook |= (f(c, "h"), f(c, "p"), f(c, "K"), f(c, "mean")) == (1.0, 4.0, 5.0, 6.0);
     }
-    assert!(textbook, "the textbook case h=1, p=4, K=5, Poisson(6) is among the fixtures");
+    assert!(
+        textbook,
+        "the textbook case h=1, p=4, K=5, Poisson(6) is among the fixtures"
+    );
 }
 
 #[test]
@@ -152,7 +156,8 @@ fn reorder_points() {
     for c in cases(&all, "reorder_point_csl") {
         // Q does not enter a cycle-service reorder point (null in the fixture).
         let q = opt(c, "q").unwrap_or(1.0);
-        let r = policy::reorder_point(f(c, "mean"), f(c, "sd"), q, Service::Csl(f(c, "csl"))).unwrap();
+        let r =
+            policy::reorder_point(f(c, "mean"), f(c, "sd"), q, Service::Csl(f(c, "csl"))).unwrap();
         close(r.reorder_point, f(c, "reorder_point"), "r", c);
         close(r.safety_stock, f(c, "safety_stock"), "safety stock", c);
     }

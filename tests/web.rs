@@ -166,10 +166,17 @@ fn planner_runs_in_the_browser() {
             point: vec![4.0; 28],
         })
         .collect();
-    let mut params: Vec<SkuParams> = ["A", "B", "C"].iter().map(|s| SkuParams::defaults(s, 10.0)).collect();
+    let mut params: Vec<SkuParams> = ["A", "B", "C"]
+        .iter()
+        .map(|s| SkuParams::defaults(s, 10.0))
+        .collect();
     params[1].on_hand = 10_000.0;
     let req = PlanRequest {
-        config: PlanConfig::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 1.0, 7),
+        config: PlanConfig::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            1.0,
+            7,
+        ),
         params,
         demand,
     };
@@ -203,12 +210,17 @@ mod burn {
     /// Eight short weekly-seasonal series for tiny training runs.
     fn tiny_series() -> Vec<nn::data::NnSeries> {
         let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        let dates: Vec<chrono::NaiveDate> = (0..60).map(|i| start + chrono::Duration::days(i)).collect();
-        let future: Vec<chrono::NaiveDate> = (60..70).map(|i| start + chrono::Duration::days(i)).collect();
+        let dates: Vec<chrono::NaiveDate> =
+            (0..60).map(|i| start + chrono::Duration::days(i)).collect();
+        let future: Vec<chrono::NaiveDate> = (60..70)
+            .map(|i| start + chrono::Duration::days(i))
+            .collect();
         (0..8)
             .map(|k| nn::data::NnSeries {
                 sku: format!("S{k}"),
-                values: (0..60).map(|t| ((k + 1) * [3, 2, 2, 1, 1, 4, 5][t % 7]) as f64).collect(),
+                values: (0..60)
+                    .map(|t| ((k + 1) * [3, 2, 2, 1, 1, 4, 5][t % 7]) as f64)
+                    .collect(),
                 dates: dates.clone(),
                 future: future.clone(),
             })
@@ -234,9 +246,14 @@ mod burn {
         let dev = nn::device::cpu();
         let series = tiny_series();
         let (cfg, tc) = tiny();
-        let t = nn::train::train(cfg.clone(), &series, &tc, &dev, &mut |_| true).await.unwrap();
+        let t = nn::train::train(cfg.clone(), &series, &tc, &dev, &mut |_| true)
+            .await
+            .unwrap();
         let losses: Vec<f64> = t.history.iter().map(|p| p.train_loss).collect();
-        assert!(losses.last().unwrap() < losses.first().unwrap(), "{losses:?}");
+        assert!(
+            losses.last().unwrap() < losses.first().unwrap(),
+            "{losses:?}"
+        );
         let meta = nn::train::ModelMeta {
             config: cfg.clone(),
             period_days: 1.0,
@@ -245,12 +262,19 @@ mod burn {
             epochs: t.history.len(),
         };
         let bytes = nn::train::save(&t.net, &meta).unwrap();
-        supplycast::ui::storage::save_key("model:test", &bytes).await.unwrap();
-        let back = supplycast::ui::storage::load_key("model:test").await.unwrap().unwrap();
+        supplycast::ui::storage::save_key("model:test", &bytes)
+            .await
+            .unwrap();
+        let back = supplycast::ui::storage::load_key("model:test")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(back, bytes);
         let (net, meta2) = nn::train::load(&back, &dev).unwrap();
         assert_eq!(meta2, meta);
-        let a = nn::train::predict(&t.net, &cfg, &series, &dev).await.unwrap();
+        let a = nn::train::predict(&t.net, &cfg, &series, &dev)
+            .await
+            .unwrap();
         let b = nn::train::predict(&net, &cfg, &series, &dev).await.unwrap();
         assert_eq!(a, b);
     }
@@ -266,8 +290,13 @@ mod burn {
         // A tiny MLP, a few Adam steps on SwiftShader (software: kept tiny).
         let series = tiny_series();
         let (cfg, tc) = tiny();
-        let t = nn::train::train(cfg, &series, &tc, &dev, &mut |_| true).await.unwrap();
+        let t = nn::train::train(cfg, &series, &tc, &dev, &mut |_| true)
+            .await
+            .unwrap();
         let losses: Vec<f64> = t.history.iter().map(|p| p.train_loss).collect();
-        assert!(losses.last().unwrap() < losses.first().unwrap(), "{losses:?}");
+        assert!(
+            losses.last().unwrap() < losses.first().unwrap(),
+            "{losses:?}"
+        );
     }
 }

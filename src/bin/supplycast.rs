@@ -457,20 +457,31 @@ mod cli {
                 if let Some(list) = &models {
                     #[cfg(feature = "nn")]
                     {
-                        let rows = crate::neural_cli::bench_models(&ds, h, season, list, &device, epochs, nn_hidden, nn_context)?;
+                        let rows = crate::neural_cli::bench_models(
+                            &ds, h, season, list, &device, epochs, nn_hidden, nn_context,
+                        )?;
                         crate::neural_cli::print_extra(&rows);
-                        let at = report.models.len().saturating_sub(usize::from(!only_neural));
+                        let at = report
+                            .models
+                            .len()
+                            .saturating_sub(usize::from(!only_neural));
                         for (k, r) in crate::neural_cli::reports(&rows).into_iter().enumerate() {
                             report.models.insert(at + k, r);
                         }
                         if !only_neural {
-                            let (auto, picks, skipped) = crate::neural_cli::auto_with(&ds, &cfg, list, &device, epochs, threads)?;
+                            let (auto, picks, skipped) = crate::neural_cli::auto_with(
+                                &ds, &cfg, list, &device, epochs, threads,
+                            )?;
                             for s in skipped {
                                 eprintln!("not a candidate of the automatic choice: {s}");
                             }
                             eprintln!(
                                 "automatic choice with neural candidates picked: {}",
-                                picks.iter().map(|(m, n)| format!("{m} {n}")).collect::<Vec<_>>().join(", ")
+                                picks
+                                    .iter()
+                                    .map(|(m, n)| format!("{m} {n}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             );
                             report.models.push(auto);
                         }

@@ -57,15 +57,13 @@ pub fn forecast_dataset_with(
         let seasonal = super::season::is_seasonal(&s.values, config.season);
         let mut candidates = models::for_series(&s.values, config.season);
         if let Some(more) = extra.get(i) {
-            candidates.extend(more.iter().cloned().map(|m| Box::new(m) as Box<dyn super::Model>));
+            candidates.extend(
+                more.iter()
+                    .cloned()
+                    .map(|m| Box::new(m) as Box<dyn super::Model>),
+            );
         }
-        let result = choose(
-            &candidates,
-            &s.values,
-            &config,
-            i as u64,
-        )
-        .map_err(|e| e.to_string());
+        let result = choose(&candidates, &s.values, &config, i as u64).map_err(|e| e.to_string());
         skus.push(SkuForecast {
             sku: s.sku.clone(),
             result,

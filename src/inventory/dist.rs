@@ -71,7 +71,11 @@ pub struct Pois {
 impl Pois {
     /// Poisson with the given mean (negative or non-finite means are treated as 0).
     pub fn new(mean: f64) -> Pois {
-        let mean = if mean.is_finite() && mean > 0.0 { mean } else { 0.0 };
+        let mean = if mean.is_finite() && mean > 0.0 {
+            mean
+        } else {
+            0.0
+        };
         Pois {
             mean,
             d: Poisson::new(mean).ok().filter(|_| mean > 0.0),
@@ -247,7 +251,11 @@ mod tests {
     #[test]
     fn normal_functions_match_tables() {
         // scipy 1.17.1 values; statrs 0.19's erf is good to about 1e-11.
-        assert!((cdf(1.0) - 0.841_344_746_068_542_9).abs() < 1e-10, "{}", cdf(1.0));
+        assert!(
+            (cdf(1.0) - 0.841_344_746_068_542_9).abs() < 1e-10,
+            "{}",
+            cdf(1.0)
+        );
         assert!((ppf(0.95) - 1.644_853_626_951_472_2).abs() < 1e-9);
         assert!((loss(0.0) - 0.398_942_280_401_432_7).abs() < 1e-10);
         assert!((loss(1.0) - 0.083_315_470_587_686_3).abs() < 1e-10);

@@ -47,7 +47,11 @@ impl ForecastTable {
     /// Periods per week for daily data (trading weekdays), else 1.
     pub fn season(&self) -> usize {
         if self.period_days() < 2.0 && self.dates.len() >= 7 {
-            let mut days: Vec<_> = self.dates.iter().map(|d| chrono::Datelike::weekday(d)).collect();
+            let mut days: Vec<_> = self
+                .dates
+                .iter()
+                .map(|d| chrono::Datelike::weekday(d))
+                .collect();
             days.sort_by_key(|d| d.num_days_from_monday());
             days.dedup();
             days.len()
@@ -72,10 +76,11 @@ pub fn read_forecast_csv(file: &str, bytes: &[u8]) -> Result<ForecastTable, Inve
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
     let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| err(format!("line 1: no \"{name}\" column (expected sku,date,p10,p50,p90)")))
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            err(format!(
+                "line 1: no \"{name}\" column (expected sku,date,p10,p50,p90)"
+            ))
+        })
     };
     let (c_sku, c_date) = (col("sku")?, col("date")?);
     let cq = [col("p10")?, col("p50")?, col("p90")?];
@@ -89,17 +94,25 @@ pub fn read_forecast_csv(file: &str, bytes: &[u8]) -> Result<ForecastTable, Inve
         if sku.is_empty() {
             return Err(err(format!("line {line}, column sku: empty")));
         }
-        let date = NaiveDate::parse_from_str(get(c_date), "%Y-%m-%d")
-            .map_err(|_| err(format!("line {line}, column date: \"{}\" is not a date (YYYY-MM-DD)", get(c_date))))?;
+        let date = NaiveDate::parse_from_str(get(c_date), "%Y-%m-%d").map_err(|_| {
+            err(format!(
+                "line {line}, column date: \"{}\" is not a date (YYYY-MM-DD)",
+                get(c_date)
+            ))
+        })?;
         let mut q = [0.0; 3];
         for (k, c) in cq.iter().enumerate() {
-            let v: f64 = get(*c).parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
-                err(format!(
-                    "line {line}, column {}: \"{}\" is not a non-negative number",
-                    headers[*c],
-                    get(*c)
-                ))
-            })?;
+            let v: f64 = get(*c)
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    err(format!(
+                        "line {line}, column {}: \"{}\" is not a non-negative number",
+                        headers[*c],
+                        get(*c)
+                    ))
+                })?;
             q[k] = v;
         }
         if !(q[0] <= q[1] + 1e-9 && q[1] <= q[2] + 1e-9) {
@@ -175,9 +188,13 @@ mod tests {
         assert!((col[400] - 1.0).abs() < 0.1);
         assert!((col[3600] - 4.0).abs() < 0.15);
         let bad = "sku,date,p10,p50,p90\nA,2026-11-23,1,x,4\n";
-        let e = read_forecast_csv("f.csv", bad.as_bytes()).unwrap_err().to_string();
+        let e = read_forecast_csv("f.csv", bad.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("f.csv: line 2, column p50"), "{e}");
-        let e = read_forecast_csv("f.csv", b"sku,day\n").unwrap_err().to_string();
+        let e = read_forecast_csv("f.csv", b"sku,day\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no \"date\" column"), "{e}");
     }
 }

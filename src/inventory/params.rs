@@ -174,7 +174,10 @@ impl SkuParams {
             non_neg("past_lead_times", *l);
         }
         if !(self.case_pack.is_finite() && self.case_pack > 0.0) {
-            p.push(format!("case_pack: {} must be more than zero", self.case_pack));
+            p.push(format!(
+                "case_pack: {} must be more than zero",
+                self.case_pack
+            ));
         }
         if let Some(s) = self.shelf_life_days
             && !(s.is_finite() && s > 0.0)
@@ -303,7 +306,11 @@ pub fn merge_csv(
     };
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim_start_matches('\u{feff}');
-    let delim = if text.lines().next().is_some_and(|l| l.contains(';') && !l.contains(',')) {
+    let delim = if text
+        .lines()
+        .next()
+        .is_some_and(|l| l.contains(';') && !l.contains(','))
+    {
         b';'
     } else {
         b','
@@ -470,7 +477,10 @@ pub fn merge_csv(
         if let Err(errs) = p.validate() {
             for e in errs {
                 let col = e.split(':').next().unwrap_or("").to_string();
-                problems.push(format!("line {line}, column {col}: {}", e[col.len() + 1..].trim()));
+                problems.push(format!(
+                    "line {line}, column {col}: {}",
+                    e[col.len() + 1..].trim()
+                ));
             }
         }
     }
@@ -489,8 +499,14 @@ fn set(v: Option<f64>, field: &mut f64) {
 
 fn parse_num(s: &str) -> Option<f64> {
     let t = s.trim().trim_end_matches('%').trim();
-    let t: String = t.chars().filter(|c| !matches!(c, '$' | '€' | '£' | ' ')).collect();
-    let v: f64 = t.parse().ok().or_else(|| t.replace(',', ".").parse().ok())?;
+    let t: String = t
+        .chars()
+        .filter(|c| !matches!(c, '$' | '€' | '£' | ' '))
+        .collect();
+    let v: f64 = t
+        .parse()
+        .ok()
+        .or_else(|| t.replace(',', ".").parse().ok())?;
     v.is_finite().then_some(v)
 }
 
@@ -499,7 +515,10 @@ mod tests {
     use super::*;
 
     fn base() -> Vec<SkuParams> {
-        vec![SkuParams::defaults("A", 10.0), SkuParams::defaults("B", 0.0)]
+        vec![
+            SkuParams::defaults("A", 10.0),
+            SkuParams::defaults("B", 0.0),
+        ]
     }
 
     #[test]
@@ -544,8 +563,14 @@ mod tests {
         assert_eq!(file, "stock.csv");
         let all = problems.join("\n");
         assert!(all.contains("line 2, column lead_time_days"), "{all}");
-        assert!(all.contains("line 3, column sku: unknown SKU \"ZZ\""), "{all}");
-        assert!(all.contains("line 4, column on_hand: \"x\" is not a number"), "{all}");
+        assert!(
+            all.contains("line 3, column sku: unknown SKU \"ZZ\""),
+            "{all}"
+        );
+        assert!(
+            all.contains("line 4, column on_hand: \"x\" is not a number"),
+            "{all}"
+        );
         assert!(all.contains("line 4, column service_level"), "{all}");
         assert!(all.contains("line 4, column on_order"), "{all}");
         assert!(merge_csv("s.csv", b"on_hand\n3\n", &b).is_err());

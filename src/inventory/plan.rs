@@ -134,7 +134,11 @@ impl PolicyKind {
             PolicyKind::OrderUpTo { review_days, s } => {
                 format!("review every {} days, S = {}", f(review_days), f(s))
             }
-            PolicyKind::MinMax { review_days, s, big_s } => format!(
+            PolicyKind::MinMax {
+                review_days,
+                s,
+                big_s,
+            } => format!(
                 "review every {} days, s = {}, S = {}",
                 f(review_days),
                 f(s),
@@ -196,8 +200,9 @@ pub struct TradeoffPoint {
 }
 
 /// The cycle service levels the trade-off curves are drawn at.
-pub const TRADEOFF_TARGETS: [f64; 11] =
-    [0.5, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995];
+pub const TRADEOFF_TARGETS: [f64; 11] = [
+    0.5, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995,
+];
 
 /// One SKU's plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -311,8 +316,8 @@ pub fn plan_sku(
         d.paths
     };
     let h = paths[0].len().max(1);
-    let per_period = paths.iter().map(|x| x.iter().sum::<f64>()).sum::<f64>()
-        / (paths.len() * h) as f64;
+    let per_period =
+        paths.iter().map(|x| x.iter().sum::<f64>()).sum::<f64>() / (paths.len() * h) as f64;
     let daily = per_period / cfg.period_days;
     let lead = LeadTimes {
         mean: cfg.periods(p.lead_time_days),
@@ -350,10 +355,16 @@ pub fn plan_sku(
     let choice = match p.policy {
         PolicyChoice::Auto => {
             if p.shelf_life_days.is_some() {
-                why.push("Shelf life is set: one order sized for the selling window (newsvendor).".to_string());
+                why.push(
+                    "Shelf life is set: one order sized for the selling window (newsvendor)."
+                        .to_string(),
+                );
                 PolicyChoice::Newsvendor
             } else if p.review_days <= 0.0 {
-                why.push("Continuous review (review period 0): reorder point and fixed order quantity.".into());
+                why.push(
+                    "Continuous review (review period 0): reorder point and fixed order quantity."
+                        .into(),
+                );
                 PolicyChoice::ReorderPoint
             } else if eoq > 1.5 * daily * p.review_days {
                 why.push(format!(
@@ -363,7 +374,9 @@ pub fn plan_sku(
                 ));
                 PolicyChoice::MinMax
             } else {
-                why.push("Periodic review with a small fixed cost: order up to S every review.".into());
+                why.push(
+                    "Periodic review with a small fixed cost: order up to S every review.".into(),
+                );
                 PolicyChoice::OrderUpTo
             }
         }
@@ -551,7 +564,13 @@ pub fn plan_sku(
     }
     let arrival = cfg.today + Duration::days(p.lead_time_days.round() as i64);
     let lt_mean = ltd.mean();
-    let cover_days = |units: f64| if daily > 0.0 { units / daily } else { f64::INFINITY };
+    let cover_days = |units: f64| {
+        if daily > 0.0 {
+            units / daily
+        } else {
+            f64::INFINITY
+        }
+    };
     let stockout_risk = 1.0 - ltd.cdf(position);
     // Priority: margin protected per money spent — expected units of demand over the
     // protection interval that today's order saves from a stockout, times the margin,
@@ -604,10 +623,15 @@ pub fn plan_sku(
         shortage: margin,
         unmet: cfg.unmet,
     };
-    let (simulated, band) = sim::simulate(&input, &sim_policy, periods, cfg.simulations, seed, true);
+    let (simulated, band) =
+        sim::simulate(&input, &sim_policy, periods, cfg.simulations, seed, true);
     let (baseline_name, base_policy) = match p.current_min_max {
         Some((lo, hi)) => (
-            format!("Current min/max ({}/{})", crate::data::fmt_qty(lo), crate::data::fmt_qty(hi)),
+            format!(
+                "Current min/max ({}/{})",
+                crate::data::fmt_qty(lo),
+                crate::data::fmt_qty(hi)
+            ),
             SimPolicy {
                 reorder: lo,
                 up_to: hi,
@@ -720,7 +744,10 @@ pub fn plan_catalogue(
     for chunk in all.chunks(64) {
         let results = crate::forecast::par_map(chunk, threads, |&i| {
             let d = &demand[i];
-            let p = index.get(d.sku).or_else(|| default_index.get(d.sku)).copied();
+            let p = index
+                .get(d.sku)
+                .or_else(|| default_index.get(d.sku))
+                .copied();
             match p {
                 Some(p) => plan_sku(d, p, cfg, cfg.seed.wrapping_add(i as u64)),
                 None => Err("no parameters".to_string()),
@@ -751,7 +778,9 @@ pub fn plan_catalogue(
 /// Marks which of today's orders fit the budget, highest priority first (a greedy
 /// knapsack: an order that does not fit is skipped and cheaper ones still go in).
 pub fn apply_budget(skus: &mut [SkuPlan], budget: Option<f64>) {
-    let mut order: Vec<usize> = (0..skus.len()).filter(|&i| skus[i].order_qty > 0.0).collect();
+    let mut order: Vec<usize> = (0..skus.len())
+        .filter(|&i| skus[i].order_qty > 0.0)
+        .collect();
     order.sort_by(|&a, &b| skus[b].priority.total_cmp(&skus[a].priority));
     let mut left = budget.unwrap_or(f64::INFINITY);
     for s in skus.iter_mut() {
@@ -876,7 +905,11 @@ pub fn default_params(ds: &crate::data::Dataset) -> Vec<SkuParams> {
     ds.series
         .iter()
         .map(|s| {
-            let price = if s.units > 0.0 { s.revenue / s.units } else { 0.0 };
+            let price = if s.units > 0.0 {
+                s.revenue / s.units
+            } else {
+                0.0
+            };
             SkuParams::defaults(&s.sku, price)
         })
         .collect()
@@ -917,7 +950,10 @@ impl PlanRequest {
                 let c = s.result.as_ref().ok()?;
                 Some(OwnedDemand {
                     sku: s.sku.clone(),
-                    description: ds.get(&s.sku).map(|x| x.description.clone()).unwrap_or_default(),
+                    description: ds
+                        .get(&s.sku)
+                        .map(|x| x.description.clone())
+                        .unwrap_or_default(),
                     paths: c.forecast.paths.clone(),
                     point: c.forecast.point.clone(),
                 })
@@ -1031,8 +1067,16 @@ mod tests {
         assert!(s.simulated.fill_rate > s.baseline.fill_rate, "{s:?}");
         assert!(s.simulated.avg_on_hand.mean > s.baseline.avg_on_hand.mean);
         // Trade-off: more service costs more.
-        assert!(s.tradeoff.windows(2).all(|w| w[1].investment >= w[0].investment));
-        assert!(s.tradeoff.windows(2).all(|w| w[1].fill_rate >= w[0].fill_rate - 1e-12));
+        assert!(
+            s.tradeoff
+                .windows(2)
+                .all(|w| w[1].investment >= w[0].investment)
+        );
+        assert!(
+            s.tradeoff
+                .windows(2)
+                .all(|w| w[1].fill_rate >= w[0].fill_rate - 1e-12)
+        );
     }
 
     #[test]
@@ -1040,12 +1084,21 @@ mod tests {
         let ps = paths(3.0, 100, 28, 3);
         let mut p = SkuParams::defaults("A", 10.0);
         p.review_days = 0.0;
-        assert!(matches!(plan_one(&p, &ps).policy, PolicyKind::ReorderPoint { .. }));
+        assert!(matches!(
+            plan_one(&p, &ps).policy,
+            PolicyKind::ReorderPoint { .. }
+        ));
         p.review_days = 7.0;
         p.order_cost = 500.0;
-        assert!(matches!(plan_one(&p, &ps).policy, PolicyKind::MinMax { .. }));
+        assert!(matches!(
+            plan_one(&p, &ps).policy,
+            PolicyKind::MinMax { .. }
+        ));
         p.order_cost = 0.5;
-        assert!(matches!(plan_one(&p, &ps).policy, PolicyKind::OrderUpTo { .. }));
+        assert!(matches!(
+            plan_one(&p, &ps).policy,
+            PolicyKind::OrderUpTo { .. }
+        ));
         p.shelf_life_days = Some(10.0);
         let nv = plan_one(&p, &ps);
         assert!(matches!(nv.policy, PolicyKind::Newsvendor { .. }));

@@ -316,8 +316,8 @@ fn rq_normal_r_for_q(h: f64, p: f64, mu: f64, sigma: f64, q: f64) -> f64 {
     let (mut lo, mut hi) = (s_star - q, s_star);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        let diff = dist::normal_cost(mid, h, p, mu, sigma)
-            - dist::normal_cost(mid + q, h, p, mu, sigma);
+        let diff =
+            dist::normal_cost(mid, h, p, mu, sigma) - dist::normal_cost(mid + q, h, p, mu, sigma);
         if diff < 0.0 {
             hi = mid;
         } else {
@@ -428,7 +428,14 @@ pub struct SS {
 /// c(s, S) = [K + Σ_{j=0}^{S−s−1} m(j) G(S − j)] / M(S − s), with the renewal
 /// quantities m(0) = 1/(1 − p₀), m(j) = m(0) Σ_{l=1}^{j} p_l m(j − l) and
 /// M(n) = Σ_{j<n} m(j).
-pub fn ss_cost(h: f64, p: f64, k: f64, mean: f64, s: i64, big_s: i64) -> Result<f64, InventoryError> {
+pub fn ss_cost(
+    h: f64,
+    p: f64,
+    k: f64,
+    mean: f64,
+    s: i64,
+    big_s: i64,
+) -> Result<f64, InventoryError> {
     positive("holding cost", h)?;
     positive("stockout cost", p)?;
     positive("fixed cost", k)?;
@@ -441,7 +448,15 @@ pub fn ss_cost(h: f64, p: f64, k: f64, mean: f64, s: i64, big_s: i64) -> Result<
         });
     }
     let d = Pois::new(mean);
-    Ok(ss_cost_with(&SsCache::new(&d, (big_s - s) as usize), h, p, k, &d, s, big_s))
+    Ok(ss_cost_with(
+        &SsCache::new(&d, (big_s - s) as usize),
+        h,
+        p,
+        k,
+        &d,
+        s,
+        big_s,
+    ))
 }
 
 /// The renewal quantities m(·) and M(·) up to a length.
@@ -467,7 +482,9 @@ impl SsCache {
             let v = if j == 0 {
                 m0
             } else {
-                m0 * (1..=j).map(|l| d.pmf(l as i64) * self.m[j - l]).sum::<f64>()
+                m0 * (1..=j)
+                    .map(|l| d.pmf(l as i64) * self.m[j - l])
+                    .sum::<f64>()
             };
             self.m.push(v);
             self.cum.push(self.cum[j] + v);
@@ -569,7 +586,12 @@ impl Service {
 /// shortage per cycle σL(z) must equal (1 − β)Q, so z = L⁻¹((1 − β)Q/σ) (eq. 5.42;
 /// Silver, Pyke & Thomas, *Inventory and Production Management in Supply Chains*, 4th
 /// ed., §7.7).
-pub fn reorder_point(mean: f64, sd: f64, q: f64, service: Service) -> Result<ReorderPoint, InventoryError> {
+pub fn reorder_point(
+    mean: f64,
+    sd: f64,
+    q: f64,
+    service: Service,
+) -> Result<ReorderPoint, InventoryError> {
     let (mean, sd, q) = (
         non_negative("lead-time demand mean", mean)?,
         non_negative("lead-time demand standard deviation", sd)?,
@@ -614,11 +636,29 @@ mod tests {
 
     #[test]
     fn newsvendor_textbook() {
-        let n = newsvendor(2.0, 18.0, Demand::Normal { mean: 120.0, sd: 10.0 }, None).unwrap();
+        let n = newsvendor(
+            2.0,
+            18.0,
+            Demand::Normal {
+                mean: 120.0,
+                sd: 10.0,
+            },
+            None,
+        )
+        .unwrap();
         assert!(close(n.s, 132.8155, 1e-5), "{n:?}");
         // The given S costs at least the optimum.
         for s in [120.0, 130.0, 135.0, 150.0] {
-            let c = newsvendor(2.0, 18.0, Demand::Normal { mean: 120.0, sd: 10.0 }, Some(s)).unwrap();
+            let c = newsvendor(
+                2.0,
+                18.0,
+                Demand::Normal {
+                    mean: 120.0,
+                    sd: 10.0,
+                },
+                Some(s),
+            )
+            .unwrap();
             assert!(c.cost >= n.cost - 1e-12);
         }
         let p = newsvendor(1.0, 4.0, Demand::Poisson { mean: 6.0 }, None).unwrap();
@@ -632,10 +672,17 @@ mod tests {
             h: 0.225,
             p: 7.5,
             k: 8.0,
-            demand: Demand::Normal { mean: 1300.0, sd: 150.0 },
+            demand: Demand::Normal {
+                mean: 1300.0,
+                sd: 150.0,
+            },
             lead_time: 1.0 / 12.0,
         };
-        assert!(close(rq_cost(i, 126.8, 328.5).unwrap(), 78.071_162_509_282_94, 1e-9));
+        assert!(close(
+            rq_cost(i, 126.8, 328.5).unwrap(),
+            78.071_162_509_282_94,
+            1e-9
+        ));
         let opt = rq_optimal(i).unwrap();
         for (dr, dq) in [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)] {
             assert!(rq_cost(i, opt.r + dr, opt.q + dq).unwrap() > opt.cost);

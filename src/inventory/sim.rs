@@ -367,9 +367,16 @@ mod tests {
     use super::*;
     use crate::inventory::dist::{self, Pois};
 
-    fn paths(n: usize, len: usize, seed: u64, draw: impl Fn(&mut SplitMix) -> f64) -> Vec<Vec<f64>> {
+    fn paths(
+        n: usize,
+        len: usize,
+        seed: u64,
+        draw: impl Fn(&mut SplitMix) -> f64,
+    ) -> Vec<Vec<f64>> {
         let mut rng = SplitMix::new(seed);
-        (0..n).map(|_| (0..len).map(|_| draw(&mut rng)).collect()).collect()
+        (0..n)
+            .map(|_| (0..len).map(|_| draw(&mut rng)).collect())
+            .collect()
     }
 
     #[test]
@@ -377,7 +384,11 @@ mod tests {
         // Review every period, fixed lead time L = 3, backorders, demand N(20, 5²):
         // P(no stockout in a period) = Φ((S − 4·20)/(5·2)) (S&S eq. 4.35).
         let p = paths(400, 400, 1, |r| 20.0 + 5.0 * r.normal());
-        let lead = LeadTimes { mean: 3.0, sd: 0.0, past: vec![] };
+        let lead = LeadTimes {
+            mean: 3.0,
+            sd: 0.0,
+            past: vec![],
+        };
         let s = 92.0;
         let input = SimInput {
             paths: &p,
@@ -401,7 +412,11 @@ mod tests {
         let (sum, _) = simulate(&input, &pol, 400, 400, 9, false);
         let want = dist::cdf((s - 80.0) / 10.0);
         // ~160,000 cycles: the Monte Carlo s.e. is about 0.001.
-        assert!((sum.cycle_service - want).abs() < 0.006, "{} vs {want}", sum.cycle_service);
+        assert!(
+            (sum.cycle_service - want).abs() < 0.006,
+            "{} vs {want}",
+            sum.cycle_service
+        );
     }
 
     #[test]
@@ -418,7 +433,11 @@ mod tests {
             }
             k
         });
-        let lead = LeadTimes { mean: 60.0, sd: 0.0, past: vec![] };
+        let lead = LeadTimes {
+            mean: 60.0,
+            sd: 0.0,
+            past: vec![],
+        };
         let r = 4.0;
         let input = SimInput {
             paths: &p,
@@ -443,13 +462,21 @@ mod tests {
         let d = Pois::new(3.0);
         // ~6,000 cycles: the Monte Carlo s.e. is about 0.005.
         let want = d.cdf(r as i64);
-        assert!((sum.cycle_service - want).abs() < 0.02, "{} vs {want}", sum.cycle_service);
+        assert!(
+            (sum.cycle_service - want).abs() < 0.02,
+            "{} vs {want}",
+            sum.cycle_service
+        );
     }
 
     #[test]
     fn costs_add_up_and_bands_are_ordered() {
         let p = paths(50, 30, 3, |r| (5.0 + 2.0 * r.normal()).max(0.0).round());
-        let lead = LeadTimes { mean: 2.0, sd: 1.0, past: vec![] };
+        let lead = LeadTimes {
+            mean: 2.0,
+            sd: 1.0,
+            past: vec![],
+        };
         let input = SimInput {
             paths: &p,
             season: 7,

@@ -61,10 +61,19 @@ pub fn run(
     progress: &mut dyn FnMut(&train::Progress) -> bool,
 ) -> Result<(NnReport, Vec<Forecast>), NnError> {
     let t0 = train::now_s();
-    let eligible: Vec<&NnSeries> = series.iter().filter(|s| s.values.len() > h + season).collect();
+    let eligible: Vec<&NnSeries> = series
+        .iter()
+        .filter(|s| s.values.len() > h + season)
+        .collect();
     let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
     let kind = config.kind;
-    let trained = super::block_on_native(train::train(config.clone(), &train_set, tc, device, progress))?;
+    let trained = super::block_on_native(train::train(
+        config.clone(),
+        &train_set,
+        tc,
+        device,
+        progress,
+    ))?;
     let q = super::block_on_native(train::predict(&trained.net, &config, &train_set, device))?;
     let mut scores = Vec::new();
     let mut forecasts = Vec::new();
@@ -72,7 +81,14 @@ pub fn run(
         let f = to_forecast(kind.name(), q, 0, 0);
         let (tr, test) = s.values.split_at(s.values.len() - h);
         if let Some(scale) = metrics::scales(tr, season).filter(|sc| sc.0 > 0.0) {
-            scores.push(metrics::score(test, &f.point, &f.quantiles[0], &f.quantiles[1], &f.quantiles[2], scale));
+            scores.push(metrics::score(
+                test,
+                &f.point,
+                &f.quantiles[0],
+                &f.quantiles[1],
+                &f.quantiles[2],
+                scale,
+            ));
         }
         forecasts.push(f);
     }
@@ -111,7 +127,10 @@ pub fn auto_with_neural(
     let mut skipped = Vec::new();
     let t0 = train::now_s();
     let h = bt.h;
-    let eligible: Vec<&NnSeries> = series.iter().filter(|s| s.values.len() > h + bt.season).collect();
+    let eligible: Vec<&NnSeries> = series
+        .iter()
+        .filter(|s| s.values.len() > h + bt.season)
+        .collect();
     let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
     let mut extra: Vec<Vec<models::Precomputed>> = vec![Vec::new(); train_set.len()];
     for &kind in kinds {
@@ -140,7 +159,12 @@ pub fn auto_with_neural(
     let results = crate::forecast::par_map(&idx, threads, |&i| {
         let y = &train_set[i].values;
         let mut ms = models::for_series(y, bt.season);
-        ms.extend(extra[i].iter().cloned().map(|m| Box::new(m) as Box<dyn crate::forecast::Model>));
+        ms.extend(
+            extra[i]
+                .iter()
+                .cloned()
+                .map(|m| Box::new(m) as Box<dyn crate::forecast::Model>),
+        );
         backtest::choose(&ms, y, bt, 7).ok()
     });
     let mut scores = Vec::new();
@@ -159,7 +183,14 @@ pub fn auto_with_neural(
         let (tr, test) = s.values.split_at(s.values.len() - h);
         if let Some(scale) = metrics::scales(tr, bt.season).filter(|sc| sc.0 > 0.0) {
             let f = &c.forecast;
-            scores.push(metrics::score(test, &f.point, &f.quantiles[0], &f.quantiles[1], &f.quantiles[2], scale));
+            scores.push(metrics::score(
+                test,
+                &f.point,
+                &f.quantiles[0],
+                &f.quantiles[1],
+                &f.quantiles[2],
+                scale,
+            ));
         }
     }
     choices.sort_by(|a, b| b.1.cmp(&a.1));

@@ -51,7 +51,12 @@ impl NnSeries {
         } else {
             let k = t - self.dates.len();
             self.future.get(k).copied().unwrap_or_else(|| {
-                let last = self.future.last().or(self.dates.last()).copied().unwrap_or_default();
+                let last = self
+                    .future
+                    .last()
+                    .or(self.dates.last())
+                    .copied()
+                    .unwrap_or_default();
                 last + chrono::Duration::days((k + 1 - self.future.len()) as i64)
             })
         }
@@ -220,7 +225,9 @@ mod tests {
             sku: "A".into(),
             values: (0..40).map(|i| (i % 7) as f64).collect(),
             dates: dates.clone(),
-            future: (40..50).map(|i| start + chrono::Duration::days(i)).collect(),
+            future: (40..50)
+                .map(|i| start + chrono::Duration::days(i))
+                .collect(),
         };
         let g = Geometry {
             context: 14,
@@ -244,7 +251,10 @@ mod tests {
         let mut p = Batch::default();
         g.push(&mut p, &s, 40, false);
         assert!(p.y.is_empty());
-        assert_eq!(&p.future[..CAL_FEATURES], &calendar(start + chrono::Duration::days(40)));
+        assert_eq!(
+            &p.future[..CAL_FEATURES],
+            &calendar(start + chrono::Duration::days(40))
+        );
         let t = s.truncated(7);
         assert_eq!(t.values.len(), 33);
         assert_eq!(t.future[0], dates[33]);

@@ -38,7 +38,10 @@ pub fn cpu() -> Device {
 /// Whether an adapter described by its wgpu device type (`Debug` form) is software.
 pub fn is_software(device_type: &str, name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    device_type == "Cpu" || n.contains("llvmpipe") || n.contains("swiftshader") || n.contains("lavapipe")
+    device_type == "Cpu"
+        || n.contains("llvmpipe")
+        || n.contains("swiftshader")
+        || n.contains("lavapipe")
 }
 
 /// The native wgpu device (Vulkan, Metal, DX12 or GL) with its adapter's description
@@ -51,7 +54,11 @@ pub fn native_gpu() -> Result<(Device, String, bool), super::NnError> {
     let info = setup.adapter.get_info();
     let kind = format!("{:?}", info.device_type);
     let software = is_software(&kind, &info.name);
-    Ok((dev, format!("{} ({:?}, {kind})", info.name, info.backend), software))
+    Ok((
+        dev,
+        format!("{} ({:?}, {kind})", info.name, info.backend),
+        software,
+    ))
 }
 
 /// Picks the native device for `choice`, saying which and why.
@@ -66,7 +73,11 @@ pub fn native(choice: Choice) -> Result<(Device, String), super::NnError> {
                 d,
                 format!(
                     "GPU {name}, as asked{}",
-                    if software { " (a software adapter: expect it to be slow)" } else { "" }
+                    if software {
+                        " (a software adapter: expect it to be slow)"
+                    } else {
+                        ""
+                    }
                 ),
             ))
         }
@@ -84,7 +95,10 @@ pub fn native(choice: Choice) -> Result<(Device, String), super::NnError> {
             "this build has no GPU backend: build with `--features gpu`".into(),
         )),
         #[cfg(not(feature = "gpu"))]
-        Choice::Auto => Ok((cpu(), "CPU (Burn Flex): this build has no GPU backend".into())),
+        Choice::Auto => Ok((
+            cpu(),
+            "CPU (Burn Flex): this build has no GPU backend".into(),
+        )),
     }
 }
 

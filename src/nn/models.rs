@@ -10,7 +10,9 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
 use burn::nn::{
     Gru, GruConfig, Linear, LinearConfig, Lstm, LstmConfig, PositionalEncoding,
     PositionalEncodingConfig,
@@ -169,7 +171,8 @@ impl NetConfig {
             Kind::Lstm | Kind::Gru => Net::Rnn(Rnn {
                 lstm: (self.kind == Kind::Lstm)
                     .then(|| LstmConfig::new(IN_FEATURES, d, true).init(device)),
-                gru: (self.kind == Kind::Gru).then(|| GruConfig::new(IN_FEATURES, d, true).init(device)),
+                gru: (self.kind == Kind::Gru)
+                    .then(|| GruConfig::new(IN_FEATURES, d, true).init(device)),
                 dec: LinearConfig::new(d + fut, 2 * d).init(device),
                 out: LinearConfig::new(2 * d, h * OUT).init(device),
                 horizon: h,

@@ -85,17 +85,19 @@ pub struct Trained {
     pub best_epoch: usize,
 }
 
-/// Reads a scalar tensor back (asynchronously: the only way on WebGPU).
-async fn scalar(t: Tensor<1>) -> Result<f64, NnError> {
-    let d = t
-        .into_data_async()
+/// Reads a tensor back as `f32`s (asynchronously: the only way on WebGPU).
+async fn read_back<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, NnError> {
+    t.into_data_async()
         .await
-        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
-    let v = d
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?
         .convert::<f32>()
         .try_to_vec::<f32>()
-        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
-    Ok(v.first().copied().unwrap_or(f32::NAN) as f64)
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))
+}
+
+/// Reads a scalar tensor back.
+async fn scalar(t: Tensor<1>) -> Result<f64, NnError> {
+    Ok(read_back(t).await?.first().copied().unwrap_or(f32::NAN) as f64)
 }
 
 fn tensors(b: &Batch, g: Geometry, device: &Device) -> (Tensor<3>, Tensor<3>, Tensor<2>) {
@@ -128,11 +130,19 @@ pub fn now_s() -> f64 {
     {
         use std::sync::OnceLock;
         static START: OnceLock<std::time::Instant> = OnceLock::new();
-        START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_secs_f64()
     }
 }
 
-async fn valid_loss(net: &Net, windows: &Windows, series: &[NnSeries], device: &Device) -> Result<f64, NnError> {
+async fn valid_loss(
+    net: &Net,
+    windows: &Windows,
+    series: &[NnSeries],
+    device: &Device,
+) -> Result<f64, NnError> {
     let g = windows.geometry;
     let (mut sum, mut n) = (0.0, 0usize);
     for b in windows.valid_batches(series, 512) {
@@ -187,7 +197,9 @@ where
     let mut net = config.init(&ad);
     let mut optim = AdamWConfig::new()
         .with_weight_decay(tc.weight_decay)
-        .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(tc.clip)))
+        .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(
+            tc.clip,
+        )))
         .init();
     let mut rng = SplitMix::new(tc.seed ^ 0xBA7C);
     let mut best = (f64::INFINITY, net.valid(), 0usize);
@@ -199,7 +211,8 @@ where
         let mut loss_sum: Option<Tensor<1>> = None;
         for _ in 0..tc.steps_per_epoch.max(1) {
             let progress_frac = step as f64 / (tc.epochs * tc.steps_per_epoch).max(1) as f64;
-            let lr = tc.lr * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress_frac).cos()));
+            let lr =
+                tc.lr * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress_frac).cos()));
             let b = windows.sample(series, tc.batch, &mut rng);
             let (x, f, y) = tensors(&b, g, &ad);
             let loss = pinball_loss(net.forward(x, f), y);
@@ -254,7 +267,11 @@ pub async fn predict(
     series: &[NnSeries],
     device: &Device,
 ) -> Result<Vec<[Vec<f64>; 3]>, NnError> {
-    let at: Vec<(usize, usize)> = series.iter().enumerate().map(|(i, s)| (i, s.values.len())).collect();
+    let at: Vec<(usize, usize)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, s.values.len()))
+        .collect();
     predict_at(net, config, series, &at, device).await
 }
 
@@ -279,15 +296,7 @@ pub async fn predict_at(
         }
         b.y = vec![0.0; b.size * g.horizon];
         let (x, f, _) = tensors(&b, g, device);
-        let data = net
-            .forward(x, f)
-            .into_data_async()
-            .await
-            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
-        let v = data
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
+        let v = read_back(net.forward(x, f)).await?;
         for (i, scale) in b.scale.iter().enumerate() {
             let mut q: [Vec<f64>; 3] = Default::default();
             for t in 0..g.horizon {
@@ -338,7 +347,10 @@ where
     let mut at = Vec::new();
     for (i, s) in series.iter().enumerate() {
         let n = s.values.len();
-        for o in crate::forecast::backtest::origins(n, bt).into_iter().chain([n]) {
+        for o in crate::forecast::backtest::origins(n, bt)
+            .into_iter()
+            .chain([n])
+        {
             at.push((i, o));
         }
     }
@@ -401,8 +413,9 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(Net, ModelMeta), NnError> 
     let n = u64::from_le_bytes(bytes[8..16].try_into().map_err(|_| bad("short"))?) as usize;
     let head = bytes.get(16..16 + n).ok_or_else(|| bad("truncated"))?;
     let meta: ModelMeta = postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?;
-    let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[16 + n..].to_vec()))
-        .map_err(|e| bad(&format!("{e:?}")))?;
+    let record =
+        burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[16 + n..].to_vec()))
+            .map_err(|e| bad(&format!("{e:?}")))?;
     let net = meta
         .config
         .init(device)
@@ -421,13 +434,17 @@ mod tests {
 
     /// Burn's random state (weight initialisation, dropout) is per device and shared by
     /// the process: tests that train take turns so that a seed means the same run.
-    static TURN: Mutex<()> = Mutex::new(());
+    pub(super) static TURN: Mutex<()> = Mutex::new(());
 
     /// 24 SKUs of weekly-seasonal demand at different levels with noise.
     fn synthetic(n: usize) -> Vec<NnSeries> {
         let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        let dates: Vec<NaiveDate> = (0..n).map(|i| start + chrono::Duration::days(i as i64)).collect();
-        let future = (n..n + 28).map(|i| start + chrono::Duration::days(i as i64)).collect::<Vec<_>>();
+        let dates: Vec<NaiveDate> = (0..n)
+            .map(|i| start + chrono::Duration::days(i as i64))
+            .collect();
+        let future = (n..n + 28)
+            .map(|i| start + chrono::Duration::days(i as i64))
+            .collect::<Vec<_>>();
         let mut rng = SplitMix::new(11);
         (0..24)
             .map(|k| {
@@ -435,7 +452,9 @@ mod tests {
                 let values = (0..n)
                     .map(|t| {
                         let season = [1.6, 1.2, 1.0, 0.9, 0.8, 0.6, 0.9][t % 7];
-                        (level * season + level.sqrt() * 0.5 * rng.normal()).max(0.0).round()
+                        (level * season + level.sqrt() * 0.5 * rng.normal())
+                            .max(0.0)
+                            .round()
                     })
                     .collect();
                 NnSeries {
@@ -472,10 +491,20 @@ mod tests {
             let out = net.forward(x, f);
             assert_eq!(out.dims(), [5, 7, 3], "{kind:?}");
             // Quantiles never cross.
-            let v = out.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
-            assert!(v.chunks(3).all(|q| q[0] <= q[1] && q[1] <= q[2]), "{kind:?}");
+            let v = out
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .unwrap();
+            assert!(
+                v.chunks(3).all(|q| q[0] <= q[1] && q[1] <= q[2]),
+                "{kind:?}"
+            );
         }
-        assert_eq!(NetConfig::new(Kind::PatchTst, 20, 7).effective_context(), 21);
+        assert_eq!(
+            NetConfig::new(Kind::PatchTst, 20, 7).effective_context(),
+            21
+        );
     }
 
     #[test]
@@ -494,8 +523,16 @@ mod tests {
         .unwrap();
         assert_eq!(calls, t.history.len());
         let first = t.history.first().unwrap();
-        let best = t.history.iter().map(|p| p.valid_loss).fold(f64::INFINITY, f64::min);
-        assert!(t.history.last().unwrap().train_loss < 0.7 * first.train_loss, "{:?}", t.history);
+        let best = t
+            .history
+            .iter()
+            .map(|p| p.valid_loss)
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            t.history.last().unwrap().train_loss < 0.7 * first.train_loss,
+            "{:?}",
+            t.history
+        );
         assert!(best < first.valid_loss, "{:?}", t.history);
         // The held-out week: well below seasonal naive (MASE 1 by construction).
         let q = block_on(predict(&t.net, &cfg, &train_set, &dev)).unwrap();
@@ -527,7 +564,10 @@ mod tests {
     #[test]
     fn neural_candidates_join_the_automatic_choice() {
         let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-        use crate::forecast::{backtest::{self, BacktestConfig}, models};
+        use crate::forecast::{
+            backtest::{self, BacktestConfig},
+            models,
+        };
         let dev = device::cpu();
         let series = synthetic(160);
         let bt = BacktestConfig {
@@ -541,17 +581,27 @@ mod tests {
         assert!(!t.history.is_empty());
         assert_eq!(per.len(), series.len());
         // Two backtest origins and the end of the data.
-        assert_eq!(per[0].by_origin.iter().map(|x| x.0).collect::<Vec<_>>(), vec![146, 153, 160]);
+        assert_eq!(
+            per[0].by_origin.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![146, 153, 160]
+        );
         let mut chosen_neural = 0;
         for (s, p) in series.iter().zip(&per) {
             let mut ms = models::for_series(&s.values, 7);
             ms.push(Box::new(p.clone()));
             let c = backtest::choose(&ms, &s.values, &bt, 1).unwrap();
-            assert!(c.leaderboard.iter().any(|m| m.model == "mlp"), "{:?}", c.leaderboard);
+            assert!(
+                c.leaderboard.iter().any(|m| m.model == "mlp"),
+                "{:?}",
+                c.leaderboard
+            );
             assert_eq!(c.forecast.point.len(), 7);
             chosen_neural += usize::from(c.forecast.model.contains("mlp"));
         }
-        assert!(chosen_neural > 0, "the neural model (or an ensemble with it) wins somewhere");
+        assert!(
+            chosen_neural > 0,
+            "the neural model (or an ensemble with it) wins somewhere"
+        );
     }
 
     #[test]
@@ -586,6 +636,7 @@ mod gpu_tests {
     /// software Vulkan/GL adapter such as llvmpipe on a machine without a GPU).
     #[test]
     fn cpu_and_wgpu_forward_agree() {
+        let _turn = super::tests::TURN.lock().unwrap_or_else(|e| e.into_inner());
         let (gpu, name, _) = match device::native_gpu() {
             Ok(d) => d,
             Err(e) => panic!("no wgpu adapter (install mesa-vulkan-drivers): {e}"),
@@ -598,7 +649,9 @@ mod gpu_tests {
                 sku: format!("S{k}"),
                 values: (0..60).map(|t| ((k + 1) * (1 + t % 7)) as f64).collect(),
                 dates: (0..60).map(|i| start + chrono::Duration::days(i)).collect(),
-                future: (60..70).map(|i| start + chrono::Duration::days(i)).collect(),
+                future: (60..70)
+                    .map(|i| start + chrono::Duration::days(i))
+                    .collect(),
             })
             .collect();
         for kind in Kind::ALL {
@@ -616,8 +669,16 @@ mod gpu_tests {
             let (on_gpu, _) = load(&bytes, &gpu).unwrap();
             let a = block_on(predict(&net, &cfg, &series, &cpu)).unwrap();
             let b = block_on(predict(&on_gpu, &cfg, &series, &gpu)).unwrap();
-            for (x, y) in a.iter().flatten().flatten().zip(b.iter().flatten().flatten()) {
-                assert!((x - y).abs() <= 1e-3 * (1.0 + x.abs()), "{kind:?}: {x} vs {y}");
+            for (x, y) in a
+                .iter()
+                .flatten()
+                .flatten()
+                .zip(b.iter().flatten().flatten())
+            {
+                assert!(
+                    (x - y).abs() <= 1e-3 * (1.0 + x.abs()),
+                    "{kind:?}: {x} vs {y}"
+                );
             }
         }
     }

@@ -368,7 +368,11 @@ impl InventoryChart {
             .map(|t| (dates[t], plan.band[0][t], plan.band[1][t], plan.band[2][t]))
             .collect();
         InventoryChart {
-            title: format!("{} — projected stock on hand ({})", plan.sku, plan.policy.name()),
+            title: format!(
+                "{} — projected stock on hand ({})",
+                plan.sku,
+                plan.policy.name()
+            ),
             band,
             reorder_level: plan.policy.reorder_level(),
             safety_stock: plan.safety_stock,
@@ -407,7 +411,10 @@ impl InventoryChart {
             )))?
             .label("on hand P10–P90")
             .legend(|(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 16, y + 5)], palette::DEMAND.mix(0.18).filled())
+                Rectangle::new(
+                    [(x, y - 5), (x + 16, y + 5)],
+                    palette::DEMAND.mix(0.18).filled(),
+                )
             });
         chart
             .draw_series(LineSeries::new(
@@ -415,21 +422,40 @@ impl InventoryChart {
                 palette::DEMAND.stroke_width(2),
             ))?
             .label("on hand, median")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::DEMAND.stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], palette::DEMAND.stroke_width(2))
+            });
         let hline = |v: f64| vec![(x0, v), (x1, v)];
         chart
-            .draw_series(LineSeries::new(hline(self.reorder_level.max(0.0)), palette::FORECAST.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                hline(self.reorder_level.max(0.0)),
+                palette::FORECAST.stroke_width(2),
+            ))?
             .label("reorder level")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2))
+            });
         chart
-            .draw_series(LineSeries::new(hline(self.safety_stock.max(0.0)), palette::FLAG.stroke_width(1)))?
+            .draw_series(LineSeries::new(
+                hline(self.safety_stock.max(0.0)),
+                palette::FLAG.stroke_width(1),
+            ))?
             .label("safety stock")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::FLAG));
         if !self.arrivals.is_empty() {
             chart
-                .draw_series(self.arrivals.iter().filter(|a| a.0 >= x0 && a.0 <= x1).map(|a| {
-                    TriangleMarker::new((a.0, a.1.min(ymax / 1.1)), 7, palette::BACKTEST.filled())
-                }))?
+                .draw_series(
+                    self.arrivals
+                        .iter()
+                        .filter(|a| a.0 >= x0 && a.0 <= x1)
+                        .map(|a| {
+                            TriangleMarker::new(
+                                (a.0, a.1.min(ymax / 1.1)),
+                                7,
+                                palette::BACKTEST.filled(),
+                            )
+                        }),
+                )?
                 .label("order arrives (units)")
                 .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, palette::BACKTEST.filled()));
         }
@@ -481,7 +507,11 @@ impl TradeoffChart {
         if self.points.is_empty() {
             return Ok(());
         }
-        let xs = self.points.iter().map(|p| p.0).chain(self.current.map(|c| c.0));
+        let xs = self
+            .points
+            .iter()
+            .map(|p| p.0)
+            .chain(self.current.map(|c| c.0));
         let xmax = xs.clone().fold(0.0_f64, f64::max).max(1.0) * 1.05;
         let xmin = xs.fold(f64::INFINITY, f64::min).min(xmax) * 0.95;
         let ymin = self
@@ -517,7 +547,11 @@ impl TradeoffChart {
                 + Text::new(format!("{:.1}%", p.2 * 100.0), (4, 6), ("sans-serif", 11))
         }))?;
         if let Some(c) = self.current {
-            chart.draw_series(std::iter::once(Circle::new(c, 6, palette::FORECAST.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                c,
+                6,
+                palette::FORECAST.filled(),
+            )))?;
         }
         area.present()?;
         Ok(())
@@ -543,7 +577,12 @@ impl LossChart {
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         area.fill(&WHITE)?;
         let xmax = self.train.iter().map(|p| p.0).fold(1.0_f64, f64::max) + 0.5;
-        let ys = self.train.iter().chain(&self.valid).map(|p| p.1).filter(|v| v.is_finite());
+        let ys = self
+            .train
+            .iter()
+            .chain(&self.valid)
+            .map(|p| p.1)
+            .filter(|v| v.is_finite());
         let ymax = ys.clone().fold(0.0_f64, f64::max).max(1e-3) * 1.1;
         let ymin = ys.fold(f64::INFINITY, f64::min).min(ymax) * 0.9;
         let ymin = if ymin.is_finite() { ymin } else { 0.0 };
@@ -563,13 +602,23 @@ impl LossChart {
             .y_label_formatter(&|v: &f64| format!("{v:.3}"))
             .draw()?;
         chart
-            .draw_series(LineSeries::new(self.train.iter().copied(), palette::DEMAND.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                self.train.iter().copied(),
+                palette::DEMAND.stroke_width(2),
+            ))?
             .label("training")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::DEMAND.stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], palette::DEMAND.stroke_width(2))
+            });
         chart
-            .draw_series(LineSeries::new(self.valid.iter().copied(), palette::FORECAST.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                self.valid.iter().copied(),
+                palette::FORECAST.stroke_width(2),
+            ))?
             .label("validation")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2))
+            });
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))

@@ -183,7 +183,12 @@ pub fn ForecastPage(
     let setup = move || -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))> {
         let src = dataset.get_untracked()?;
         let w = weekly.get_untracked();
-        let key = (Arc::as_ptr(&src) as usize, w, h_value(), windows.get_untracked());
+        let key = (
+            Arc::as_ptr(&src) as usize,
+            w,
+            h_value(),
+            windows.get_untracked(),
+        );
         let ds = if w { Arc::new(src.to_weekly()) } else { src };
         let config = BacktestConfig {
             h: h_value(),
@@ -203,7 +208,11 @@ pub fn ForecastPage(
         }
         let extra: Vec<Vec<Precomputed>> = neural.with_untracked(|n| {
             (0..ds.series.len())
-                .map(|i| n.iter().filter_map(|(_, per)| per.get(i).cloned()).collect())
+                .map(|i| {
+                    n.iter()
+                        .filter_map(|(_, per)| per.get(i).cloned())
+                        .collect()
+                })
                 .collect()
         });
         let for_run = ds.clone();
@@ -552,7 +561,11 @@ fn SkuForecastView(
 #[component]
 fn NeuralPanel(
     dataset: RwSignal<Option<Arc<Dataset>>>,
-    setup: impl Fn() -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))> + Copy + Send + Sync + 'static,
+    setup: impl Fn() -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))>
+    + Copy
+    + Send
+    + Sync
+    + 'static,
     neural: RwSignal<Vec<(String, Vec<Precomputed>)>>,
     neural_key: StoredValue<Option<(usize, bool, usize, usize)>>,
     start: impl Fn() + Copy + Send + Sync + 'static,
@@ -610,20 +623,26 @@ fn NeuralPanel(
         device_text.set(None);
         status.set(None);
         running.set(Some(now_ms()));
-        let started = NnJob::start(&ds, postcard::to_allocvec(&req).unwrap_or_default(), move |ev| match ev {
-            NnEvent::Device(t) => device_text.set(Some(t)),
-            NnEvent::Epoch(p) => history.update(|h| h.push(p)),
-            NnEvent::Done(bytes) => {
-                running.set(None);
-                job.set_value(None);
-                match postcard::from_bytes::<NnResult>(&bytes) {
-                    Ok(r) => {
-                        if neural_key.get_value() != Some(key) {
-                            neural.set(Vec::new());
-                            neural_key.set_value(Some(key));
-                        }
-                        let best = r.history.iter().min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
-                        status.set(Some(match best {
+        let started = NnJob::start(
+            &ds,
+            postcard::to_allocvec(&req).unwrap_or_default(),
+            move |ev| match ev {
+                NnEvent::Device(t) => device_text.set(Some(t)),
+                NnEvent::Epoch(p) => history.update(|h| h.push(p)),
+                NnEvent::Done(bytes) => {
+                    running.set(None);
+                    job.set_value(None);
+                    match postcard::from_bytes::<NnResult>(&bytes) {
+                        Ok(r) => {
+                            if neural_key.get_value() != Some(key) {
+                                neural.set(Vec::new());
+                                neural_key.set_value(Some(key));
+                            }
+                            let best = r
+                                .history
+                                .iter()
+                                .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
+                            status.set(Some(match best {
                             Some(b) => {
                                 let mut speeds: Vec<f64> = r.history.iter().map(|p| p.windows_per_s).collect();
                                 speeds.sort_by(f64::total_cmp);
@@ -635,31 +654,36 @@ fn NeuralPanel(
                             }
                             None => format!("{} forecasts ready on {}; the forecasts now include it.", r.name, r.device),
                         }));
-                        if !r.model.is_empty() && !r.history.is_empty() {
-                            let (name, bytes) = (r.name.clone(), r.model.clone());
-                            leptos::task::spawn_local(async move {
-                                let _ = super::storage::save_key(&format!("model:{name}"), &bytes).await;
+                            if !r.model.is_empty() && !r.history.is_empty() {
+                                let (name, bytes) = (r.name.clone(), r.model.clone());
+                                leptos::task::spawn_local(async move {
+                                    let _ =
+                                        super::storage::save_key(&format!("model:{name}"), &bytes)
+                                            .await;
+                                });
+                                saved.update(|s| {
+                                    s.retain(|(n, _)| *n != r.name);
+                                    s.push((r.name.clone(), r.model.clone()));
+                                });
+                            }
+                            neural.update(|n| {
+                                n.retain(|(m, _)| *m != r.name);
+                                n.push((r.name.clone(), r.candidates));
                             });
-                            saved.update(|s| {
-                                s.retain(|(n, _)| *n != r.name);
-                                s.push((r.name.clone(), r.model.clone()));
-                            });
+                            start();
                         }
-                        neural.update(|n| {
-                            n.retain(|(m, _)| *m != r.name);
-                            n.push((r.name.clone(), r.candidates));
-                        });
-                        start();
+                        Err(e) => status.set(Some(format!(
+                            "the neural worker's answer could not be read: {e}"
+                        ))),
                     }
-                    Err(e) => status.set(Some(format!("the neural worker's answer could not be read: {e}"))),
                 }
-            }
-            NnEvent::Failed(m) => {
-                running.set(None);
-                job.set_value(None);
-                status.set(Some(m));
-            }
-        });
+                NnEvent::Failed(m) => {
+                    running.set(None);
+                    job.set_value(None);
+                    status.set(Some(m));
+                }
+            },
+        );
         match started {
             Ok(j) => job.set_value(Some(j)),
             Err(e) => {
@@ -763,7 +787,9 @@ fn download_bytes(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
     bag.set_type("application/octet-stream");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
     a.set_href(&url);
     a.set_download(name);

@@ -266,7 +266,11 @@ impl NnJob {
         let bytes = Uint8Array::from(ds.to_bytes().as_slice());
         let msg = message("train");
         Reflect::set(&msg, &"bytes".into(), &bytes)?;
-        Reflect::set(&msg, &"request".into(), &Uint8Array::from(request.as_slice()))?;
+        Reflect::set(
+            &msg,
+            &"request".into(),
+            &Uint8Array::from(request.as_slice()),
+        )?;
         let pending = RefCell::new(Some((msg, bytes.buffer())));
         let on_event = Rc::new(RefCell::new(on_event));
         let (w2, ev) = (worker.clone(), on_event.clone());
@@ -283,10 +287,12 @@ impl NnJob {
                     return;
                 }
                 Some("device") => NnEvent::Device(get("text").as_string().unwrap_or_default()),
-                Some("epoch") => match postcard::from_bytes::<NnProgress>(&bytes_of(&get("progress"))) {
-                    Ok(p) => NnEvent::Epoch(p),
-                    Err(e) => NnEvent::Failed(e.to_string()),
-                },
+                Some("epoch") => {
+                    match postcard::from_bytes::<NnProgress>(&bytes_of(&get("progress"))) {
+                        Ok(p) => NnEvent::Epoch(p),
+                        Err(e) => NnEvent::Failed(e.to_string()),
+                    }
+                }
                 Some("done") => NnEvent::Done(bytes_of(&get("result"))),
                 Some("error_text") => NnEvent::Failed(get("text").as_string().unwrap_or_default()),
                 _ => return,

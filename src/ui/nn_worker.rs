@@ -9,13 +9,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use super::jobs::{NnProgress, NnRequest, NnResult};
 use crate::data::Dataset;
 use crate::forecast::models::Precomputed;
 use crate::nn::data::NnSeries;
 use crate::nn::device::{self, Choice};
 use crate::nn::models::Kind;
 use crate::nn::train::{self, ModelMeta, Progress, TrainConfig};
-use super::jobs::{NnProgress, NnRequest, NnResult};
 
 /// Sets up the handler and says ready.
 pub fn start() {
@@ -58,23 +58,53 @@ async fn yield_now() {
 /// Burn on it.
 async fn adapter() -> Option<(String, bool)> {
     let nav = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
-    let gpu = Reflect::get(&nav, &"gpu".into()).ok().filter(|g| !g.is_undefined())?;
-    let request = Reflect::get(&gpu, &"requestAdapter".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
-    let adapter = JsFuture::from(request.call0(&gpu).ok()?.dyn_into::<Promise>().ok()?).await.ok()?;
+    let gpu = Reflect::get(&nav, &"gpu".into())
+        .ok()
+        .filter(|g| !g.is_undefined())?;
+    let request = Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let adapter = JsFuture::from(request.call0(&gpu).ok()?.dyn_into::<Promise>().ok()?)
+        .await
+        .ok()?;
     if adapter.is_null() || adapter.is_undefined() {
         return None;
     }
     let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
-    let field = |k: &str| Reflect::get(&info, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-    let name = [field("vendor"), field("architecture"), field("device"), field("description")]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let fallback = Reflect::get(&adapter, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
-        || Reflect::get(&info, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+    let field = |k: &str| {
+        Reflect::get(&info, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let name = [
+        field("vendor"),
+        field("architecture"),
+        field("device"),
+        field("description"),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
+    let fallback = Reflect::get(&adapter, &"isFallbackAdapter".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+        || Reflect::get(&info, &"isFallbackAdapter".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
     let software = fallback || device::is_software("", &name);
-    Some((if name.is_empty() { "unnamed adapter".into() } else { name }, software))
+    Some((
+        if name.is_empty() {
+            "unnamed adapter".into()
+        } else {
+            name
+        },
+        software,
+    ))
 }
 
 async fn pick(choice: Choice) -> Result<(burn::tensor::Device, String, bool), String> {
@@ -93,7 +123,9 @@ async fn pick(choice: Choice) -> Result<(burn::tensor::Device, String, bool), St
     }
     let why = match (&choice, &found) {
         (Choice::Cpu, _) => "as asked".to_string(),
-        (_, Some((name, true))) => format!("the only WebGPU adapter ({name}) is a software renderer"),
+        (_, Some((name, true))) => {
+            format!("the only WebGPU adapter ({name}) is a software renderer")
+        }
         _ => "no WebGPU adapter in this browser".to_string(),
     };
     Ok((device::cpu(), format!("CPU: {why}"), false))
@@ -106,8 +138,10 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
     }
     let req: NnRequest = postcard::from_bytes(&Uint8Array::new(&get("request")).to_vec())
         .map_err(|e| format!("bad request: {e}"))?;
-    let ds = Dataset::from_bytes(&Uint8Array::new(&get("bytes")).to_vec()).map_err(|e| e.to_string())?;
-    let choice = Choice::parse(&req.device).ok_or_else(|| format!("unknown device {}", req.device))?;
+    let ds =
+        Dataset::from_bytes(&Uint8Array::new(&get("bytes")).to_vec()).map_err(|e| e.to_string())?;
+    let choice =
+        Choice::parse(&req.device).ok_or_else(|| format!("unknown device {}", req.device))?;
     let kind = Kind::parse(&req.kind).ok_or_else(|| format!("unknown model {}", req.kind))?;
     let (dev, label, on_gpu) = pick(choice).await?;
     post(scope, "device", &[("text", label.clone().into())]);
@@ -127,15 +161,23 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
             let mut at = Vec::new();
             for (i, s) in series.iter().enumerate() {
                 let n = s.values.len();
-                for o in crate::forecast::backtest::origins(n, &bt).into_iter().chain([n]) {
+                for o in crate::forecast::backtest::origins(n, &bt)
+                    .into_iter()
+                    .chain([n])
+                {
                     at.push((i, o));
                 }
             }
-            let q = train::predict_at(&net, &meta.config, &series, &at, &dev).await.map_err(|e| e.to_string())?;
+            let q = train::predict_at(&net, &meta.config, &series, &at, &dev)
+                .await
+                .map_err(|e| e.to_string())?;
             let name = format!("{} (saved)", meta.config.kind.name());
             let mut per: Vec<Precomputed> = series
                 .iter()
-                .map(|_| Precomputed { name: name.clone(), by_origin: Vec::new() })
+                .map(|_| Precomputed {
+                    name: name.clone(),
+                    by_origin: Vec::new(),
+                })
                 .collect();
             for ((i, o), [_, p50, _]) in at.into_iter().zip(q) {
                 per[i].by_origin.push((o, p50[..bt.h].to_vec()));
@@ -150,10 +192,22 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
             };
             let mut on_epoch = |p: &Progress| {
                 let bytes = postcard::to_allocvec(p).unwrap_or_default();
-                post(scope, "epoch", &[("progress", Uint8Array::from(bytes.as_slice()).into())]);
+                post(
+                    scope,
+                    "epoch",
+                    &[("progress", Uint8Array::from(bytes.as_slice()).into())],
+                );
                 true
             };
-            let run = train::candidates_yielding(config.clone(), &series, &bt, &tc, &dev, &mut on_epoch, yield_now);
+            let run = train::candidates_yielding(
+                config.clone(),
+                &series,
+                &bt,
+                &tc,
+                &dev,
+                &mut on_epoch,
+                yield_now,
+            );
             let (per, trained) = run.await.map_err(|e| e.to_string())?;
             // Weights on WebGPU cannot be read back synchronously for the record.
             let model = if on_gpu {
@@ -163,7 +217,11 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                     config,
                     period_days: ds.period_days(),
                     series: series.len(),
-                    valid_loss: trained.history.iter().map(|p| p.valid_loss).fold(f64::INFINITY, f64::min),
+                    valid_loss: trained
+                        .history
+                        .iter()
+                        .map(|p| p.valid_loss)
+                        .fold(f64::INFINITY, f64::min),
                     epochs: trained.history.len(),
                 };
                 train::save(&trained.net, &meta).map_err(|e| e.to_string())?

@@ -35,7 +35,9 @@ impl Filter {
         match self {
             Filter::All => true,
             Filter::OrderNow => s.status == Status::OrderNow,
-            Filter::AtRisk => s.status == Status::AtRisk || (s.stockout_risk >= 0.5 && s.on_hand > 0.0),
+            Filter::AtRisk => {
+                s.status == Status::AtRisk || (s.stockout_risk >= 0.5 && s.on_hand > 0.0)
+            }
             Filter::Overstocked => s.status == Status::Overstocked,
         }
     }
@@ -124,7 +126,10 @@ pub fn PlanPage(
             JobEvent::Done(p, _) => {
                 progress.set(None);
                 job.set_value(None);
-                if selected.get_untracked().is_none_or(|s| !p.skus.iter().any(|x| x.sku == s)) {
+                if selected
+                    .get_untracked()
+                    .is_none_or(|s| !p.skus.iter().any(|x| x.sku == s))
+                {
                     selected.set(
                         p.skus
                             .iter()
@@ -213,11 +218,16 @@ pub fn PlanPage(
                     save_params();
                     start();
                 }
-                Err(crate::inventory::InventoryError::ParamsFile { file, problems: list }) => {
+                Err(crate::inventory::InventoryError::ParamsFile {
+                    file,
+                    problems: list,
+                }) => {
                     problems.set(
-                        std::iter::once(format!("{file}: nothing was changed; fix these and import again:"))
-                            .chain(list)
-                            .collect(),
+                        std::iter::once(format!(
+                            "{file}: nothing was changed; fix these and import again:"
+                        ))
+                        .chain(list)
+                        .collect(),
                     );
                 }
                 Err(e) => problems.set(vec![e.to_string()]),
@@ -337,7 +347,11 @@ fn Summary(plan: Arc<Plan>) -> impl IntoView {
     Effect::new(move |_| {
         use plotters::prelude::IntoDrawingArea;
         if let Some(el) = canvas.get() {
-            let chart = TradeoffChart::new("Catalogue: fill rate against inventory investment", &p2.tradeoff, None);
+            let chart = TradeoffChart::new(
+                "Catalogue: fill rate against inventory investment",
+                &p2.tradeoff,
+                None,
+            );
             if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
                 let _ = chart.draw(&b.into_drawing_area());
             }
@@ -369,7 +383,11 @@ fn Summary(plan: Arc<Plan>) -> impl IntoView {
 }
 
 #[component]
-fn Catalogue(plan: Arc<Plan>, filter: RwSignal<Filter>, selected: RwSignal<Option<String>>) -> impl IntoView {
+fn Catalogue(
+    plan: Arc<Plan>,
+    filter: RwSignal<Filter>,
+    selected: RwSignal<Option<String>>,
+) -> impl IntoView {
     let p2 = plan.clone();
     let count = move |f: Filter| p2.skus.iter().filter(|s| f.keeps(s)).count();
     let tabs = [
@@ -441,7 +459,9 @@ fn sim_row(label: &'static str, a: String, b: String) -> impl IntoView {
 }
 
 fn comparison(rec: &SimSummary, base: &SimSummary, base_name: &str) -> impl IntoView + use<> {
-    let band = |s: &crate::inventory::sim::Stat| format!("{} ({}–{})", money(s.mean), money(s.lo), money(s.hi));
+    let band = |s: &crate::inventory::sim::Stat| {
+        format!("{} ({}–{})", money(s.mean), money(s.lo), money(s.hi))
+    };
     view! {
         <table class="compare" data-testid="policy-comparison">
             <thead><tr><th></th><th>"Recommended"</th><th>{base_name.to_string()}</th></tr></thead>
@@ -474,7 +494,10 @@ fn SkuDetail(
     let p2 = plan.clone();
     Effect::new(move |_| {
         use plotters::prelude::IntoDrawingArea;
-        let Some(s) = selected.get().and_then(|k| p2.skus.iter().find(|s| s.sku == k)) else {
+        let Some(s) = selected
+            .get()
+            .and_then(|k| p2.skus.iter().find(|s| s.sku == k))
+        else {
             return;
         };
         if let Some(el) = canvas.get() {
@@ -487,7 +510,11 @@ fn SkuDetail(
             }
         }
         if let Some(el) = tradeoff.get() {
-            let chart = TradeoffChart::new(&format!("{}: fill rate against investment", s.sku), &s.tradeoff, None);
+            let chart = TradeoffChart::new(
+                &format!("{}: fill rate against investment", s.sku),
+                &s.tradeoff,
+                None,
+            );
             if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
                 let _ = chart.draw(&b.into_drawing_area());
             }
@@ -524,12 +551,16 @@ fn ParamsEditor(
     params: RwSignal<Vec<SkuParams>>,
     on_apply: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let Some(initial) = params.with_untracked(|ps| ps.iter().find(|p| p.sku == sku).cloned()) else {
+    let Some(initial) = params.with_untracked(|ps| ps.iter().find(|p| p.sku == sku).cloned())
+    else {
         return ().into_any();
     };
     let draft = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<String>::new());
-    let num = move |label: &'static str, id: &'static str, get: fn(&SkuParams) -> f64, set: fn(&mut SkuParams, f64)| {
+    let num = move |label: &'static str,
+                    id: &'static str,
+                    get: fn(&SkuParams) -> f64,
+                    set: fn(&mut SkuParams, f64)| {
         view! {
             <label>{label}" "
                 <input type="number" step="any" data-testid=format!("param-{id}") prop:value=move || fmt_figure(draft.with(get), 4).trim_end_matches('0').trim_end_matches('.').to_string()

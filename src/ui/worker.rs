@@ -8,9 +8,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::data::{self, DataError, Dataset, LoadOptions};
-use crate::inventory::plan::PlanRequest;
 use crate::forecast::backtest::BacktestConfig;
 use crate::forecast::run;
+use crate::inventory::plan::PlanRequest;
 
 /// Sets up the message handler and tells the page the worker is ready.
 pub fn start() {
@@ -116,8 +116,10 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                     scope,
                     "error",
                     "error",
-                    &postcard::to_allocvec(&DataError::Stored("the planning request could not be read".into()))
-                        .unwrap_or_default(),
+                    &postcard::to_allocvec(&DataError::Stored(
+                        "the planning request could not be read".into(),
+                    ))
+                    .unwrap_or_default(),
                     now() - t0,
                 );
             };

@@ -97,7 +97,11 @@ pub(crate) enum PolicyCmd {
         #[arg(long, allow_negative_numbers = true)]
         order_qty: f64,
         /// Cycle service level (0–1).
-        #[arg(long, conflicts_with = "fill_rate", required_unless_present = "fill_rate")]
+        #[arg(
+            long,
+            conflicts_with = "fill_rate",
+            required_unless_present = "fill_rate"
+        )]
         csl: Option<f64>,
         /// Fill rate (0–1).
         #[arg(long, allow_negative_numbers = true)]
@@ -155,7 +159,8 @@ pub(crate) fn policy(cmd: PolicyCmd) -> anyhow::Result<()> {
             demand,
             order_up_to,
         } => {
-            let n = policy::newsvendor(costs.holding, costs.stockout, demand.demand(), order_up_to)?;
+            let n =
+                policy::newsvendor(costs.holding, costs.stockout, demand.demand(), order_up_to)?;
             json!({"s": n.s, "cost": n.cost})
         }
         PolicyCmd::BaseStock {
@@ -216,7 +221,12 @@ pub(crate) fn policy(cmd: PolicyCmd) -> anyhow::Result<()> {
                 (None, Some(b)) => Service::FillRate(b),
                 (None, None) => bail!("give --csl or --fill-rate"),
             };
-            let r = policy::reorder_point(lead_time_demand[0], lead_time_demand[1], order_qty, service)?;
+            let r = policy::reorder_point(
+                lead_time_demand[0],
+                lead_time_demand[1],
+                order_qty,
+                service,
+            )?;
             json!({"reorder_point": r.reorder_point, "safety_stock": r.safety_stock})
         }
     };
@@ -265,7 +275,11 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
     if let Some(t) = &a.params_template {
         std::fs::write(t, params::to_csv(&defaults))
             .with_context(|| format!("cannot write {}", t.display()))?;
-        eprintln!("wrote parameters of {} SKUs to {}", defaults.len(), t.display());
+        eprintln!(
+            "wrote parameters of {} SKUs to {}",
+            defaults.len(),
+            t.display()
+        );
         return Ok(());
     }
     let params = match &a.params {
@@ -287,7 +301,11 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
     cfg.horizon_days = a.horizon_days;
     cfg.simulations = a.simulations;
     cfg.budget = a.budget;
-    cfg.unmet = if a.backorders { Unmet::Backorder } else { Unmet::Lost };
+    cfg.unmet = if a.backorders {
+        Unmet::Backorder
+    } else {
+        Unmet::Lost
+    };
     let paths: Vec<Vec<Vec<f64>>> = table
         .skus
         .iter()
@@ -309,11 +327,17 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
     result.seconds = t0.elapsed().as_secs_f64();
     let csv = result.purchase_csv();
     match &a.out {
-        Some(p) => std::fs::write(p, &csv).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            std::fs::write(p, &csv).with_context(|| format!("cannot write {}", p.display()))?
+        }
         None => print!("{csv}"),
     }
     let orders: Vec<_> = result.skus.iter().filter(|s| s.order_qty > 0.0).collect();
-    let value: f64 = orders.iter().filter(|s| s.in_budget).map(|s| s.order_value).sum();
+    let value: f64 = orders
+        .iter()
+        .filter(|s| s.in_budget)
+        .map(|s| s.order_value)
+        .sum();
     let (mut d, mut served) = (0.0, 0.0);
     for s in &result.skus {
         d += s.daily_demand;
@@ -327,7 +351,11 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
         cfg.horizon_days,
         orders.len(),
         value,
-        if a.budget.is_some() { " within the budget" } else { "" },
+        if a.budget.is_some() {
+            " within the budget"
+        } else {
+            ""
+        },
         if d > 0.0 { served / d * 100.0 } else { 100.0 }
     );
     for (sku, why) in &result.skipped {
@@ -374,7 +402,10 @@ pub(crate) fn bench_plan(
     times.sort_by(f64::total_cmp);
     let p = last.context("no run")?;
     let orders = p.skus.iter().filter(|s| s.order_qty > 0.0).count();
-    let steps = p.skus.len() as f64 * 2.0 * simulations as f64 * p.skus.first().map_or(0.0, |s| s.simulated.periods as f64);
+    let steps = p.skus.len() as f64
+        * 2.0
+        * simulations as f64
+        * p.skus.first().map_or(0.0, |s| s.simulated.periods as f64);
     println!(
         "forecast {} SKUs (h={h}, 100 paths): {t_forecast:.2} s (not part of the plan figure)",
         fr.skus.len()

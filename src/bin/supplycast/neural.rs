@@ -34,7 +34,10 @@ mod imp {
     fn kinds(list: &str) -> anyhow::Result<Vec<Kind>> {
         list.split(',')
             .filter(|s| !s.trim().is_empty())
-            .map(|s| Kind::parse(s).with_context(|| format!("unknown model \"{s}\" (lstm, gru, patchtst, mlp)")))
+            .map(|s| {
+                Kind::parse(s)
+                    .with_context(|| format!("unknown model \"{s}\" (lstm, gru, patchtst, mlp)"))
+            })
             .collect()
     }
 
@@ -42,7 +45,13 @@ mod imp {
         move |p: &Progress| {
             eprintln!(
                 "{name}: epoch {}/{} train {:.4} valid {:.4} (best {:.4}) {:.0} windows/s, {:.1} s",
-                p.epoch, p.epochs, p.train_loss, p.valid_loss, p.best_loss, p.windows_per_s, p.elapsed_s
+                p.epoch,
+                p.epochs,
+                p.train_loss,
+                p.valid_loss,
+                p.best_loss,
+                p.windows_per_s,
+                p.elapsed_s
             );
             true
         }
@@ -75,9 +84,18 @@ mod imp {
             if let Some(c) = context {
                 config.context = c;
             }
-            let (mut r, _) = nnbench::run(config.clone(), &series, h, season, &tc, &dev, &mut log_progress(kind.name()))?;
+            let (mut r, _) = nnbench::run(
+                config.clone(),
+                &series,
+                h,
+                season,
+                &tc,
+                &dev,
+                &mut log_progress(kind.name()),
+            )?;
             if hidden.is_some() || context.is_some() {
-                r.report.model = format!("{} (c{} d{})", kind.name(), config.context, config.hidden);
+                r.report.model =
+                    format!("{} (c{} d{})", kind.name(), config.context, config.hidden);
             }
             out.push(r);
         }
@@ -99,7 +117,15 @@ mod imp {
         if let Some(e) = epochs {
             tc.epochs = e;
         }
-        Ok(nnbench::auto_with_neural(&kinds(models)?, &series, bt, &tc, &dev, threads, &mut |_| true)?)
+        Ok(nnbench::auto_with_neural(
+            &kinds(models)?,
+            &series,
+            bt,
+            &tc,
+            &dev,
+            threads,
+            &mut |_| true,
+        )?)
     }
 
     /// Prints the neural rows' extra figures.
@@ -126,7 +152,8 @@ mod imp {
         h: usize,
         out: &Path,
     ) -> anyhow::Result<()> {
-        let kind = Kind::parse(model).with_context(|| format!("unknown model \"{model}\" (lstm, gru, patchtst, mlp)"))?;
+        let kind = Kind::parse(model)
+            .with_context(|| format!("unknown model \"{model}\" (lstm, gru, patchtst, mlp)"))?;
         let (dev, why) = pick_device(device_choice)?;
         eprintln!("device: {why}");
         let series = NnSeries::from_dataset(ds, h);
@@ -135,12 +162,22 @@ mod imp {
             epochs,
             ..TrainConfig::default()
         };
-        let t = block_on(train::train(config.clone(), &series, &tc, &dev, &mut log_progress(kind.name())))?;
+        let t = block_on(train::train(
+            config.clone(),
+            &series,
+            &tc,
+            &dev,
+            &mut log_progress(kind.name()),
+        ))?;
         let meta = ModelMeta {
             config,
             period_days: ds.period_days(),
             series: series.len(),
-            valid_loss: t.history.iter().map(|p| p.valid_loss).fold(f64::INFINITY, f64::min),
+            valid_loss: t
+                .history
+                .iter()
+                .map(|p| p.valid_loss)
+                .fold(f64::INFINITY, f64::min),
             epochs: t.history.len(),
         };
         let bytes = train::save(&t.net, &meta)?;
@@ -164,7 +201,8 @@ mod imp {
         model: &Path,
         h: usize,
     ) -> anyhow::Result<(String, Vec<[Vec<f64>; 3]>)> {
-        let bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
+        let bytes =
+            std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
         let dev = device::cpu();
         let (net, meta) = train::load(&bytes, &dev).with_context(|| model.display().to_string())?;
         if h > meta.config.horizon {

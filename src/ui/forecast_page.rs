@@ -109,12 +109,30 @@ fn sparkline(history: &[f64], forecast: &[f64]) -> String {
     )
 }
 
+/// Offers `text` as a CSV file download.
 pub(crate) fn download(name: &str, text: &str) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("text/csv");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    save_blob(
+        name,
+        &web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)?,
+    )
+}
+
+/// Offers `bytes` as a binary file download.
+fn download_bytes(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("application/octet-stream");
+    save_blob(
+        name,
+        &web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag)?,
+    )
+}
+
+fn save_blob(name: &str, blob: &web_sys::Blob) -> Result<(), JsValue> {
+    let url = web_sys::Url::create_object_url_with_blob(blob)?;
     let doc = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -778,22 +796,4 @@ fn NeuralPanel(
             <canvas node_ref=canvas width="900" height="260" data-testid="loss-chart" data-epochs=move || history.get().len().to_string()></canvas>
         </section>
     }
-}
-
-fn download_bytes(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
-    let arr = js_sys::Uint8Array::from(bytes);
-    let parts = js_sys::Array::of1(&arr);
-    let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type("application/octet-stream");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let doc = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    web_sys::Url::revoke_object_url(&url)?;
-    Ok(())
 }

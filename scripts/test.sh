@@ -48,3 +48,15 @@ stage "wasm tests (headless Chromium)" wasm_tests
 stage "app build (trunk, release)" trunk build --release --locked
 e2e() { (cd tests/e2e && SUPPLYCAST_DIST="$(cd ../.. && pwd)/dist" node --test --test-reporter=spec); }
 stage "end-to-end (headless Chromium)" e2e
+
+browser_model_natively() {
+  # The model the e2e test trained in the browser and downloaded, read by the native CLI:
+  # one file format both ways (the e2e test loads a CLI-trained model in the browser).
+  local out
+  out="$(mktemp)"
+  cargo run --locked --quiet --features nn --bin supplycast -- forecast assets/sample_store.csv \
+    --h 28 --model tests/e2e/artifacts/lstm.model --out "$out"
+  [[ $(wc -l < "$out") -eq $((1 + 200 * 28)) ]] || { echo "unexpected forecast from the browser-trained model"; return 1; }
+  echo "the browser-trained model forecast 200 SKUs natively"
+}
+stage "browser-trained model read natively" browser_model_natively

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::data_page::fmt_int;
-use super::jobs::{Job, JobEvent};
+use super::jobs::{Job, JobEvent, JobSlot};
 use crate::data::{Dataset, Frequency, fmt_figure};
 use crate::forecast::backtest::{BacktestConfig, Choice};
 use crate::forecast::models::{Mstl, Precomputed};
@@ -159,9 +159,9 @@ pub fn ForecastPage(
     let run_ds = RwSignal::new(None::<Arc<Dataset>>);
     let windows = RwSignal::new(3usize);
     let run = RwSignal::new(None::<Arc<ForecastRun>>);
-    let progress = RwSignal::new(None::<(f32, f64)>);
-    let message = RwSignal::new(None::<String>);
-    let job = StoredValue::new_local(None::<Job>);
+    let slot = JobSlot::new();
+    let (progress, message) = (slot.progress, slot.message);
+    let job = slot.job;
     let selected = RwSignal::new(None::<String>);
     let sort = RwSignal::new(SortKey::Error);
 
@@ -234,17 +234,11 @@ pub fn ForecastPage(
                 .collect()
         });
         let for_run = ds.clone();
-        message.set(None);
-        progress.set(Some((0.0, now_ms())));
+        slot.begin(now_ms());
         let started = Job::forecast(&ds, &config, &extra, move |ev| match ev {
-            JobEvent::Progress(f) => progress.update(|p| {
-                if let Some(p) = p {
-                    p.0 = f;
-                }
-            }),
+            JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(r, _) => {
-                progress.set(None);
-                job.set_value(None);
+                slot.end(None);
                 run_ds.set(Some(for_run.clone()));
                 selected.set(
                     r.skus
@@ -256,31 +250,15 @@ pub fn ForecastPage(
                 shared.set(Some((r.clone(), for_run.clone())));
                 run.set(Some(r));
             }
-            JobEvent::Failed(e) => {
-                progress.set(None);
-                job.set_value(None);
-                message.set(Some(e.to_string()));
-            }
-            JobEvent::Crashed(m) => {
-                progress.set(None);
-                job.set_value(None);
-                message.set(Some(m));
-            }
+            JobEvent::Failed(e) => slot.end(Some(e.to_string())),
+            JobEvent::Crashed(m) => slot.end(Some(m)),
         });
-        match started {
-            Ok(j) => job.set_value(Some(j)),
-            Err(e) => {
-                progress.set(None);
-                message.set(Some(format!("cannot start the background worker: {e:?}")));
-            }
-        }
+        slot.hold(started);
     };
     let cancel = move |_| {
-        job.set_value(None);
-        progress.set(None);
-        message.set(Some(
+        slot.end(Some(
             "Forecasting cancelled; earlier forecasts (if any) are unchanged.".into(),
-        ));
+        ))
     };
 
     view! {

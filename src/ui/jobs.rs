@@ -26,6 +26,72 @@ pub enum JobEvent<T> {
     Crashed(String),
 }
 
+/// What a page keeps for its one background job: the job itself, its progress
+/// (fraction done, start time in ms) and the message shown under it.
+#[derive(Clone, Copy)]
+pub struct JobSlot {
+    /// The running job (dropping it stops the worker).
+    pub job: leptos::prelude::StoredValue<Option<Job>, leptos::prelude::LocalStorage>,
+    /// Fraction done and start time, while a job runs.
+    pub progress: leptos::prelude::RwSignal<Option<(f32, f64)>>,
+    /// The last message (an error, a cancellation).
+    pub message: leptos::prelude::RwSignal<Option<String>>,
+}
+
+impl JobSlot {
+    /// An empty slot.
+    pub fn new() -> JobSlot {
+        use leptos::prelude::*;
+        JobSlot {
+            job: StoredValue::new_local(None),
+            progress: RwSignal::new(None),
+            message: RwSignal::new(None),
+        }
+    }
+
+    /// A job is starting at `t0_ms`.
+    pub fn begin(&self, t0_ms: f64) {
+        use leptos::prelude::*;
+        self.message.set(None);
+        self.progress.set(Some((0.0, t0_ms)));
+    }
+
+    /// Keeps the started job, or says why it could not start.
+    pub fn hold(&self, started: Result<Job, JsValue>) {
+        use leptos::prelude::*;
+        match started {
+            Ok(j) => self.job.set_value(Some(j)),
+            Err(e) => self.end(Some(format!("cannot start the background worker: {e:?}"))),
+        }
+    }
+
+    /// The job reported progress.
+    pub fn advance(&self, f: f32) {
+        use leptos::prelude::*;
+        self.progress.update(|p| {
+            if let Some(p) = p {
+                p.0 = f;
+            }
+        });
+    }
+
+    /// The job is over (done, failed or cancelled), with a message to show, if any.
+    pub fn end(&self, message: Option<String>) {
+        use leptos::prelude::*;
+        self.progress.set(None);
+        self.job.set_value(None);
+        if message.is_some() {
+            self.message.set(message);
+        }
+    }
+}
+
+impl Default for JobSlot {
+    fn default() -> Self {
+        JobSlot::new()
+    }
+}
+
 /// A running job; dropping it stops the worker.
 pub struct Job {
     worker: Worker,

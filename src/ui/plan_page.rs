@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use super::data_page::fmt_int;
 use super::forecast_page::download;
-use super::jobs::{Job, JobEvent};
+use super::jobs::{Job, JobEvent, JobSlot};
 use super::storage;
 use crate::data::{Dataset, fmt_figure, fmt_qty};
 use crate::forecast::run::ForecastRun;
@@ -86,10 +86,10 @@ pub fn PlanPage(
 ) -> impl IntoView {
     let params = RwSignal::new(Vec::<SkuParams>::new());
     let plan = RwSignal::new(None::<Arc<Plan>>);
-    let progress = RwSignal::new(None::<(f32, f64)>);
-    let message = RwSignal::new(None::<String>);
+    let slot = JobSlot::new();
+    let (progress, message) = (slot.progress, slot.message);
     let problems = RwSignal::new(Vec::<String>::new());
-    let job = StoredValue::new_local(None::<Job>);
+    let job = slot.job;
     let filter = RwSignal::new(Filter::All);
     let selected = RwSignal::new(None::<String>);
     let budget = RwSignal::new(None::<f64>);
@@ -115,17 +115,11 @@ pub fn PlanPage(
         } else {
             Unmet::Lost
         };
-        message.set(None);
-        progress.set(Some((0.0, now_ms())));
+        slot.begin(now_ms());
         let started = Job::plan(&req, move |ev| match ev {
-            JobEvent::Progress(f) => progress.update(|p| {
-                if let Some(p) = p {
-                    p.0 = f;
-                }
-            }),
+            JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(p, _) => {
-                progress.set(None);
-                job.set_value(None);
+                slot.end(None);
                 if selected
                     .get_untracked()
                     .is_none_or(|s| !p.skus.iter().any(|x| x.sku == s))
@@ -141,24 +135,10 @@ pub fn PlanPage(
                 }
                 plan.set(Some(Arc::new(*p)));
             }
-            JobEvent::Failed(e) => {
-                progress.set(None);
-                job.set_value(None);
-                message.set(Some(e.to_string()));
-            }
-            JobEvent::Crashed(m) => {
-                progress.set(None);
-                job.set_value(None);
-                message.set(Some(m));
-            }
+            JobEvent::Failed(e) => slot.end(Some(e.to_string())),
+            JobEvent::Crashed(m) => slot.end(Some(m)),
         });
-        match started {
-            Ok(j) => job.set_value(Some(j)),
-            Err(e) => {
-                progress.set(None);
-                message.set(Some(format!("cannot start the background worker: {e:?}")));
-            }
-        }
+        slot.hold(started);
     };
 
     // New forecasts: parameters for their SKUs (what was entered before is kept), then
@@ -303,9 +283,7 @@ pub fn PlanPage(
                         <progress max="1" prop:value=f64::from(p)></progress>
                         <span>{format!("Setting policies and simulating … {:.0} %{eta}", 100.0 * p)}</span>
                         <button class="secondary" on:click=move |_| {
-                            job.set_value(None);
-                            progress.set(None);
-                            message.set(Some("Planning cancelled; the previous plan (if any) is unchanged.".into()));
+                            slot.end(Some("Planning cancelled; the previous plan (if any) is unchanged.".into()))
                         }>"Cancel"</button>
                     </div>
                 }

@@ -191,7 +191,8 @@ mod cli {
     struct Input {
         /// CSV export (a .gz file is decompressed first).
         file: PathBuf,
-        /// Series frequency.
+        /// Series frequency: the finest wanted (a weekly, monthly or quarterly file keeps
+        /// its own period; a coarser one aggregates it).
         #[arg(long, value_enum, default_value_t = Freq::Daily)]
         freq: Freq,
         /// Override the detected format.
@@ -215,6 +216,8 @@ mod cli {
     enum Freq {
         Daily,
         Weekly,
+        Monthly,
+        Quarterly,
     }
     #[derive(Clone, Copy, ValueEnum)]
     enum FormatArg {
@@ -630,6 +633,15 @@ mod cli {
         }
         let picks: Vec<String> = r.choices.iter().map(|(m, n)| format!("{m} {n}")).collect();
         println!("automatic choice picked: {}", picks.join(", "));
+        let naive = r
+            .choices
+            .iter()
+            .find(|(m, _)| m == "Naive")
+            .map_or(0, |(_, n)| *n);
+        println!(
+            "Naive chosen for {naive} series; Naive is the best single model out of sample on {}",
+            r.naive_wins
+        );
         println!("total wall time: {total:.2} s");
     }
 
@@ -690,6 +702,8 @@ mod cli {
             freq: match input.freq {
                 Freq::Daily => Frequency::Daily,
                 Freq::Weekly => Frequency::Weekly,
+                Freq::Monthly => Frequency::Monthly,
+                Freq::Quarterly => Frequency::Quarterly,
             },
             cancellations: match input.cancellations {
                 CancelArg::Match => CancellationRule::RemoveMatchedOrders,
@@ -770,10 +784,15 @@ mod cli {
             cal.first_day.map(|d| d.to_string()).unwrap_or_default(),
             cal.last_day.map(|d| d.to_string()).unwrap_or_default(),
             ds.periods.len(),
-            ds.freq.label()
+            ds.frequency().label()
         );
-        if cal.weekly_input {
-            let _ = writeln!(out, "  the input is weekly: weekly series");
+        if ds.frequency() != Frequency::Daily {
+            let _ = writeln!(
+                out,
+                "  detected frequency: {} (season {}); --freq aggregates further",
+                ds.frequency().label(),
+                ds.season()
+            );
         }
         if !cal.closed_weekdays.is_empty() {
             let names: Vec<&str> = cal

@@ -357,7 +357,8 @@ pub struct Dataset {
 pub struct LoadOptions {
     /// How to read the file.
     pub read: ReadOptions,
-    /// Daily or weekly series.
+    /// The finest period wanted (daily, weekly, monthly, quarterly); a file whose own
+    /// dates are coarser keeps its own period.
     pub freq: Frequency,
     /// What cancellations do to demand.
     pub cancellations: CancellationRule,
@@ -394,9 +395,11 @@ impl Dataset {
         }
         classes.sort();
         lengths.sort_unstable();
-        let min_len = match self.freq {
-            Frequency::Daily if !self.report.calendar.weekly_input => 60,
-            _ => 16,
+        let min_len = match self.frequency() {
+            Frequency::Daily => 60,
+            Frequency::Weekly => 16,
+            Frequency::Monthly => 24,
+            Frequency::Quarterly => 8,
         };
         QualitySummary {
             classes,
@@ -406,46 +409,57 @@ impl Dataset {
         }
     }
 
-    /// The season length in periods: the shop's trading days per week for daily
-    /// series (a week with a closed weekday is 6 trading days), 52 for weekly series
-    /// with at least two years of history, else 1.
-    pub fn season(&self) -> usize {
-        match self.freq {
-            Frequency::Daily if !self.report.calendar.weekly_input => {
-                7 - self.report.calendar.closed_weekdays.len()
-            }
-            _ if self.periods.len() >= 104 => 52,
-            _ => 1,
+    /// The period of the series (a weekly file loaded as daily is weekly).
+    pub fn frequency(&self) -> Frequency {
+        if self.freq == Frequency::Daily && self.report.calendar.weekly_input {
+            Frequency::Weekly
+        } else {
+            self.freq
         }
     }
 
-    /// Average calendar days per period: 7 for weekly data, 7 / trading days a week
-    /// for daily data.
+    /// The season length in periods: the shop's trading days per week for daily
+    /// series (a week with a closed weekday is 6 trading days); for weekly, monthly
+    /// and quarterly series the year (52, 12, 4) when the history holds two years,
+    /// else 1.
+    pub fn season(&self) -> usize {
+        match self.frequency().periods_per_year() {
+            None => 7 - self.report.calendar.closed_weekdays.len(),
+            Some(year) if self.periods.len() >= 2 * year => year,
+            Some(_) => 1,
+        }
+    }
+
+    /// Average calendar days per period: 7 / trading days a week for daily data,
+    /// else the period's length (7, 30.4, 91.3).
     pub fn period_days(&self) -> f64 {
-        if self.freq == Frequency::Weekly || self.report.calendar.weekly_input {
-            7.0
-        } else {
-            7.0 / (7 - self.report.calendar.closed_weekdays.len().min(6)) as f64
+        match self.frequency() {
+            Frequency::Daily => {
+                7.0 / (7 - self.report.calendar.closed_weekdays.len().min(6)) as f64
+            }
+            f => f.days(),
         }
     }
 
     /// The next `h` period dates after the data: trading days (skipping closed
-    /// weekdays) for daily series, week starts for weekly series.
+    /// weekdays) for daily series, the next week, month or quarter starts otherwise.
     pub fn future_periods(&self, h: usize) -> Vec<NaiveDate> {
         let Some(&last) = self.periods.last() else {
             return Vec::new();
         };
-        let weekly = self.freq == Frequency::Weekly || self.report.calendar.weekly_input;
+        let freq = self.frequency();
+        if freq != Frequency::Daily {
+            return (1..=h as u32).map(|k| freq.step(last, k)).collect();
+        }
         let mut out = Vec::with_capacity(h);
         let mut d = last;
         while out.len() < h {
-            d += chrono::Duration::days(if weekly { 7 } else { 1 });
-            if weekly
-                || !self
-                    .report
-                    .calendar
-                    .closed_weekdays
-                    .contains(&chrono::Datelike::weekday(&d))
+            d += chrono::Duration::days(1);
+            if !self
+                .report
+                .calendar
+                .closed_weekdays
+                .contains(&chrono::Datelike::weekday(&d))
             {
                 out.push(d);
             }
@@ -583,7 +597,7 @@ impl Dataset {
         let (Some(&p0), Some(&p1)) = (self.periods.first(), self.periods.last()) else {
             return self.clone();
         };
-        if self.freq == Frequency::Weekly || cal.weekly_input {
+        if self.frequency() != Frequency::Daily {
             return self.clone();
         }
         let (first, last) = (cal.first_day.unwrap_or(p0), cal.last_day.unwrap_or(p1));
@@ -688,11 +702,7 @@ pub fn load(
         });
     }
     out.sort_by(|a, b| b.units.total_cmp(&a.units).then_with(|| a.sku.cmp(&b.sku)));
-    let freq = if agg.calendar.weekly_input {
-        Frequency::Weekly
-    } else {
-        opts.freq
-    };
+    let freq = agg.freq;
     let report = CleaningReport {
         sniff: parsed.sniff,
         rows: parsed.rows,

@@ -20,14 +20,25 @@ use serde::{Deserialize, Serialize};
 
 use super::clean::Sale;
 
-/// The period of the series.
+/// The period of the series, finest first.
+///
+/// As a load option it is the *finest* frequency wanted: a file whose dates are
+/// already a week, a month or a quarter apart keeps its own (coarser) period, so
+/// the default (`Daily`) means "as the file is".
+// New variants go at the end: datasets kept in the browser's storage are postcard
+// bytes, which name a variant by its index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Frequency {
     /// One value per trading day.
     #[default]
     Daily,
-    /// One value per Monday-based week.
+    /// One value per week (Monday-based when built from days; on the file's own
+    /// weekday when the file is weekly).
     Weekly,
+    /// One value per calendar month (dated the 1st).
+    Monthly,
+    /// One value per calendar quarter (dated the 1st of January, April, July, October).
+    Quarterly,
 }
 
 impl Frequency {
@@ -36,7 +47,129 @@ impl Frequency {
         match self {
             Frequency::Daily => "daily",
             Frequency::Weekly => "weekly",
+            Frequency::Monthly => "monthly",
+            Frequency::Quarterly => "quarterly",
         }
+    }
+
+    /// Reads a label as [`Frequency::label`] writes it.
+    pub fn from_label(s: &str) -> Option<Frequency> {
+        [
+            Frequency::Daily,
+            Frequency::Weekly,
+            Frequency::Monthly,
+            Frequency::Quarterly,
+        ]
+        .into_iter()
+        .find(|f| f.label() == s)
+    }
+
+    /// The name of one period ("day", "week", ...).
+    pub fn unit(self) -> &'static str {
+        match self {
+            Frequency::Daily => "day",
+            Frequency::Weekly => "week",
+            Frequency::Monthly => "month",
+            Frequency::Quarterly => "quarter",
+        }
+    }
+
+    /// Position from finest (0) to coarsest.
+    fn rank(self) -> u8 {
+        match self {
+            Frequency::Daily => 0,
+            Frequency::Weekly => 1,
+            Frequency::Monthly => 2,
+            Frequency::Quarterly => 3,
+        }
+    }
+
+    /// The coarser of two frequencies.
+    pub fn coarser(self, other: Frequency) -> Frequency {
+        if other.rank() > self.rank() { other } else { self }
+    }
+
+    /// The length of the yearly cycle in periods (for days: `None`, as the weekly cycle
+    /// of trading days comes first).
+    pub fn periods_per_year(self) -> Option<usize> {
+        match self {
+            Frequency::Daily => None,
+            Frequency::Weekly => Some(52),
+            Frequency::Monthly => Some(12),
+            Frequency::Quarterly => Some(4),
+        }
+    }
+
+    /// Average calendar days per period (daily: one calendar day).
+    pub fn days(self) -> f64 {
+        match self {
+            Frequency::Daily => 1.0,
+            Frequency::Weekly => 7.0,
+            Frequency::Monthly => 365.2425 / 12.0,
+            Frequency::Quarterly => 365.2425 / 4.0,
+        }
+    }
+
+    /// The start of the period that holds `d` (months and quarters only; other
+    /// frequencies return `d`).
+    pub fn period_start(self, d: NaiveDate) -> NaiveDate {
+        let month0 = match self {
+            Frequency::Monthly => d.month0(),
+            Frequency::Quarterly => d.month0() / 3 * 3,
+            _ => return d,
+        };
+        NaiveDate::from_ymd_opt(d.year(), month0 + 1, 1).unwrap_or(d)
+    }
+
+    /// The date `k` periods after `d` (months and quarters keep the day of month,
+    /// clamped to the month's end).
+    pub fn step(self, d: NaiveDate, k: u32) -> NaiveDate {
+        match self {
+            Frequency::Daily => d + Duration::days(i64::from(k)),
+            Frequency::Weekly => d + Duration::days(7 * i64::from(k)),
+            Frequency::Monthly => d
+                .checked_add_months(chrono::Months::new(k))
+                .unwrap_or(d),
+            Frequency::Quarterly => d
+                .checked_add_months(chrono::Months::new(3 * k))
+                .unwrap_or(d),
+        }
+    }
+}
+
+/// Months from year 0 (for month arithmetic on dates).
+fn month_index(d: NaiveDate) -> i64 {
+    i64::from(d.year()) * 12 + i64::from(d.month0())
+}
+
+/// The granularity of the file's own dates: a week, a month or a quarter apart
+/// (at least three dates), else daily. Monthly dates share their day of month (the
+/// 1st, say) or are all month ends; quarterly ones are also three months apart.
+pub fn input_frequency(days: &[NaiveDate]) -> Frequency {
+    if is_weekly_input(days) {
+        return Frequency::Weekly;
+    }
+    if days.len() < 3 {
+        return Frequency::Daily;
+    }
+    let month_end = |d: &NaiveDate| d.succ_opt().is_none_or(|n| n.day() == 1);
+    let same_day = days.iter().all(|d| d.day() == days[0].day());
+    let all_ends = days.iter().all(month_end);
+    if !(same_day || all_ends) {
+        return Frequency::Daily;
+    }
+    let gaps: Vec<i64> = days
+        .windows(2)
+        .map(|w| month_index(w[1]) - month_index(w[0]))
+        .collect();
+    if gaps.iter().any(|&g| g < 1) {
+        return Frequency::Daily;
+    }
+    // Quarterly: every date in one phase of the year's quarters, three months apart.
+    if gaps.iter().all(|g| g % 3 == 0) {
+        Frequency::Quarterly
+    } else {
+        Frequency::Monthly
     }
 }
 
@@ -59,9 +192,10 @@ pub struct Calendar {
     pub moved_units: f64,
     /// Days whose dates had sales on a closed weekday.
     pub moved_from: Vec<NaiveDate>,
-    /// Units in partial weeks at the ends, left out of weekly series.
+    /// Units in partial periods (weeks, months, quarters) at the ends, left out of the
+    /// series.
     pub partial_week_units: f64,
-    /// Partial weeks left out.
+    /// Starts of the partial periods left out.
     pub partial_weeks: Vec<NaiveDate>,
 }
 
@@ -78,6 +212,8 @@ pub struct Aggregated {
     pub clipped: usize,
     /// What the calendar did.
     pub calendar: Calendar,
+    /// The period of the series: the coarser of the file's own and the one asked for.
+    pub freq: Frequency,
 }
 
 fn is_weekly_input(days: &[NaiveDate]) -> bool {
@@ -102,6 +238,7 @@ pub fn aggregate(
             revenue: vec![0.0; n_skus],
             clipped: 0,
             calendar: cal,
+            freq,
         };
     };
     cal.first_day = Some(first);
@@ -112,8 +249,25 @@ pub fn aggregate(
     // Day index -> period index, for every day of the span (None = not a trading day).
     let mut day_period: Vec<Option<usize>> = vec![None; span];
     let mut periods: Vec<NaiveDate> = Vec::new();
-    if is_weekly_input(&days) {
-        cal.weekly_input = true;
+    let input = input_frequency(&days);
+    let target = input.coarser(freq);
+    cal.weekly_input = input == Frequency::Weekly;
+    if input != Frequency::Daily && matches!(target, Frequency::Monthly | Frequency::Quarterly) {
+        // Already whole weeks, months or quarters: every calendar period from the first
+        // to the last is a period (a period without rows sold nothing), and no days
+        // in between are invented. A week counts in the month of its middle day.
+        let shift = if input == Frequency::Weekly { 3 } else { 0 };
+        let mut start = target.period_start(first + Duration::days(shift));
+        let end = target.period_start(last + Duration::days(shift));
+        while start <= end {
+            periods.push(start);
+            start = target.step(start, 1);
+        }
+        for (i, slot) in day_period.iter_mut().enumerate() {
+            let p = target.period_start(day_at(i) + Duration::days(shift));
+            *slot = periods.binary_search(&p).ok();
+        }
+    } else if input == Frequency::Weekly {
         // As for days: a shop with lines in at least 90 % of its weeks was closed in
         // a week without any (a Christmas break); a quieter one gets every week.
         let weeks = span / 7 + 1;
@@ -168,13 +322,45 @@ pub fn aggregate(
             .map(day_at)
             .collect();
 
-        match freq {
+        match target {
             Frequency::Daily => {
                 for i in 0..span {
                     if trading[i] {
                         day_period[i] = Some(periods.len());
                         periods.push(day_at(i));
                     }
+                }
+            }
+            Frequency::Monthly | Frequency::Quarterly => {
+                // Calendar months (quarters) of trading days; as for weeks, a period
+                // the data covers only partly at either end is left out.
+                let mut start = freq.period_start(first);
+                while start <= last {
+                    let next = freq.step(start, 1);
+                    let span_days = (next - start).num_days();
+                    let days_of: Vec<NaiveDate> =
+                        (0..span_days).map(|k| start + Duration::days(k)).collect();
+                    let complete = days_of.iter().all(|d| {
+                        closed[d.weekday().num_days_from_monday() as usize]
+                            || (*d >= first && *d <= last)
+                    });
+                    let any_trading = days_of.iter().any(|d| {
+                        *d >= first && *d <= last && trading[(*d - first).num_days() as usize]
+                    });
+                    if any_trading {
+                        if complete {
+                            for d in &days_of {
+                                if *d >= first && *d <= last {
+                                    day_period[(*d - first).num_days() as usize] =
+                                        Some(periods.len());
+                                }
+                            }
+                            periods.push(start);
+                        } else {
+                            cal.partial_weeks.push(start);
+                        }
+                    }
+                    start = next;
                 }
             }
             Frequency::Weekly => {
@@ -217,7 +403,7 @@ pub fn aggregate(
                 let d = day_at(i);
                 cal.partial_weeks
                     .iter()
-                    .any(|w| d >= *w && d < *w + Duration::days(7))
+                    .any(|w| d >= *w && d < target.step(*w, 1))
             })
             .collect();
         let sale_days: std::collections::HashSet<NaiveDate> = sales.iter().map(|s| s.day).collect();
@@ -290,6 +476,7 @@ pub fn aggregate(
         revenue,
         clipped,
         calendar: cal,
+        freq: target,
     }
 }
 

@@ -443,6 +443,9 @@ impl Model for AutoArima {
             .map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 })
             .collect())
     }
+    fn min_history(&self) -> usize {
+        10
+    }
 }
 
 #[cfg(test)]

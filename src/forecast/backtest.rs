@@ -43,18 +43,27 @@ pub struct Backtest {
     pub scores: Scores,
 }
 
-/// The smallest training length a backtest window gets.
-fn min_train(cfg: &BacktestConfig) -> usize {
-    (2 * cfg.season).max(cfg.h).max(4)
-}
+/// The least history before a backtest origin.
+pub const MIN_ORIGIN: usize = 3;
 
-/// The origins of the backtest windows of a series of length `n`, oldest first.
+/// The origins of the backtest windows of a series of length `n`, oldest first:
+/// `2 × windows − 1` origins half a horizon apart, the last one `h` periods before the
+/// end, so that they span the same `windows × h` periods as back-to-back windows with
+/// twice the forecasts. Origins need [`MIN_ORIGIN`] periods before them; a series too
+/// short for one whole window gets one shorter window from the middle of its history
+/// (every series is backtested: no model is taken on trust).
 pub fn origins(n: usize, cfg: &BacktestConfig) -> Vec<usize> {
-    (1..=cfg.windows)
+    let step = (cfg.h / 2).max(1);
+    let count = (2 * cfg.windows).saturating_sub(1).max(1);
+    let os: Vec<usize> = (0..count)
         .rev()
-        .filter_map(|k| n.checked_sub(k * cfg.h))
-        .filter(|&o| o >= min_train(cfg))
-        .collect()
+        .filter_map(|k| n.checked_sub(cfg.h + k * step))
+        .filter(|&o| o >= MIN_ORIGIN)
+        .collect();
+    if os.is_empty() && n > MIN_ORIGIN {
+        return vec![MIN_ORIGIN.max(n / 2)];
+    }
+    os
 }
 
 /// Empirical quantile with linear interpolation (numpy's default).
@@ -266,72 +275,8 @@ pub struct Choice {
     pub windows: Vec<(usize, Vec<f64>)>,
 }
 
-/// The errors of the choice procedure itself, for its intervals: for each window, the
-/// model that the *other* windows would have chosen, scored on this window.
-///
-/// The chosen model's own backtest errors are optimistic (it was chosen because they
-/// were small), and intervals built from them under-cover; this nested choice is
-/// what the procedure really achieves out of sample.
-fn selection_errors(
-    y: &[f64],
-    os: &[usize],
-    runs: &[(usize, Backtest)],
-    ensemble: Option<&Vec<Vec<f64>>>,
-    h: usize,
-) -> Vec<f64> {
-    let same: Vec<&Vec<Vec<f64>>> = runs
-        .iter()
-        .map(|(_, b)| b)
-        .filter(|b| b.origins == os)
-        .map(|b| &b.forecasts)
-        .chain(ensemble)
-        .collect();
-    let abs_err = |b: &Vec<Vec<f64>>, w: usize| -> f64 {
-        b[w].iter()
-            .enumerate()
-            .filter(|(j, _)| os[w] + j < y.len())
-            .map(|(j, v)| (y[os[w] + j] - v).abs())
-            .sum()
-    };
-    let mut out = Vec::new();
-    for w in 0..os.len() {
-        let pick = same
-            .iter()
-            .min_by(|a, b| {
-                let score = |m: &Vec<Vec<f64>>| {
-                    (0..os.len())
-                        .filter(|&k| k != w || os.len() == 1)
-                        .map(|k| abs_err(m, k))
-                        .sum::<f64>()
-                };
-                score(a).total_cmp(&score(b))
-            })
-            .copied();
-        if let Some(m) = pick {
-            out.extend(errors(y, &os[w..=w], &m[w..=w], h));
-        }
-    }
-    out.sort_by(f64::total_cmp);
-    out
-}
-
-/// How many of the best models the ensemble combines.
-const ENSEMBLE_SIZE: usize = 3;
-
-fn elementwise_median(rows: &[&Vec<f64>]) -> Vec<f64> {
-    let h = rows.iter().map(|r| r.len()).min().unwrap_or(0);
-    (0..h)
-        .map(|j| {
-            let mut v: Vec<f64> = rows.iter().map(|r| r[j]).collect();
-            v.sort_by(f64::total_cmp);
-            quantile(&v, 0.5)
-        })
-        .collect()
-}
-
-/// Backtests every model on `y`, picks the one with the lowest backtest MASE, tries
-/// the median of the best three as an ensemble and keeps it if it backtests better,
-/// then forecasts `cfg.h` periods with the winner on the whole history.
+/// The automatic choice for one series on its own ([`super::select::choose_all`] with
+/// one series: its recipe is learnt from its own backtest).
 pub fn choose(
     models: &[Box<dyn Model>],
     y: &[f64],
@@ -342,154 +287,30 @@ pub fn choose(
     if cfg.h == 0 {
         return Err(ForecastError::ZeroHorizon);
     }
-    let integer = y.iter().all(|v| v.fract() == 0.0);
-    let mut runs: Vec<(usize, Backtest)> = Vec::new();
-    for (i, m) in models.iter().enumerate() {
-        if let Ok(Some(bt)) = backtest(m.as_ref(), y, cfg) {
-            runs.push((i, bt));
-        }
-    }
-    let key = |s: &Scores| if s.mase.is_finite() { s.mase } else { s.mae };
-    runs.sort_by(|a, b| {
-        key(&a.1.scores)
-            .total_cmp(&key(&b.1.scores))
-            .then(a.0.cmp(&b.0))
-    });
-    if runs.is_empty() {
-        // Too short to backtest: the first model that forecasts, without intervals
-        // learnt from errors (the interval is the point itself).
-        for m in models {
-            if let Ok(p) = m.forecast(y, cfg.h) {
-                let f = probabilistic(m.name(), p, &[], 1.0, integer, cfg.paths, seed);
-                return Ok(Choice {
-                    forecast: f,
-                    reason: format!(
-                        "history of {} periods is too short to backtest; {} used without a backtest",
-                        y.len(),
-                        m.name()
-                    ),
-                    leaderboard: Vec::new(),
-                    windows: Vec::new(),
-                });
-            }
-        }
-        return Err(ForecastError::TooShort {
-            model: "every model".into(),
-            needed: min_train(cfg) + cfg.h,
-            have: y.len(),
-        });
-    }
-    let mut leaderboard: Vec<Standing> = runs
-        .iter()
-        .map(|(_, b)| Standing {
-            model: b.model.clone(),
-            scores: b.scores,
-        })
-        .collect();
-    let best = &runs[0].1;
-    let os = best.origins.clone();
-    // The ensemble: median of the top models' window forecasts.
-    let top: Vec<&(usize, Backtest)> = runs
-        .iter()
-        .take(ENSEMBLE_SIZE)
-        .filter(|(_, b)| b.origins == os)
-        .collect();
-    let ensemble = (top.len() == ENSEMBLE_SIZE).then(|| {
-        let fcs: Vec<Vec<f64>> = (0..os.len())
-            .map(|w| {
-                elementwise_median(&top.iter().map(|(_, b)| &b.forecasts[w]).collect::<Vec<_>>())
-            })
-            .collect();
-        let name = format!(
-            "Ensemble({})",
-            top.iter()
-                .map(|(_, b)| b.model.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let scores = score_windows(y, &os, &fcs, cfg);
-        (name, fcs, scores)
-    });
-    let use_ensemble = ensemble
-        .as_ref()
-        .is_some_and(|(_, _, s)| key(s) < key(&best.scores));
-    if let Some((name, _, s)) = &ensemble {
-        leaderboard.push(Standing {
-            model: name.clone(),
-            scores: *s,
-        });
-        leaderboard.sort_by(|a, b| key(&a.scores).total_cmp(&key(&b.scores)));
-    }
-    let runner_up = leaderboard
-        .get(1)
-        .map(|s| format!("; next {} ({:.3})", s.model, key(&s.scores)))
-        .unwrap_or_default();
-    // The ensemble needs all its members to forecast the full history; otherwise (and
-    // when a single model wins) the best model that does forecast it is used.
-    let ensemble_points: Option<Vec<Vec<f64>>> = use_ensemble
-        .then(|| {
-            top.iter()
-                .filter_map(|(i, _)| models[*i].forecast(y, cfg.h).ok())
-                .collect()
-        })
-        .filter(|p: &Vec<Vec<f64>>| p.len() == top.len());
-    let (name, point, window_fcs) = match (ensemble_points, &ensemble) {
-        (Some(points), Some((name, fcs, _))) => (
-            name.clone(),
-            elementwise_median(&points.iter().collect::<Vec<_>>()),
-            fcs.clone(),
-        ),
-        _ => {
-            let (run, point) = runs
-                .iter()
-                .find_map(|(i, b)| {
-                    models[*i]
-                        .forecast(y, cfg.h)
-                        .ok()
-                        .filter(|p| p.len() == cfg.h)
-                        .map(|p| (b, p))
-                })
-                .ok_or_else(|| ForecastError::Fit {
-                    model: best.model.clone(),
-                    detail: "no model could forecast the whole history".into(),
-                })?;
-            (run.model.clone(), point, run.forecasts.clone())
-        }
+    let borrowed = |_: usize| -> Vec<Box<dyn Model + '_>> {
+        models
+            .iter()
+            .map(|m| Box::new(Borrowed(m.as_ref())) as Box<dyn Model + '_>)
+            .collect()
     };
-    let chosen_scores = leaderboard
-        .iter()
-        .find(|s| s.model == name)
-        .map(|s| s.scores)
-        .unwrap_or_default();
-    let metric = if chosen_scores.mase.is_finite() {
-        "MASE"
-    } else {
-        "mean absolute error (MASE undefined: no seasonal-naive error in the history)"
-    };
-    let reason = format!(
-        "{} has the lowest backtest {metric} ({:.3}) over {} rolling windows of {} periods{}",
-        name,
-        key(&chosen_scores),
-        os.len(),
-        cfg.h,
-        runner_up
-    );
-    let e = selection_errors(y, &os, &runs, ensemble.as_ref().map(|(_, f, _)| f), cfg.h);
-    let forecast = probabilistic(
-        name,
-        point,
-        &e,
-        level(y, y.len(), cfg.h),
-        integer,
-        cfg.paths,
-        seed,
-    );
-    Ok(Choice {
-        forecast,
-        reason,
-        leaderboard,
-        windows: os.into_iter().zip(window_fcs).collect(),
-    })
+    super::select::choose_all(&[y], &borrowed, cfg, 1, seed, &mut |_, _| true)
+        .pop()
+        .unwrap_or(Err(ForecastError::Empty))
+}
+
+/// A model borrowed for the automatic choice.
+struct Borrowed<'a>(&'a dyn Model);
+
+impl Model for Borrowed<'_> {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+    fn forecast(&self, y: &[f64], h: usize) -> Result<Vec<f64>, ForecastError> {
+        self.0.forecast(y, h)
+    }
+    fn min_history(&self) -> usize {
+        self.0.min_history()
+    }
 }
 
 #[cfg(test)]

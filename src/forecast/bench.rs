@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::backtest::{self, BacktestConfig};
+use super::backtest::BacktestConfig;
 use super::metrics::{self, Scores, Summary};
-use super::{Model, models};
+use super::{Model, models, select};
 
 /// One model's held-out result on all series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,12 +55,20 @@ pub struct BenchReport {
     pub models: Vec<ModelReport>,
     /// What the automatic choice picked: (model, series count).
     pub choices: Vec<(String, usize)>,
+    /// Series on which Naive has the lowest held-out MASE of the single models.
+    pub naive_wins: usize,
     /// Every held-out forecast, when asked for.
     pub forecasts: Vec<HeldOut>,
 }
 
 /// Runs the benchmark. `progress` gets the fraction done.
-/// The automatic choice runs on `threads` threads; the single models one at a time.
+///
+/// Every series' training part (all but the last `h` periods) is backtested once with
+/// every standard model; each model's row is that model alone with the engine's
+/// intervals (its group-pooled backtest errors), the automatic choice's row learns
+/// its recipes from the same backtests (each series limited to its own candidates,
+/// [`models::for_series`]). Everything runs on `threads` threads; `Auto`'s wall time
+/// is the whole engine (backtests, learning, forecasts).
 pub fn run(
     series: &[(String, Vec<f64>)],
     cfg: &BacktestConfig,
@@ -74,11 +82,10 @@ pub fn run(
         .filter(|(_, y)| y.len() > h + cfg.season)
         .collect();
     let too_short = series.len() - eligible.len();
-    let candidates: Vec<Box<dyn Model>> = models::standard(cfg.season);
-    let mut reports = Vec::new();
-    let mut forecasts = Vec::new();
-    let total = (candidates.len() + 1) * eligible.len().max(1);
-    let mut done = 0usize;
+    let trains: Vec<&[f64]> = eligible.iter().map(|(_, y)| &y[..y.len() - h]).collect();
+    let names: Vec<String> = models::standard(cfg.season).iter().map(|m| m.name()).collect();
+    let all = |_: usize| -> Vec<Box<dyn Model>> { models::standard(cfg.season) };
+    let own = |i: usize| -> Vec<Box<dyn Model>> { models::for_series(trains[i], cfg.season) };
     let score_one = |y: &[f64], f: &crate::forecast::Forecast| -> Option<Scores> {
         let (train, test) = y.split_at(y.len() - h);
         let scale = metrics::scales(train, cfg.season)?;
@@ -94,55 +101,60 @@ pub fn run(
             scale,
         ))
     };
-    for (mi, m) in candidates.iter().enumerate() {
+    let t = Instant::now();
+    let n = trains.len();
+    let steps = (names.len() + 2) as f64;
+    let bt = select::backtest_all(&trains, &all, cfg, threads, &mut |d| {
+        progress(d as f64 / n.max(1) as f64 / steps);
+        true
+    });
+    let backtest_s = t.elapsed().as_secs_f64();
+    let mut reports = Vec::new();
+    let mut forecasts = Vec::new();
+    // Per series, each single model's held-out MASE (to count where Naive wins).
+    let mut mase_by_model: Vec<Vec<f64>> = Vec::new();
+    for (mi, name) in names.iter().enumerate() {
         let t = Instant::now();
+        let learnt = select::learn(&bt, &trains, h, Some(name));
+        let res = select::finish(&bt, &learnt, &trains, &all, cfg, threads, mi as u64, &mut |_| true);
         let mut scores = Vec::new();
-        for (sku, y) in &eligible {
-            done += 1;
-            progress(done as f64 / total as f64);
-            let train = &y[..y.len() - h];
-            let Ok(point) = m.forecast(train, h) else {
-                continue;
-            };
-            let errs = backtest::backtest(m.as_ref(), train, cfg)
-                .ok()
-                .flatten()
-                .map(|b| backtest::errors(train, &b.origins, &b.forecasts, h))
-                .unwrap_or_default();
-            let integer = train.iter().all(|v| v.fract() == 0.0);
-            let f = backtest::probabilistic(
-                m.name(),
-                point,
-                &errs,
-                backtest::level(train, train.len(), h),
-                integer,
-                0,
-                mi as u64,
-            );
-            if let Some(s) = score_one(y, &f) {
+        let mut mases = vec![f64::NAN; n];
+        for (k, ((sku, y), c)) in eligible.iter().zip(&res).enumerate() {
+            let Ok(c) = c else { continue };
+            if let Some(s) = score_one(y, &c.forecast) {
+                mases[k] = s.mase;
                 scores.push(s);
             }
             if keep_forecasts {
-                forecasts.push(held_out(sku, &f));
+                let mut ho = held_out(sku, &c.forecast);
+                ho.model = name.clone();
+                forecasts.push(ho);
             }
         }
+        mase_by_model.push(mases);
         reports.push(ModelReport {
-            model: m.name(),
+            model: name.clone(),
             summary: metrics::summarise(&scores),
             wall_s: t.elapsed().as_secs_f64(),
-            threads: 1,
+            threads,
         });
+        progress((mi + 2) as f64 / steps);
     }
+    // The automatic choice: each series' own candidates only.
     let t = Instant::now();
+    let mut bt_auto = bt.clone();
+    for (i, s) in bt_auto.series.iter_mut().enumerate() {
+        let keep: Vec<String> = own(i).iter().map(|m| m.name()).collect();
+        s.forecasts.retain(|(m, _)| keep.contains(&bt.names[*m]));
+    }
+    let learnt = select::learn(&bt_auto, &trains, h, None);
+    let results = select::finish(&bt_auto, &learnt, &trains, &own, cfg, threads, 7, &mut |_| true);
+    let auto_s = backtest_s + t.elapsed().as_secs_f64();
+    progress(1.0);
     let mut scores = Vec::new();
     let mut choices: Vec<(String, usize)> = Vec::new();
-    let results = super::par_map(&eligible, threads, |(_, y)| {
-        let train = &y[..y.len() - h];
-        backtest::choose(&models::for_series(train, cfg.season), train, cfg, 7).ok()
-    });
-    progress(1.0);
     for ((sku, y), choice) in eligible.iter().zip(results) {
-        let Some(choice) = choice else { continue };
+        let Ok(choice) = choice else { continue };
         match choices
             .iter_mut()
             .find(|(m, _)| *m == choice.forecast.model)
@@ -160,10 +172,22 @@ pub fn run(
         }
     }
     choices.sort_by(|a, b| b.1.cmp(&a.1));
+    // Where Naive is the best single model out of sample (ties with a better-ranked
+    // model go to that model).
+    let naive_wins = names.iter().position(|m| m == "Naive").map_or(0, |ni| {
+        (0..n)
+            .filter(|&k| {
+                let best = (0..names.len())
+                    .filter(|&m| mase_by_model[m][k].is_finite())
+                    .min_by(|&a, &b| mase_by_model[a][k].total_cmp(&mase_by_model[b][k]));
+                best == Some(ni)
+            })
+            .count()
+    });
     reports.push(ModelReport {
         model: "Auto".into(),
         summary: metrics::summarise(&scores),
-        wall_s: t.elapsed().as_secs_f64(),
+        wall_s: auto_s,
         threads,
     });
     BenchReport {
@@ -173,6 +197,7 @@ pub fn run(
         too_short,
         models: reports,
         choices,
+        naive_wins,
         forecasts,
     }
 }

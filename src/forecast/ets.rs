@@ -202,6 +202,9 @@ impl Model for SeasonalEts {
             .map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 })
             .collect())
     }
+    fn min_history(&self) -> usize {
+        2 * self.season.max(2) + 4
+    }
 }
 
 #[cfg(test)]

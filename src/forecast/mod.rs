@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod models;
 pub mod run;
 pub mod season;
+pub mod select;
 pub mod theta;
 
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,12 @@ pub trait Model: Send + Sync {
     fn name(&self) -> String;
     /// Fits on `y` and returns `h` point forecasts.
     fn forecast(&self, y: &[f64], h: usize) -> Result<Vec<f64>, ForecastError>;
+    /// The shortest history (in periods) the model is backtested and used on: a few
+    /// periods for the level and intermittent models, two seasons for the seasonal
+    /// ones. Backtest origins with less history before them skip the model.
+    fn min_history(&self) -> usize {
+        2
+    }
 }
 
 /// The quantile levels every forecast carries.

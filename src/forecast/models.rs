@@ -220,6 +220,10 @@ impl Model for SeasonalNaive {
         let last = &y[y.len() - m..];
         Ok((0..h).map(|j| last[j % m]).collect())
     }
+    fn min_history(&self) -> usize {
+        // One cycle repeats; two show that it is a cycle.
+        2 * self.season.max(1)
+    }
 }
 
 /// The mean of the last `window` values.
@@ -244,6 +248,9 @@ impl Model for WindowAverage {
             });
         }
         Ok(flat(y[y.len() - w..].iter().sum::<f64>() / w as f64, h))
+    }
+    fn min_history(&self) -> usize {
+        self.window.max(1)
     }
 }
 
@@ -328,6 +335,9 @@ impl Model for AutoEts {
             .map_err(|e| fit_error("AutoETS", e))?;
         Ok(non_negative(f.point))
     }
+    fn min_history(&self) -> usize {
+        4
+    }
 }
 
 /// MSTL (`augurs-mstl`): the series less its seasonal components (STL per period),
@@ -402,6 +412,15 @@ impl Model for Mstl {
         let f = fitted.predict(h, None).map_err(|e| fit_error("MSTL", e))?;
         Ok(non_negative(f.point))
     }
+    fn min_history(&self) -> usize {
+        2 * self
+            .periods
+            .iter()
+            .copied()
+            .filter(|&p| p > 1)
+            .min()
+            .unwrap_or(2)
+    }
 }
 
 /// The candidates for one series: the seasonal models (seasonal naive, MSTL) only
@@ -442,6 +461,9 @@ impl Model for Precomputed {
                 detail: format!("no forecast from a history of {} periods", y.len()),
             }),
         }
+    }
+    fn min_history(&self) -> usize {
+        1
     }
 }
 

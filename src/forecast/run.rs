@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::backtest::{BacktestConfig, Choice, choose};
+use super::backtest::{BacktestConfig, Choice};
 use super::models;
 use crate::data::Dataset;
 
@@ -32,8 +32,9 @@ pub struct ForecastRun {
     pub seconds: f64,
 }
 
-/// Forecasts every series of `ds`. `progress(done, total)` is called after each SKU and
-/// may return `false` to stop early (the SKUs done so far are returned).
+/// Forecasts every series of `ds` ([`super::select::choose_all`]). `progress(done,
+/// total)` is called as SKUs are backtested and then forecast, and may return `false`
+/// to stop early (the SKUs backtested so far are forecast and returned).
 pub fn forecast_dataset(
     ds: &Dataset,
     config: BacktestConfig,
@@ -51,28 +52,34 @@ pub fn forecast_dataset_with(
     extra: &[Vec<models::Precomputed>],
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> ForecastRun {
-    let total = ds.series.len();
-    let mut skus = Vec::with_capacity(total);
-    for (i, s) in ds.series.iter().enumerate() {
-        let seasonal = super::season::is_seasonal(&s.values, config.season);
-        let mut candidates = models::for_series(&s.values, config.season);
+    let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
+    let candidates = |i: usize| -> Vec<Box<dyn super::Model>> {
+        let mut c = models::for_series(ys[i], config.season);
         if let Some(more) = extra.get(i) {
-            candidates.extend(
+            c.extend(
                 more.iter()
                     .cloned()
                     .map(|m| Box::new(m) as Box<dyn super::Model>),
             );
         }
-        let result = choose(&candidates, &s.values, &config, i as u64).map_err(|e| e.to_string());
-        skus.push(SkuForecast {
+        c
+    };
+    let threads = if cfg!(target_arch = "wasm32") {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let results = super::select::choose_all(&ys, &candidates, &config, threads, 0, progress);
+    let skus = ds
+        .series
+        .iter()
+        .zip(results)
+        .map(|(s, result)| SkuForecast {
             sku: s.sku.clone(),
-            result,
-            seasonal,
-        });
-        if !progress(i + 1, total) {
-            break;
-        }
-    }
+            result: result.map_err(|e| e.to_string()),
+            seasonal: super::season::is_seasonal(&s.values, config.season),
+        })
+        .collect();
     ForecastRun {
         config,
         dates: ds.future_periods(config.h),

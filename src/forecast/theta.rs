@@ -264,6 +264,9 @@ impl Model for DynamicOptimizedTheta {
             .map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 })
             .collect())
     }
+    fn min_history(&self) -> usize {
+        4
+    }
 }
 
 #[cfg(test)]

@@ -937,10 +937,7 @@ impl PlanRequest {
         let period_days = if n > 1 {
             (run.dates[n - 1] - run.dates[0]).num_days() as f64 / (n - 1) as f64
         } else {
-            match ds.freq {
-                crate::data::Frequency::Weekly => 7.0,
-                crate::data::Frequency::Daily => 1.0,
-            }
+            ds.frequency().days()
         };
         let config = PlanConfig::new(today, period_days, run.config.season);
         let demand = run

@@ -123,7 +123,7 @@ pub fn auto_with_neural(
     threads: usize,
     progress: &mut dyn FnMut(&train::Progress) -> bool,
 ) -> Result<(ModelReport, Vec<(String, usize)>, Vec<String>), NnError> {
-    use crate::forecast::{backtest, models};
+    use crate::forecast::models;
     let mut skipped = Vec::new();
     let t0 = train::now_s();
     let h = bt.h;
@@ -155,27 +155,27 @@ pub fn auto_with_neural(
             e.push(p);
         }
     }
-    let idx: Vec<usize> = (0..train_set.len()).collect();
-    let results = crate::forecast::par_map(&idx, threads, |&i| {
-        let y = &train_set[i].values;
-        let mut ms = models::for_series(y, bt.season);
+    let ys: Vec<&[f64]> = train_set.iter().map(|s| s.values.as_slice()).collect();
+    let candidates = |i: usize| -> Vec<Box<dyn crate::forecast::Model>> {
+        let mut ms = models::for_series(ys[i], bt.season);
         ms.extend(
             extra[i]
                 .iter()
                 .cloned()
                 .map(|m| Box::new(m) as Box<dyn crate::forecast::Model>),
         );
-        backtest::choose(&ms, y, bt, 7).ok()
-    });
+        ms
+    };
+    let results: Vec<Option<crate::forecast::backtest::Choice>> =
+        crate::forecast::select::choose_all(&ys, &candidates, bt, threads, 7, &mut |_, _| true)
+            .into_iter()
+            .map(Result::ok)
+            .collect();
     let mut scores = Vec::new();
     let mut choices: Vec<(String, usize)> = Vec::new();
     for (s, c) in eligible.iter().zip(results) {
         let Some(c) = c else { continue };
-        let name = if c.forecast.model.starts_with("Ensemble") {
-            "Ensemble".to_string()
-        } else {
-            c.forecast.model.clone()
-        };
+        let name = c.forecast.model.clone();
         match choices.iter_mut().find(|(m, _)| *m == name) {
             Some((_, n)) => *n += 1,
             None => choices.push((name, 1)),

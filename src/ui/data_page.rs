@@ -416,11 +416,13 @@ fn MappingEditor<F: Fn() + Copy + Send + Sync + 'static>(
                     </label>
                     <label>"Series "
                         <select data-testid="freq" on:change=move |ev| {
-                            let f = if event_target_value(&ev) == "weekly" { Frequency::Weekly } else { Frequency::Daily };
+                            let f = Frequency::from_label(&event_target_value(&ev)).unwrap_or_default();
                             opts.update(|o| o.freq = f);
                         }>
-                            <option value="daily" selected=move || opts.get().freq == Frequency::Daily>"daily"</option>
+                            <option value="daily" selected=move || opts.get().freq == Frequency::Daily>"as in the file"</option>
                             <option value="weekly" selected=move || opts.get().freq == Frequency::Weekly>"weekly"</option>
+                            <option value="monthly" selected=move || opts.get().freq == Frequency::Monthly>"monthly"</option>
+                            <option value="quarterly" selected=move || opts.get().freq == Frequency::Quarterly>"quarterly"</option>
                         </select>
                     </label>
                     <label>"Cancellations "
@@ -510,11 +512,11 @@ fn Report(ds: Arc<Dataset>) -> impl IntoView {
                 {card("lines kept as demand", fmt_int(r.counts.kept.lines as f64), "stat-kept-lines")}
                 {card("units kept", fmt_int(r.counts.kept.units), "stat-kept-units")}
                 {card("SKUs with sales", fmt_int(ds.series.len() as f64), "stat-skus")}
-                {card(if ds.freq == Frequency::Weekly { "weeks" } else { "trading days" }, fmt_int(ds.periods.len() as f64), "stat-periods")}
+                {card(match ds.frequency() { Frequency::Daily => "trading days", Frequency::Weekly => "weeks", Frequency::Monthly => "months", Frequency::Quarterly => "quarters" }, fmt_int(ds.periods.len() as f64), "stat-periods")}
                 {card("flagged spikes", fmt_int(r.flagged_points as f64), "stat-flags")}
             </div>
             <p class="muted">
-                {format!("{} · {} · {} series · ", r.sniff.mapping.format.label(), range, ds.freq.label())}
+                {format!("{} · {} · {} series (season {}) · ", r.sniff.mapping.format.label(), range, ds.frequency().label(), ds.season())}
                 {(r.bad_rows > 0).then(|| format!("{} unreadable rows left out at your request · ", r.bad_rows))}
                 {(r.customers > 0).then(|| format!("{} customers · {} countries", r.customers, r.countries))}
             </p>
@@ -542,8 +544,8 @@ fn Report(ds: Arc<Dataset>) -> impl IntoView {
             <ul class="calendar">
                 {(!closed.is_empty()).then(|| view! { <li>"Closed weekdays: " {closed.join(", ")}</li> })}
                 {(!closures.is_empty()).then(|| view! { <li>{format!("Closures ({} days without any sale): {}", closures.len(), closures.join(", "))}</li> })}
-                {cal.weekly_input.then(|| view! { <li>"The file holds weekly values: weekly series."</li> })}
-                {(!cal.partial_weeks.is_empty()).then(|| view! { <li>{format!("{} partial weeks at the ends left out ({} units)", cal.partial_weeks.len(), fmt_int(cal.partial_week_units))}</li> })}
+                {(ds.frequency() != Frequency::Daily).then(|| view! { <li>{format!("Detected frequency: {} (a season of {} periods). Change it under \"Series\" to aggregate further.", ds.frequency().label(), ds.season())}</li> })}
+                {(!cal.partial_weeks.is_empty()).then(|| view! { <li>{format!("{} partial {}s at the ends left out ({} units)", cal.partial_weeks.len(), ds.frequency().unit(), fmt_int(cal.partial_week_units))}</li> })}
                 {(r.counts.case_merged_codes > 0).then(|| view! { <li>{format!("{} SKU codes differed only in letter case and were merged", r.counts.case_merged_codes)}</li> })}
                 {(r.skus_without_sales > 0).then(|| view! { <li>{format!("{} SKUs have no sale left after cleaning", r.skus_without_sales)}</li> })}
                 <li>{format!(

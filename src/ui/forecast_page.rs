@@ -43,9 +43,12 @@ fn risk(c: &Choice) -> f64 {
 
 /// A model name short enough for the table (the full name is in the tooltip).
 fn short_model(name: &str) -> String {
-    match name.strip_prefix("Ensemble(") {
-        Some(rest) => format!("Ensemble of {}", rest.matches(',').count() + 1),
-        None => name.to_string(),
+    if let Some(rest) = name.strip_prefix("Ensemble(") {
+        format!("Mean of {}", rest.matches(',').count() + 1)
+    } else if let Some(rest) = name.strip_prefix("Median(") {
+        format!("Median of {}", rest.matches(',').count() + 1)
+    } else {
+        name.to_string()
     }
 }
 
@@ -182,15 +185,15 @@ pub fn ForecastPage(
     let is_weekly_data = move || {
         dataset.with(|d| {
             d.as_ref()
-                .is_some_and(|d| d.freq == Frequency::Weekly || d.report.calendar.weekly_input)
+                .is_some_and(|d| d.frequency() != Frequency::Daily)
         })
     };
-    let default_h = move || {
-        if weekly.get() || is_weekly_data() {
-            8
-        } else {
-            28
-        }
+    let data_freq = move || dataset.with(|d| d.as_ref().map(|d| d.frequency()).unwrap_or_default());
+    let default_h = move || match data_freq() {
+        Frequency::Daily if !weekly.get() => 28,
+        Frequency::Daily | Frequency::Weekly => 8,
+        Frequency::Monthly => 6,
+        Frequency::Quarterly => 4,
     };
     let h_value = move || horizon.get().unwrap_or_else(default_h);
 
@@ -277,8 +280,8 @@ pub fn ForecastPage(
                                 weekly.set(event_target_value(&ev) == "weekly");
                                 horizon.set(None);
                             }>
-                                <option value="daily" selected=move || !weekly.get() disabled=is_weekly_data()>"daily"</option>
-                                <option value="weekly" selected=move || weekly.get() || is_weekly_data()>"weekly"</option>
+                                <option value="daily" selected=move || !weekly.get()>{move || data_freq().label()}</option>
+                                <option value="weekly" selected=move || weekly.get() disabled=is_weekly_data()>"weekly"</option>
                             </select>
                         </label>
                         <label>"Backtest windows "
@@ -307,7 +310,7 @@ pub fn ForecastPage(
                 let ok: Vec<&Choice> = r.skus.iter().filter_map(|s| s.result.as_ref().ok()).collect();
                 let mut picks: Vec<(String, usize)> = Vec::new();
                 for c in &ok {
-                    let name = if c.forecast.model.starts_with("Ensemble") { "Ensemble".to_string() } else { c.forecast.model.clone() };
+                    let name = short_model(&c.forecast.model);
                     match picks.iter_mut().find(|(m, _)| *m == name) {
                         Some((_, n)) => *n += 1,
                         None => picks.push((name, 1)),

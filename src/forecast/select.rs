@@ -1,0 +1,876 @@
+//! The automatic choice across a dataset: rolling-origin backtests of every candidate
+//! on every series, one forecast recipe (a model, or the mean or median of a few)
+//! learnt per group of similar series, and intervals from the recipe's backtest errors.
+//!
+//! Why not the best model per SKU: with three windows of one SKU's history, the model
+//! with the lowest backtest error is mostly the luckiest one. On unseen shops that rule
+//! lost to its own candidates (a run of zeros makes "repeat the last value" look best,
+//! and it then forecasts zero). The evidence for *which kind of model suits which kind
+//! of series* is strong when it is pooled over every SKU of the same demand class and
+//! volume band, so the recipe is chosen there, on a probabilistic score (the scaled
+//! pinball loss at P10/P50/P90), and applied to each SKU of the group.
+//!
+//! Errors are measured relative to the series' local dispersion (the mean absolute
+//! change over the recent history before each origin), which makes them comparable
+//! across SKUs of any volume: the intervals of a SKU take the shape of its group's
+//! errors at each step ahead, stretched by how much the SKU's own backtest errors
+//! differ from the group's (shrunk toward the group when the SKU has few errors).
+
+use std::collections::HashMap;
+
+use super::backtest::{self, BacktestConfig, Choice, Standing, origins, quantile};
+use super::metrics::{self, Scores};
+use super::{Forecast, ForecastError, Model, check_history, par_map};
+use crate::data::quality::{DemandClass, intermittency};
+
+/// The model a recipe falls back on where none of its members forecasts: simple
+/// exponential smoothing forecasts every history of two periods or more.
+const FALLBACK: &str = "SESOpt";
+
+/// Groups smaller than this borrow from a wider one (class only, then every series).
+const MIN_GROUP: usize = 24;
+
+/// Errors per step ahead below which a step's interval uses the group's errors over
+/// all steps.
+const MIN_STEP_ERRORS: usize = 30;
+
+/// Combinations tried: the mean of the best k single models for k in 2..=MAX_MEAN.
+const MAX_MEAN: usize = 5;
+
+/// One series' backtests.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesBacktest {
+    /// Forecast origins (history lengths), oldest first.
+    pub origins: Vec<usize>,
+    /// Error scale at each origin for errors pooled across series ([`local_scale`]).
+    pub scales: Vec<f64>,
+    /// Error scale at each origin for the series' own errors ([`backtest::level`]).
+    pub levels: Vec<f64>,
+    /// Per model id: its forecast from each origin (cut to the periods observed).
+    pub forecasts: Vec<(usize, Vec<Option<Vec<f64>>>)>,
+    /// The group of the series ([`Group`]).
+    pub group: Group,
+    /// In-sample MASE/RMSSE scales of the history before the first origin.
+    pub mase_scale: Option<(f64, f64)>,
+}
+
+/// Similar series: demand class and volume band.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Group {
+    /// Syntetos–Boylan class (index into [`CLASSES`]).
+    pub class: u8,
+    /// Mean demand per period: 0 under 1, 1 under 10, 2 from 10.
+    pub band: u8,
+}
+
+const CLASSES: [DemandClass; 5] = [
+    DemandClass::Smooth,
+    DemandClass::Erratic,
+    DemandClass::Intermittent,
+    DemandClass::Lumpy,
+    DemandClass::TooFewSales,
+];
+
+const BANDS: [&str; 3] = ["under 1 unit", "1–10 units", "over 10 units"];
+
+impl Group {
+    fn of(y: &[f64]) -> Group {
+        let (_, _, class) = intermittency(y);
+        let mean = y.iter().sum::<f64>() / y.len().max(1) as f64;
+        Group {
+            class: CLASSES.iter().position(|c| *c == class).unwrap_or(4) as u8,
+            band: if mean < 1.0 {
+                0
+            } else if mean < 10.0 {
+                1
+            } else {
+                2
+            },
+        }
+    }
+}
+
+/// The candidate models of series `i` (they may borrow from the caller).
+pub type Candidates<'a> = dyn Fn(usize) -> Vec<Box<dyn Model + 'a>> + Sync + 'a;
+
+/// Every series' backtests, with the names of the models.
+#[derive(Debug, Clone, Default)]
+pub struct Backtests {
+    /// Model names (ids index this).
+    pub names: Vec<String>,
+    /// Per series.
+    pub series: Vec<SeriesBacktest>,
+}
+
+/// The error scale of `y` at `origin`: the mean absolute change between consecutive
+/// periods over the recent history (the last `max(2h, 2 × season, 8)` periods), or
+/// over the whole history when that is flat, or the mean level, or 1.
+pub fn local_scale(y: &[f64], origin: usize, h: usize, season: usize) -> f64 {
+    let w = (2 * h).max(2 * season).max(8);
+    let mad = |x: &[f64]| {
+        if x.len() < 2 {
+            return 0.0;
+        }
+        x.windows(2).map(|p| (p[1] - p[0]).abs()).sum::<f64>() / (x.len() - 1) as f64
+    };
+    let past = &y[..origin.min(y.len())];
+    let recent = &past[past.len().saturating_sub(w)..];
+    for v in [
+        mad(recent),
+        mad(past),
+        past.iter().map(|v| v.abs()).sum::<f64>() / past.len().max(1) as f64,
+    ] {
+        if v > 0.0 && v.is_finite() {
+            return v;
+        }
+    }
+    1.0
+}
+
+fn clip(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter()
+        .map(|x| if x.is_finite() { x.max(0.0) } else { 0.0 })
+        .collect()
+}
+
+/// Backtests `models` on `y` from the common origins ([`origins`]); a model is skipped
+/// at origins with less history than it needs ([`Model::min_history`]).
+pub fn backtest_series(
+    models: &[Box<dyn Model + '_>],
+    y: &[f64],
+    cfg: &BacktestConfig,
+    ids: &mut dyn FnMut(&str) -> usize,
+) -> SeriesBacktest {
+    let os = origins(y.len(), cfg);
+    let scales = os
+        .iter()
+        .map(|&o| local_scale(y, o, cfg.h, cfg.season))
+        .collect();
+    let levels = os.iter().map(|&o| backtest::level(y, o, cfg.h)).collect();
+    let forecasts = models
+        .iter()
+        .map(|m| {
+            let need = m.min_history();
+            let fcs = os
+                .iter()
+                .map(|&o| {
+                    if o < need {
+                        return None;
+                    }
+                    let f = m.forecast(&y[..o], cfg.h).ok()?;
+                    let keep = cfg.h.min(y.len() - o).min(f.len());
+                    (keep > 0).then(|| clip(f[..keep].to_vec()))
+                })
+                .collect();
+            (ids(&m.name()), fcs)
+        })
+        .collect();
+    let first = os.first().copied().unwrap_or(y.len());
+    let mase_scale = metrics::scales(&y[..first], cfg.season.max(1))
+        .filter(|s| s.0 > 0.0)
+        .or_else(|| metrics::scales(&y[..first], 1).filter(|s| s.0 > 0.0));
+    SeriesBacktest {
+        origins: os,
+        scales,
+        levels,
+        forecasts,
+        group: Group::of(y),
+        mase_scale,
+    }
+}
+
+/// Backtests every series (`candidates(i)` gives series `i`'s models) on `threads`
+/// threads. `progress(done)` is called as series finish and may return `false` to
+/// stop: the series backtested so far are returned.
+pub fn backtest_all(
+    ys: &[&[f64]],
+    candidates: &Candidates<'_>,
+    cfg: &BacktestConfig,
+    threads: usize,
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> Backtests {
+    let mut out = Backtests::default();
+    let chunk = (threads.max(1) * 4).max(1);
+    let idx: Vec<usize> = (0..ys.len()).collect();
+    for part in idx.chunks(chunk) {
+        let results = par_map(part, threads, |&i| {
+            let mut local: Vec<String> = Vec::new();
+            let bt = backtest_series(&candidates(i), ys[i], cfg, &mut |n| {
+                local.iter().position(|x| x == n).unwrap_or_else(|| {
+                    local.push(n.to_string());
+                    local.len() - 1
+                })
+            });
+            (bt, local)
+        });
+        for (mut bt, local) in results {
+            for f in &mut bt.forecasts {
+                let name = &local[f.0];
+                f.0 = match out.names.iter().position(|x| x == name) {
+                    Some(k) => k,
+                    None => {
+                        out.names.push(name.clone());
+                        out.names.len() - 1
+                    }
+                };
+            }
+            out.series.push(bt);
+        }
+        if !progress(out.series.len()) {
+            break;
+        }
+    }
+    out
+}
+
+/// How a forecast is made from the candidates' forecasts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipe {
+    /// Model ids combined.
+    pub members: Vec<usize>,
+    /// The element-wise median rather than the mean.
+    pub median: bool,
+}
+
+impl Recipe {
+    /// The recipe's name: the model's, or "Ensemble(a, b)" (mean) / "Median(a, b, c)".
+    pub fn name(&self, names: &[String]) -> String {
+        let list = || {
+            self.members
+                .iter()
+                .map(|&m| names[m].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (self.members.len(), self.median) {
+            (1, _) => names[self.members[0]].clone(),
+            (_, false) => format!("Ensemble({})", list()),
+            (_, true) => format!("Median({})", list()),
+        }
+    }
+
+    /// Combines the members' forecasts that exist (None when none does).
+    fn combine(&self, fcs: &[Option<&[f64]>]) -> Option<Vec<f64>> {
+        let have: Vec<&[f64]> = fcs.iter().flatten().copied().collect();
+        let len = have.iter().map(|f| f.len()).min()?;
+        Some(
+            (0..len)
+                .map(|j| {
+                    if self.median {
+                        let mut v: Vec<f64> = have.iter().map(|f| f[j]).collect();
+                        v.sort_by(f64::total_cmp);
+                        quantile(&v, 0.5)
+                    } else {
+                        have.iter().map(|f| f[j]).sum::<f64>() / have.len() as f64
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// The recipe's forecast from origin `k` of a series (the fallback model's when
+    /// no member has one).
+    fn at(&self, s: &SeriesBacktest, k: usize, fallback: Option<usize>) -> Option<Vec<f64>> {
+        let get = |id: usize| {
+            s.forecasts
+                .iter()
+                .find(|(m, _)| *m == id)
+                .and_then(|(_, f)| f[k].as_deref())
+        };
+        let fcs: Vec<Option<&[f64]>> = self.members.iter().map(|&m| get(m)).collect();
+        self.combine(&fcs)
+            .or_else(|| fallback.and_then(get).map(<[f64]>::to_vec))
+    }
+}
+
+/// What errors are divided by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum By {
+    /// The series' in-sample MASE scale: the score the benchmark reports, so that the
+    /// choice optimises what is measured and every series weighs the same.
+    Mase,
+    /// The local dispersion at the origin ([`local_scale`]): errors pooled across
+    /// series of any volume.
+    Dispersion,
+    /// The square root of the recent level ([`backtest::level`]): a series' own errors,
+    /// which then widen and narrow with its demand.
+    Level,
+}
+
+/// A recipe's errors on one series: per origin, the relative errors by step ahead.
+fn recipe_errors(
+    r: &Recipe,
+    s: &SeriesBacktest,
+    y: &[f64],
+    fallback: Option<usize>,
+    by: By,
+) -> Vec<Vec<f64>> {
+    (0..s.origins.len())
+        .filter_map(|k| {
+            let f = r.at(s, k, fallback)?;
+            let o = s.origins[k];
+            let d = match by {
+                By::Mase => s.mase_scale.map_or(s.scales[k], |m| m.0),
+                By::Dispersion => s.scales[k],
+                By::Level => s.levels[k],
+            };
+            Some(
+                f.iter()
+                    .enumerate()
+                    .filter(|(j, _)| o + j < y.len())
+                    .map(|(j, v)| (y[o + j] - v) / d)
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The quantile levels of every forecast.
+const Q: [f64; 3] = [0.1, 0.5, 0.9];
+
+fn mean_pinball(errs: &[f64], offsets: &[f64; 3]) -> f64 {
+    if errs.is_empty() {
+        return f64::NAN;
+    }
+    errs.iter()
+        .map(|&e| {
+            (0..3)
+                .map(|q| metrics::pinball(e, offsets[q], Q[q]))
+                .sum::<f64>()
+                / 3.0
+        })
+        .sum::<f64>()
+        / errs.len() as f64
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// A recipe's standing in a group of series.
+#[derive(Debug, Clone)]
+struct Evaluated {
+    recipe: Recipe,
+    /// Mean over series of the mean pinball loss of the relative errors (P10/P50/P90
+    /// at the group's pooled quantiles of those errors).
+    score: f64,
+    /// Mean over series of the mean absolute relative error.
+    mae: f64,
+}
+
+fn evaluate(
+    r: &Recipe,
+    members: &[usize],
+    bt: &Backtests,
+    ys: &[&[f64]],
+    fallback: Option<usize>,
+) -> Option<Evaluated> {
+    let per: Vec<Vec<f64>> = members
+        .iter()
+        .map(|&i| {
+            recipe_errors(r, &bt.series[i], ys[i], fallback, By::Mase).concat()
+        })
+        .collect();
+    let pooled = sorted(per.iter().flatten().copied().collect());
+    if pooled.is_empty() {
+        return None;
+    }
+    let offsets = Q.map(|q| quantile(&pooled, q));
+    let (mut score, mut mae, mut n) = (0.0, 0.0, 0.0);
+    for e in per.iter().filter(|e| !e.is_empty()) {
+        score += mean_pinball(e, &offsets);
+        mae += e.iter().map(|v| v.abs()).sum::<f64>() / e.len() as f64;
+        n += 1.0;
+    }
+    Some(Evaluated {
+        recipe: r.clone(),
+        score: score / n,
+        mae: mae / n,
+    })
+}
+
+/// What was learnt for one group of series.
+#[derive(Debug, Clone)]
+pub struct GroupPlan {
+    /// The recipe and its score, then the runner-up's name and score.
+    recipe: Recipe,
+    score: f64,
+    runner_up: Option<(String, f64)>,
+    /// Series the recipe was chosen on, and what they are.
+    evidence: usize,
+    label: String,
+    /// Quantile offsets of the recipe's relative errors per step ahead.
+    step_offsets: Vec<[f64; 3]>,
+    /// Error windows (relative) of the recipe in the group, for sample paths.
+    windows: Vec<Vec<f64>>,
+    /// Pooled quantile offsets of each single model (by id), for the leaderboards.
+    single_offsets: HashMap<usize, [f64; 3]>,
+}
+
+/// The recipes learnt per group.
+#[derive(Debug, Clone, Default)]
+pub struct Learnt {
+    /// Per series: index into `plans`.
+    pub of_series: Vec<usize>,
+    plans: Vec<GroupPlan>,
+}
+
+fn group_label(g: Option<Group>, level: usize) -> String {
+    match (g, level) {
+        (Some(g), 0) => format!(
+            "{} SKUs selling {} a period",
+            CLASSES[g.class as usize].label(),
+            BANDS[g.band as usize]
+        ),
+        (Some(g), _) => format!("{} SKUs", CLASSES[g.class as usize].label()),
+        (None, _) => "SKUs".into(),
+    }
+}
+
+/// Learns the recipe of every group. `only`: restrict the candidates to one model
+/// (the benchmark's single-model rows).
+pub fn learn(bt: &Backtests, ys: &[&[f64]], h: usize, only: Option<&str>) -> Learnt {
+    let n = bt.series.len();
+    // Group each series at the finest level with enough series: (class, band), class,
+    // everything.
+    let mut by_key: HashMap<(u8, u8, u8), Vec<usize>> = HashMap::new();
+    for (i, s) in bt.series.iter().enumerate() {
+        let g = s.group;
+        for key in [(0, g.class, g.band), (1, g.class, 0), (2, 0, 0)] {
+            by_key.entry(key).or_default().push(i);
+        }
+    }
+    let mut key_of = Vec::with_capacity(n);
+    for s in &bt.series {
+        let g = s.group;
+        let key = [(0u8, g.class, g.band), (1, g.class, 0), (2, 0, 0)]
+            .into_iter()
+            .find(|k| by_key[k].len() >= MIN_GROUP)
+            .unwrap_or((2, 0, 0));
+        key_of.push(key);
+    }
+    let fallback = bt.names.iter().position(|x| x == FALLBACK);
+    let only_id = only.and_then(|o| bt.names.iter().position(|x| x == o));
+    let mut plans = Vec::new();
+    let mut plan_of_key: HashMap<(u8, u8, u8), usize> = HashMap::new();
+    let mut of_series = Vec::with_capacity(n);
+    for (i, key) in key_of.iter().enumerate() {
+        if let Some(&p) = plan_of_key.get(key) {
+            of_series.push(p);
+            continue;
+        }
+        let members = &by_key[key];
+        let group = (key.0 < 2).then(|| bt.series[i].group);
+        let plan = learn_group(bt, ys, members, h, fallback, only_id, group_label(group, key.0 as usize));
+        plans.push(plan);
+        plan_of_key.insert(*key, plans.len() - 1);
+        of_series.push(plans.len() - 1);
+    }
+    Learnt { of_series, plans }
+}
+
+fn learn_group(
+    bt: &Backtests,
+    ys: &[&[f64]],
+    members: &[usize],
+    h: usize,
+    fallback: Option<usize>,
+    only: Option<usize>,
+    label: String,
+) -> GroupPlan {
+    let mut ids: Vec<usize> = members
+        .iter()
+        .flat_map(|&i| bt.series[i].forecasts.iter().map(|(m, _)| *m))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if let Some(o) = only {
+        ids.retain(|&m| m == o);
+    }
+    let single = |m: usize| Recipe {
+        members: vec![m],
+        median: false,
+    };
+    let mut singles: Vec<Evaluated> = ids
+        .iter()
+        .filter_map(|&m| evaluate(&single(m), members, bt, ys, fallback))
+        .filter(|e| e.score.is_finite())
+        .collect();
+    singles.sort_by(|a, b| a.score.total_cmp(&b.score));
+    let single_offsets: HashMap<usize, [f64; 3]> = ids
+        .iter()
+        .map(|&m| {
+            let pooled = sorted(
+                members
+                    .iter()
+                    .flat_map(|&i| {
+                        recipe_errors(&single(m), &bt.series[i], ys[i], fallback, By::Dispersion)
+                            .concat()
+                    })
+                    .collect(),
+            );
+            (m, Q.map(|q| quantile(&pooled, q)))
+        })
+        .collect();
+    let mut all = singles.clone();
+    if only.is_none() {
+        let ranked: Vec<usize> = singles.iter().map(|e| e.recipe.members[0]).collect();
+        let mut combos = Vec::new();
+        for k in 2..=MAX_MEAN.min(ranked.len()) {
+            combos.push(Recipe {
+                members: ranked[..k].to_vec(),
+                median: false,
+            });
+        }
+        for k in [3, 5] {
+            if ranked.len() >= k {
+                combos.push(Recipe {
+                    members: ranked[..k].to_vec(),
+                    median: true,
+                });
+            }
+        }
+        all.extend(
+            combos
+                .iter()
+                .filter_map(|r| evaluate(r, members, bt, ys, fallback))
+                .filter(|e| e.score.is_finite()),
+        );
+    }
+    all.sort_by(|a, b| a.score.total_cmp(&b.score));
+    let best = all.first().cloned().unwrap_or(Evaluated {
+        recipe: Recipe {
+            members: fallback.or(ids.first().copied()).into_iter().collect(),
+            median: false,
+        },
+        score: f64::NAN,
+        mae: f64::NAN,
+    });
+    let runner_up = all
+        .get(1)
+        .map(|e| (e.recipe.name(&bt.names), e.score));
+    // The chosen recipe's errors by step ahead, for the intervals.
+    let wins: Vec<Vec<f64>> = members
+        .iter()
+        .flat_map(|&i| recipe_errors(&best.recipe, &bt.series[i], ys[i], fallback, By::Dispersion))
+        .collect();
+    let all_steps = sorted(wins.iter().flatten().copied().collect());
+    let overall = Q.map(|q| quantile(&all_steps, q));
+    let step_offsets = (0..h)
+        .map(|j| {
+            let at = sorted(wins.iter().filter_map(|w| w.get(j).copied()).collect());
+            if at.len() >= MIN_STEP_ERRORS {
+                Q.map(|q| quantile(&at, q))
+            } else {
+                overall
+            }
+        })
+        .collect();
+    let _ = best.mae;
+    GroupPlan {
+        recipe: best.recipe,
+        score: best.score,
+        runner_up,
+        evidence: members.len(),
+        label,
+        step_offsets,
+        windows: wins,
+        single_offsets,
+    }
+}
+
+/// Forecasts every series with its group's recipe: the members fitted on the whole
+/// history, intervals and sample paths from the recipe's backtest errors.
+#[allow(clippy::too_many_arguments)]
+pub fn finish(
+    bt: &Backtests,
+    learnt: &Learnt,
+    ys: &[&[f64]],
+    candidates: &Candidates<'_>,
+    cfg: &BacktestConfig,
+    threads: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> Vec<Result<Choice, ForecastError>> {
+    let n = bt.series.len();
+    let idx: Vec<usize> = (0..n).collect();
+    let mut out = Vec::with_capacity(n);
+    let chunk = (threads.max(1) * 4).max(1);
+    for part in idx.chunks(chunk) {
+        out.extend(par_map(part, threads, |&i| {
+            finish_one(bt, learnt, i, ys[i], &candidates(i), cfg, seed.wrapping_add(i as u64))
+        }));
+        if !progress(out.len()) {
+            break;
+        }
+    }
+    out
+}
+
+fn finish_one(
+    bt: &Backtests,
+    learnt: &Learnt,
+    i: usize,
+    y: &[f64],
+    models: &[Box<dyn Model + '_>],
+    cfg: &BacktestConfig,
+    seed: u64,
+) -> Result<Choice, ForecastError> {
+    check_history(y)?;
+    if cfg.h == 0 {
+        return Err(ForecastError::ZeroHorizon);
+    }
+    let s = &bt.series[i];
+    let plan = &learnt.plans[learnt.of_series[i]];
+    let names = &bt.names;
+    let by_name = |id: usize| models.iter().find(|m| m.name() == names[id]);
+    // The members fitted on the whole history.
+    let finals: Vec<Option<Vec<f64>>> = plan
+        .recipe
+        .members
+        .iter()
+        .map(|&m| {
+            let model = by_name(m)?;
+            if y.len() < model.min_history() {
+                return None;
+            }
+            model
+                .forecast(y, cfg.h)
+                .ok()
+                .filter(|f| f.len() == cfg.h)
+                .map(clip)
+        })
+        .collect();
+    let used: Vec<usize> = plan
+        .recipe
+        .members
+        .iter()
+        .zip(&finals)
+        .filter(|(_, f)| f.is_some())
+        .map(|(m, _)| *m)
+        .collect();
+    let mut note = String::new();
+    let (name, point) = match plan
+        .recipe
+        .combine(&finals.iter().map(|f| f.as_deref()).collect::<Vec<_>>())
+    {
+        Some(p) => {
+            let r = Recipe {
+                members: used.clone(),
+                median: plan.recipe.median,
+            };
+            if used.len() < plan.recipe.members.len() {
+                note = format!(
+                    " ({} of its models cannot forecast this history)",
+                    plan.recipe.members.len() - used.len()
+                );
+            }
+            (r.name(names), p)
+        }
+        None => {
+            // None of the recipe's models forecasts this history: the first candidate
+            // that does, in the fallback's place.
+            let (m, p) = std::iter::once(FALLBACK.to_string())
+                .chain(models.iter().map(|m| m.name()))
+                .find_map(|nm| {
+                    let model = models.iter().find(|m| m.name() == nm)?;
+                    let p = model.forecast(y, cfg.h).ok().filter(|f| f.len() == cfg.h)?;
+                    Some((nm, clip(p)))
+                })
+                .ok_or_else(|| ForecastError::TooShort {
+                    model: "every model".into(),
+                    needed: 2,
+                    have: y.len(),
+                })?;
+            note = format!(
+                " ({} cannot forecast this history; {m} used instead)",
+                plan.recipe.name(names)
+            );
+            (m, p)
+        }
+    };
+    // Intervals: from the SKU's own backtest errors of the recipe when it has a
+    // horizon's worth of them (relative to its level at each origin, so that they
+    // widen as demand grows), else from its group's errors at each step ahead
+    // (relative to each series' dispersion).
+    let fallback = names.iter().position(|x| x == FALLBACK);
+    let own = recipe_errors(&plan.recipe, s, y, fallback, By::Level);
+    let own_sorted = sorted(own.iter().flatten().copied().collect());
+    let use_own = own_sorted.len() >= cfg.h;
+    let level_now = backtest::level(y, y.len(), cfg.h);
+    let dispersion_now = local_scale(y, y.len(), cfg.h, cfg.season);
+    let own_q = [
+        backtest::conformal_quantile(&own_sorted, 0.1),
+        quantile(&own_sorted, 0.5),
+        backtest::conformal_quantile(&own_sorted, 0.9),
+    ];
+    let mut quantiles = [vec![0.0; cfg.h], vec![0.0; cfg.h], vec![0.0; cfg.h]];
+    for (j, p) in point.iter().enumerate() {
+        let mut qs = if use_own {
+            own_q.map(|d| (p + d * level_now).max(0.0))
+        } else {
+            let o = plan.step_offsets.get(j).copied().unwrap_or([0.0; 3]);
+            o.map(|d| (p + d * dispersion_now).max(0.0))
+        };
+        qs.sort_by(f64::total_cmp);
+        for k in 0..3 {
+            quantiles[k][j] = qs[k];
+        }
+    }
+    // Sample paths: whole error windows (so that a run of high or low errors stays a
+    // run), the SKU's own when intervals are, else the group's.
+    let integer = y.iter().all(|v| v.fract() == 0.0);
+    let (pool, mult): (&[Vec<f64>], f64) = if use_own {
+        (&own, level_now)
+    } else {
+        (&plan.windows, dispersion_now)
+    };
+    let mut rng = crate::rng::SplitMix::new(seed);
+    let paths = if pool.iter().all(|w| w.is_empty()) {
+        Vec::new()
+    } else {
+        (0..cfg.paths)
+            .map(|_| {
+                let w = loop {
+                    let w = &pool[(rng.next() % pool.len() as u64) as usize];
+                    if !w.is_empty() {
+                        break w;
+                    }
+                };
+                point
+                    .iter()
+                    .enumerate()
+                    .map(|(j, p)| {
+                        let v = (p + w[j % w.len()] * mult).max(0.0);
+                        if integer { v.round() } else { v }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    // The SKU's leaderboard: every candidate (and the recipe) on its own backtest.
+    let mut leaderboard: Vec<Standing> = s
+        .forecasts
+        .iter()
+        .filter_map(|(m, _)| {
+            let r = Recipe {
+                members: vec![*m],
+                median: false,
+            };
+            let offs = plan.single_offsets.get(m).copied().unwrap_or([0.0; 3]);
+            standing(&r, s, y, None, &offs, names)
+        })
+        .collect();
+    if plan.recipe.members.len() > 1 {
+        let offs = [
+            quantile_of(&plan.step_offsets, 0),
+            quantile_of(&plan.step_offsets, 1),
+            quantile_of(&plan.step_offsets, 2),
+        ];
+        if let Some(st) = standing(&plan.recipe, s, y, fallback, &offs, names) {
+            leaderboard.push(st);
+        }
+    }
+    let key = |s: &Scores| (s.sql[0] + s.sql[1] + s.sql[2]) / 3.0;
+    leaderboard.sort_by(|a, b| key(&a.scores).total_cmp(&key(&b.scores)));
+    let windows: Vec<(usize, Vec<f64>)> = (0..s.origins.len())
+        .filter_map(|k| Some((s.origins[k], plan.recipe.at(s, k, fallback)?)))
+        .collect();
+    let runner = plan
+        .runner_up
+        .as_ref()
+        .map(|(n, sc)| format!("; next {n} ({sc:.3})"))
+        .unwrap_or_default();
+    let intervals = if use_own {
+        "intervals from this SKU's own backtest errors"
+    } else {
+        "too little history for its own errors: intervals from errors pooled across its group"
+    };
+    let reason = format!(
+        "{name}{note}: the lowest backtest scaled pinball loss ({:.3}) across {} {} over {} rolling origins{runner}; {intervals}",
+        plan.score,
+        plan.evidence,
+        plan.label,
+        s.origins.len(),
+    );
+    Ok(Choice {
+        forecast: Forecast {
+            model: name,
+            point,
+            quantiles,
+            paths,
+        },
+        reason,
+        leaderboard,
+        windows,
+    })
+}
+
+fn quantile_of(steps: &[[f64; 3]], q: usize) -> f64 {
+    let v = sorted(steps.iter().map(|s| s[q]).collect());
+    quantile(&v, 0.5)
+}
+
+fn standing(
+    r: &Recipe,
+    s: &SeriesBacktest,
+    y: &[f64],
+    fallback: Option<usize>,
+    offs: &[f64; 3],
+    names: &[String],
+) -> Option<Standing> {
+    let scale = s.mase_scale?;
+    let (mut actual, mut point, mut q) = (Vec::new(), Vec::new(), [Vec::new(), Vec::new(), Vec::new()]);
+    for k in 0..s.origins.len() {
+        let Some(f) = r.at(s, k, fallback) else {
+            continue;
+        };
+        let o = s.origins[k];
+        for (j, v) in f.iter().enumerate() {
+            if o + j >= y.len() {
+                break;
+            }
+            actual.push(y[o + j]);
+            point.push(*v);
+            for c in 0..3 {
+                q[c].push((v + offs[c] * s.scales[k]).max(0.0));
+            }
+        }
+    }
+    if actual.is_empty() {
+        return None;
+    }
+    Some(Standing {
+        model: r.name(names),
+        scores: metrics::score(&actual, &point, &q[0], &q[1], &q[2], scale),
+    })
+}
+
+/// The whole automatic choice for many series: backtests, learning, forecasts.
+/// `progress(done, total)` counts backtested then forecast series (total = 2 × series)
+/// and may return `false` to stop: the series done so far are forecast and returned.
+pub fn choose_all(
+    ys: &[&[f64]],
+    candidates: &Candidates<'_>,
+    cfg: &BacktestConfig,
+    threads: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Vec<Result<Choice, ForecastError>> {
+    let total = 2 * ys.len();
+    let mut stopped = false;
+    let bt = backtest_all(ys, candidates, cfg, threads, &mut |d| {
+        let go = progress(d, total);
+        stopped |= !go;
+        go
+    });
+    let ys = &ys[..bt.series.len()];
+    let learnt = learn(&bt, ys, cfg.h, None);
+    let n = bt.series.len();
+    finish(&bt, &learnt, ys, candidates, cfg, threads, seed, &mut |d| {
+        // After a stop the series backtested so far are still forecast.
+        let go = progress(n + d, total);
+        stopped || go
+    })
+}

@@ -789,9 +789,21 @@ fn drop_stray_dates(parsed: &mut Parsed) {
         .map(|l| l.ts.date().num_days_from_ce() as i64)
         .collect();
     days.sort_unstable();
-    let median = days[days.len() / 2];
+    // The dates hang together when no two consecutive ones are more than the limit
+    // apart: long monthly or quarterly histories (decades) are fine, an isolated
+    // typo is not. The run of dates holding the median is kept.
+    let median_at = days.len() / 2;
     let limit = DATE_SPREAD_YEARS * 366;
-    if days[0] >= median - limit && days[days.len() - 1] <= median + limit {
+    let mut lo = median_at;
+    while lo > 0 && days[lo] - days[lo - 1] <= limit {
+        lo -= 1;
+    }
+    let mut hi = median_at;
+    while hi + 1 < days.len() && days[hi + 1] - days[hi] <= limit {
+        hi += 1;
+    }
+    let (first, last) = (days[lo], days[hi]);
+    if lo == 0 && hi + 1 == days.len() {
         return;
     }
     let date_col = parsed.sniff.mapping.get(Role::Date).unwrap_or(0);
@@ -808,7 +820,7 @@ fn drop_stray_dates(parsed: &mut Parsed) {
     let mut stray = Vec::new();
     parsed.lines.retain(|l| {
         let d = l.ts.date().num_days_from_ce() as i64;
-        let ok = (median - limit..=median + limit).contains(&d);
+        let ok = (first..=last).contains(&d);
         if !ok {
             stray.push((l.line, l.ts.date()));
         }
@@ -823,7 +835,7 @@ fn drop_stray_dates(parsed: &mut Parsed) {
                 column: column.clone(),
                 value: date.to_string(),
                 message: format!(
-                    "the date is more than {DATE_SPREAD_YEARS} years from the file's other dates"
+                    "the date is more than {DATE_SPREAD_YEARS} years away from the file's other dates"
                 ),
             });
         }

@@ -423,16 +423,12 @@ impl Model for Mstl {
     }
 }
 
-/// The candidates for one series: the seasonal models (seasonal naive, MSTL) only
-/// when the series shows a cycle of length `season` ([`super::season::is_seasonal`]).
-pub fn for_series(y: &[f64], season: usize) -> Vec<Box<dyn Model>> {
-    let seasonal = super::season::is_seasonal(y, season);
+/// The candidates for one series: every standard model. (Seasonal models used to be
+/// left out of series that fail the seasonality test; the automatic choice now groups
+/// series by that test and lets each group's backtests decide, which measured better
+/// on every held-out data shape.)
+pub fn for_series(_y: &[f64], season: usize) -> Vec<Box<dyn Model>> {
     standard(season)
-        .into_iter()
-        .filter(|m| {
-            seasonal || !matches!(m.name().as_str(), "SeasonalNaive" | "MSTL" | "SeasonalETS")
-        })
-        .collect()
 }
 
 /// A model whose forecasts were made elsewhere, ahead of time, for known origins: the

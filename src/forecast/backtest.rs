@@ -342,10 +342,16 @@ mod tests {
                 .iter()
                 .all(|v| v.is_finite() && *v >= 0.0)
         );
-        // Shorter than a season, and too short to backtest: a model without a backtest.
+        // Shorter than a season and than one horizon: still backtested (one short
+        // window), and its interval is not a point.
         let c = choose(&m, &[3.0, 1.0, 2.0, 4.0, 2.0], &cfg(7), 1).unwrap();
-        assert!(c.reason.contains("too short to backtest"), "{}", c.reason);
+        assert!(c.reason.contains("too little history for its own errors"), "{}", c.reason);
         assert_eq!(c.forecast.point.len(), 7);
+        assert!(
+            (0..7).all(|j| c.forecast.quantiles[2][j] > c.forecast.quantiles[0][j]),
+            "{:?}",
+            c.forecast.quantiles
+        );
         // Constant: the constant, with no spread.
         let c = choose(&m, &[4.0; 80], &cfg(7), 1).unwrap();
         assert!(

@@ -168,12 +168,13 @@ mod tests {
             season: ds.season(),
             paths: 20,
         };
-        let mut calls = 0;
-        let run = forecast_dataset(&ds, cfg, &mut |_, _| {
-            calls += 1;
+        let mut calls = Vec::new();
+        let run = forecast_dataset(&ds, cfg, &mut |done, total| {
+            calls.push((done, total));
             true
         });
-        assert_eq!(calls, 2);
+        // Each SKU backtested, then each forecast.
+        assert_eq!(calls, vec![(1, 4), (2, 4), (3, 4), (4, 4)]);
         assert_eq!(run.dates.len(), 14);
         assert_eq!(run.dates[0], start + chrono::Duration::days(120));
         let a = run.skus.iter().find(|s| s.sku == "A,1").unwrap();

@@ -187,6 +187,12 @@ pub fn backtest_series(
     }
 }
 
+/// Series handled between two progress reports: enough to keep `threads` busy, few
+/// enough for at least eight reports (and a prompt stop).
+fn chunk_size(threads: usize, n: usize) -> usize {
+    (threads.max(1) * 4).min(n / 8).max(1)
+}
+
 /// Backtests every series (`candidates(i)` gives series `i`'s models) on `threads`
 /// threads. `progress(done)` is called as series finish and may return `false` to
 /// stop: the series backtested so far are returned.
@@ -198,7 +204,7 @@ pub fn backtest_all(
     progress: &mut dyn FnMut(usize) -> bool,
 ) -> Backtests {
     let mut out = Backtests::default();
-    let chunk = (threads.max(1) * 4).max(1);
+    let chunk = chunk_size(threads, ys.len());
     let idx: Vec<usize> = (0..ys.len()).collect();
     for part in idx.chunks(chunk) {
         let results = par_map(part, threads, |&i| {
@@ -413,6 +419,9 @@ pub struct GroupPlan {
     label: String,
     /// Quantile offsets of the recipe's relative errors per step ahead.
     step_offsets: Vec<[f64; 3]>,
+    /// How the interval widens with the steps ahead: the group's P10–P90 spread at each
+    /// step over its mean spread.
+    profile: Vec<f64>,
     /// How much a SKU's own-error interval must be widened (or narrowed) to cover 80 %
     /// ([`calibrate`]).
     width: f64,
@@ -595,7 +604,7 @@ fn learn_group(
         .collect();
     let all_steps = sorted(wins.iter().flatten().copied().collect());
     let overall = Q.map(|q| quantile(&all_steps, q));
-    let step_offsets = (0..h)
+    let step_offsets: Vec<[f64; 3]> = (0..h)
         .map(|j| {
             let at = sorted(wins.iter().filter_map(|w| w.get(j).copied()).collect());
             if at.len() >= MIN_STEP_ERRORS {
@@ -606,7 +615,8 @@ fn learn_group(
         })
         .collect();
     let _ = best.mae;
-    let width = calibrate(&best.recipe, members, bt, ys, fallback);
+    let profile = profile(&best.recipe, members, bt, ys, fallback, h);
+    let width = calibrate(&best.recipe, members, bt, ys, fallback, &profile);
     GroupPlan {
         recipe: best.recipe,
         score: best.score,
@@ -614,6 +624,7 @@ fn learn_group(
         evidence: members.len(),
         label,
         step_offsets,
+        profile,
         width,
         windows: wins,
         single_offsets,
@@ -636,7 +647,7 @@ pub fn finish(
     let n = bt.series.len();
     let idx: Vec<usize> = (0..n).collect();
     let mut out = Vec::with_capacity(n);
-    let chunk = (threads.max(1) * 4).max(1);
+    let chunk = chunk_size(threads, n);
     for part in idx.chunks(chunk) {
         out.extend(par_map(part, threads, |&i| {
             finish_one(bt, learnt, i, ys[i], &candidates(i), cfg, seed.wrapping_add(i as u64))
@@ -740,19 +751,18 @@ fn finish_one(
     let use_own = own_sorted.len() >= cfg.h;
     let level_now = backtest::level(y, y.len(), cfg.h);
     let dispersion_now = local_scale(y, y.len(), cfg.h, cfg.season);
-    let own_q = {
-        let q50 = quantile(&own_sorted, 0.5);
-        let w = plan.width;
-        [
-            q50 + w * (backtest::conformal_quantile(&own_sorted, 0.1) - q50),
-            q50,
-            q50 + w * (backtest::conformal_quantile(&own_sorted, 0.9) - q50),
-        ]
-    };
+    let own_q = [
+        backtest::conformal_quantile(&own_sorted, 0.1),
+        quantile(&own_sorted, 0.5),
+        backtest::conformal_quantile(&own_sorted, 0.9),
+    ];
     let mut quantiles = [vec![0.0; cfg.h], vec![0.0; cfg.h], vec![0.0; cfg.h]];
     for (j, p) in point.iter().enumerate() {
         let mut qs = if use_own {
-            own_q.map(|d| (p + d * level_now).max(0.0))
+            let w = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
+            let q = own_q;
+            [q[1] + w * (q[0] - q[1]), q[1], q[1] + w * (q[2] - q[1])]
+                .map(|d| (p + d * level_now).max(0.0))
         } else {
             let o = plan.step_offsets.get(j).copied().unwrap_or([0.0; 3]);
             o.map(|d| (p + d * dispersion_now).max(0.0))
@@ -866,6 +876,7 @@ fn calibrate(
     bt: &Backtests,
     ys: &[&[f64]],
     fallback: Option<usize>,
+    profile: &[f64],
 ) -> f64 {
     // Per series: (q10, q50, q90) from the earlier origins, and the last origin's errors.
     let mut cases: Vec<([f64; 3], Vec<f64>)> = Vec::new();
@@ -898,10 +909,12 @@ fn calibrate(
     let coverage = |m: f64| {
         let (mut inside, mut all) = (0usize, 0usize);
         for (q, test) in &cases {
-            let lo = q[1] + m * (q[0] - q[1]);
-            let hi = q[1] + m * (q[2] - q[1]);
-            inside += test.iter().filter(|e| **e >= lo && **e <= hi).count();
-            all += test.len();
+            for (j, e) in test.iter().enumerate() {
+                let g = m * profile.get(j).copied().unwrap_or(1.0);
+                let (lo, hi) = (q[1] + g * (q[0] - q[1]), q[1] + g * (q[2] - q[1]));
+                inside += usize::from(*e >= lo && *e <= hi);
+                all += 1;
+            }
         }
         inside as f64 / all.max(1) as f64
     };
@@ -914,6 +927,59 @@ fn calibrate(
                 .then(a.total_cmp(b))
         })
         .unwrap_or(1.0)
+}
+
+/// How errors grow with the steps ahead: per series, the mean absolute error at each
+/// step over its mean absolute error at all steps, averaged over the group's series
+/// (1 everywhere when unknown).
+///
+/// A SKU's own errors are too few to tell how uncertainty grows with the steps ahead
+/// (five origins give five errors per step), so their interval, pooled over the
+/// steps, is too wide near and too narrow far out (measured: 89 % coverage one
+/// quarter ahead, 64 % six ahead); its group shows the shape. Each series counts once,
+/// so that a few trending series with huge far-out misses do not set it alone.
+fn profile(
+    r: &Recipe,
+    members: &[usize],
+    bt: &Backtests,
+    ys: &[&[f64]],
+    fallback: Option<usize>,
+    h: usize,
+) -> Vec<f64> {
+    let mut sum = vec![0.0; h];
+    let mut count = vec![0.0; h];
+    for &i in members {
+        let errs = recipe_errors(r, &bt.series[i], ys[i], fallback, By::Level);
+        let (mut at, mut n_at) = (vec![0.0; h], vec![0.0; h]);
+        for w in &errs {
+            for (j, e) in w.iter().enumerate().take(h) {
+                at[j] += e.abs();
+                n_at[j] += 1.0;
+            }
+        }
+        let total: f64 = at.iter().sum::<f64>() / n_at.iter().sum::<f64>().max(1.0);
+        if total <= 0.0 || !total.is_finite() {
+            continue;
+        }
+        for j in 0..h {
+            if n_at[j] > 0.0 {
+                sum[j] += at[j] / n_at[j] / total;
+                count[j] += 1.0;
+            }
+        }
+    }
+    let raw: Vec<f64> = (0..h)
+        .map(|j| if count[j] > 0.0 { sum[j] / count[j] } else { f64::NAN })
+        .collect();
+    let known: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
+    let mean = known.iter().sum::<f64>() / known.len().max(1) as f64;
+    if mean > 0.0 && mean.is_finite() {
+        raw.iter()
+            .map(|v| if v.is_finite() { v / mean } else { 1.0 })
+            .collect()
+    } else {
+        vec![1.0; h]
+    }
 }
 
 fn quantile_of(steps: &[[f64; 3]], q: usize) -> f64 {

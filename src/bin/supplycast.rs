@@ -67,9 +67,9 @@ mod cli {
         Forecast {
             #[command(flatten)]
             input: Input,
-            /// Horizon in periods.
-            #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u16).range(1..))]
-            h: u16,
+            /// Horizon in periods (default: 28 days, 8 weeks, 6 months or 4 quarters).
+            #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+            h: Option<u16>,
             /// Season length in periods (default: from the data's calendar).
             #[arg(long)]
             season: Option<usize>,
@@ -109,9 +109,9 @@ mod cli {
         BenchForecast {
             #[command(flatten)]
             input: Input,
-            /// Horizon (held-out periods).
-            #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u16).range(1..))]
-            h: u16,
+            /// Horizon (held-out periods; default: 28 days, 8 weeks, 6 months or 4 quarters).
+            #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+            h: Option<u16>,
             /// Season length (also the lag of the MASE scale; default: from the calendar).
             #[arg(long)]
             season: Option<usize>,
@@ -314,10 +314,10 @@ mod cli {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let h = h.map_or(ds.frequency().default_horizon(), usize::from);
                 if let Some(model) = model {
                     #[cfg(feature = "nn")]
                     {
-                        let h = usize::from(h);
                         let (kind, q) = crate::neural_cli::forecast_with_model(&ds, &model, h)?;
                         let dates = ds.future_periods(h);
                         let sink: Box<dyn Write> = match &out {
@@ -351,7 +351,7 @@ mod cli {
                     }
                 }
                 let season = season.unwrap_or_else(|| ds.season());
-                let (h, windows) = (usize::from(h), usize::from(windows));
+                let windows = usize::from(windows);
                 let cfg = BacktestConfig {
                     h,
                     windows,
@@ -368,13 +368,11 @@ mod cli {
                 };
                 let mut w = csv::Writer::from_writer(sink);
                 w.write_record(["sku", "date", "p10", "p50", "p90", "model"])?;
-                for s in &ds.series {
-                    let c = match forecast::backtest::choose(
-                        &forecast::models::for_series(&s.values, season),
-                        &s.values,
-                        &cfg,
-                        7,
-                    ) {
+                // The whole dataset at once, as the app does: the choice learns from
+                // every SKU's backtests.
+                let run = forecast::run::forecast_dataset(&ds, cfg, &mut |_, _| true);
+                for s in &run.skus {
+                    let c = match &s.result {
                         Ok(c) => c,
                         Err(e) => {
                             eprintln!("{}: {e}", s.sku);
@@ -432,7 +430,8 @@ mod cli {
                     ds.keep_top(n);
                 }
                 let season = season.unwrap_or_else(|| ds.season());
-                let (h, windows) = (usize::from(h), usize::from(windows));
+                let h = h.map_or(ds.frequency().default_horizon(), usize::from);
+                let windows = usize::from(windows);
                 let cfg = BacktestConfig {
                     h,
                     windows,

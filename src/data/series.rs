@@ -100,6 +100,17 @@ impl Frequency {
         }
     }
 
+    /// The horizon offered by default: four weeks of days, eight weeks, six months,
+    /// four quarters.
+    pub fn default_horizon(self) -> usize {
+        match self {
+            Frequency::Daily => 28,
+            Frequency::Weekly => 8,
+            Frequency::Monthly => 6,
+            Frequency::Quarterly => 4,
+        }
+    }
+
     /// Average calendar days per period (daily: one calendar day).
     pub fn days(self) -> f64 {
         match self {

@@ -526,6 +526,8 @@ fn learn_group(
     ids.dedup();
     if let Some(o) = only {
         ids.retain(|&m| m == o);
+    } else {
+        ids = distinct_candidates(bt, members, ids);
     }
     let single = |m: usize| Recipe {
         members: vec![m],
@@ -629,6 +631,44 @@ fn learn_group(
         windows: wins,
         single_offsets,
     }
+}
+
+/// The candidates worth combining in a group: those that forecast from at least half
+/// as many origins as the most available one (a seasonal model without two seasons of
+/// history would only stand in for the fallback), and one of any that forecast exactly
+/// alike (seasonal naive with a season of 1 is naive): a "combination" of clones would
+/// be one model under several names.
+fn distinct_candidates(bt: &Backtests, members: &[usize], ids: Vec<usize>) -> Vec<usize> {
+    let forecasts_of = |m: usize, i: usize| {
+        bt.series[i]
+            .forecasts
+            .iter()
+            .find(|(id, _)| *id == m)
+            .map(|(_, f)| f)
+    };
+    let available = |m: usize| -> usize {
+        members
+            .iter()
+            .filter_map(|&i| forecasts_of(m, i))
+            .map(|f| f.iter().filter(|x| x.is_some()).count())
+            .sum()
+    };
+    let most = ids.iter().map(|&m| available(m)).max().unwrap_or(0);
+    let mut kept: Vec<usize> = Vec::new();
+    for m in ids {
+        if 2 * available(m) < most {
+            continue;
+        }
+        let clone = kept.iter().any(|&k| {
+            members
+                .iter()
+                .all(|&i| forecasts_of(m, i) == forecasts_of(k, i))
+        });
+        if !clone {
+            kept.push(m);
+        }
+    }
+    kept
 }
 
 /// Forecasts every series with its group's recipe: the members fitted on the whole
@@ -834,7 +874,7 @@ fn finish_one(
     let runner = plan
         .runner_up
         .as_ref()
-        .map(|(n, sc)| format!("; next {n} ({sc:.3})"))
+        .map(|(n, sc)| format!(" (next: {n}, {sc:.3})"))
         .unwrap_or_default();
     let intervals = if use_own {
         "intervals from this SKU's own backtest errors"
@@ -842,7 +882,7 @@ fn finish_one(
         "too little history for its own errors: intervals from errors pooled across its group"
     };
     let reason = format!(
-        "{name}{note}: the lowest backtest scaled pinball loss ({:.3}) across {} {} over {} rolling origins{runner}; {intervals}",
+        "{name}{note}: of the models and combinations tried, it had the lowest backtest error (scaled pinball loss {:.3}) across the {} {} over {} rolling origins{runner}; {intervals}",
         plan.score,
         plan.evidence,
         plan.label,

@@ -190,10 +190,8 @@ pub fn ForecastPage(
     };
     let data_freq = move || dataset.with(|d| d.as_ref().map(|d| d.frequency()).unwrap_or_default());
     let default_h = move || match data_freq() {
-        Frequency::Daily if !weekly.get() => 28,
-        Frequency::Daily | Frequency::Weekly => 8,
-        Frequency::Monthly => 6,
-        Frequency::Quarterly => 4,
+        Frequency::Daily if weekly.get() => Frequency::Weekly.default_horizon(),
+        f => f.default_horizon(),
     };
     let h_value = move || horizon.get().unwrap_or_else(default_h);
 

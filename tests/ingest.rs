@@ -469,7 +469,10 @@ mod coarser_frequencies {
         assert_eq!(ds.periods[29], d("2025-06-01"));
         assert!(ds.periods.windows(2).all(|w| {
             use chrono::Datelike;
-            w[1].day() == 1 && (w[1].year() * 12 + w[1].month() as i32) - (w[0].year() * 12 + w[0].month() as i32) == 1
+            w[1].day() == 1
+                && (w[1].year() * 12 + w[1].month() as i32)
+                    - (w[0].year() * 12 + w[0].month() as i32)
+                    == 1
         }));
         // B has no row in August and September 2023: those months sold nothing.
         let b = values(&ds, "B");

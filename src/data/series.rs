@@ -86,7 +86,11 @@ impl Frequency {
 
     /// The coarser of two frequencies.
     pub fn coarser(self, other: Frequency) -> Frequency {
-        if other.rank() > self.rank() { other } else { self }
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
     }
 
     /// The length of the yearly cycle in periods (for days: `None`, as the weekly cycle
@@ -138,9 +142,7 @@ impl Frequency {
         match self {
             Frequency::Daily => d + Duration::days(i64::from(k)),
             Frequency::Weekly => d + Duration::days(7 * i64::from(k)),
-            Frequency::Monthly => d
-                .checked_add_months(chrono::Months::new(k))
-                .unwrap_or(d),
+            Frequency::Monthly => d.checked_add_months(chrono::Months::new(k)).unwrap_or(d),
             Frequency::Quarterly => d
                 .checked_add_months(chrono::Months::new(3 * k))
                 .unwrap_or(d),

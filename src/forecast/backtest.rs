@@ -1,9 +1,9 @@
-//! Rolling-origin backtests, conformal intervals from backtest errors, and the
-//! automatic choice of a model (or an ensemble) per series.
+//! Rolling-origin backtest origins, quantile helpers and the automatic choice for one
+//! series on its own (the dataset-wide choice is [`super::select`]).
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{self, Scores};
+use super::metrics::Scores;
 use super::{Forecast, ForecastError, Model, check_history};
 
 /// How a series is backtested.
@@ -28,19 +28,6 @@ impl Default for BacktestConfig {
             paths: 100,
         }
     }
-}
-
-/// One model's backtest on one series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Backtest {
-    /// The model.
-    pub model: String,
-    /// Forecast origin (index of the first forecast period) of each window.
-    pub origins: Vec<usize>,
-    /// The forecasts of each window.
-    pub forecasts: Vec<Vec<f64>>,
-    /// Scores over all windows together.
-    pub scores: Scores,
 }
 
 /// The least history before a backtest origin.
@@ -95,44 +82,15 @@ pub fn conformal_quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[k - 1]
 }
 
-fn clip(v: Vec<f64>) -> Vec<f64> {
-    v.into_iter()
-        .map(|x| if x.is_finite() { x.max(0.0) } else { 0.0 })
-        .collect()
-}
-
-/// Backtests `model` on `y`; `None` when the series is too short for one window.
-pub fn backtest(
-    model: &dyn Model,
-    y: &[f64],
-    cfg: &BacktestConfig,
-) -> Result<Option<Backtest>, ForecastError> {
-    check_history(y)?;
-    let os = origins(y.len(), cfg);
-    if os.is_empty() {
-        return Ok(None);
-    }
-    let mut forecasts = Vec::with_capacity(os.len());
-    for &o in &os {
-        forecasts.push(clip(model.forecast(&y[..o], cfg.h)?));
-    }
-    Ok(Some(Backtest {
-        model: model.name(),
-        scores: score_windows(y, &os, &forecasts, cfg),
-        origins: os,
-        forecasts,
-    }))
-}
-
 /// The error scale just before `end`: the square root of the demand level, the mean
 /// of the last `2h` values (of the whole history when those are all zero; 1 for an
 /// all-zero history).
 ///
-/// The square root because demand is counts: their spread grows like the square root of
-/// their mean (Poisson), not like the mean. Measured on the shared data's hold-outs,
-/// scaling by the level itself over-widens the upper quantile of low-volume SKUs
-/// (weekly scaled pinball 0.634, daily 0.436); by its square root both intervals stay
-/// calibrated (80 % interval covering 76.6 % and 76.7 %) with a pinball of 0.445 and 0.361.
+/// A series' own backtest errors are divided by it at each origin and multiplied by
+/// it now, so that an interval learnt in quiet months widens in the run-up to
+/// Christmas. The square root because demand is counts, whose spread grows like the
+/// square root of their mean (Poisson); the width is then calibrated on the backtests
+/// ([`super::select`]), not on any hold-out.
 pub fn level(y: &[f64], end: usize, h: usize) -> f64 {
     let recent = &y[end.saturating_sub(2 * h.max(1))..end];
     let m = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
@@ -141,116 +99,6 @@ pub fn level(y: &[f64], end: usize, h: usize) -> f64 {
     }
     let all = y[..end].iter().sum::<f64>() / end.max(1) as f64;
     if all > 0.0 { all.sqrt() } else { 1.0 }
-}
-
-/// Signed errors (actual − forecast) of all windows relative to the error scale at
-/// each window's origin ([`level`]), sorted.
-///
-/// Relative, because demand (and so the size of errors) moves with the season: an
-/// interval learnt from quiet months and applied as is to the run-up to Christmas
-/// covers far too little. Scaled, it widens as demand grows.
-pub fn errors(y: &[f64], origins: &[usize], forecasts: &[Vec<f64>], h: usize) -> Vec<f64> {
-    let mut e: Vec<f64> = origins
-        .iter()
-        .zip(forecasts)
-        .flat_map(|(&o, f)| {
-            let l = level(y, o, h);
-            f.iter()
-                .enumerate()
-                .filter(move |(j, _)| o + j < y.len())
-                .map(move |(j, v)| (y[o + j] - v) / l)
-        })
-        .collect();
-    e.sort_by(f64::total_cmp);
-    e
-}
-
-/// Scores the windows' point forecasts and their conformal quantiles (each window's
-/// quantiles from the errors of the other windows, so no window grades itself).
-fn score_windows(
-    y: &[f64],
-    origins: &[usize],
-    forecasts: &[Vec<f64>],
-    cfg: &BacktestConfig,
-) -> Scores {
-    let scale = metrics::scales(&y[..origins[0]], cfg.season).unwrap_or((f64::NAN, f64::NAN));
-    let (mut actual, mut point, mut q) =
-        (Vec::new(), Vec::new(), [Vec::new(), Vec::new(), Vec::new()]);
-    for (w, (&o, f)) in origins.iter().zip(forecasts).enumerate() {
-        let others: Vec<usize> = (0..origins.len())
-            .filter(|&k| k != w || origins.len() == 1)
-            .collect();
-        let e = errors(
-            y,
-            &others.iter().map(|&k| origins[k]).collect::<Vec<_>>(),
-            &others
-                .iter()
-                .map(|&k| forecasts[k].clone())
-                .collect::<Vec<_>>(),
-            cfg.h,
-        );
-        let l = level(y, o, cfg.h);
-        let qs = [
-            conformal_quantile(&e, 0.1) * l,
-            quantile(&e, 0.5) * l,
-            conformal_quantile(&e, 0.9) * l,
-        ];
-        for (j, v) in f.iter().enumerate() {
-            if o + j >= y.len() {
-                break;
-            }
-            actual.push(y[o + j]);
-            point.push(*v);
-            for k in 0..3 {
-                q[k].push((v + qs[k]).max(0.0));
-            }
-        }
-    }
-    metrics::score(&actual, &point, &q[0], &q[1], &q[2], scale)
-}
-
-/// A forecast with conformal P10/P50/P90 from backtest errors (relative to the level,
-/// see [`errors`]) scaled by the current `level`, and bootstrapped paths.
-pub fn probabilistic(
-    model: String,
-    point: Vec<f64>,
-    bt_errors: &[f64],
-    level: f64,
-    integer: bool,
-    paths: usize,
-    seed: u64,
-) -> Forecast {
-    let point = clip(point);
-    let qs = [
-        conformal_quantile(bt_errors, 0.1) * level,
-        quantile(bt_errors, 0.5) * level,
-        conformal_quantile(bt_errors, 0.9) * level,
-    ];
-    let quantiles = [0, 1, 2].map(|k| {
-        point
-            .iter()
-            .map(|p| (p + qs[k]).max(0.0))
-            .collect::<Vec<f64>>()
-    });
-    let mut rng = crate::rng::SplitMix::new(seed);
-    let paths = (0..if bt_errors.is_empty() { 0 } else { paths })
-        .map(|_| {
-            point
-                .iter()
-                .map(|p| {
-                    let e = bt_errors[(rng.next() % bt_errors.len() as u64) as usize] * level;
-                    let v = (p + e).max(0.0);
-                    if integer { v.round() } else { v }
-                })
-                .collect()
-        })
-        .collect();
-    Forecast {
-        model,
-        point,
-        quantiles,
-        paths,
-    }
 }
 
 /// A model's standing in a series' backtest.
@@ -345,7 +193,11 @@ mod tests {
         // Shorter than a season and than one horizon: still backtested (one short
         // window), and its interval is not a point.
         let c = choose(&m, &[3.0, 1.0, 2.0, 4.0, 2.0], &cfg(7), 1).unwrap();
-        assert!(c.reason.contains("too little history for its own errors"), "{}", c.reason);
+        assert!(
+            c.reason.contains("too little history for its own errors"),
+            "{}",
+            c.reason
+        );
         assert_eq!(c.forecast.point.len(), 7);
         assert!(
             (0..7).all(|j| c.forecast.quantiles[2][j] > c.forecast.quantiles[0][j]),

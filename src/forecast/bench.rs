@@ -83,7 +83,10 @@ pub fn run(
         .collect();
     let too_short = series.len() - eligible.len();
     let trains: Vec<&[f64]> = eligible.iter().map(|(_, y)| &y[..y.len() - h]).collect();
-    let names: Vec<String> = models::standard(cfg.season).iter().map(|m| m.name()).collect();
+    let names: Vec<String> = models::standard(cfg.season)
+        .iter()
+        .map(|m| m.name())
+        .collect();
     let all = |_: usize| -> Vec<Box<dyn Model>> { models::standard(cfg.season) };
     let own = |i: usize| -> Vec<Box<dyn Model>> { models::for_series(trains[i], cfg.season) };
     let score_one = |y: &[f64], f: &crate::forecast::Forecast| -> Option<Scores> {
@@ -116,7 +119,16 @@ pub fn run(
     for (mi, name) in names.iter().enumerate() {
         let t = Instant::now();
         let learnt = select::learn(&bt, &trains, h, Some(name));
-        let res = select::finish(&bt, &learnt, &trains, &all, cfg, threads, mi as u64, &mut |_| true);
+        let res = select::finish(
+            &bt,
+            &learnt,
+            &trains,
+            &all,
+            cfg,
+            threads,
+            mi as u64,
+            &mut |_| true,
+        );
         let mut scores = Vec::new();
         let mut mases = vec![f64::NAN; n];
         for (k, ((sku, y), c)) in eligible.iter().zip(&res).enumerate() {
@@ -148,7 +160,16 @@ pub fn run(
         s.forecasts.retain(|(m, _)| keep.contains(&bt.names[*m]));
     }
     let learnt = select::learn(&bt_auto, &trains, h, None);
-    let results = select::finish(&bt_auto, &learnt, &trains, &own, cfg, threads, 7, &mut |_| true);
+    let results = select::finish(
+        &bt_auto,
+        &learnt,
+        &trains,
+        &own,
+        cfg,
+        threads,
+        7,
+        &mut |_| true,
+    );
     let auto_s = backtest_s + t.elapsed().as_secs_f64();
     progress(1.0);
     let mut scores = Vec::new();

@@ -440,7 +440,11 @@ pub struct Learnt {
 }
 
 fn group_label(g: Group, level: u8) -> String {
-    let cycle = if g.seasonal { "seasonal " } else { "non-seasonal " };
+    let cycle = if g.seasonal {
+        "seasonal "
+    } else {
+        "non-seasonal "
+    };
     match level {
         0 => format!(
             "{cycle}{} SKUs selling {} a period",
@@ -596,9 +600,7 @@ fn learn_group(
         score: f64::NAN,
         mae: f64::NAN,
     });
-    let runner_up = all
-        .get(1)
-        .map(|e| (e.recipe.name(&bt.names), e.score));
+    let runner_up = all.get(1).map(|e| (e.recipe.name(&bt.names), e.score));
     // The chosen recipe's errors by step ahead, for the intervals.
     let wins: Vec<Vec<f64>> = members
         .iter()
@@ -690,7 +692,15 @@ pub fn finish(
     let chunk = chunk_size(threads, n);
     for part in idx.chunks(chunk) {
         out.extend(par_map(part, threads, |&i| {
-            finish_one(bt, learnt, i, ys[i], &candidates(i), cfg, seed.wrapping_add(i as u64))
+            finish_one(
+                bt,
+                learnt,
+                i,
+                ys[i],
+                &candidates(i),
+                cfg,
+                seed.wrapping_add(i as u64),
+            )
         }));
         if !progress(out.len()) {
             break;
@@ -1009,7 +1019,13 @@ fn profile(
         }
     }
     let raw: Vec<f64> = (0..h)
-        .map(|j| if count[j] > 0.0 { sum[j] / count[j] } else { f64::NAN })
+        .map(|j| {
+            if count[j] > 0.0 {
+                sum[j] / count[j]
+            } else {
+                f64::NAN
+            }
+        })
         .collect();
     let known: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
     let mean = known.iter().sum::<f64>() / known.len().max(1) as f64;
@@ -1036,7 +1052,8 @@ fn standing(
     names: &[String],
 ) -> Option<Standing> {
     let scale = s.mase_scale?;
-    let (mut actual, mut point, mut q) = (Vec::new(), Vec::new(), [Vec::new(), Vec::new(), Vec::new()]);
+    let (mut actual, mut point, mut q) =
+        (Vec::new(), Vec::new(), [Vec::new(), Vec::new(), Vec::new()]);
     for k in 0..s.origins.len() {
         let Some(f) = r.at(s, k, fallback) else {
             continue;

@@ -23,7 +23,9 @@ for arg in sys.argv[2:]:
     refm = ref["models"]
     def get(model, key):
         r = refm.get(model)
-        return r.get(key) if r else None
+        if not r or "error" in r:
+            return None
+        return r.get(key)
     for model in ["SeasonalNaive", "AutoETS"]:
         mase, rmsse = get(model, "MASE_mean"), get(model, "RMSSE_mean")
         sql = get(model, "SQL_mean_3q")

@@ -798,7 +798,10 @@ fn finish_one(
     let fallback = names.iter().position(|x| x == FALLBACK);
     let own = recipe_errors(&plan.recipe, s, y, fallback, By::Level);
     let own_sorted = sorted(own.iter().flatten().copied().collect());
-    let use_own = own_sorted.len() >= cfg.h;
+    // Own errors that never varied (a SKU that sold nothing in any backtest window) say
+    // nothing about its spread: the group's errors do.
+    let varied = own_sorted.first() != own_sorted.last();
+    let use_own = own_sorted.len() >= cfg.h && varied;
     let level_now = backtest::level(y, y.len(), cfg.h);
     let dispersion_now = local_scale(y, y.len(), cfg.h, cfg.season);
     let own_q = [
@@ -846,7 +849,14 @@ fn finish_one(
                     .iter()
                     .enumerate()
                     .map(|(j, p)| {
-                        let v = (p + w[j % w.len()] * mult).max(0.0);
+                        let mut e = w[j % w.len()];
+                        if use_own {
+                            // Spread as the intervals are: around the median error,
+                            // by the step's growth and the calibrated width.
+                            let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
+                            e = own_q[1] + g * (e - own_q[1]);
+                        }
+                        let v = (p + e * mult).max(0.0);
                         if integer { v.round() } else { v }
                     })
                     .collect()

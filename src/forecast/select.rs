@@ -149,7 +149,13 @@ pub fn backtest_series(
     cfg: &BacktestConfig,
     ids: &mut dyn FnMut(&str) -> usize,
 ) -> SeriesBacktest {
-    let os = origins(y.len(), cfg);
+    // A history with a non-finite value is refused when it is forecast; kept out of the
+    // backtests, it cannot spoil its group's scores.
+    let os = if check_history(y).is_ok() {
+        origins(y.len(), cfg)
+    } else {
+        Vec::new()
+    };
     let scales = os
         .iter()
         .map(|&o| local_scale(y, o, cfg.h, cfg.season))

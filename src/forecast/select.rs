@@ -1043,12 +1043,31 @@ fn profile(
             }
         })
         .collect();
-    let known: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
-    let mean = known.iter().sum::<f64>() / known.len().max(1) as f64;
+    // A straight line through the steps' ratios: each step's own ratio is noisy (on
+    // daily data a weekday with a bulk order shows as a spike), the trend is the signal.
+    let known: Vec<(f64, f64)> = raw
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(j, v)| (j as f64, *v))
+        .collect();
+    if known.len() < 2 {
+        return vec![1.0; h];
+    }
+    let k = known.len() as f64;
+    let (mx, my) = (
+        known.iter().map(|p| p.0).sum::<f64>() / k,
+        known.iter().map(|p| p.1).sum::<f64>() / k,
+    );
+    let sxx: f64 = known.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = known.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let line: Vec<f64> = (0..h)
+        .map(|j| (my + slope * (j as f64 - mx)).max(0.25 * my))
+        .collect();
+    let mean = line.iter().sum::<f64>() / h.max(1) as f64;
     if mean > 0.0 && mean.is_finite() {
-        raw.iter()
-            .map(|v| if v.is_finite() { v / mean } else { 1.0 })
-            .collect()
+        line.iter().map(|v| v / mean).collect()
     } else {
         vec![1.0; h]
     }

@@ -580,10 +580,11 @@ mod tests {
         let (per, t) = block_on(candidates(cfg, &series, &bt, &tc(), &dev, &mut |_| true)).unwrap();
         assert!(!t.history.is_empty());
         assert_eq!(per.len(), series.len());
-        // Two backtest origins and the end of the data.
+        // The three backtest origins (2 × windows − 1, half a horizon apart, all after
+        // the training cut at 160 − 2 × 7) and the end of the data.
         assert_eq!(
             per[0].by_origin.iter().map(|x| x.0).collect::<Vec<_>>(),
-            vec![146, 153, 160]
+            vec![147, 150, 153, 160]
         );
         let mut chosen_neural = 0;
         for (s, p) in series.iter().zip(&per) {

@@ -846,7 +846,7 @@ fn finish_one(
         (0..cfg.paths)
             .map(|_| {
                 let w = loop {
-                    let w = &pool[(rng.next() % pool.len() as u64) as usize];
+                    let w = &pool[rng.below(pool.len())];
                     if !w.is_empty() {
                         break w;
                     }
@@ -1140,4 +1140,158 @@ pub fn choose_all(
         let go = progress(n + d, total);
         stopped || go
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::models;
+
+    fn cfg(h: usize, season: usize) -> BacktestConfig {
+        BacktestConfig {
+            h,
+            windows: 3,
+            season,
+            paths: 50,
+        }
+    }
+
+    /// A deterministic pseudo-random stream in [0, 1).
+    fn noise(seed: u64) -> impl FnMut() -> f64 {
+        let mut rng = crate::rng::SplitMix::new(seed);
+        move || rng.uniform()
+    }
+
+    /// Weekly-cycle Poisson-like counts around `level`.
+    fn seasonal_counts(n: usize, level: f64, seed: u64) -> Vec<f64> {
+        let mut u = noise(seed);
+        (0..n)
+            .map(|t| {
+                let mean = level * (1.0 + 0.5 * ((t % 7) as f64 / 6.0 - 0.5));
+                // Sum of uniforms: mean `mean`, spread about its square root.
+                (mean + mean.sqrt() * 2.0 * (u() + u() + u() - 1.5))
+                    .max(0.0)
+                    .round()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recipes_combine_three_or_more_models_and_intervals_cover() {
+        let ys: Vec<Vec<f64>> = (0..40)
+            .map(|i| seasonal_counts(200, 5.0 + i as f64, i as u64))
+            .collect();
+        let refs: Vec<&[f64]> = ys.iter().map(|y| &y[..172]).collect();
+        let c = cfg(28, 7);
+        let all = |_: usize| models::standard(7);
+        let res = choose_all(&refs, &all, &c, 2, 1, &mut |_, _| true);
+        let (mut inside, mut total) = (0, 0);
+        for (y, r) in ys.iter().zip(&res) {
+            let ch = r.as_ref().unwrap();
+            let name = &ch.forecast.model;
+            assert!(
+                name.starts_with("Ensemble(") || name.starts_with("Median("),
+                "{name}"
+            );
+            assert!(name.matches(", ").count() >= 2, "{name}");
+            assert!(ch.reason.contains("rolling origins"), "{}", ch.reason);
+            assert_eq!(ch.forecast.paths.len(), 50);
+            for j in 0..28 {
+                let [lo, mid, hi] = [0, 1, 2].map(|k| ch.forecast.quantiles[k][j]);
+                assert!(lo <= mid && mid <= hi);
+                inside += usize::from(y[172 + j] >= lo && y[172 + j] <= hi);
+                total += 1;
+            }
+        }
+        let cover = inside as f64 / total as f64;
+        assert!((0.7..=0.9).contains(&cover), "coverage {cover}");
+    }
+
+    #[test]
+    fn short_histories_borrow_their_groups_errors() {
+        // 30 long series and one of 5 periods: the short one is still backtested (one short
+        // window) and its interval comes from its group's errors, with a width.
+        let mut ys: Vec<Vec<f64>> = (0..30)
+            .map(|i| seasonal_counts(120, 8.0, 100 + i as u64))
+            .collect();
+        ys.push(vec![6.0, 9.0, 7.0, 8.0, 10.0]);
+        let refs: Vec<&[f64]> = ys.iter().map(|y| y.as_slice()).collect();
+        let all = |_: usize| models::standard(7);
+        let res = choose_all(&refs, &all, &cfg(14, 7), 1, 1, &mut |_, _| true);
+        let short = res[30].as_ref().unwrap();
+        assert!(
+            short.reason.contains("pooled across its group"),
+            "{}",
+            short.reason
+        );
+        assert!((0..14).all(|j| short.forecast.quantiles[2][j] > short.forecast.quantiles[0][j]));
+        let long = res[0].as_ref().unwrap();
+        assert!(
+            long.reason.contains("own backtest errors"),
+            "{}",
+            long.reason
+        );
+    }
+
+    #[test]
+    fn clones_and_models_that_never_forecast_are_not_combined() {
+        // Season 1: seasonal naive is naive, and the seasonal ETS never forecasts.
+        let ys: Vec<Vec<f64>> = (0..10)
+            .map(|i| seasonal_counts(80, 3.0 + i as f64, 7 + i as u64))
+            .collect();
+        let refs: Vec<&[f64]> = ys.iter().map(|y| y.as_slice()).collect();
+        let all = |_: usize| models::standard(1);
+        let c = cfg(8, 1);
+        let bt = backtest_all(&refs, &all, &c, 1, &mut |_| true);
+        let members: Vec<usize> = (0..refs.len()).collect();
+        let ids: Vec<usize> = (0..bt.names.len()).collect();
+        let kept: Vec<&str> = distinct_candidates(&bt, &members, ids)
+            .into_iter()
+            .map(|m| bt.names[m].as_str())
+            .collect();
+        assert!(kept.contains(&"Naive"));
+        assert!(!kept.contains(&"SeasonalNaive"), "{kept:?}");
+        assert!(!kept.contains(&"SeasonalETS"), "{kept:?}");
+    }
+
+    #[test]
+    fn uncertainty_grows_with_the_horizon_for_wandering_series() {
+        // Random walks: errors grow like the square root of the steps ahead.
+        let ys: Vec<Vec<f64>> = (0..30)
+            .map(|i| {
+                let mut u = noise(500 + i as u64);
+                let mut v = 1000.0;
+                (0..150)
+                    .map(|_| {
+                        v += 20.0 * (u() - 0.5);
+                        v
+                    })
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = ys.iter().map(|y| y.as_slice()).collect();
+        let c = cfg(12, 1);
+        let naive = |_: usize| -> Vec<Box<dyn Model>> { vec![Box::new(models::Naive)] };
+        let bt = backtest_all(&refs, &naive, &c, 1, &mut |_| true);
+        let members: Vec<usize> = (0..refs.len()).collect();
+        let r = Recipe {
+            members: vec![0],
+            median: false,
+        };
+        let p = profile(&r, &members, &bt, &refs, None, 12);
+        assert!(p[11] > 1.5 * p[0], "{p:?}");
+        assert!(((p.iter().sum::<f64>() / 12.0) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn origins_for_every_history_length() {
+        let c = cfg(8, 52);
+        assert_eq!(origins(100, &c), vec![76, 80, 84, 88, 92]);
+        // Too short for a whole window: one shorter window from the middle.
+        assert_eq!(origins(9, &c), vec![4]);
+        assert!(origins(3, &c).is_empty());
+        // Seasonal models join only where two seasons of history stand before.
+        let s = models::SeasonalNaive { season: 52 };
+        assert_eq!(s.min_history(), 104);
+    }
 }

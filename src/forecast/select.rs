@@ -375,8 +375,6 @@ struct Evaluated {
     /// Mean over series of the mean pinball loss of the relative errors (P10/P50/P90
     /// at the group's pooled quantiles of those errors).
     score: f64,
-    /// Mean over series of the mean absolute relative error.
-    mae: f64,
 }
 
 fn evaluate(
@@ -395,21 +393,19 @@ fn evaluate(
         return None;
     }
     let offsets = Q.map(|q| quantile(&pooled, q));
-    let (mut score, mut mae, mut n) = (0.0, 0.0, 0.0);
+    let (mut score, mut n) = (0.0, 0.0);
     for windows in per.iter().filter(|e| !e.is_empty()) {
         let e: Vec<f64> = windows.concat();
         if e.is_empty() {
             continue;
         }
         score += mean_pinball(&e, &offsets);
-        mae += e.iter().map(|v| v.abs()).sum::<f64>() / e.len() as f64;
         n += 1.0;
     }
     let score = score / n;
     Some(Evaluated {
         recipe: r.clone(),
         score,
-        mae: mae / n,
     })
 }
 
@@ -604,7 +600,6 @@ fn learn_group(
             median: false,
         },
         score: f64::NAN,
-        mae: f64::NAN,
     });
     let runner_up = all.get(1).map(|e| (e.recipe.name(&bt.names), e.score));
     // The chosen recipe's errors by step ahead, for the intervals.
@@ -624,7 +619,6 @@ fn learn_group(
             }
         })
         .collect();
-    let _ = best.mae;
     let profile = profile(&best.recipe, members, bt, ys, fallback, h);
     let width = calibrate(&best.recipe, members, bt, ys, fallback, &profile);
     GroupPlan {

@@ -344,15 +344,22 @@ pub fn aggregate(
                     }
                 }
             }
-            Frequency::Monthly | Frequency::Quarterly => {
-                // Calendar months (quarters) of trading days; as for weeks, a period
-                // the data covers only partly at either end is left out.
-                let mut start = freq.period_start(first);
+            Frequency::Weekly | Frequency::Monthly | Frequency::Quarterly => {
+                // Monday-based weeks, calendar months or quarters of trading days; a
+                // period the data covers only partly at either end is left out (it
+                // would look like a drop in demand), as is one without trading days.
+                let start_of = |d: NaiveDate| match target {
+                    Frequency::Weekly => {
+                        d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+                    }
+                    _ => target.period_start(d),
+                };
+                let mut start = start_of(first);
                 while start <= last {
-                    let next = freq.step(start, 1);
-                    let span_days = (next - start).num_days();
-                    let days_of: Vec<NaiveDate> =
-                        (0..span_days).map(|k| start + Duration::days(k)).collect();
+                    let next = target.step(start, 1);
+                    let days_of: Vec<NaiveDate> = (0..(next - start).num_days())
+                        .map(|k| start + Duration::days(k))
+                        .collect();
                     let complete = days_of.iter().all(|d| {
                         closed[d.weekday().num_days_from_monday() as usize]
                             || (*d >= first && *d <= last)
@@ -375,38 +382,7 @@ pub fn aggregate(
                     }
                     start = next;
                 }
-            }
-            Frequency::Weekly => {
-                let monday = |d: NaiveDate| {
-                    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
-                };
-                let mut wk = monday(first);
-                while wk <= last {
-                    let days_of_week: Vec<NaiveDate> =
-                        (0..7).map(|k| wk + Duration::days(k)).collect();
-                    let complete = days_of_week.iter().all(|d| {
-                        closed[d.weekday().num_days_from_monday() as usize]
-                            || (*d >= first && *d <= last)
-                    });
-                    let any_trading = days_of_week.iter().any(|d| {
-                        *d >= first && *d <= last && trading[(*d - first).num_days() as usize]
-                    });
-                    if any_trading {
-                        if complete {
-                            for d in &days_of_week {
-                                if *d >= first && *d <= last {
-                                    day_period[(*d - first).num_days() as usize] =
-                                        Some(periods.len());
-                                }
-                            }
-                            periods.push(wk);
-                        } else {
-                            cal.partial_weeks.push(wk);
-                        }
-                    }
-                    wk += Duration::days(7);
-                }
-                // A sale on a closed day of a kept week stays in its own week.
+                // A sale on a closed day of a kept period stays in its own period.
             }
         }
         // Sales on non-trading days go to the next trading day (previous at the end).

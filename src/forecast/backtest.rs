@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::metrics::Scores;
-use super::{Forecast, ForecastError, Model, check_history};
+use super::{Forecast, ForecastError, Model};
 
 /// How a series is backtested.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -131,10 +131,6 @@ pub fn choose(
     cfg: &BacktestConfig,
     seed: u64,
 ) -> Result<Choice, ForecastError> {
-    check_history(y)?;
-    if cfg.h == 0 {
-        return Err(ForecastError::ZeroHorizon);
-    }
     let borrowed = |_: usize| -> Vec<Box<dyn Model + '_>> {
         models
             .iter()

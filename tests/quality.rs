@@ -148,8 +148,8 @@ fn weekly_retail() {
         417,
         Expected {
             mase: 1.12,
-            sql: 0.424,
-            coverage: 0.759,
+            sql: 0.417,
+            coverage: 0.781,
             meets_bar: false,
         },
     );
@@ -163,8 +163,8 @@ fn m3_monthly() {
         1428,
         Expected {
             mase: 0.845,
-            sql: 0.298,
-            coverage: 0.811,
+            sql: 0.288,
+            coverage: 0.798,
             meets_bar: true,
         },
     );
@@ -178,8 +178,8 @@ fn m3_quarterly() {
         756,
         Expected {
             mase: 1.079,
-            sql: 0.447,
-            coverage: 0.768,
+            sql: 0.382,
+            coverage: 0.79,
             meets_bar: true,
         },
     );

@@ -427,6 +427,9 @@ pub struct GroupPlan {
     /// How much a SKU's own-error interval must be widened (or narrowed) to cover 80 %
     /// ([`calibrate`]).
     width: f64,
+    /// Whether P50 moves from the point forecast by the median backtest error (learnt as
+    /// the width is: where it helped on the last origin).
+    shift: bool,
     /// Error windows (relative) of the recipe in the group, for sample paths.
     windows: Vec<Vec<f64>>,
     /// Pooled quantile offsets of each single model (by id), for the leaderboards.
@@ -620,7 +623,7 @@ fn learn_group(
         })
         .collect();
     let profile = profile(&best.recipe, members, bt, ys, fallback, h);
-    let width = calibrate(&best.recipe, members, bt, ys, fallback, &profile);
+    let (width, shift) = calibrate(&best.recipe, members, bt, ys, fallback, &profile);
     GroupPlan {
         recipe: best.recipe,
         score: best.score,
@@ -630,6 +633,7 @@ fn learn_group(
         step_offsets,
         profile,
         width,
+        shift,
         windows: wins,
         single_offsets,
     }
@@ -814,11 +818,12 @@ fn finish_one(
         let mut qs = if use_own {
             let w = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
             let q = own_q;
-            [q[1] + w * (q[0] - q[1]), q[1], q[1] + w * (q[2] - q[1])]
-                .map(|d| (p + d * level_now).max(0.0))
+            let c = if plan.shift { q[1] } else { 0.0 };
+            [c + w * (q[0] - q[1]), c, c + w * (q[2] - q[1])].map(|d| (p + d * level_now).max(0.0))
         } else {
             let o = plan.step_offsets.get(j).copied().unwrap_or([0.0; 3]);
-            o.map(|d| (p + d * dispersion_now).max(0.0))
+            let c = if plan.shift { o[1] } else { 0.0 };
+            [c + o[0] - o[1], c, c + o[2] - o[1]].map(|d| (p + d * dispersion_now).max(0.0))
         };
         qs.sort_by(f64::total_cmp);
         for k in 0..3 {
@@ -854,7 +859,8 @@ fn finish_one(
                             // Spread as the intervals are: around the median error,
                             // by the step's growth and the calibrated width.
                             let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
-                            e = own_q[1] + g * (e - own_q[1]);
+                            let c = if plan.shift { own_q[1] } else { 0.0 };
+                            e = c + g * (e - own_q[1]);
                         }
                         let v = (p + e * mult).max(0.0);
                         if integer { v.round() } else { v }
@@ -937,7 +943,7 @@ fn calibrate(
     ys: &[&[f64]],
     fallback: Option<usize>,
     profile: &[f64],
-) -> f64 {
+) -> (f64, bool) {
     // Per series: (q10, q50, q90) from the earlier origins, and the last origin's errors.
     let mut cases: Vec<([f64; 3], Vec<f64>)> = Vec::new();
     for &i in members {
@@ -964,21 +970,31 @@ fn calibrate(
         cases.push((q, errs[k - 1].clone()));
     }
     if cases.is_empty() {
-        return 1.0;
+        return (1.0, true);
     }
+    // Does moving the median by the earlier median error help on the last origin? For
+    // sporadic demand it does (most periods sell less than the mean); for smooth series
+    // the past median error is mostly noise.
+    let (mut moved, mut kept) = (0.0, 0.0);
+    for (q, test) in &cases {
+        moved += test.iter().map(|e| (e - q[1]).abs()).sum::<f64>();
+        kept += test.iter().map(|e| e.abs()).sum::<f64>();
+    }
+    let shift = moved <= kept;
     let coverage = |m: f64| {
         let (mut inside, mut all) = (0usize, 0usize);
         for (q, test) in &cases {
+            let c = if shift { q[1] } else { 0.0 };
             for (j, e) in test.iter().enumerate() {
                 let g = m * profile.get(j).copied().unwrap_or(1.0);
-                let (lo, hi) = (q[1] + g * (q[0] - q[1]), q[1] + g * (q[2] - q[1]));
+                let (lo, hi) = (c + g * (q[0] - q[1]), c + g * (q[2] - q[1]));
                 inside += usize::from(*e >= lo && *e <= hi);
                 all += 1;
             }
         }
         inside as f64 / all.max(1) as f64
     };
-    (0..=46)
+    let width = (0..=46)
         .map(|k| 0.7 + 0.05 * k as f64)
         .min_by(|a, b| {
             (coverage(*a) - 0.8)
@@ -986,7 +1002,8 @@ fn calibrate(
                 .total_cmp(&(coverage(*b) - 0.8).abs())
                 .then(a.total_cmp(b))
         })
-        .unwrap_or(1.0)
+        .unwrap_or(1.0);
+    (width, shift)
 }
 
 /// How errors grow with the steps ahead: per series, the mean absolute error at each

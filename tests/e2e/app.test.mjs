@@ -174,3 +174,28 @@ test('loading can be cancelled and the data shown stays', { timeout: 120_000 }, 
   assert.equal(await text(page, 'stat-skus'), '200', 'the sample store is still shown');
   await context.close();
 });
+
+test('a monthly file stays monthly, with its season, and forecasts months ahead', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
+  const { page, errors } = await openApp(context);
+  await waitForReport(page, 'sample_store.csv');
+  // First-of-month dates, three SKUs, 30 months (tests/fixtures/monthly_long.csv).
+  await page.setInputFiles('[data-testid=file-input]', path.join(fixtures, 'monthly_long.csv'));
+  await waitForReport(page, 'monthly_long.csv');
+  assert.equal(await text(page, 'stat-periods'), '30');
+  const report = await text(page, 'report');
+  assert.match(report, /months/);
+  assert.match(report, /monthly series \(season 12\)/);
+  assert.match(report, /Detected frequency: monthly \(a season of 12 periods\)/);
+  await page.screenshot({ path: path.join(artifacts, 'data-page-monthly.png'), fullPage: true });
+  // The Forecast page offers 6 months and forecasts the next months' first days.
+  await page.goto(origin + '/#forecast');
+  await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('3 SKUs'), null, { timeout: 60_000 });
+  assert.equal(await page.inputValue('[data-testid=horizon]'), '6');
+  await page.click('[data-testid=run-forecast]');
+  const summary = page.locator('[data-testid=forecast-summary]');
+  await summary.waitFor({ timeout: 60_000 });
+  assert.match(await summary.innerText(), /Forecast 3 SKUs, 6 periods ahead \(2025-07-01 – 2025-12-01\)/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

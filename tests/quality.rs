@@ -73,11 +73,7 @@ fn check(path: &str, h: usize, series: usize, want: Expected) {
         .iter()
         .min_by(|a, b| a.summary.sql_mean.total_cmp(&b.summary.sql_mean))
         .unwrap();
-    let naive = r
-        .choices
-        .iter()
-        .find(|(m, _)| m == "Naive")
-        .map_or(0, |(_, n)| *n);
+    let naive = r.chosen("Naive");
     eprintln!(
         "{path}: auto MASE {:.4} (best {} {:.4}), pinball {:.4} (best {} {:.4}), coverage {:.4}, Naive {naive}/{}; chose {:?}",
         auto.mase,

@@ -632,11 +632,7 @@ mod cli {
         }
         let picks: Vec<String> = r.choices.iter().map(|(m, n)| format!("{m} {n}")).collect();
         println!("automatic choice picked: {}", picks.join(", "));
-        let naive = r
-            .choices
-            .iter()
-            .find(|(m, _)| m == "Naive")
-            .map_or(0, |(_, n)| *n);
+        let naive = r.chosen("Naive");
         println!(
             "Naive chosen for {naive} series; Naive is the best single model out of sample on {}",
             r.naive_wins

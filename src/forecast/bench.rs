@@ -61,6 +61,16 @@ pub struct BenchReport {
     pub forecasts: Vec<HeldOut>,
 }
 
+impl BenchReport {
+    /// Series for which the automatic choice picked `model`.
+    pub fn chosen(&self, model: &str) -> usize {
+        self.choices
+            .iter()
+            .find(|(m, _)| m == model)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
 /// Runs the benchmark. `progress` gets the fraction done.
 ///
 /// Every series' training part (all but the last `h` periods) is backtested once with

@@ -20,6 +20,10 @@ mod inventory_cli;
 mod neural_cli;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "supplycast/pretrain.rs"]
+mod pretrain_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{Read, Write};
     use std::path::{Path, PathBuf};
@@ -149,6 +153,9 @@ mod cli {
             #[arg(long)]
             nn_context: Option<usize>,
         },
+        /// Pretrain the demand model on a synthetic (and optionally real) corpus and
+        /// write its weights file, checkpoints, loss curve and provenance.
+        Pretrain(crate::pretrain_cli::PretrainArgs),
         /// Single inventory-policy computations; each prints one JSON object.
         Policy {
             #[command(subcommand)]
@@ -243,6 +250,15 @@ mod cli {
         let cli = Cli::parse();
         match cli.command {
             Command::Policy { cmd } => crate::inventory_cli::policy(cmd)?,
+            Command::Pretrain(a) => {
+                #[cfg(feature = "nn")]
+                crate::pretrain_cli::pretrain(a)?;
+                #[cfg(not(feature = "nn"))]
+                {
+                    let _ = a;
+                    return Err(crate::neural_cli::unavailable());
+                }
+            }
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
             Command::BenchPlan {
                 input,

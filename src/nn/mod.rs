@@ -5,9 +5,11 @@
 //! place that picks a device.
 
 pub mod bench;
+pub mod corpus;
 pub mod data;
 pub mod device;
 pub mod models;
+pub mod pretrained;
 pub mod train;
 
 use burn::tensor::{Device, Tensor, TensorData};

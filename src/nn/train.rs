@@ -425,7 +425,7 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(Net, ModelMeta), NnError> 
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::forecast::metrics;
     use crate::nn::{block_on, device, models::Kind};
@@ -434,7 +434,7 @@ mod tests {
 
     /// Burn's random state (weight initialisation, dropout) is per device and shared by
     /// the process: tests that train take turns so that a seed means the same run.
-    pub(super) static TURN: Mutex<()> = Mutex::new(());
+    pub(crate) static TURN: Mutex<()> = Mutex::new(());
 
     /// 24 SKUs of weekly-seasonal demand at different levels with noise.
     fn synthetic(n: usize) -> Vec<NnSeries> {

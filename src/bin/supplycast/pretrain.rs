@@ -1,0 +1,299 @@
+//! `supplycast pretrain`: builds the corpus and pretrains the demand model, with a
+//! seed, progress and ETA, checkpoints it resumes from, the loss curve, and a
+//! provenance record in the weights file and beside it.
+
+use std::path::PathBuf;
+
+#[cfg(feature = "nn")]
+pub(crate) use imp::pretrain;
+
+/// What `pretrain` was asked.
+#[derive(clap::Args)]
+pub(crate) struct PretrainArgs {
+    /// Weights file to write (a checkpoint `FILE.ckpt`, the loss curve `FILE.loss.csv`
+    /// and the provenance `FILE.json` go beside it).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Optimiser steps.
+    #[arg(long, default_value_t = 20_000)]
+    pub(crate) steps: usize,
+    /// Windows per step.
+    #[arg(long, default_value_t = 128)]
+    pub(crate) batch: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub(crate) lr: f64,
+    /// Seed for the corpus, the weights and the batches.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Synthetic series in the corpus.
+    #[arg(long, default_value_t = 30_000)]
+    pub(crate) synthetic: usize,
+    /// A real order export to add (daily and weekly series, plus TSMixup mixtures);
+    /// only periods before `--real-before` are used.
+    #[arg(long)]
+    pub(crate) real: Option<PathBuf>,
+    /// First date kept out of the corpus (the evaluation months), YYYY-MM-DD.
+    #[arg(long, default_value = "2010-09-10")]
+    pub(crate) real_before: String,
+    /// Steps between progress lines, validation and checkpoints.
+    #[arg(long, default_value_t = 250)]
+    pub(crate) report_every: usize,
+    /// Resume from `FILE.ckpt` if it exists.
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// auto (a real GPU if there is one), gpu or cpu.
+    #[arg(long, default_value = "auto")]
+    pub(crate) device: String,
+    /// Network width (for experiments and the CI smoke run).
+    #[arg(long)]
+    pub(crate) width: Option<usize>,
+    /// Mixer blocks.
+    #[arg(long)]
+    pub(crate) layers: Option<usize>,
+}
+
+#[cfg(feature = "nn")]
+mod imp {
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+
+    use super::PretrainArgs;
+    use anyhow::Context;
+    use supplycast::data;
+    use supplycast::nn::block_on;
+    use supplycast::nn::corpus::{self, CorpusSeries};
+    use supplycast::nn::pretrained::{
+        self, PretrainProgress, PretrainSettings, PretrainedConfig, PretrainedMeta, WindowSource,
+    };
+
+    pub(crate) fn beside(out: &Path, ext: &str) -> PathBuf {
+        let mut s = out.as_os_str().to_owned();
+        s.push(ext);
+        PathBuf::from(s)
+    }
+
+    fn commit() -> String {
+        std::process::Command::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Runs `supplycast pretrain`.
+    pub(crate) fn pretrain(a: PretrainArgs) -> anyhow::Result<()> {
+        let t0 = std::time::Instant::now();
+        let (dev, why) = crate::neural_cli::pick_device(&a.device)?;
+        eprintln!("device: {why}");
+        let mut cfg = PretrainedConfig::new();
+        if let Some(w) = a.width {
+            cfg = cfg.with_width(w);
+        }
+        if let Some(l) = a.layers {
+            cfg = cfg.with_layers(l);
+        }
+        // The corpus.
+        let mut corpus: Vec<CorpusSeries> = corpus::synthetic(a.synthetic, 800, a.seed);
+        if let Some(path) = &a.real {
+            let before = chrono::NaiveDate::parse_from_str(&a.real_before, "%Y-%m-%d")
+                .with_context(|| format!("--real-before {}: expected YYYY-MM-DD", a.real_before))?;
+            let raw =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
+                    .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
+                out
+            } else {
+                raw
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().trim_end_matches(".gz").to_string())
+                .unwrap_or_default();
+            let ds = data::load(&name, &bytes, &data::LoadOptions::default(), &mut |_| {})?;
+            let mut real = corpus::from_dataset(&ds, Some(before), "real-daily");
+            // Weekly series of the same shop, cut at the same date (whole weeks before it).
+            real.extend(corpus::from_dataset(
+                &ds.to_weekly(),
+                Some(before - chrono::Duration::days(6)),
+                "real-weekly",
+            ));
+            let mixed = corpus::mixup(&real, real.len(), a.seed);
+            eprintln!(
+                "real series: {} from {} (before {before}), {} mixtures",
+                real.len(),
+                path.display(),
+                mixed.len()
+            );
+            corpus.extend(real);
+            corpus.extend(mixed);
+        }
+        let stats = corpus::stats(&corpus);
+        eprintln!(
+            "corpus: {} synthetic, {} real, {} mixup series; {} periods, {:.0} % zeros",
+            stats.synthetic,
+            stats.real,
+            stats.mixup,
+            stats.periods,
+            100.0 * stats.zero_share
+        );
+        // Fixed validation windows from a corpus of its own (same generators, another seed).
+        let mut held = corpus::synthetic((a.synthetic / 20).clamp(50, 2000), 800, a.seed ^ 0xFFFF);
+        held.extend(
+            corpus
+                .iter()
+                .filter(|c| c.source != "synthetic")
+                .step_by(20)
+                .cloned(),
+        );
+        let valid = pretrained::validation_windows(&cfg, &held, 2048, a.seed);
+
+        let ckpt = beside(&a.out, ".ckpt");
+        let (net, start, mut provenance, mut curve) = if a.resume && ckpt.exists() {
+            let bytes = std::fs::read(&ckpt)?;
+            let (net, meta) = pretrained::load(&bytes, &dev)
+                .with_context(|| format!("cannot resume from {}", ckpt.display()))?;
+            anyhow::ensure!(
+                meta.config == cfg,
+                "{} was made with another configuration: {:?}",
+                ckpt.display(),
+                meta.config
+            );
+            let curve = std::fs::read_to_string(beside(&a.out, ".loss.csv")).unwrap_or_default();
+            eprintln!("resuming from step {} ({})", meta.steps, ckpt.display());
+            (net, meta.steps, meta.provenance, curve)
+        } else {
+            dev.seed(a.seed);
+            (
+                cfg.init(&dev),
+                0,
+                Vec::new(),
+                String::from("step,train_loss,valid_loss,elapsed_s\n"),
+            )
+        };
+        eprintln!(
+            "model: {} parameters ({:?})",
+            pretrained::parameters(&net),
+            cfg
+        );
+        let args: Vec<String> = std::env::args().collect();
+        provenance.push(format!(
+        "pretrain: `{}` at commit {} on {}; corpus {} synthetic + {} real + {} mixup series ({} periods, {:.1} % zeros); steps {}..{} of batch {}",
+        args.join(" "),
+        commit(),
+        why,
+        stats.synthetic,
+        stats.real,
+        stats.mixup,
+        stats.periods,
+        100.0 * stats.zero_share,
+        start,
+        a.steps,
+        a.batch
+    ));
+        let st = PretrainSettings {
+            steps: a.steps,
+            batch: a.batch,
+            lr: a.lr,
+            seed: a.seed,
+            report_every: a.report_every,
+        };
+        let mut last: Option<PretrainProgress> = None;
+        let mut write_err: Option<anyhow::Error> = None;
+        let out = a.out.clone();
+        let prov = provenance.clone();
+        let cfg2 = cfg.clone();
+        let mut on_report = |p: &PretrainProgress, net: &pretrained::DemandNet| {
+            eprintln!(
+                "step {}/{}  train {:.4}  valid {:.4}  {:.0} windows/s  elapsed {:.0} s  ETA {:.0} s",
+                p.step, p.steps, p.train_loss, p.valid_loss, p.windows_per_s, p.elapsed_s, p.eta_s
+            );
+            curve.push_str(&format!(
+                "{},{:.6},{:.6},{:.1}\n",
+                p.step, p.train_loss, p.valid_loss, p.elapsed_s
+            ));
+            let meta = PretrainedMeta {
+                config: cfg2.clone(),
+                provenance: prov.clone(),
+                fitted_through: None,
+                steps: p.step,
+                valid_loss: p.valid_loss,
+            };
+            let r = pretrained::save(net, &meta)
+                .map_err(anyhow::Error::from)
+                .and_then(|b| {
+                    let tmp = beside(&out, ".ckpt.tmp");
+                    std::fs::write(&tmp, b)?;
+                    std::fs::rename(&tmp, beside(&out, ".ckpt"))?;
+                    std::fs::write(beside(&out, ".loss.csv"), &curve)?;
+                    Ok(())
+                });
+            if let Err(e) = r {
+                write_err = Some(e);
+                return false;
+            }
+            last = Some(*p);
+            true
+        };
+        let (net, _) = block_on(pretrained::train(
+            net,
+            &cfg,
+            WindowSource::Corpus(&corpus),
+            &valid,
+            &st,
+            start,
+            false,
+            &dev,
+            &mut on_report,
+            || async {},
+        ))?;
+        if let Some(e) = write_err {
+            return Err(e.context("cannot write the checkpoint"));
+        }
+        let last = last.context("no step was run (is --steps above the checkpoint's step?)")?;
+        let wall = t0.elapsed().as_secs_f64();
+        provenance.push(format!(
+            "finished step {}: train loss {:.4}, validation loss {:.4}, {:.0} s this run",
+            last.step, last.train_loss, last.valid_loss, wall
+        ));
+        let meta = PretrainedMeta {
+            config: cfg.clone(),
+            provenance: provenance.clone(),
+            fitted_through: None,
+            steps: last.step,
+            valid_loss: last.valid_loss,
+        };
+        let bytes = pretrained::save(&net, &meta)?;
+        std::fs::write(&a.out, &bytes)
+            .with_context(|| format!("cannot write {}", a.out.display()))?;
+        let json = serde_json::json!({
+            "file": a.out.display().to_string(),
+            "bytes": bytes.len(),
+            "parameters": pretrained::parameters(&net),
+            "config": format!("{cfg:?}"),
+            "seed": a.seed,
+            "steps": last.step,
+            "batch": a.batch,
+            "lr": a.lr,
+            "device": why,
+            "corpus": stats,
+            "final_train_loss": last.train_loss,
+            "final_valid_loss": last.valid_loss,
+            "wall_s_this_run": wall,
+            "provenance": provenance,
+        });
+        let mut f = std::fs::File::create(beside(&a.out, ".json"))?;
+        writeln!(f, "{}", serde_json::to_string_pretty(&json)?)?;
+        eprintln!(
+            "wrote {} ({} bytes, {} parameters) in {wall:.0} s",
+            a.out.display(),
+            bytes.len(),
+            pretrained::parameters(&net)
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,515 @@
+//! The pretraining corpus of the pretrained demand model: synthetic retail-like series
+//! written here, plus real series the caller supplies (the shared Online Retail file
+//! before its evaluation months) and TSMixup-style mixtures of them.
+//!
+//! The generators follow the recipes that made small pretrained forecasters work
+//! (KernelSynth in Chronos, Ansari et al. 2024; TSMixup; the trend/season/spike
+//! generators of ForecastPFN), tuned to retail demand: counts rather than reals,
+//! intermittent sellers over the whole ADI/CV² plane (Syntetos–Boylan), promotions,
+//! stock-outs that censor demand to zero, level shifts and new-product starts.
+//! Gaussian-process kernels are drawn as random Fourier features (Rahimi & Recht 2007)
+//! rather than by Cholesky factorisation: the same prior in O(n) per series, so a
+//! corpus of tens of thousands of series builds in seconds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rng::SplitMix;
+
+/// The calendar of a series, as the model sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FreqCode {
+    /// One period a day.
+    Daily,
+    /// One a week.
+    Weekly,
+    /// One a month.
+    Monthly,
+    /// One a quarter.
+    Quarterly,
+}
+
+impl FreqCode {
+    /// Index of the one-hot frequency feature.
+    pub fn index(self) -> usize {
+        match self {
+            FreqCode::Daily => 0,
+            FreqCode::Weekly => 1,
+            FreqCode::Monthly => 2,
+            FreqCode::Quarterly => 3,
+        }
+    }
+
+    /// From the dataset's frequency.
+    pub fn of(f: crate::data::series::Frequency) -> FreqCode {
+        use crate::data::series::Frequency as F;
+        match f {
+            F::Daily => FreqCode::Daily,
+            F::Weekly => FreqCode::Weekly,
+            F::Monthly => FreqCode::Monthly,
+            F::Quarterly => FreqCode::Quarterly,
+        }
+    }
+
+    /// Periods in a year.
+    fn year(self) -> f64 {
+        match self {
+            FreqCode::Daily => 365.25,
+            FreqCode::Weekly => 52.18,
+            FreqCode::Monthly => 12.0,
+            FreqCode::Quarterly => 4.0,
+        }
+    }
+}
+
+/// One corpus series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusSeries {
+    /// Demand per period (non-negative).
+    pub values: Vec<f32>,
+    /// Its calendar.
+    pub freq: FreqCode,
+    /// Where it came from ("synthetic", "mixup", or the real data set's name).
+    pub source: &'static str,
+}
+
+/// What the corpus holds, for the provenance record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CorpusStats {
+    /// Synthetic series.
+    pub synthetic: usize,
+    /// Real series.
+    pub real: usize,
+    /// Mixtures of real series.
+    pub mixup: usize,
+    /// Periods over all series.
+    pub periods: usize,
+    /// Share of zero periods.
+    pub zero_share: f64,
+}
+
+/// Counts a corpus.
+pub fn stats(corpus: &[CorpusSeries]) -> CorpusStats {
+    let mut s = CorpusStats::default();
+    let mut zeros = 0usize;
+    for c in corpus {
+        match c.source {
+            "synthetic" => s.synthetic += 1,
+            "mixup" => s.mixup += 1,
+            _ => s.real += 1,
+        }
+        s.periods += c.values.len();
+        zeros += c.values.iter().filter(|v| **v == 0.0).count();
+    }
+    s.zero_share = zeros as f64 / s.periods.max(1) as f64;
+    s
+}
+
+fn log_uniform(rng: &mut SplitMix, lo: f64, hi: f64) -> f64 {
+    (lo.ln() + rng.uniform() * (hi.ln() - lo.ln())).exp()
+}
+
+/// A gamma draw (Marsaglia–Tsang; shape < 1 by the boost u^(1/k)).
+fn gamma(rng: &mut SplitMix, shape: f64, scale: f64) -> f64 {
+    if shape < 1.0 {
+        let u = rng.uniform().max(1e-12);
+        return gamma(rng, shape + 1.0, scale) * u.powf(1.0 / shape);
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = rng.normal();
+        let v = (1.0 + c * x).powi(3);
+        if v <= 0.0 {
+            continue;
+        }
+        let u = rng.uniform().max(1e-12);
+        if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+            return d * v * scale;
+        }
+    }
+}
+
+/// A Poisson draw (inversion for small means, a rounded normal for large ones).
+fn poisson(rng: &mut SplitMix, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    if mean > 60.0 {
+        return (mean + mean.sqrt() * rng.normal()).round().max(0.0);
+    }
+    let l = (-mean).exp();
+    let (mut k, mut p) = (0.0, 1.0);
+    loop {
+        p *= rng.uniform();
+        if p <= l {
+            return k;
+        }
+        k += 1.0;
+    }
+}
+
+/// A negative-binomial count with the given mean and squared coefficient of variation
+/// of the rate (a gamma–Poisson mixture; cv2 = 0 is Poisson).
+fn neg_binomial(rng: &mut SplitMix, mean: f64, cv2: f64) -> f64 {
+    if cv2 <= 1e-6 {
+        return poisson(rng, mean);
+    }
+    let shape = 1.0 / cv2;
+    let rate = gamma(rng, shape, mean / shape);
+    poisson(rng, rate)
+}
+
+/// A smooth random function on `n` periods: a draw from a Gaussian-process prior whose
+/// kernel is a random composition (sum or product) of RBF, periodic and linear kernels,
+/// via random Fourier features, scaled to unit variance.
+fn kernel_draw(rng: &mut SplitMix, n: usize, freq: FreqCode) -> Vec<f64> {
+    let mut parts: Vec<Vec<f64>> = Vec::new();
+    let k = 1 + rng.below(3);
+    for _ in 0..k {
+        let part: Vec<f64> = match rng.below(4) {
+            // RBF with a random length scale: spectral density is Gaussian.
+            0 | 1 => {
+                let ell = log_uniform(rng, 3.0, n as f64);
+                let m = 24;
+                let feats: Vec<(f64, f64, f64)> = (0..m)
+                    .map(|_| {
+                        (
+                            rng.normal() / ell,
+                            rng.uniform() * std::f64::consts::TAU,
+                            rng.normal(),
+                        )
+                    })
+                    .collect();
+                (0..n)
+                    .map(|t| {
+                        feats
+                            .iter()
+                            .map(|(w, b, a)| a * (w * t as f64 + b).cos())
+                            .sum::<f64>()
+                            / (m as f64 / 2.0).sqrt()
+                    })
+                    .collect()
+            }
+            // Periodic: a random Fourier series at a calendar or random period.
+            2 => {
+                let periods = [7.0, freq.year(), freq.year() / 4.0, 30.4];
+                let p = if rng.uniform() < 0.7 {
+                    periods[rng.below(periods.len())]
+                } else {
+                    log_uniform(rng, 2.0, (n as f64 / 2.0).max(3.0))
+                };
+                let harmonics = 1 + rng.below(4);
+                let coef: Vec<(f64, f64)> = (1..=harmonics)
+                    .map(|j| (rng.normal() / j as f64, rng.normal() / j as f64))
+                    .collect();
+                (0..n)
+                    .map(|t| {
+                        coef.iter()
+                            .enumerate()
+                            .map(|(j, (a, b))| {
+                                let x = std::f64::consts::TAU * (j + 1) as f64 * t as f64 / p;
+                                a * x.sin() + b * x.cos()
+                            })
+                            .sum()
+                    })
+                    .collect()
+            }
+            // Linear.
+            _ => {
+                let slope = rng.normal();
+                (0..n)
+                    .map(|t| slope * (t as f64 / n as f64 - 0.5))
+                    .collect()
+            }
+        };
+        parts.push(part);
+    }
+    let mut out = parts.pop().unwrap_or_else(|| vec![0.0; n]);
+    for p in parts {
+        let product = rng.uniform() < 0.3;
+        for (o, v) in out.iter_mut().zip(p) {
+            *o = if product { *o * v } else { *o + v };
+        }
+    }
+    let mean = out.iter().sum::<f64>() / n.max(1) as f64;
+    let sd = (out.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n.max(1) as f64)
+        .sqrt()
+        .max(1e-9);
+    out.iter().map(|v| (v - mean) / sd).collect()
+}
+
+/// One synthetic demand series.
+fn synthetic_one(rng: &mut SplitMix, max_len: usize) -> CorpusSeries {
+    let freq = match rng.uniform() {
+        u if u < 0.5 => FreqCode::Daily,
+        u if u < 0.78 => FreqCode::Weekly,
+        u if u < 0.95 => FreqCode::Monthly,
+        _ => FreqCode::Quarterly,
+    };
+    let longest = match freq {
+        FreqCode::Daily => max_len,
+        FreqCode::Weekly => max_len.min(400),
+        FreqCode::Monthly => max_len.min(240),
+        FreqCode::Quarterly => max_len.min(100),
+    };
+    let n = (log_uniform(rng, 24.0, longest as f64) as usize).clamp(16, longest);
+    // Log rate: level + trend + seasonality + a kernel draw.
+    let level = log_uniform(rng, 0.02, 500.0).ln();
+    let mut log_rate = vec![level; n];
+    if rng.uniform() < 0.6 {
+        let trend = rng.normal() * 0.8;
+        let damp = rng.uniform() < 0.5;
+        for (t, v) in log_rate.iter_mut().enumerate() {
+            let x = t as f64 / n as f64;
+            *v += trend * if damp { 1.0 - (-3.0 * x).exp() } else { x };
+        }
+    }
+    if freq == FreqCode::Daily && rng.uniform() < 0.8 {
+        // A weekly profile, sometimes with a closed day or two.
+        let mut prof: Vec<f64> = (0..7).map(|_| rng.normal() * 0.35).collect();
+        if rng.uniform() < 0.3 {
+            prof[5 + rng.below(2)] = -20.0;
+        }
+        let phase = rng.below(7);
+        for (t, v) in log_rate.iter_mut().enumerate() {
+            *v += prof[(t + phase) % 7];
+        }
+    }
+    if rng.uniform() < 0.5 {
+        let amp = rng.uniform() * 0.8;
+        let phase = rng.uniform() * std::f64::consts::TAU;
+        let y = freq.year();
+        for (t, v) in log_rate.iter_mut().enumerate() {
+            let x = std::f64::consts::TAU * t as f64 / y + phase;
+            *v += amp * (x.sin() + 0.3 * (2.0 * x).cos());
+        }
+        if rng.uniform() < 0.3 {
+            // A Christmas-like peak in the last weeks of each year.
+            let peak = rng.uniform() * 1.2;
+            for (t, v) in log_rate.iter_mut().enumerate() {
+                let pos = (t as f64 / y + phase / std::f64::consts::TAU).fract();
+                if pos > 0.88 && pos < 0.97 {
+                    *v += peak;
+                }
+            }
+        }
+    }
+    if rng.uniform() < 0.5 {
+        let amp = rng.uniform() * 0.6;
+        for (v, k) in log_rate.iter_mut().zip(kernel_draw(rng, n, freq)) {
+            *v += amp * k;
+        }
+    }
+    // Level shifts.
+    if rng.uniform() < 0.25 {
+        let at = rng.below(n);
+        let shift = rng.normal() * 0.7;
+        for v in &mut log_rate[at..] {
+            *v += shift;
+        }
+    }
+    // Promotions: short multiplicative lifts.
+    if rng.uniform() < 0.3 {
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(n);
+            let len = 1 + rng.below(7);
+            let lift = log_uniform(rng, 1.5, 6.0).ln();
+            for v in log_rate.iter_mut().skip(at).take(len) {
+                *v += lift;
+            }
+        }
+    }
+    // Demand: Bernoulli arrivals × negative-binomial sizes (intermittent), or a
+    // negative-binomial count every period (smooth), or a continuous quantity.
+    let adi = if rng.uniform() < 0.45 {
+        log_uniform(rng, 1.05, 25.0)
+    } else {
+        1.0
+    };
+    let cv2 = if rng.uniform() < 0.3 {
+        0.0
+    } else {
+        log_uniform(rng, 0.02, 3.0)
+    };
+    let continuous = rng.uniform() < 0.1;
+    let mut values: Vec<f32> = log_rate
+        .iter()
+        .map(|lr| {
+            let rate = lr.exp().min(1e6);
+            let v = if continuous {
+                (rate * (1.0 + 0.2 * cv2.sqrt() * rng.normal())).max(0.0)
+            } else if adi > 1.0 {
+                if rng.uniform() < 1.0 / adi {
+                    // Sizes: 1 + NB with the rate scaled up by the ADI (the mean demand per
+                    // period stays the rate).
+                    1.0 + neg_binomial(rng, (rate * adi - 1.0).max(0.0), cv2)
+                } else {
+                    0.0
+                }
+            } else {
+                neg_binomial(rng, rate, cv2)
+            };
+            v as f32
+        })
+        .collect();
+    // Spikes: a single mistaken or bulk order.
+    if rng.uniform() < 0.15 {
+        let at = rng.below(n);
+        let mean = values.iter().sum::<f32>() / n as f32;
+        values[at] += (mean.max(1.0) * log_uniform(rng, 5.0, 40.0) as f32).round();
+    }
+    // Stock-outs: demand censored to zero for a run.
+    if rng.uniform() < 0.2 {
+        for _ in 0..1 + rng.below(2) {
+            let at = rng.below(n);
+            let len = 2 + rng.below(n / 8 + 2);
+            for v in values.iter_mut().skip(at).take(len) {
+                *v = 0.0;
+            }
+        }
+    }
+    // New products: the series starts selling part-way through.
+    if rng.uniform() < 0.2 {
+        let start = rng.below(n / 2 + 1);
+        for v in &mut values[..start] {
+            *v = 0.0;
+        }
+    }
+    CorpusSeries {
+        values,
+        freq,
+        source: "synthetic",
+    }
+}
+
+/// `n` synthetic series of at most `max_len` periods, deterministic given `seed`.
+pub fn synthetic(n: usize, max_len: usize, seed: u64) -> Vec<CorpusSeries> {
+    let mut rng = SplitMix::new(seed ^ 0x5EED_C0B5);
+    (0..n).map(|_| synthetic_one(&mut rng, max_len)).collect()
+}
+
+/// The series of a dataset as corpus series, keeping only the periods before
+/// `before` (the evaluation months stay out), and only series with at least 16
+/// periods and one sale.
+pub fn from_dataset(
+    ds: &crate::data::Dataset,
+    before: Option<chrono::NaiveDate>,
+    source: &'static str,
+) -> Vec<CorpusSeries> {
+    let freq = FreqCode::of(ds.frequency());
+    ds.series
+        .iter()
+        .filter_map(|s| {
+            let dates = s.dates(ds);
+            let n = match before {
+                Some(b) => dates.iter().take_while(|d| **d < b).count(),
+                None => s.values.len(),
+            };
+            let values: Vec<f32> = s.values[..n].iter().map(|v| v.max(0.0) as f32).collect();
+            (values.len() >= 16 && values.iter().any(|v| *v > 0.0)).then_some(CorpusSeries {
+                values,
+                freq,
+                source,
+            })
+        })
+        .collect()
+}
+
+/// TSMixup (Chronos): convex combinations of 2–3 real series of the same frequency,
+/// each divided by its mean first, then put back at a random real level.
+pub fn mixup(real: &[CorpusSeries], n: usize, seed: u64) -> Vec<CorpusSeries> {
+    let mut rng = SplitMix::new(seed ^ 0x3171_0BAD);
+    if real.len() < 2 {
+        return Vec::new();
+    }
+    let mean = |v: &[f32]| (v.iter().sum::<f32>() / v.len().max(1) as f32).max(1e-6);
+    (0..n)
+        .filter_map(|_| {
+            let a = &real[rng.below(real.len())];
+            let k = 2 + rng.below(2);
+            let picks: Vec<&CorpusSeries> = std::iter::once(a)
+                .chain(
+                    (0..k - 1)
+                        .map(|_| &real[rng.below(real.len())])
+                        .filter(|c| c.freq == a.freq),
+                )
+                .collect();
+            let len = picks.iter().map(|c| c.values.len()).min()?;
+            let w: Vec<f64> = picks.iter().map(|_| gamma(&mut rng, 1.0, 1.0)).collect();
+            let wsum: f64 = w.iter().sum();
+            let level = mean(&a.values);
+            let values = (0..len)
+                .map(|t| {
+                    let v: f64 = picks
+                        .iter()
+                        .zip(&w)
+                        .map(|(c, wi)| {
+                            let off = c.values.len() - len;
+                            wi / wsum * (c.values[off + t] / mean(&c.values)) as f64
+                        })
+                        .sum();
+                    (v * level as f64) as f32
+                })
+                .collect();
+            Some(CorpusSeries {
+                values,
+                freq: a.freq,
+                source: "mixup",
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_corpus_spans_retail_shapes() {
+        let c = synthetic(2000, 800, 1);
+        assert_eq!(c.len(), 2000);
+        assert!(
+            c.iter()
+                .all(|s| s.values.len() >= 16 && s.values.len() <= 800)
+        );
+        assert!(
+            c.iter()
+                .all(|s| s.values.iter().all(|v| v.is_finite() && *v >= 0.0))
+        );
+        let st = stats(&c);
+        // Intermittent and smooth sellers both appear.
+        assert!(st.zero_share > 0.2 && st.zero_share < 0.8, "{st:?}");
+        let intermittent = c
+            .iter()
+            .filter(|s| {
+                let nz = s.values.iter().filter(|v| **v > 0.0).count();
+                nz > 0 && (s.values.len() as f64 / nz as f64) > 1.32
+            })
+            .count();
+        assert!(intermittent > 400 && intermittent < 1600, "{intermittent}");
+        for f in [FreqCode::Daily, FreqCode::Weekly, FreqCode::Monthly] {
+            assert!(c.iter().filter(|s| s.freq == f).count() > 100, "{f:?}");
+        }
+        // Deterministic given the seed.
+        assert_eq!(synthetic(5, 800, 1), c[..5].to_vec());
+        assert_ne!(synthetic(5, 800, 2), c[..5].to_vec());
+    }
+
+    #[test]
+    fn mixup_keeps_frequency_and_level() {
+        let real: Vec<CorpusSeries> = (0..10)
+            .map(|k| CorpusSeries {
+                values: (0..50).map(|t| ((k + 1) * (1 + t % 7)) as f32).collect(),
+                freq: FreqCode::Daily,
+                source: "test",
+            })
+            .collect();
+        let m = mixup(&real, 20, 3);
+        assert_eq!(m.len(), 20);
+        assert!(
+            m.iter()
+                .all(|s| s.freq == FreqCode::Daily && s.values.len() == 50)
+        );
+        assert!(m.iter().all(|s| s.values.iter().all(|v| *v > 0.0)));
+    }
+}

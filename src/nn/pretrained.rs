@@ -1,0 +1,769 @@
+//! The pretrained demand model: one network, pretrained once on a corpus of synthetic
+//! and real demand ([`super::corpus`]) by `supplycast pretrain`, shipped with the app,
+//! forecasting any SKU zero-shot and fine-tuned on a shop's own history.
+//!
+//! It is a patch mixer (TSMixer, Chen et al. 2023; the patching of PatchTST and
+//! TinyTimeMixer): the context, up to [`PretrainedConfig::context`] periods, is cut
+//! into patches of `patch` periods; each patch (values, zero flags, an observed mask)
+//! plus the frequency is embedded, then `layers` blocks mix across patches and across
+//! channels, and a head maps the whole encoding to nine quantiles (P10…P90) of every
+//! period of the horizon at once. Mixers rather than attention: at this size they
+//! forecast as well (TTM) and train several times faster on a CPU, which is where most
+//! merchants fine-tune.
+//!
+//! Scale and zeros: each window is divided by the mean of its observed context (1 when
+//! that is zero), the input passes through arcsinh so that a bulk order does not swamp
+//! the rest, and targets stay in the linear scaled space, so the pinball loss (and the
+//! forecasts) are in units of the SKU's own mean. Quantiles never cross: the head gives
+//! the median and softplus gaps that are summed outwards.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::activation::{gelu, softplus};
+use burn::tensor::{Bytes, Device, Tensor, TensorData, s};
+use serde::{Deserialize, Serialize};
+
+use super::NnError;
+use super::corpus::{CorpusSeries, FreqCode};
+use crate::rng::SplitMix;
+
+/// The quantile levels the pretrained model outputs.
+pub const LEVELS: [f64; 9] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+/// Features per context period: arcsinh of the scaled value, a zero-sale flag, and
+/// whether the period is observed (1) or padding before the series began (0).
+const STEP_FEATURES: usize = 3;
+/// Features per window besides the context: the frequency one-hot and the share of
+/// the context that is observed.
+const WINDOW_FEATURES: usize = 5;
+
+/// The network's hyperparameters.
+#[derive(Config, Debug, PartialEq)]
+pub struct PretrainedConfig {
+    /// Longest context in periods (a multiple of `patch`).
+    #[config(default = 512)]
+    pub context: usize,
+    /// Periods per patch.
+    #[config(default = 16)]
+    pub patch: usize,
+    /// Periods forecast in one pass (longer horizons roll forward on the median).
+    #[config(default = 96)]
+    pub horizon: usize,
+    /// Width of a patch's embedding.
+    #[config(default = 96)]
+    pub width: usize,
+    /// Mixer blocks.
+    #[config(default = 4)]
+    pub layers: usize,
+    /// Width of the head's hidden layer.
+    #[config(default = 256)]
+    pub head: usize,
+}
+
+/// One mixer block: across patches, then across channels, each a residual MLP after a
+/// layer norm.
+#[derive(Module, Debug)]
+pub struct MixerBlock {
+    norm_t: LayerNorm,
+    tok1: Linear,
+    tok2: Linear,
+    norm_c: LayerNorm,
+    ch1: Linear,
+    ch2: Linear,
+}
+
+/// The pretrained demand network.
+#[derive(Module, Debug)]
+pub struct DemandNet {
+    embed: Linear,
+    blocks: Vec<MixerBlock>,
+    norm: LayerNorm,
+    head1: Linear,
+    head2: Linear,
+    horizon: usize,
+    patch: usize,
+}
+
+impl PretrainedConfig {
+    /// Patches in the context.
+    pub fn patches(&self) -> usize {
+        self.context / self.patch.max(1)
+    }
+
+    /// Builds the network with fresh weights on `device`.
+    pub fn init(&self, device: &Device) -> DemandNet {
+        let n = self.patches();
+        let d = self.width;
+        DemandNet {
+            embed: LinearConfig::new(self.patch * STEP_FEATURES + WINDOW_FEATURES, d).init(device),
+            blocks: (0..self.layers)
+                .map(|_| MixerBlock {
+                    norm_t: LayerNormConfig::new(d).init(device),
+                    tok1: LinearConfig::new(n, 2 * n).init(device),
+                    tok2: LinearConfig::new(2 * n, n).init(device),
+                    norm_c: LayerNormConfig::new(d).init(device),
+                    ch1: LinearConfig::new(d, 2 * d).init(device),
+                    ch2: LinearConfig::new(2 * d, d).init(device),
+                })
+                .collect(),
+            norm: LayerNormConfig::new(d).init(device),
+            head1: LinearConfig::new(n * d, self.head).init(device),
+            head2: LinearConfig::new(self.head, self.horizon * LEVELS.len()).init(device),
+            horizon: self.horizon,
+            patch: self.patch,
+        }
+    }
+}
+
+/// `[q, q]` matrix of ones where `keep(row, col)`, for summing gaps outwards.
+fn triangle(q: usize, keep: impl Fn(usize, usize) -> bool, device: &Device) -> Tensor<2> {
+    let v: Vec<f32> = (0..q * q)
+        .map(|i| if keep(i / q, i % q) { 1.0 } else { 0.0 })
+        .collect();
+    Tensor::<2>::from_data(TensorData::new(v, [q, q]), device)
+}
+
+impl DemandNet {
+    /// Nine quantiles per period, in scaled units.
+    ///
+    /// # Shapes
+    /// - `x`: `[batch, context, 3]` (arcsinh scaled value, zero flag, observed flag)
+    /// - `w`: `[batch, 5]` (frequency one-hot, observed share)
+    /// - output: `[batch, horizon, 9]`, non-decreasing along the last dimension
+    pub fn forward(&self, x: Tensor<3>, w: Tensor<2>) -> Tensor<3> {
+        let [b, c, f] = x.dims();
+        let n = c / self.patch;
+        let device = x.device();
+        let patches = x.reshape([b, n, self.patch * f]);
+        let wf = w
+            .reshape([b, 1, WINDOW_FEATURES])
+            .expand([b, n, WINDOW_FEATURES]);
+        let mut z = self.embed.forward(Tensor::cat(vec![patches, wf], 2));
+        for blk in &self.blocks {
+            let t = blk.norm_t.forward(z.clone()).swap_dims(1, 2);
+            let t = blk.tok2.forward(gelu(blk.tok1.forward(t))).swap_dims(1, 2);
+            z = z + t;
+            let u = blk.norm_c.forward(z.clone());
+            z = z.clone() + blk.ch2.forward(gelu(blk.ch1.forward(u)));
+        }
+        let [_, _, d] = z.dims();
+        let z = self.norm.forward(z).reshape([b, n * d]);
+        let raw = self.head2.forward(gelu(self.head1.forward(z)));
+        let q = LEVELS.len();
+        let h = self.horizon;
+        let raw = raw.reshape([b * h, q]);
+        let mid = q / 2;
+        let median = raw.clone().slice(s![.., mid..mid + 1]);
+        let down = softplus(raw.clone().slice(s![.., 0..mid]), 1.0);
+        let up = softplus(raw.slice(s![.., mid + 1..q]), 1.0);
+        // q_k = median − Σ_{j ≥ k} down_j below the median, median + Σ_{j ≤ k} up_j above.
+        let below = median.clone().expand([b * h, mid])
+            - down.matmul(triangle(mid, |j, k| j >= k, &device));
+        let above = median.clone().expand([b * h, q - mid - 1])
+            + up.matmul(triangle(q - mid - 1, |j, k| j <= k, &device));
+        Tensor::cat(vec![below, median, above], 1).reshape([b, h, q])
+    }
+}
+
+/// The pinball loss over the nine quantiles, averaged over the targets that exist
+/// (`mask` = 1).
+///
+/// # Shapes
+/// - `pred`: `[batch, horizon, 9]`, `y`, `mask`: `[batch, horizon]`; output `[1]`.
+pub fn masked_pinball(pred: Tensor<3>, y: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
+    let [b, h, q] = pred.dims();
+    let device = pred.device();
+    let e = y.reshape([b, h, 1]).expand([b, h, q]) - pred;
+    let w = Tensor::<1>::from_floats(LEVELS.map(|l| (l - 0.5) as f32).as_slice(), &device)
+        .reshape([1, 1, q]);
+    let loss = (e.clone().abs().mul_scalar(0.5) + e * w)
+        .mean_dim(2)
+        .reshape([b, h]);
+    let count = mask.clone().sum().clamp_min(1.0);
+    (loss * mask).sum() / count
+}
+
+/// Windows in flat arrays, ready for tensors.
+#[derive(Debug, Clone, Default)]
+pub struct Encoded {
+    /// Windows.
+    pub size: usize,
+    /// `[size, context, 3]`.
+    pub x: Vec<f32>,
+    /// `[size, 5]`.
+    pub w: Vec<f32>,
+    /// `[size, horizon]` scaled targets (zeros when predicting).
+    pub y: Vec<f32>,
+    /// `[size, horizon]`: 1 where a target exists.
+    pub mask: Vec<f32>,
+    /// Scale of each window.
+    pub scale: Vec<f32>,
+}
+
+impl Encoded {
+    /// Appends a window: `ctx` (the most recent periods last; at most `context` are
+    /// used) and `target` (at most `horizon`, of which only the first `use_h` count).
+    pub fn push(
+        &mut self,
+        cfg: &PretrainedConfig,
+        ctx: &[f32],
+        target: &[f32],
+        use_h: usize,
+        freq: FreqCode,
+    ) {
+        let c = cfg.context;
+        let ctx = &ctx[ctx.len().saturating_sub(c)..];
+        let observed = ctx.len();
+        let mean = ctx.iter().map(|v| v.max(0.0)).sum::<f32>() / observed.max(1) as f32;
+        let scale = if mean > 0.0 && mean.is_finite() {
+            mean
+        } else {
+            1.0
+        };
+        let pad = c - observed;
+        self.x.reserve(c * STEP_FEATURES);
+        for _ in 0..pad {
+            self.x.extend_from_slice(&[0.0, 0.0, 0.0]);
+        }
+        for &v in ctx {
+            let v = if v.is_finite() { v.max(0.0) } else { 0.0 };
+            self.x
+                .extend_from_slice(&[(v / scale).asinh(), f32::from(v == 0.0), 1.0]);
+        }
+        let mut wf = [0.0f32; WINDOW_FEATURES];
+        wf[freq.index()] = 1.0;
+        wf[4] = observed as f32 / c as f32;
+        self.w.extend_from_slice(&wf);
+        for k in 0..cfg.horizon {
+            match target.get(k) {
+                Some(&v) if k < use_h && v.is_finite() => {
+                    self.y.push(v.max(0.0) / scale);
+                    self.mask.push(1.0);
+                }
+                _ => {
+                    self.y.push(0.0);
+                    self.mask.push(0.0);
+                }
+            }
+        }
+        self.scale.push(scale);
+        self.size += 1;
+    }
+
+    fn tensors(&self, cfg: &PretrainedConfig, device: &Device) -> [Tensor<2>; 3] {
+        let h = cfg.horizon;
+        [
+            Tensor::<2>::from_data(TensorData::new(self.w.clone(), [self.size, 5]), device),
+            Tensor::<2>::from_data(TensorData::new(self.y.clone(), [self.size, h]), device),
+            Tensor::<2>::from_data(TensorData::new(self.mask.clone(), [self.size, h]), device),
+        ]
+    }
+
+    fn x(&self, cfg: &PretrainedConfig, device: &Device) -> Tensor<3> {
+        Tensor::<3>::from_data(
+            TensorData::new(self.x.clone(), [self.size, cfg.context, STEP_FEATURES]),
+            device,
+        )
+    }
+}
+
+/// Draws a training window from a corpus series: a target start anywhere after the
+/// first few periods, and a context of a random length (a third of the windows see a
+/// short history, so that new SKUs are forecast from what little there is).
+fn sample_window(cfg: &PretrainedConfig, s: &CorpusSeries, rng: &mut SplitMix, out: &mut Encoded) {
+    let n = s.values.len();
+    let end = 4 + rng.below(n.saturating_sub(4).max(1));
+    let end = end.min(n - 1);
+    let mut len = end.min(cfg.context);
+    if rng.uniform() < 0.33 {
+        let short = (8.0f64.ln() + rng.uniform() * ((cfg.context as f64).ln() - 8.0f64.ln())).exp()
+            as usize;
+        len = len.min(short.max(4));
+    }
+    let h = if rng.uniform() < 0.5 {
+        cfg.horizon
+    } else {
+        1 + rng.below(cfg.horizon)
+    };
+    let ctx = &s.values[end - len..end];
+    let target = &s.values[end..(end + cfg.horizon).min(n)];
+    out.push(cfg, ctx, target, h, s.freq);
+}
+
+/// Reads a tensor back as `f32`s (asynchronously: the only way on WebGPU).
+async fn read_back<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, NnError> {
+    t.into_data_async()
+        .await
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))
+}
+
+/// A forecast request: the history (oldest first) and the frequency.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Demand per period up to the origin.
+    pub history: &'a [f64],
+    /// The calendar.
+    pub freq: FreqCode,
+}
+
+/// Nine quantiles for `h` periods after each request's history (in units, never
+/// negative), in batches of 256. Horizons beyond the network's roll forward: the
+/// median of the first pass extends the history for the next.
+pub async fn predict(
+    net: &DemandNet,
+    cfg: &PretrainedConfig,
+    requests: &[Request<'_>],
+    h: usize,
+    device: &Device,
+) -> Result<Vec<Vec<[f64; 9]>>, NnError> {
+    let mut out: Vec<Vec<[f64; 9]>> = vec![Vec::with_capacity(h); requests.len()];
+    let mut ext: Vec<Vec<f32>> = requests
+        .iter()
+        .map(|r| {
+            r.history[r.history.len().saturating_sub(cfg.context)..]
+                .iter()
+                .map(|v| *v as f32)
+                .collect()
+        })
+        .collect();
+    while out.first().is_some_and(|o| o.len() < h) {
+        let done = out[0].len();
+        for (chunk_i, chunk) in (0..requests.len())
+            .collect::<Vec<_>>()
+            .chunks(256)
+            .enumerate()
+        {
+            let _ = chunk_i;
+            let mut e = Encoded::default();
+            for &i in chunk {
+                e.push(cfg, &ext[i], &[], 0, requests[i].freq);
+            }
+            let x = e.x(cfg, device);
+            let [w, _, _] = e.tensors(cfg, device);
+            let v = read_back(net.forward(x, w)).await?;
+            for (k, &i) in chunk.iter().enumerate() {
+                let take = (h - done).min(cfg.horizon);
+                for t in 0..take {
+                    let mut q = [0.0f64; 9];
+                    for (j, qj) in q.iter_mut().enumerate() {
+                        let raw = v[(k * cfg.horizon + t) * 9 + j] as f64 * e.scale[k] as f64;
+                        *qj = if raw.is_finite() { raw.max(0.0) } else { 0.0 };
+                    }
+                    out[i].push(q);
+                    ext[i].push(q[4] as f32);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Training settings for pretraining and fine-tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PretrainSettings {
+    /// Optimiser steps.
+    pub steps: usize,
+    /// Windows per step.
+    pub batch: usize,
+    /// Peak learning rate (AdamW; linear warm-up over the first 5 %, cosine to 5 %).
+    pub lr: f64,
+    /// Seed for weights, corpus and batches.
+    pub seed: u64,
+    /// Steps between progress reports (and checkpoints).
+    pub report_every: usize,
+}
+
+/// One progress report.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PretrainProgress {
+    /// Steps done.
+    pub step: usize,
+    /// Steps in all.
+    pub steps: usize,
+    /// Mean training loss since the last report.
+    pub train_loss: f64,
+    /// Loss on the fixed validation windows.
+    pub valid_loss: f64,
+    /// Windows per second since the last report.
+    pub windows_per_s: f64,
+    /// Seconds so far (this run).
+    pub elapsed_s: f64,
+    /// Estimated seconds left.
+    pub eta_s: f64,
+}
+
+/// The validation loss of `net` on fixed windows.
+async fn valid_loss(
+    net: &DemandNet,
+    cfg: &PretrainedConfig,
+    valid: &[Encoded],
+    device: &Device,
+) -> Result<f64, NnError> {
+    let (mut sum, mut n) = (0.0, 0.0);
+    for e in valid {
+        let [w, y, m] = e.tensors(cfg, device);
+        let count: f64 = e.mask.iter().map(|v| *v as f64).sum();
+        let l = read_back(masked_pinball(net.forward(e.x(cfg, device), w), y, m)).await?;
+        sum += l.first().copied().unwrap_or(f32::NAN) as f64 * count;
+        n += count;
+    }
+    Ok(if n > 0.0 { sum / n } else { f64::NAN })
+}
+
+/// Where a training run gets its windows.
+pub enum WindowSource<'a> {
+    /// Random windows from a corpus (pretraining).
+    Corpus(&'a [CorpusSeries]),
+    /// A fixed list of windows, drawn with replacement (fine-tuning).
+    Fixed(&'a Encoded),
+}
+
+/// Trains `net` (pretraining from fresh weights or fine-tuning from pretrained ones)
+/// for `st.steps` steps starting at `start_step` (to resume a checkpoint), with the
+/// loss on `valid` every `st.report_every` steps. `progress` may return false to stop;
+/// `keep_best` restores the weights with the lowest validation loss at the end (and
+/// when stopped). Returns the net and every report.
+#[allow(clippy::too_many_arguments)]
+pub async fn train<Y, F>(
+    net: DemandNet,
+    cfg: &PretrainedConfig,
+    source: WindowSource<'_>,
+    valid: &[Encoded],
+    st: &PretrainSettings,
+    start_step: usize,
+    keep_best: bool,
+    device: &Device,
+    progress: &mut dyn FnMut(&PretrainProgress, &DemandNet) -> bool,
+    yield_now: Y,
+) -> Result<(DemandNet, Vec<PretrainProgress>), NnError>
+where
+    Y: Fn() -> F,
+    F: std::future::Future<Output = ()>,
+{
+    let ad = device.clone().autodiff();
+    let mut net = net.fork(&ad).train();
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(1e-4)
+        .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(1.0)))
+        .init();
+    let mut rng = SplitMix::new(st.seed ^ 0x9E7A ^ (start_step as u64).wrapping_mul(0x9E37));
+    let mut reports = Vec::new();
+    let first = valid_loss(&net.valid(), cfg, valid, device).await?;
+    let mut best = (first, net.valid());
+    let t0 = super::train::now_s();
+    let mut tr = super::train::now_s();
+    let mut loss_sum: Option<Tensor<1>> = None;
+    let mut since = 0usize;
+    let warm = (st.steps / 20).max(1);
+    for step in start_step..st.steps {
+        let lr = if step < warm {
+            st.lr * (step + 1) as f64 / warm as f64
+        } else {
+            let p = (step - warm) as f64 / (st.steps - warm).max(1) as f64;
+            st.lr * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
+        };
+        let mut e = Encoded::default();
+        match &source {
+            WindowSource::Corpus(corpus) => {
+                for _ in 0..st.batch {
+                    let s = &corpus[rng.below(corpus.len())];
+                    sample_window(cfg, s, &mut rng, &mut e);
+                }
+            }
+            WindowSource::Fixed(all) => {
+                if all.size == 0 {
+                    return Err(NnError::NoData("no training windows".into()));
+                }
+                let (c, h) = (cfg.context * STEP_FEATURES, cfg.horizon);
+                for _ in 0..st.batch {
+                    let i = rng.below(all.size);
+                    e.x.extend_from_slice(&all.x[i * c..(i + 1) * c]);
+                    e.w.extend_from_slice(&all.w[i * 5..(i + 1) * 5]);
+                    e.y.extend_from_slice(&all.y[i * h..(i + 1) * h]);
+                    e.mask.extend_from_slice(&all.mask[i * h..(i + 1) * h]);
+                    e.scale.push(all.scale[i]);
+                    e.size += 1;
+                }
+            }
+        }
+        let [w, y, m] = e.tensors(cfg, &ad);
+        let loss = masked_pinball(net.forward(e.x(cfg, &ad), w), y, m);
+        loss_sum = Some(match loss_sum {
+            Some(s) => s + loss.clone().detach(),
+            None => loss.clone().detach(),
+        });
+        since += 1;
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        net = optim.step(lr, net, grads);
+        let done = step + 1;
+        if done % st.report_every.max(1) == 0 || done == st.steps {
+            let train_loss = match loss_sum.take() {
+                Some(s) => {
+                    read_back(s).await?.first().copied().unwrap_or(f32::NAN) as f64 / since as f64
+                }
+                None => f64::NAN,
+            };
+            let plain = net.valid();
+            let vl = valid_loss(&plain, cfg, valid, device).await?;
+            let now = super::train::now_s();
+            let elapsed = now - t0;
+            let p = PretrainProgress {
+                step: done,
+                steps: st.steps,
+                train_loss,
+                valid_loss: vl,
+                windows_per_s: (since * st.batch) as f64 / (now - tr).max(1e-9),
+                elapsed_s: elapsed,
+                eta_s: elapsed / (done - start_step) as f64 * (st.steps - done) as f64,
+            };
+            tr = now;
+            since = 0;
+            let better = vl < best.0;
+            if better {
+                best = (vl, plain.clone());
+            }
+            reports.push(p);
+            let go_on = progress(&p, &plain);
+            yield_now().await;
+            if !go_on || !train_loss.is_finite() {
+                break;
+            }
+        }
+    }
+    let last = net.valid();
+    Ok((if keep_best { best.1 } else { last }, reports))
+}
+
+/// Fixed validation windows from a corpus: `n` windows drawn with their own seed.
+pub fn validation_windows(
+    cfg: &PretrainedConfig,
+    corpus: &[CorpusSeries],
+    n: usize,
+    seed: u64,
+) -> Vec<Encoded> {
+    let mut rng = SplitMix::new(seed ^ 0x7A11D);
+    let mut out = Vec::new();
+    let mut e = Encoded::default();
+    for _ in 0..n {
+        if corpus.is_empty() {
+            break;
+        }
+        let s = &corpus[rng.below(corpus.len())];
+        sample_window(cfg, s, &mut rng, &mut e);
+        if e.size == 128 {
+            out.push(std::mem::take(&mut e));
+        }
+    }
+    if e.size > 0 {
+        out.push(e);
+    }
+    out
+}
+
+/// What a weights file records besides the weights: the configuration and where the
+/// weights came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PretrainedMeta {
+    /// The network's configuration.
+    pub config: PretrainedConfig,
+    /// How the weights were made (pretraining, then any fine-tuning).
+    pub provenance: Vec<String>,
+    /// Fine-tuned on a shop's data through this date (its last target period): its
+    /// forecasts from origins on or before it are in-sample. `None` for the pretrained
+    /// weights, which never saw a merchant's data.
+    pub fitted_through: Option<chrono::NaiveDate>,
+    /// Optimiser steps in all.
+    pub steps: usize,
+    /// Last validation loss.
+    pub valid_loss: f64,
+}
+
+const MAGIC: &[u8; 8] = b"SCPTv001";
+
+/// Why a weights file cannot be used.
+fn bad(why: impl std::fmt::Display) -> NnError {
+    NnError::Model(format!("not a supplycast pretrained weights file: {why}"))
+}
+
+/// Serialises: magic, the length and postcard bytes of the metadata, Burn's record.
+pub fn save(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> {
+    let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
+    let record = net
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| NnError::Model(format!("{e:?}")))?;
+    let mut out = Vec::with_capacity(16 + head.len() + record.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&record);
+    Ok(out)
+}
+
+/// Reads what [`save`] wrote onto `device`; a wrong, truncated or mismatched file is a
+/// clear error.
+pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta), NnError> {
+    if bytes.len() < 16 {
+        return Err(bad(format!("{} bytes is too short", bytes.len())));
+    }
+    if &bytes[..8] != MAGIC {
+        return Err(if &bytes[..4] == b"SCNN" {
+            bad("this is a model trained from scratch (load it as a neural model instead)")
+        } else {
+            bad("wrong header")
+        });
+    }
+    let n = u64::from_le_bytes(bytes[8..16].try_into().map_err(|_| bad("short header"))?);
+    let end = usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_add(16))
+        .filter(|e| *e <= bytes.len())
+        .ok_or_else(|| bad("truncated metadata"))?;
+    let meta: PretrainedMeta = postcard::from_bytes(&bytes[16..end]).map_err(bad)?;
+    let c = &meta.config;
+    if c.patch == 0
+        || c.context % c.patch != 0
+        || c.context > 8192
+        || c.horizon == 0
+        || c.horizon > 1024
+        || c.width == 0
+        || c.width > 4096
+        || c.layers > 64
+        || c.head > 65536
+    {
+        return Err(bad(format!("implausible configuration {c:?}")));
+    }
+    let record =
+        burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[end..].to_vec()))
+            .map_err(|e| bad(format!("{e:?}")))?;
+    let net = meta
+        .config
+        .init(device)
+        .try_load_record(record)
+        .map_err(|e| bad(format!("the weights do not fit the configuration: {e:?}")))?;
+    Ok((net, meta))
+}
+
+/// Parameters in the network.
+pub fn parameters(net: &DemandNet) -> usize {
+    net.num_params()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::nn::{block_on, device};
+
+    fn small() -> PretrainedConfig {
+        PretrainedConfig::new()
+            .with_context(64)
+            .with_patch(8)
+            .with_horizon(16)
+            .with_width(16)
+            .with_layers(2)
+            .with_head(32)
+    }
+
+    #[test]
+    fn quantiles_are_ordered_and_the_file_round_trips() {
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        dev.seed(1);
+        let cfg = small();
+        let net = cfg.init(&dev);
+        let hist: Vec<f64> = (0..40).map(|t| (t % 7) as f64 * 3.0).collect();
+        let req = [
+            Request {
+                history: &hist,
+                freq: FreqCode::Daily,
+            },
+            Request {
+                history: &hist[..3],
+                freq: FreqCode::Weekly,
+            },
+        ];
+        // 40 periods: two passes of 16 and a third, rolled forward on the median.
+        let q = block_on(predict(&net, &cfg, &req, 40, &dev)).unwrap();
+        assert_eq!(q.len(), 2);
+        assert!(q.iter().all(|s| s.len() == 40));
+        assert!(
+            q.iter()
+                .flatten()
+                .all(|p| p.windows(2).all(|w| w[0] <= w[1]) && p[0] >= 0.0)
+        );
+        let meta = PretrainedMeta {
+            config: cfg.clone(),
+            provenance: vec!["test".into()],
+            fitted_through: None,
+            steps: 0,
+            valid_loss: 0.0,
+        };
+        let bytes = save(&net, &meta).unwrap();
+        let (net2, meta2) = load(&bytes, &dev).unwrap();
+        assert_eq!(meta2, meta);
+        assert_eq!(block_on(predict(&net2, &cfg, &req, 40, &dev)).unwrap(), q);
+        // Corrupt and mismatched files are clear errors, never panics.
+        for broken in [
+            &bytes[..10],
+            &bytes[..bytes.len() / 2],
+            b"SCNNv001xxxxxxxxxx",
+        ] {
+            let e = load(broken, &dev).unwrap_err().to_string();
+            assert!(
+                e.contains("not a supplycast pretrained weights file"),
+                "{e}"
+            );
+        }
+        let other = PretrainedMeta {
+            config: cfg.clone().with_width(24),
+            ..meta
+        };
+        let mut mismatched = save(&net, &other).unwrap();
+        let e = load(&mismatched, &dev).unwrap_err().to_string();
+        assert!(e.contains("do not fit"), "{e}");
+        mismatched[9] = 0xFF;
+        assert!(load(&mismatched, &dev).is_err());
+    }
+
+    #[test]
+    fn pretraining_on_the_synthetic_corpus_lowers_the_loss() {
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        dev.seed(2);
+        let cfg = small();
+        let corpus = super::super::corpus::synthetic(400, 200, 5);
+        let valid = validation_windows(&cfg, &corpus, 256, 9);
+        let st = PretrainSettings {
+            steps: 120,
+            batch: 64,
+            lr: 3e-3,
+            seed: 3,
+            report_every: 40,
+        };
+        let (_, reports) = block_on(train(
+            cfg.init(&dev),
+            &cfg,
+            WindowSource::Corpus(&corpus),
+            &valid,
+            &st,
+            0,
+            true,
+            &dev,
+            &mut |_, _| true,
+            || async {},
+        ))
+        .unwrap();
+        assert_eq!(reports.len(), 3);
+        let (a, b) = (reports[0].valid_loss, reports[2].valid_loss);
+        assert!(b < 0.9 * a, "{reports:?}");
+    }
+}

@@ -10,6 +10,7 @@ pub mod arima;
 pub mod backtest;
 pub mod bench;
 pub mod ets;
+pub mod global;
 pub mod metrics;
 pub mod models;
 pub mod run;

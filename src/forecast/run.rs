@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::backtest::{BacktestConfig, Choice};
+use super::global::GlobalForecasts;
 use super::models;
 use crate::data::Dataset;
 
@@ -43,24 +44,26 @@ pub fn forecast_dataset(
     forecast_dataset_with(ds, config, &[], progress)
 }
 
-/// [`forecast_dataset`] with extra candidates per SKU (index-aligned with
-/// `ds.series`; e.g. neural models' precomputed forecasts) in every backtest and
-/// choice.
+/// [`forecast_dataset`] with global models (neural, pretrained, fine-tuned) among every
+/// SKU's candidates. Each takes part only at the backtest origins it never saw
+/// ([`GlobalForecasts::candidates`]). A SKU too new to backtest (less than two horizons
+/// of history) takes a global model's own quantiles where one has them (the pretrained
+/// model), rather than the statistical models' short-history fallback.
 pub fn forecast_dataset_with(
     ds: &Dataset,
     config: BacktestConfig,
-    extra: &[Vec<models::Precomputed>],
+    globals: &[GlobalForecasts],
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> ForecastRun {
     let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
+    let dates: Vec<&[NaiveDate]> = ds.series.iter().map(|s| s.dates(ds)).collect();
+    let extra: Vec<Vec<models::Precomputed>> = globals.iter().map(|g| g.candidates(&dates)).collect();
     let candidates = |i: usize| -> Vec<Box<dyn super::Model>> {
         let mut c = models::for_series(ys[i], config.season);
-        if let Some(more) = extra.get(i) {
-            c.extend(
-                more.iter()
-                    .cloned()
-                    .map(|m| Box::new(m) as Box<dyn super::Model>),
-            );
+        for per in &extra {
+            if let Some(m) = per.get(i) {
+                c.push(Box::new(m.clone()));
+            }
         }
         c
     };
@@ -73,11 +76,22 @@ pub fn forecast_dataset_with(
     let skus = ds
         .series
         .iter()
+        .enumerate()
         .zip(results)
-        .map(|(s, result)| SkuForecast {
-            sku: s.sku.clone(),
-            result: result.map_err(|e| e.to_string()),
-            seasonal: super::season::is_seasonal(&s.values, config.season),
+        .map(|((i, s), result)| {
+            let new_sku = s.values.len() < 2 * config.h;
+            let own = globals
+                .iter()
+                .find_map(|g| Some((g, g.own_quantiles.get(i)?.as_ref()?)));
+            let result = match own {
+                Some((g, q)) if new_sku => Ok(own_choice(&g.name, q, s.values.len(), &config, i as u64)),
+                _ => result.map_err(|e| e.to_string()),
+            };
+            SkuForecast {
+                sku: s.sku.clone(),
+                result,
+                seasonal: super::season::is_seasonal(&s.values, config.season),
+            }
         })
         .collect();
     ForecastRun {
@@ -85,6 +99,53 @@ pub fn forecast_dataset_with(
         dates: ds.future_periods(config.h),
         skus,
         seconds: 0.0,
+    }
+}
+
+/// A global model's own forecast for a SKU too new to backtest: its P10/P50/P90, and
+/// integer sample paths drawn through them with a Gaussian copula whose latent value
+/// persists from period to period (AR(1), ρ = 0.5), so that sums over a lead time
+/// spread as streaky demand does.
+fn own_choice(name: &str, q: &[Vec<f64>; 3], n: usize, cfg: &BacktestConfig, seed: u64) -> Choice {
+    let h = cfg.h;
+    let get = |k: usize, j: usize| q[k].get(j).copied().unwrap_or(0.0).max(0.0);
+    let quantiles: [Vec<f64>; 3] = std::array::from_fn(|k| (0..h).map(|j| get(k, j)).collect());
+    let mut rng = crate::rng::SplitMix::new(0x0E5E ^ seed);
+    let rho: f64 = 0.5;
+    let z10 = 1.2815515655446004;
+    let paths = (0..cfg.paths)
+        .map(|_| {
+            let mut z = rng.normal();
+            (0..h)
+                .map(|j| {
+                    if j > 0 {
+                        z = rho * z + (1.0 - rho * rho).sqrt() * rng.normal();
+                    }
+                    let (p10, p50, p90) = (quantiles[0][j], quantiles[1][j], quantiles[2][j]);
+                    // Linear in z between the quantiles (z = ±1.28 at P10/P90).
+                    let v = if z >= 0.0 {
+                        p50 + (p90 - p50) * z / z10
+                    } else {
+                        p50 + (p50 - p10) * z / z10
+                    };
+                    v.max(0.0).round()
+                })
+                .collect()
+        })
+        .collect();
+    let label = format!("{name} (new SKU)");
+    Choice {
+        forecast: super::Forecast {
+            model: label.clone(),
+            point: quantiles[1].clone(),
+            quantiles,
+            paths,
+        },
+        reason: format!(
+            "{label}: with {n} periods of history (under two horizons) there is too little to backtest any model, so the pretrained model's own P10/P50/P90 are used; they were measured on new SKUs in the cold-start benchmark"
+        ),
+        leaderboard: Vec::new(),
+        windows: Vec::new(),
     }
 }
 

@@ -142,7 +142,11 @@ pub fn auto_with_neural(
             device,
             progress,
         )) {
-            Ok((per, _)) => per,
+            Ok((g, _)) => {
+                let dates: Vec<&[chrono::NaiveDate]> =
+                    train_set.iter().map(|s| s.dates.as_slice()).collect();
+                g.candidates(&dates)
+            }
             // Too little history before the first backtest window (short weekly data):
             // the choice goes on without this model.
             Err(NnError::NoData(why)) => {

@@ -167,13 +167,18 @@ impl DemandNet {
 }
 
 /// The pinball loss over the nine quantiles, averaged over the targets that exist
-/// (`mask` = 1).
+/// (`mask` = 1), each window weighted by 1 / max(1, its mean scaled target). Without the
+/// weight, the few windows whose targets are hundreds of times their context (a launch
+/// after a quiet spell, the end of a long stock-out) swamp every batch: they are
+/// unforecastable from the context, and the weight makes them count as relative errors.
 ///
 /// # Shapes
 /// - `pred`: `[batch, horizon, 9]`, `y`, `mask`: `[batch, horizon]`; output `[1]`.
 pub fn masked_pinball(pred: Tensor<3>, y: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
     let [b, h, q] = pred.dims();
     let device = pred.device();
+    let per = mask.clone().sum_dim(1).clamp_min(1.0);
+    let level = ((y.clone() * mask.clone()).sum_dim(1) / per).clamp_min(1.0);
     let e = y.reshape([b, h, 1]).expand([b, h, q]) - pred;
     let w = Tensor::<1>::from_floats(LEVELS.map(|l| (l - 0.5) as f32).as_slice(), &device)
         .reshape([1, 1, q]);
@@ -181,7 +186,7 @@ pub fn masked_pinball(pred: Tensor<3>, y: Tensor<2>, mask: Tensor<2>) -> Tensor<
         .mean_dim(2)
         .reshape([b, h]);
     let count = mask.clone().sum().clamp_min(1.0);
-    (loss * mask).sum() / count
+    (loss * mask / level.expand([b, h])).sum() / count
 }
 
 /// Windows in flat arrays, ready for tensors.
@@ -273,13 +278,20 @@ impl Encoded {
 /// short history, so that new SKUs are forecast from what little there is).
 fn sample_window(cfg: &PretrainedConfig, s: &CorpusSeries, rng: &mut SplitMix, out: &mut Encoded) {
     let n = s.values.len();
-    let end = 4 + rng.below(n.saturating_sub(4).max(1));
-    let end = end.min(n - 1);
-    let mut len = end.min(cfg.context);
-    if rng.uniform() < 0.33 {
-        let short = (8.0f64.ln() + rng.uniform() * ((cfg.context as f64).ln() - 8.0f64.ln())).exp()
-            as usize;
-        len = len.min(short.max(4));
+    // A context without a single sale says nothing about the level: draw again (a few
+    // times; a series that never sells is left to its zeros).
+    let (mut end, mut len) = (n - 1, 1);
+    for _ in 0..16 {
+        end = (4 + rng.below(n.saturating_sub(4).max(1))).min(n - 1);
+        len = end.min(cfg.context);
+        if rng.uniform() < 0.33 {
+            let short = (8.0f64.ln() + rng.uniform() * ((cfg.context as f64).ln() - 8.0f64.ln()))
+                .exp() as usize;
+            len = len.min(short.max(4));
+        }
+        if s.values[end - len..end].iter().any(|v| *v > 0.0) {
+            break;
+        }
     }
     let h = if rng.uniform() < 0.5 {
         cfg.horizon
@@ -288,6 +300,14 @@ fn sample_window(cfg: &PretrainedConfig, s: &CorpusSeries, rng: &mut SplitMix, o
     };
     let ctx = &s.values[end - len..end];
     let target = &s.values[end..(end + cfg.horizon).min(n)];
+    out.push(cfg, ctx, target, h, s.freq);
+}
+
+/// Appends the window of `s` whose targets start at `end`, counting `h` of them.
+fn push_at(cfg: &PretrainedConfig, s: &CorpusSeries, end: usize, h: usize, out: &mut Encoded) {
+    let end = end.min(s.values.len());
+    let ctx = &s.values[end.saturating_sub(cfg.context)..end];
+    let target = &s.values[end..(end + cfg.horizon).min(s.values.len())];
     out.push(cfg, ctx, target, h, s.freq);
 }
 
@@ -418,8 +438,9 @@ async fn valid_loss(
 pub enum WindowSource<'a> {
     /// Random windows from a corpus (pretraining).
     Corpus(&'a [CorpusSeries]),
-    /// A fixed list of windows, drawn with replacement (fine-tuning).
-    Fixed(&'a Encoded),
+    /// Windows (series, target start) of a shop's series, drawn with replacement, with
+    /// the first `h` targets counted (fine-tuning).
+    Windows(&'a [CorpusSeries], &'a [(usize, usize)], usize),
 }
 
 /// Trains `net` (pretraining from fresh weights or fine-tuning from pretrained ones)
@@ -445,7 +466,9 @@ where
     F: std::future::Future<Output = ()>,
 {
     let ad = device.clone().autodiff();
-    let mut net = net.fork(&ad).train();
+    // Weights loaded or made on the plain device are copied into a network built on
+    // the autodiff device, whose parameters are tracked (a fork of a plain module is not).
+    let mut net = cfg.init(&ad).load_record(net.into_record());
     let mut optim = AdamWConfig::new()
         .with_weight_decay(1e-4)
         .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(1.0)))
@@ -474,19 +497,13 @@ where
                     sample_window(cfg, s, &mut rng, &mut e);
                 }
             }
-            WindowSource::Fixed(all) => {
-                if all.size == 0 {
+            WindowSource::Windows(series, at, h) => {
+                if at.is_empty() {
                     return Err(NnError::NoData("no training windows".into()));
                 }
-                let (c, h) = (cfg.context * STEP_FEATURES, cfg.horizon);
                 for _ in 0..st.batch {
-                    let i = rng.below(all.size);
-                    e.x.extend_from_slice(&all.x[i * c..(i + 1) * c]);
-                    e.w.extend_from_slice(&all.w[i * 5..(i + 1) * 5]);
-                    e.y.extend_from_slice(&all.y[i * h..(i + 1) * h]);
-                    e.mask.extend_from_slice(&all.mask[i * h..(i + 1) * h]);
-                    e.scale.push(all.scale[i]);
-                    e.size += 1;
+                    let (i, end) = at[rng.below(at.len())];
+                    push_at(cfg, &series[i], end, *h, &mut e);
                 }
             }
         }
@@ -562,6 +579,132 @@ pub fn validation_windows(
         out.push(e);
     }
     out
+}
+
+/// The pretrained model's forecasts for the automatic choice, zero-shot: the median
+/// from every backtest origin and from the end of each series (it never saw the
+/// merchant's data, so every origin is out of sample), and its own P10/P50/P90 from
+/// the end, for SKUs too new to backtest. `through` is the fine-tuning cutoff when the
+/// weights were fine-tuned on this data (then only later origins are forecast).
+pub async fn global_forecasts(
+    net: &DemandNet,
+    cfg: &PretrainedConfig,
+    name: &str,
+    series: &[super::data::NnSeries],
+    freq: FreqCode,
+    bt: &crate::forecast::backtest::BacktestConfig,
+    through: Option<chrono::NaiveDate>,
+    device: &Device,
+) -> Result<crate::forecast::global::GlobalForecasts, NnError> {
+    use crate::forecast::global::{self, GlobalForecasts};
+    let dates: Vec<&[chrono::NaiveDate]> = series.iter().map(|s| s.dates.as_slice()).collect();
+    let at = global::requests(&dates, bt, through);
+    let reqs: Vec<Request<'_>> = at
+        .iter()
+        .map(|&(i, o)| Request {
+            history: &series[i].values[..o.min(series[i].values.len())],
+            freq,
+        })
+        .collect();
+    let q = predict(net, cfg, &reqs, bt.h, device).await?;
+    let mut own: Vec<Option<[Vec<f64>; 3]>> = vec![None; series.len()];
+    let mut p50 = Vec::with_capacity(at.len());
+    for (&(i, o), q) in at.iter().zip(q) {
+        if o == series[i].values.len() {
+            own[i] = Some([0, 4, 8].map(|k| q.iter().map(|p| p[k]).collect()));
+        }
+        p50.push(q.iter().map(|p| p[4]).collect());
+    }
+    let mut g = GlobalForecasts::from_predictions(name.to_string(), through, series.len(), &at, p50);
+    g.own_quantiles = own;
+    Ok(g)
+}
+
+/// Fine-tuning windows of a shop's series (already cut at the fine-tuning cutoff):
+/// validation targets are the last `h` periods of every series with at least `h + 8`;
+/// training targets end before them, starting every `stride` periods.
+pub fn finetune_windows(
+    series: &[CorpusSeries],
+    h: usize,
+    stride: usize,
+) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    let (mut train, mut valid) = (Vec::new(), Vec::new());
+    for (i, s) in series.iter().enumerate() {
+        let n = s.values.len();
+        if n < h + 8 {
+            continue;
+        }
+        valid.push((i, n - h));
+        let mut end = n.saturating_sub(2 * h);
+        while end >= 4 {
+            train.push((i, end));
+            if end < stride + 4 {
+                break;
+            }
+            end -= stride.max(1);
+        }
+    }
+    (train, valid)
+}
+
+/// Fine-tunes pretrained weights on a shop's series (cut at the cutoff), with
+/// validation on the last `h` periods before the cutoff; the best weights are kept,
+/// also when `progress` stops the run. Returns the weights, the reports and the date
+/// the model was fitted through.
+#[allow(clippy::too_many_arguments)]
+pub async fn finetune<Y, F>(
+    net: DemandNet,
+    cfg: &PretrainedConfig,
+    series: &[super::data::NnSeries],
+    freq: FreqCode,
+    h: usize,
+    st: &PretrainSettings,
+    device: &Device,
+    progress: &mut dyn FnMut(&PretrainProgress, &DemandNet) -> bool,
+    yield_now: Y,
+) -> Result<(DemandNet, Vec<PretrainProgress>, Option<chrono::NaiveDate>), NnError>
+where
+    Y: Fn() -> F,
+    F: std::future::Future<Output = ()>,
+{
+    let through = super::train::fitted_through(series);
+    let shop: Vec<CorpusSeries> = series
+        .iter()
+        .map(|s| CorpusSeries {
+            values: s.values.iter().map(|v| v.max(0.0) as f32).collect(),
+            freq,
+            source: "shop",
+        })
+        .collect();
+    let (train_at, valid_at) = finetune_windows(&shop, h, (h / 4).max(1));
+    if train_at.is_empty() || valid_at.is_empty() {
+        return Err(NnError::NoData(format!(
+            "no series is long enough to fine-tune: it needs at least {} periods",
+            2 * h + 4
+        )));
+    }
+    let mut valid = Vec::new();
+    for chunk in valid_at.chunks(256) {
+        let mut e = Encoded::default();
+        for &(i, end) in chunk {
+            push_at(cfg, &shop[i], end, h, &mut e);
+        }
+        valid.push(e);
+    }
+    let (net, reports) = train(
+        net,
+        cfg,
+        WindowSource::Windows(&shop, &train_at, h),
+        &valid,
+        st,
+        0,
+        true,
+        device,
+        progress,
+        yield_now,
+    )
+    .await?;
+    Ok((net, reports, through))
 }
 
 /// What a weights file records besides the weights: the configuration and where the
@@ -749,8 +892,10 @@ mod tests {
             seed: 3,
             report_every: 40,
         };
+        let init = cfg.init(&dev);
+        let before = block_on(valid_loss(&init, &cfg, &valid, &dev)).unwrap();
         let (_, reports) = block_on(train(
-            cfg.init(&dev),
+            init,
             &cfg,
             WindowSource::Corpus(&corpus),
             &valid,
@@ -763,7 +908,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(reports.len(), 3);
-        let (a, b) = (reports[0].valid_loss, reports[2].valid_loss);
-        assert!(b < 0.9 * a, "{reports:?}");
+        let after = reports[2].valid_loss;
+        assert!(after < 0.8 * before, "{before} -> {reports:?}");
     }
 }

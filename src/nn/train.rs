@@ -313,9 +313,9 @@ pub async fn predict_at(
 
 /// A neural model as a candidate of the automatic choice: trained once on every series
 /// up to the first backtest origin (so that its backtests are as out-of-sample as the
-/// statistical models'), then its median forecasts from every backtest origin and from
-/// the end of the data, per series, as [`Precomputed`](crate::forecast::models::Precomputed)
-/// models.
+/// statistical models'), then its median forecasts from every backtest origin after
+/// its training data and from the end of the data, as
+/// [`GlobalForecasts`](crate::forecast::global::GlobalForecasts).
 pub async fn candidates(
     config: NetConfig,
     series: &[NnSeries],
@@ -323,8 +323,13 @@ pub async fn candidates(
     tc: &TrainConfig,
     device: &Device,
     progress: &mut dyn FnMut(&Progress) -> bool,
-) -> Result<(Vec<crate::forecast::models::Precomputed>, Trained), NnError> {
+) -> Result<(crate::forecast::global::GlobalForecasts, Trained), NnError> {
     candidates_yielding(config, series, bt, tc, device, progress, || async {}).await
+}
+
+/// The last date of the training part of `series` (what a model trained on them saw).
+pub fn fitted_through(train_set: &[NnSeries]) -> Option<chrono::NaiveDate> {
+    train_set.iter().filter_map(|s| s.dates.last().copied()).max()
 }
 
 /// [`candidates`] with [`train_yielding`]'s hook.
@@ -336,41 +341,56 @@ pub async fn candidates_yielding<Y, F>(
     device: &Device,
     progress: &mut dyn FnMut(&Progress) -> bool,
     yield_now: Y,
-) -> Result<(Vec<crate::forecast::models::Precomputed>, Trained), NnError>
+) -> Result<(crate::forecast::global::GlobalForecasts, Trained), NnError>
 where
     Y: Fn() -> F,
     F: std::future::Future<Output = ()>,
 {
     let cut = bt.windows * bt.h;
     let train_set: Vec<NnSeries> = series.iter().map(|s| s.truncated(cut)).collect();
+    let through = fitted_through(&train_set);
     let trained = train_yielding(config, &train_set, tc, device, progress, yield_now).await?;
-    let mut at = Vec::new();
-    for (i, s) in series.iter().enumerate() {
-        let n = s.values.len();
-        for o in crate::forecast::backtest::origins(n, bt)
-            .into_iter()
-            .chain([n])
-        {
-            at.push((i, o));
-        }
-    }
-    let q = predict_at(&trained.net, &trained.config, series, &at, device).await?;
-    let name = trained.config.kind.name().to_string();
-    let mut per: Vec<crate::forecast::models::Precomputed> = series
-        .iter()
-        .map(|_| crate::forecast::models::Precomputed {
-            name: name.clone(),
-            by_origin: Vec::new(),
-        })
-        .collect();
-    for ((i, o), q) in at.into_iter().zip(q) {
-        let [_, p50, _] = q;
-        per[i].by_origin.push((o, p50));
-    }
-    Ok((per, trained))
+    let g = forecasts_from(&trained.net, &trained.config, series, bt, through, device).await?;
+    Ok((g, trained))
 }
 
-const MAGIC: &[u8; 8] = b"SCNNv001";
+/// A trained network's forecasts for the automatic choice: from every backtest origin
+/// after `through` and from the end of each series.
+pub async fn forecasts_from(
+    net: &Net,
+    config: &NetConfig,
+    series: &[NnSeries],
+    bt: &crate::forecast::backtest::BacktestConfig,
+    through: Option<chrono::NaiveDate>,
+    device: &Device,
+) -> Result<crate::forecast::global::GlobalForecasts, NnError> {
+    use crate::forecast::global::{self, GlobalForecasts};
+    let dates: Vec<&[chrono::NaiveDate]> = series.iter().map(|s| s.dates.as_slice()).collect();
+    let at = global::requests(&dates, bt, through);
+    let q = predict_at(net, config, series, &at, device).await?;
+    let p50 = q.into_iter().map(|[_, p, _]| p[..bt.h.min(p.len())].to_vec()).collect();
+    Ok(GlobalForecasts::from_predictions(
+        config.kind.name().to_string(),
+        through,
+        series.len(),
+        &at,
+        p50,
+    ))
+}
+
+const MAGIC: &[u8; 8] = b"SCNNv002";
+/// Files written before the training cutoff was recorded.
+const MAGIC_V1: &[u8; 8] = b"SCNNv001";
+
+/// [`ModelMeta`] as version 1 files hold it.
+#[derive(Deserialize)]
+struct ModelMetaV1 {
+    config: NetConfig,
+    period_days: f64,
+    series: usize,
+    valid_loss: f64,
+    epochs: usize,
+}
 
 /// What a model file says about its model (besides the weights).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -385,6 +405,10 @@ pub struct ModelMeta {
     pub valid_loss: f64,
     /// Epochs run.
     pub epochs: usize,
+    /// The last period of the data it was trained on: its forecasts from earlier
+    /// origins are in-sample and never backtested. Files from before this was recorded
+    /// read as `NaiveDate::MAX` (unknown: nothing is backtested).
+    pub fitted_through: Option<chrono::NaiveDate>,
 }
 
 /// Serialises a model: magic, the metadata as JSON-free postcard, then Burn's record
@@ -407,12 +431,30 @@ pub fn save(net: &Net, meta: &ModelMeta) -> Result<Vec<u8>, NnError> {
 /// Reads what [`save`] wrote onto `device`.
 pub fn load(bytes: &[u8], device: &Device) -> Result<(Net, ModelMeta), NnError> {
     let bad = |why: &str| NnError::Model(format!("not a supplycast model file: {why}"));
-    if bytes.len() < 16 || &bytes[..8] != MAGIC {
+    if bytes.len() < 16 || (&bytes[..8] != MAGIC && &bytes[..8] != MAGIC_V1) {
         return Err(bad("wrong header"));
     }
-    let n = u64::from_le_bytes(bytes[8..16].try_into().map_err(|_| bad("short"))?) as usize;
-    let head = bytes.get(16..16 + n).ok_or_else(|| bad("truncated"))?;
-    let meta: ModelMeta = postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?;
+    let n = usize::try_from(u64::from_le_bytes(
+        bytes[8..16].try_into().map_err(|_| bad("short"))?,
+    ))
+    .map_err(|_| bad("truncated"))?;
+    let head = n
+        .checked_add(16)
+        .and_then(|end| bytes.get(16..end))
+        .ok_or_else(|| bad("truncated"))?;
+    let meta: ModelMeta = if &bytes[..8] == MAGIC_V1 {
+        let v1: ModelMetaV1 = postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?;
+        ModelMeta {
+            config: v1.config,
+            period_days: v1.period_days,
+            series: v1.series,
+            valid_loss: v1.valid_loss,
+            epochs: v1.epochs,
+            fitted_through: Some(chrono::NaiveDate::MAX),
+        }
+    } else {
+        postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?
+    };
     let record =
         burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[16 + n..].to_vec()))
             .map_err(|e| bad(&format!("{e:?}")))?;
@@ -551,6 +593,7 @@ pub(crate) mod tests {
             series: series.len(),
             valid_loss: best,
             epochs: t.history.len(),
+            fitted_through: fitted_through(&train_set),
         };
         let bytes = save(&t.net, &meta).unwrap();
         let (net2, meta2) = load(&bytes, &dev).unwrap();
@@ -577,15 +620,32 @@ pub(crate) mod tests {
             paths: 20,
         };
         let cfg = NetConfig::new(Kind::Mlp, 14, 7).with_hidden(32);
-        let (per, t) = block_on(candidates(cfg, &series, &bt, &tc(), &dev, &mut |_| true)).unwrap();
+        let (g, t) = block_on(candidates(cfg.clone(), &series, &bt, &tc(), &dev, &mut |_| true)).unwrap();
         assert!(!t.history.is_empty());
-        assert_eq!(per.len(), series.len());
-        // The three backtest origins (2 × windows − 1, half a horizon apart, all after
-        // the training cut at 160 − 2 × 7) and the end of the data.
+        assert_eq!(g.per_series.len(), series.len());
+        let dates: Vec<&[NaiveDate]> = series.iter().map(|s| s.dates.as_slice()).collect();
+        // Trained through period 145 (160 − 2 × 7 − 1): the three backtest origins
+        // after it (2 × windows − 1, half a horizon apart) and the end of the data.
+        assert_eq!(g.fitted_through, Some(series[0].dates[145]));
+        let per = g.candidates(&dates);
         assert_eq!(
             per[0].by_origin.iter().map(|x| x.0).collect::<Vec<_>>(),
             vec![147, 150, 153, 160]
         );
+        // The same network saved after training on everything (as a model file loaded
+        // in the browser would be) is never scored on periods it saw: only the end of
+        // the data is left, so it cannot be backtested or chosen. The old precomputed
+        // path backtested it from every origin.
+        let everything = fitted_through(&series);
+        let saved = block_on(forecasts_from(&t.net, &cfg, &series, &bt, everything, &dev)).unwrap();
+        let saved_per = saved.candidates(&dates);
+        assert!(saved_per.iter().all(|p| p.by_origin.iter().all(|(o, _)| *o == 160)));
+        assert_eq!(saved.scorable(&dates), 0);
+        let mut ms = models::for_series(&series[0].values, 7);
+        ms.push(Box::new(saved_per[0].clone()));
+        let c = backtest::choose(&ms, &series[0].values, &bt, 1).unwrap();
+        assert!(!c.leaderboard.iter().any(|m| m.model == "mlp"), "{:?}", c.leaderboard);
+        assert!(!c.forecast.model.contains("mlp"));
         let mut chosen_neural = 0;
         for (s, p) in series.iter().zip(&per) {
             let mut ms = models::for_series(&s.values, 7);
@@ -665,6 +725,7 @@ mod gpu_tests {
                 series: 6,
                 valid_loss: 0.0,
                 epochs: 0,
+                fitted_through: None,
             };
             let bytes = save(&net, &meta).unwrap();
             let (on_gpu, _) = load(&bytes, &gpu).unwrap();

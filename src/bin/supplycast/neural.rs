@@ -179,6 +179,7 @@ mod imp {
                 .map(|p| p.valid_loss)
                 .fold(f64::INFINITY, f64::min),
             epochs: t.history.len(),
+            fitted_through: train::fitted_through(&series),
         };
         let bytes = train::save(&t.net, &meta)?;
         std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;

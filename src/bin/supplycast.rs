@@ -83,8 +83,9 @@ mod cli {
             /// Write `sku,date,p10,p50,p90,model` here (default: standard output).
             #[arg(long)]
             out: Option<PathBuf>,
-            /// Forecast with a trained neural model file (from `supplycast train`) instead
-            /// of the automatic choice.
+            /// Forecast with one model instead of the automatic choice: `pretrained` (the
+            /// shipped pretrained model, zero-shot), a fine-tuned weights file (from
+            /// `supplycast finetune`) or a neural model file (from `supplycast train`).
             #[arg(long)]
             model: Option<PathBuf>,
         },
@@ -105,6 +106,30 @@ mod cli {
             #[arg(long, default_value_t = 28)]
             h: usize,
             /// Model file to write.
+            #[arg(long)]
+            out: PathBuf,
+        },
+        /// Fine-tune the pretrained demand model on a file's history (all but its last
+        /// `windows × h` periods, kept for the automatic choice's backtests) and save it.
+        Finetune {
+            #[command(flatten)]
+            input: Input,
+            /// Horizon in periods (default: 28 days, 8 weeks, 6 months or 4 quarters).
+            #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+            h: Option<u16>,
+            /// Backtest windows kept out of fine-tuning.
+            #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..))]
+            windows: u8,
+            /// Optimiser steps (64 windows each).
+            #[arg(long, default_value_t = 300)]
+            steps: usize,
+            /// auto (a real GPU if there is one), gpu or cpu.
+            #[arg(long, default_value = "auto")]
+            device: String,
+            /// Start from these weights instead of the shipped ones.
+            #[arg(long)]
+            weights: Option<PathBuf>,
+            /// Weights file to write.
             #[arg(long)]
             out: PathBuf,
         },
@@ -134,7 +159,8 @@ mod cli {
             /// Threads for the automatic choice (default: all cores).
             #[arg(long)]
             threads: Option<usize>,
-            /// Neural models to train and score too: lstm,gru,patchtst,mlp.
+            /// Neural models to train and score too: lstm,gru,patchtst,mlp, and the
+            /// pretrained model zero-shot (pretrained) or fine-tuned (pretrained-ft).
             #[arg(long)]
             models: Option<String>,
             /// Device for the neural models: auto, gpu or cpu.
@@ -152,6 +178,10 @@ mod cli {
             /// Override the neural models' context length in periods (for experiments).
             #[arg(long)]
             nn_context: Option<usize>,
+            /// Cold start: keep only the last K periods before the held-out ones, as if
+            /// every SKU were new (every row, and the MASE scale, see only those).
+            #[arg(long)]
+            history: Option<usize>,
         },
         /// Pretrain the demand model on a synthetic (and optionally real) corpus and
         /// write its weights file, checkpoints, loss curve and provenance.
@@ -250,6 +280,35 @@ mod cli {
         let cli = Cli::parse();
         match cli.command {
             Command::Policy { cmd } => crate::inventory_cli::policy(cmd)?,
+            Command::Finetune {
+                input,
+                h,
+                windows,
+                steps,
+                device,
+                weights,
+                out,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let h = h.map_or(ds.frequency().default_horizon(), usize::from);
+                #[cfg(feature = "nn")]
+                crate::neural_cli::finetune_cmd(
+                    &ds,
+                    h,
+                    usize::from(windows),
+                    steps,
+                    &device,
+                    weights.as_deref(),
+                    &out,
+                )?;
+                #[cfg(not(feature = "nn"))]
+                {
+                    let _ = (ds, h, windows, steps, device, weights, out);
+                    return Err(crate::neural_cli::unavailable());
+                }
+            }
             Command::Pretrain(a) => {
                 #[cfg(feature = "nn")]
                 crate::pretrain_cli::pretrain(a)?;
@@ -433,6 +492,7 @@ mod cli {
                 only_neural,
                 nn_hidden,
                 nn_context,
+                history,
             } => {
                 let threads = threads.unwrap_or_else(|| {
                     std::thread::available_parallelism()
@@ -447,6 +507,16 @@ mod cli {
                 }
                 let season = season.unwrap_or_else(|| ds.season());
                 let h = h.map_or(ds.frequency().default_horizon(), usize::from);
+                if let Some(k) = history {
+                    for s in &mut ds.series {
+                        let keep = k + h;
+                        if s.values.len() > keep {
+                            let cut = s.values.len() - keep;
+                            s.start += cut;
+                            s.values.drain(..cut);
+                        }
+                    }
+                }
                 let windows = usize::from(windows);
                 let cfg = BacktestConfig {
                     h,

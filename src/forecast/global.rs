@@ -142,13 +142,8 @@ mod tests {
             vec![(0, 50), (0, 53), (0, 60)]
         );
         // Whatever a producer sends, the candidates keep only out-of-sample origins.
-        let g = GlobalForecasts::from_predictions(
-            "m".into(),
-            through,
-            1,
-            &all,
-            vec![vec![1.0; 7]; 4],
-        );
+        let g =
+            GlobalForecasts::from_predictions("m".into(), through, 1, &all, vec![vec![1.0; 7]; 4]);
         let c = g.candidates(&[&dates]);
         assert_eq!(
             c[0].by_origin.iter().map(|x| x.0).collect::<Vec<_>>(),

@@ -57,7 +57,8 @@ pub fn forecast_dataset_with(
 ) -> ForecastRun {
     let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
     let dates: Vec<&[NaiveDate]> = ds.series.iter().map(|s| s.dates(ds)).collect();
-    let extra: Vec<Vec<models::Precomputed>> = globals.iter().map(|g| g.candidates(&dates)).collect();
+    let extra: Vec<Vec<models::Precomputed>> =
+        globals.iter().map(|g| g.candidates(&dates)).collect();
     let candidates = |i: usize| -> Vec<Box<dyn super::Model>> {
         let mut c = models::for_series(ys[i], config.season);
         for per in &extra {
@@ -84,7 +85,9 @@ pub fn forecast_dataset_with(
                 .iter()
                 .find_map(|g| Some((g, g.own_quantiles.get(i)?.as_ref()?)));
             let result = match own {
-                Some((g, q)) if new_sku => Ok(own_choice(&g.name, q, s.values.len(), &config, i as u64)),
+                Some((g, q)) if new_sku => {
+                    Ok(own_choice(&g.name, q, s.values.len(), &config, i as u64))
+                }
                 _ => result.map_err(|e| e.to_string()),
             };
             SkuForecast {

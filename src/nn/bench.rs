@@ -121,6 +121,11 @@ pub fn auto_with_neural(
     tc: &TrainConfig,
     device: &burn::tensor::Device,
     threads: usize,
+    pretrained: Option<(
+        &super::pretrained::DemandNet,
+        &super::pretrained::PretrainedConfig,
+        super::corpus::FreqCode,
+    )>,
     progress: &mut dyn FnMut(&train::Progress) -> bool,
 ) -> Result<(ModelReport, Vec<(String, usize)>, Vec<String>), NnError> {
     use crate::forecast::models;
@@ -156,6 +161,23 @@ pub fn auto_with_neural(
             Err(e) => return Err(e),
         };
         for (e, p) in extra.iter_mut().zip(per) {
+            e.push(p);
+        }
+    }
+    if let Some((net, cfg, freq)) = pretrained {
+        let g = super::block_on_native(super::pretrained::global_forecasts(
+            net,
+            cfg,
+            "pretrained",
+            &train_set,
+            freq,
+            bt,
+            None,
+            device,
+        ))?;
+        let dates: Vec<&[chrono::NaiveDate]> =
+            train_set.iter().map(|s| s.dates.as_slice()).collect();
+        for (e, p) in extra.iter_mut().zip(g.candidates(&dates)) {
             e.push(p);
         }
     }
@@ -200,12 +222,109 @@ pub fn auto_with_neural(
     choices.sort_by(|a, b| b.1.cmp(&a.1));
     Ok((
         ModelReport {
-            model: "Auto+neural".into(),
+            model: {
+                let mut names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                if pretrained.is_some() {
+                    names.push("pretrained");
+                }
+                format!("Auto+{}", names.join("+"))
+            },
             summary: metrics::summarise(&scores),
             wall_s: train::now_s() - t0,
             threads,
         },
         choices,
         skipped,
+    ))
+}
+
+/// The pretrained model in the hold-out benchmark: zero-shot (`finetune` = None) or
+/// fine-tuned on the training part of every series first; its own P10/P50/P90 are
+/// scored on the held-out last `h` periods exactly as the other rows are. Series and
+/// scale are those of [`run`] (more than `h + season` periods).
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::too_many_arguments)]
+pub fn run_pretrained(
+    net: &super::pretrained::DemandNet,
+    cfg: &super::pretrained::PretrainedConfig,
+    series: &[NnSeries],
+    freq: super::corpus::FreqCode,
+    h: usize,
+    season: usize,
+    finetune: Option<&super::pretrained::PretrainSettings>,
+    device: &burn::tensor::Device,
+) -> Result<(NnReport, Vec<Forecast>), NnError> {
+    use super::pretrained::{self, Request};
+    let t0 = train::now_s();
+    let eligible: Vec<&NnSeries> = series
+        .iter()
+        .filter(|s| s.values.len() > h + season)
+        .collect();
+    let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
+    let (name, tuned, steps, speed) = match finetune {
+        None => ("pretrained", None, 0, 0.0),
+        Some(st) => {
+            let (n, reports, _) = super::block_on_native(pretrained::finetune(
+                net.clone(),
+                cfg,
+                &train_set,
+                freq,
+                h,
+                st,
+                device,
+                &mut |p, _| {
+                    eprintln!(
+                        "pretrained-ft: step {}/{} train {:.4} valid {:.4} {:.0} windows/s",
+                        p.step, p.steps, p.train_loss, p.valid_loss, p.windows_per_s
+                    );
+                    true
+                },
+                || async {},
+            ))?;
+            let mut speeds: Vec<f64> = reports.iter().map(|p| p.windows_per_s).collect();
+            speeds.sort_by(f64::total_cmp);
+            let speed = speeds.get(speeds.len() / 2).copied().unwrap_or(0.0);
+            ("pretrained-ft", Some(n), reports.len(), speed)
+        }
+    };
+    let use_net = tuned.as_ref().unwrap_or(net);
+    let reqs: Vec<Request<'_>> = train_set
+        .iter()
+        .map(|s| Request {
+            history: &s.values,
+            freq,
+        })
+        .collect();
+    let q = super::block_on_native(pretrained::predict(use_net, cfg, &reqs, h, device))?;
+    let mut scores = Vec::new();
+    let mut forecasts = Vec::new();
+    for (s, q) in eligible.iter().zip(q) {
+        let q3: [Vec<f64>; 3] = [0, 4, 8].map(|k| q.iter().map(|p| p[k]).collect());
+        let f = to_forecast(name, q3, 0, 0);
+        let (tr, test) = s.values.split_at(s.values.len() - h);
+        if let Some(scale) = metrics::scales(tr, season).filter(|sc| sc.0 > 0.0) {
+            scores.push(metrics::score(
+                test,
+                &f.point,
+                &f.quantiles[0],
+                &f.quantiles[1],
+                &f.quantiles[2],
+                scale,
+            ));
+        }
+        forecasts.push(f);
+    }
+    Ok((
+        NnReport {
+            report: ModelReport {
+                model: name.to_string(),
+                summary: metrics::summarise(&scores),
+                wall_s: train::now_s() - t0,
+                threads: 1,
+            },
+            epochs: (steps, steps),
+            windows_per_s: speed,
+        },
+        forecasts,
     ))
 }

@@ -79,6 +79,61 @@ pub async fn matmul_async(
         .map_err(|e| NnError::ReadBack(format!("{e:?}")))
 }
 
+/// Copies a module's weights onto the CPU, reading every parameter back
+/// asynchronously (the only way on WebGPU, where a synchronous read-back — as
+/// `into_record` does — cannot work), into `fresh`: the same module built on the CPU.
+/// Parameters are matched in visiting order, which is the module's structure.
+pub async fn to_cpu_async<M: burn::module::Module>(module: &M, fresh: M) -> Result<M, NnError> {
+    use burn::module::{ModuleMapper, ModuleVisitor, Param};
+    struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val();
+            let dims = t.dims().to_vec();
+            let n = dims.iter().product::<usize>();
+            self.0.push((t.reshape([n]), dims));
+        }
+    }
+    struct Fill(std::vec::IntoIter<(Vec<f32>, Vec<usize>)>, Device, bool);
+    impl ModuleMapper for Fill {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let dev = self.1.clone();
+            match self.0.next() {
+                Some((values, dims)) if dims.len() == D => param.map(|_| {
+                    let shape: [usize; D] = std::array::from_fn(|i| dims[i]);
+                    Tensor::<D>::from_data(TensorData::new(values, shape), &dev)
+                }),
+                _ => {
+                    self.2 = true;
+                    param
+                }
+            }
+        }
+    }
+    let mut c = Collect(Vec::new());
+    module.visit(&mut c);
+    let mut read = Vec::with_capacity(c.0.len());
+    for (t, dims) in c.0 {
+        let v = t
+            .into_data_async()
+            .await
+            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
+        read.push((v, dims));
+    }
+    let count = read.len();
+    let mut fill = Fill(read.into_iter(), device::cpu(), false);
+    let out = fresh.map(&mut fill);
+    if fill.2 || fill.0.next().is_some() {
+        return Err(NnError::Model(format!(
+            "the module's {count} parameters do not match the CPU copy's"
+        )));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

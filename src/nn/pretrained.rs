@@ -615,7 +615,8 @@ pub async fn global_forecasts(
         }
         p50.push(q.iter().map(|p| p[4]).collect());
     }
-    let mut g = GlobalForecasts::from_predictions(name.to_string(), through, series.len(), &at, p50);
+    let mut g =
+        GlobalForecasts::from_predictions(name.to_string(), through, series.len(), &at, p50);
     g.own_quantiles = own;
     Ok(g)
 }
@@ -792,6 +793,14 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
     Ok((net, meta))
 }
 
+/// The weights shipped with the app (`assets/pretrained.sct`, made by
+/// `supplycast pretrain`; its provenance is in `assets/pretrained.sct.json`). Natively
+/// they are built into the program; the browser fetches the same file lazily.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn shipped() -> &'static [u8] {
+    include_bytes!("../../assets/pretrained.sct")
+}
+
 /// Parameters in the network.
 pub fn parameters(net: &DemandNet) -> usize {
     net.num_params()
@@ -910,5 +919,199 @@ mod tests {
         assert_eq!(reports.len(), 3);
         let after = reports[2].valid_loss;
         assert!(after < 0.8 * before, "{before} -> {reports:?}");
+    }
+
+    /// A shop: 30 SKUs of 200 days with a weekly cycle at different levels.
+    fn shop() -> Vec<crate::nn::data::NnSeries> {
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let dates: Vec<chrono::NaiveDate> = (0..200)
+            .map(|i| start + chrono::Duration::days(i))
+            .collect();
+        let mut rng = SplitMix::new(4);
+        (0..30)
+            .map(|k| crate::nn::data::NnSeries {
+                sku: format!("S{k}"),
+                values: (0..200)
+                    .map(|t| {
+                        let level = 1.0 + k as f64;
+                        let season = [1.8, 1.2, 1.0, 0.8, 0.7, 0.5, 1.0][t % 7];
+                        (level * season + level.sqrt() * 0.3 * rng.normal())
+                            .max(0.0)
+                            .round()
+                    })
+                    .collect(),
+                dates: dates.clone(),
+                future: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fine_tuning_lowers_the_validation_loss_and_records_the_cutoff() {
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        dev.seed(5);
+        let cfg = small();
+        let series = shop();
+        let train_set: Vec<_> = series.iter().map(|s| s.truncated(14)).collect();
+        let st = PretrainSettings {
+            steps: 60,
+            batch: 32,
+            lr: 3e-3,
+            seed: 1,
+            report_every: 20,
+        };
+        let shop_series: Vec<CorpusSeries> = train_set
+            .iter()
+            .map(|s| CorpusSeries {
+                values: s.values.iter().map(|v| *v as f32).collect(),
+                freq: FreqCode::Daily,
+                source: "shop",
+            })
+            .collect();
+        let (_, valid_at) = finetune_windows(&shop_series, 7, 2);
+        let mut valid = Encoded::default();
+        for &(i, end) in &valid_at {
+            push_at(&cfg, &shop_series[i], end, 7, &mut valid);
+        }
+        let net = cfg.init(&dev);
+        let before = block_on(valid_loss(&net, &cfg, std::slice::from_ref(&valid), &dev)).unwrap();
+        let mut calls = 0;
+        let (tuned, reports, through) = block_on(finetune(
+            net,
+            &cfg,
+            &train_set,
+            FreqCode::Daily,
+            7,
+            &st,
+            &dev,
+            &mut |_, _| {
+                calls += 1;
+                // Cancel after the second report: the best weights so far are kept.
+                calls < 2
+            },
+            || async {},
+        ))
+        .unwrap();
+        assert_eq!(reports.len(), 2);
+        assert_eq!(through, Some(series[0].dates[185]));
+        let after = block_on(valid_loss(&tuned, &cfg, std::slice::from_ref(&valid), &dev)).unwrap();
+        let best = reports
+            .iter()
+            .map(|p| p.valid_loss)
+            .fold(f64::INFINITY, f64::min);
+        assert!((after - best).abs() < 1e-4, "{after} vs {reports:?}");
+        assert!(after < 0.8 * before, "{before} -> {after}");
+        // Its forecasts for the choice start after the cutoff.
+        let bt = crate::forecast::backtest::BacktestConfig {
+            h: 7,
+            windows: 2,
+            season: 7,
+            paths: 10,
+        };
+        let g = block_on(global_forecasts(
+            &tuned,
+            &cfg,
+            "ft",
+            &series,
+            FreqCode::Daily,
+            &bt,
+            through,
+            &dev,
+        ))
+        .unwrap();
+        let dates: Vec<&[chrono::NaiveDate]> = series.iter().map(|s| s.dates.as_slice()).collect();
+        assert!(g.scorable(&dates) == series.len());
+        assert!(
+            g.per_series[0]
+                .iter()
+                .all(|(o, _)| series[0].dates.get(*o).is_none_or(|d| Some(*d) > through))
+        );
+        assert!(
+            g.own_quantiles
+                .iter()
+                .all(|q| q.as_ref().is_some_and(|q| q[1].len() == 7))
+        );
+    }
+
+    #[test]
+    fn weights_copy_onto_the_cpu_asynchronously() {
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        dev.seed(8);
+        let cfg = small();
+        let a = cfg.init(&dev);
+        let b = cfg.init(&dev);
+        let hist: Vec<f64> = (0..50).map(|t| (t % 5) as f64).collect();
+        let req = [Request {
+            history: &hist,
+            freq: FreqCode::Daily,
+        }];
+        let qa = block_on(predict(&a, &cfg, &req, 16, &dev)).unwrap();
+        assert_ne!(block_on(predict(&b, &cfg, &req, 16, &dev)).unwrap(), qa);
+        let c = block_on(crate::nn::to_cpu_async(&a, b)).unwrap();
+        assert_eq!(block_on(predict(&c, &cfg, &req, 16, &dev)).unwrap(), qa);
+        // A module of another shape is refused, not silently mixed.
+        let other = cfg.clone().with_layers(1).init(&dev);
+        assert!(block_on(crate::nn::to_cpu_async(&a, other)).is_err());
+    }
+}
+
+#[cfg(all(test, feature = "gpu", not(target_arch = "wasm32")))]
+mod gpu_tests {
+    use super::*;
+    use crate::nn::{block_on, device};
+
+    /// The shipped weights load on native wgpu (a software Vulkan/GL adapter such as
+    /// llvmpipe on a machine without a GPU) and forecast as on the CPU; read back
+    /// asynchronously they are the same weights.
+    #[test]
+    fn shipped_weights_agree_on_cpu_and_wgpu() {
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let (gpu, name, _) = device::native_gpu().expect("a wgpu adapter (mesa-vulkan-drivers)");
+        eprintln!("wgpu adapter: {name}");
+        let cpu = device::cpu();
+        let (a, meta) = load(shipped(), &cpu).unwrap();
+        let (b, _) = load(shipped(), &gpu).unwrap();
+        let hist: Vec<Vec<f64>> = (0..8)
+            .map(|k| {
+                (0..(40 + 60 * k))
+                    .map(|t| ((k + 1) * (1 + t % 7)) as f64 * 0.5)
+                    .collect()
+            })
+            .collect();
+        let req: Vec<Request<'_>> = hist
+            .iter()
+            .map(|h| Request {
+                history: h,
+                freq: FreqCode::Daily,
+            })
+            .collect();
+        let qa = block_on(predict(&a, &meta.config, &req, 28, &cpu)).unwrap();
+        let qb = block_on(predict(&b, &meta.config, &req, 28, &gpu)).unwrap();
+        for (x, y) in qa
+            .iter()
+            .flatten()
+            .flatten()
+            .zip(qb.iter().flatten().flatten())
+        {
+            assert!((x - y).abs() <= 1e-3 * (1.0 + x.abs()), "{x} vs {y}");
+        }
+        let back = block_on(crate::nn::to_cpu_async(&b, meta.config.init(&cpu))).unwrap();
+        let qc = block_on(predict(&back, &meta.config, &req, 28, &cpu)).unwrap();
+        for (x, y) in qa
+            .iter()
+            .flatten()
+            .flatten()
+            .zip(qc.iter().flatten().flatten())
+        {
+            assert!((x - y).abs() <= 1e-5 * (1.0 + x.abs()), "{x} vs {y}");
+        }
     }
 }

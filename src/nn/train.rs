@@ -329,7 +329,10 @@ pub async fn candidates(
 
 /// The last date of the training part of `series` (what a model trained on them saw).
 pub fn fitted_through(train_set: &[NnSeries]) -> Option<chrono::NaiveDate> {
-    train_set.iter().filter_map(|s| s.dates.last().copied()).max()
+    train_set
+        .iter()
+        .filter_map(|s| s.dates.last().copied())
+        .max()
 }
 
 /// [`candidates`] with [`train_yielding`]'s hook.
@@ -368,7 +371,10 @@ pub async fn forecasts_from(
     let dates: Vec<&[chrono::NaiveDate]> = series.iter().map(|s| s.dates.as_slice()).collect();
     let at = global::requests(&dates, bt, through);
     let q = predict_at(net, config, series, &at, device).await?;
-    let p50 = q.into_iter().map(|[_, p, _]| p[..bt.h.min(p.len())].to_vec()).collect();
+    let p50 = q
+        .into_iter()
+        .map(|[_, p, _]| p[..bt.h.min(p.len())].to_vec())
+        .collect();
     Ok(GlobalForecasts::from_predictions(
         config.kind.name().to_string(),
         through,
@@ -620,7 +626,15 @@ pub(crate) mod tests {
             paths: 20,
         };
         let cfg = NetConfig::new(Kind::Mlp, 14, 7).with_hidden(32);
-        let (g, t) = block_on(candidates(cfg.clone(), &series, &bt, &tc(), &dev, &mut |_| true)).unwrap();
+        let (g, t) = block_on(candidates(
+            cfg.clone(),
+            &series,
+            &bt,
+            &tc(),
+            &dev,
+            &mut |_| true,
+        ))
+        .unwrap();
         assert!(!t.history.is_empty());
         assert_eq!(g.per_series.len(), series.len());
         let dates: Vec<&[NaiveDate]> = series.iter().map(|s| s.dates.as_slice()).collect();
@@ -639,12 +653,20 @@ pub(crate) mod tests {
         let everything = fitted_through(&series);
         let saved = block_on(forecasts_from(&t.net, &cfg, &series, &bt, everything, &dev)).unwrap();
         let saved_per = saved.candidates(&dates);
-        assert!(saved_per.iter().all(|p| p.by_origin.iter().all(|(o, _)| *o == 160)));
+        assert!(
+            saved_per
+                .iter()
+                .all(|p| p.by_origin.iter().all(|(o, _)| *o == 160))
+        );
         assert_eq!(saved.scorable(&dates), 0);
         let mut ms = models::for_series(&series[0].values, 7);
         ms.push(Box::new(saved_per[0].clone()));
         let c = backtest::choose(&ms, &series[0].values, &bt, 1).unwrap();
-        assert!(!c.leaderboard.iter().any(|m| m.model == "mlp"), "{:?}", c.leaderboard);
+        assert!(
+            !c.leaderboard.iter().any(|m| m.model == "mlp"),
+            "{:?}",
+            c.leaderboard
+        );
         assert!(!c.forecast.model.contains("mlp"));
         let mut chosen_neural = 0;
         for (s, p) in series.iter().zip(&per) {

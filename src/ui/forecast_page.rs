@@ -13,7 +13,8 @@ use super::data_page::fmt_int;
 use super::jobs::{Job, JobEvent, JobSlot};
 use crate::data::{Dataset, Frequency, fmt_figure};
 use crate::forecast::backtest::{BacktestConfig, Choice};
-use crate::forecast::models::{Mstl, Precomputed};
+use crate::forecast::global::GlobalForecasts;
+use crate::forecast::models::Mstl;
 use crate::forecast::run::ForecastRun;
 use crate::plot::{DecompositionChart, ForecastChart};
 
@@ -196,7 +197,7 @@ pub fn ForecastPage(
     let h_value = move || horizon.get().unwrap_or_else(default_h);
 
     // Neural candidates: per model, per SKU, valid for one (dataset, weekly, h, windows).
-    let neural = RwSignal::new(Vec::<(String, Vec<Precomputed>)>::new());
+    let neural = RwSignal::new(Vec::<GlobalForecasts>::new());
     let neural_key = StoredValue::new(None::<(usize, bool, usize, usize)>);
     // The dataset and settings a forecast (or a neural model) is for.
     let setup = move || -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))> {
@@ -225,18 +226,10 @@ pub fn ForecastPage(
         if neural_key.get_value() != Some(key) {
             neural.set(Vec::new());
         }
-        let extra: Vec<Vec<Precomputed>> = neural.with_untracked(|n| {
-            (0..ds.series.len())
-                .map(|i| {
-                    n.iter()
-                        .filter_map(|(_, per)| per.get(i).cloned())
-                        .collect()
-                })
-                .collect()
-        });
+        let globals: Vec<GlobalForecasts> = neural.get_untracked();
         let for_run = ds.clone();
         slot.begin(now_ms());
-        let started = Job::forecast(&ds, &config, &extra, move |ev| match ev {
+        let started = Job::forecast(&ds, &config, &globals, move |ev| match ev {
             JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(r, _) => {
                 slot.end(None);
@@ -563,7 +556,7 @@ fn NeuralPanel(
     + Send
     + Sync
     + 'static,
-    neural: RwSignal<Vec<(String, Vec<Precomputed>)>>,
+    neural: RwSignal<Vec<GlobalForecasts>>,
     neural_key: StoredValue<Option<(usize, bool, usize, usize)>>,
     start: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -582,7 +575,7 @@ fn NeuralPanel(
     // Models trained before (kept in IndexedDB) can be used again after a reload.
     leptos::task::spawn_local(async move {
         let mut found = Vec::new();
-        for k in ["lstm", "gru", "patchtst", "mlp"] {
+        for k in ["lstm", "gru", "patchtst", "mlp", "pretrained-ft"] {
             if let Ok(Some(bytes)) = super::storage::load_key(&format!("model:{k}")).await {
                 found.push((k.to_string(), bytes));
             }
@@ -605,12 +598,12 @@ fn NeuralPanel(
             }
         }
     });
-    let run_nn = move |model: Option<Vec<u8>>| {
+    let run_nn = move |model: Option<Vec<u8>>, what: Option<&'static str>| {
         let Some((ds, config, key)) = setup() else {
             return;
         };
         let req = NnRequest {
-            kind: kind.get_untracked(),
+            kind: what.map_or_else(|| kind.get_untracked(), str::to_string),
             epochs: epochs.get_untracked(),
             device: device.get_untracked(),
             backtest: config,
@@ -650,7 +643,7 @@ fn NeuralPanel(
                                 )
                             }
                             None => format!("{} forecasts ready on {}; the forecasts now include it.", r.name, r.device),
-                        }));
+                        } + &r.note));
                             if !r.model.is_empty() && !r.history.is_empty() {
                                 let (name, bytes) = (r.name.clone(), r.model.clone());
                                 leptos::task::spawn_local(async move {
@@ -664,8 +657,8 @@ fn NeuralPanel(
                                 });
                             }
                             neural.update(|n| {
-                                n.retain(|(m, _)| *m != r.name);
-                                n.push((r.name.clone(), r.candidates));
+                                n.retain(|g| g.name != r.candidates.name);
+                                n.push(r.candidates);
                             });
                             start();
                         }
@@ -697,15 +690,15 @@ fn NeuralPanel(
         input.set_value("");
         leptos::task::spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(buf) => run_nn(Some(js_sys::Uint8Array::new(&buf).to_vec())),
+                Ok(buf) => run_nn(Some(js_sys::Uint8Array::new(&buf).to_vec()), None),
                 Err(e) => status.set(Some(format!("cannot read {}: {e:?}", file.name()))),
             }
         });
     };
     view! {
         <section class="card" data-testid="neural-panel">
-            <h2>"Train neural models"</h2>
-            <p class="muted">"A global model learns from every SKU at once, in a background worker on this machine's GPU (WebGPU) or CPU. It then joins each SKU's backtest and the automatic choice."</p>
+            <h2>"Neural models"</h2>
+            <p class="muted">"Global models forecast every SKU at once, in a background worker on this machine's GPU (WebGPU) or CPU: the pretrained demand model right away (it already knows how retail demand behaves), adapted to this shop in a few minutes, or a model trained from scratch. Each joins every SKU's backtest and the automatic choice, scored only on periods it never saw."</p>
             <div class="settings">
                 <label>"Model "
                     <select data-testid="nn-model" on:change=move |ev| kind.set(event_target_value(&ev))>
@@ -729,12 +722,19 @@ fn NeuralPanel(
             </div>
             <div class="buttons">
                 <button data-testid="nn-train" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
-                    on:click=move |_| run_nn(None)>"Train"</button>
+                    on:click=move |_| run_nn(None, None)>"Train"</button>
+                <button data-testid="nn-pretrained" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
+                    title="The model pretrained on retail demand forecasts every SKU at once, without training; it joins each SKU's backtest and the automatic choice."
+                    on:click=move |_| run_nn(None, Some("pretrained"))>"Forecast with the pretrained model"</button>
+                <button data-testid="nn-finetune" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
+                    title="Fine-tunes the pretrained model on this shop's history (all but the backtest periods), 10 steps per epoch; Cancel keeps the best epoch so far."
+                    on:click=move |_| run_nn(None, Some("pretrained-ft"))>"Adapt the model to my shop"</button>
                 {move || running.get().is_some().then(|| view! {
                     <button class="secondary" data-testid="nn-cancel" on:click=move |_| {
-                        job.set_value(None);
-                        running.set(None);
-                        status.set(Some("Training cancelled; the forecasts are unchanged.".into()));
+                        // The worker stops at the next epoch and finishes with the best
+                        // weights so far.
+                        job.with_value(|j| if let Some(j) = j { j.stop() });
+                        status.set(Some("Stopping after this epoch; the best weights so far are kept …".into()));
                     }>"Cancel"</button>
                 })}
                 <label class="button secondary">"Use a saved model file "
@@ -745,10 +745,11 @@ fn NeuralPanel(
                     let n2 = name.clone();
                     view! {
                         <button class="secondary" data-testid="nn-download" on:click=move |_| {
-                            let _ = download_bytes(&format!("supplycast-{name}.model"), &bytes);
+                            let ext = if bytes.starts_with(b"SCPT") { "sct" } else { "model" };
+                            let _ = download_bytes(&format!("supplycast-{name}.{ext}"), &bytes);
                         }>{format!("Download {n2} model")}</button>
                         <button class="secondary" data-testid="nn-use-saved" disabled=move || running.get().is_some()
-                            on:click=move |_| run_nn(Some(b2.clone()))>{format!("Use saved {} model", n2)}</button>
+                            on:click=move |_| run_nn(Some(b2.clone()), None)>{format!("Use saved {} model", n2)}</button>
                     }
                 }).collect_view()}
                 <button class="secondary" data-testid="nn-responsive" on:click=move |_| clicks.update(|c| *c += 1)>

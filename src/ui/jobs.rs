@@ -196,20 +196,24 @@ impl Job {
         )
     }
 
-    /// Forecasts every SKU of a dataset, with extra candidates per SKU (the neural
-    /// models' precomputed forecasts; empty for none).
+    /// Forecasts every SKU of a dataset, with the global models' forecasts (neural,
+    /// pretrained, fine-tuned; empty for none) among every SKU's candidates.
     pub fn forecast(
         ds: &Dataset,
         config: &BacktestConfig,
-        extra: &[Vec<crate::forecast::models::Precomputed>],
+        globals: &[crate::forecast::global::GlobalForecasts],
         on_event: impl FnMut(JobEvent<ForecastRun>) + 'static,
     ) -> Result<Job, JsValue> {
         let bytes = Uint8Array::from(ds.to_bytes().as_slice());
         let request = message("forecast");
         Reflect::set(
             &request,
-            &"extra".into(),
-            &Uint8Array::from(postcard::to_allocvec(extra).unwrap_or_default().as_slice()),
+            &"globals".into(),
+            &Uint8Array::from(
+                postcard::to_allocvec(globals)
+                    .unwrap_or_default()
+                    .as_slice(),
+            ),
         )?;
         Reflect::set(
             &request,
@@ -241,7 +245,9 @@ impl Job {
 /// What the page asks the neural worker for.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NnRequest {
-    /// lstm, gru, patchtst or mlp (ignored with `model`).
+    /// lstm, gru, patchtst or mlp (trained from scratch), `pretrained` (the shipped
+    /// pretrained model, zero-shot) or `pretrained-ft` (it fine-tuned on the shop);
+    /// ignored with `model`.
     pub kind: String,
     /// Most epochs.
     pub epochs: usize,
@@ -256,9 +262,11 @@ pub struct NnRequest {
 /// What the neural worker answers.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NnResult {
-    /// Per SKU (dataset order), the model's forecasts from each backtest origin and
-    /// the end of the data.
-    pub candidates: Vec<crate::forecast::models::Precomputed>,
+    /// The model's forecasts from each backtest origin it never saw and from the end
+    /// of the data, per SKU (dataset order).
+    pub candidates: crate::forecast::global::GlobalForecasts,
+    /// A note for the merchant (e.g. why a saved model cannot be backtested).
+    pub note: String,
     /// Per-epoch history (empty for a saved model).
     pub history: Vec<NnProgress>,
     /// The model file (empty when the weights live on a WebGPU device).
@@ -320,6 +328,12 @@ impl Drop for NnJob {
 }
 
 impl NnJob {
+    /// Asks the worker to stop training at the next report and finish with the best
+    /// weights so far.
+    pub fn stop(&self) {
+        let _ = self.worker.post_message(&message("stop"));
+    }
+
     /// Starts the neural worker on `ds` with an encoded request.
     pub fn start(
         ds: &Dataset,

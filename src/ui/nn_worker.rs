@@ -11,10 +11,12 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::jobs::{NnProgress, NnRequest, NnResult};
 use crate::data::Dataset;
-use crate::forecast::models::Precomputed;
+use crate::forecast::global::GlobalForecasts;
+use crate::nn::corpus::FreqCode;
 use crate::nn::data::NnSeries;
 use crate::nn::device::{self, Choice};
 use crate::nn::models::Kind;
+use crate::nn::pretrained::{self, PretrainProgress, PretrainSettings, PretrainedMeta};
 use crate::nn::train::{self, ModelMeta, Progress, TrainConfig};
 
 /// Sets up the handler and says ready.
@@ -131,10 +133,72 @@ async fn pick(choice: Choice) -> Result<(burn::tensor::Device, String, bool), St
     Ok((device::cpu(), format!("CPU: {why}"), false))
 }
 
+thread_local! {
+    /// Set by a "stop" message: training stops at its next report, keeping the best
+    /// weights so far.
+    static STOP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Fetches the shipped pretrained weights (cached by the browser like any asset).
+async fn fetch_weights() -> Result<Vec<u8>, String> {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let resp = JsFuture::from(scope.fetch_with_str("./pretrained.sct"))
+        .await
+        .map_err(|e| format!("cannot fetch the pretrained weights: {e:?}"))?;
+    let resp: web_sys::Response = resp.unchecked_into();
+    if !resp.ok() {
+        return Err(format!(
+            "cannot fetch the pretrained weights: HTTP {}",
+            resp.status()
+        ));
+    }
+    let buf = JsFuture::from(resp.array_buffer().map_err(|e| format!("{e:?}"))?)
+        .await
+        .map_err(|e| format!("cannot read the pretrained weights: {e:?}"))?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// What the merchant is told when a model cannot be scored on this data.
+fn scorable_note(g: &GlobalForecasts, series: &[NnSeries]) -> String {
+    let dates: Vec<&[chrono::NaiveDate]> = series.iter().map(|s| s.dates.as_slice()).collect();
+    if g.scorable(&dates) == 0 {
+        match g.fitted_through {
+            Some(d) if d == chrono::NaiveDate::MAX => format!(
+                " {} does not record which periods it was trained on, so it is not backtested and cannot be chosen; train it again with this version.",
+                g.name
+            ),
+            Some(d) => format!(
+                " It was trained on this data through {d}, so no backtest period is new to it: it is not scored on periods it saw and cannot be chosen (its forecasts need backtests after {d})."
+            ),
+            None => String::new(),
+        }
+    } else {
+        String::new()
+    }
+}
+
+fn progress_of(p: &PretrainProgress, k: usize, reports: usize, best: f64) -> NnProgress {
+    NnProgress {
+        epoch: k,
+        epochs: reports,
+        step: p.step,
+        train_loss: p.train_loss,
+        valid_loss: p.valid_loss,
+        best_loss: best,
+        windows_per_s: p.windows_per_s,
+        elapsed_s: p.elapsed_s,
+    }
+}
+
 async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), String> {
     let get = |k: &str| Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    if get("kind").as_string().as_deref() != Some("train") {
-        return Ok(());
+    match get("kind").as_string().as_deref() {
+        Some("stop") => {
+            STOP.with(|s| s.set(true));
+            return Ok(());
+        }
+        Some("train") => STOP.with(|s| s.set(false)),
+        _ => return Ok(()),
     }
     let req: NnRequest = postcard::from_bytes(&Uint8Array::new(&get("request")).to_vec())
         .map_err(|e| format!("bad request: {e}"))?;
@@ -142,13 +206,32 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         Dataset::from_bytes(&Uint8Array::new(&get("bytes")).to_vec()).map_err(|e| e.to_string())?;
     let choice =
         Choice::parse(&req.device).ok_or_else(|| format!("unknown device {}", req.device))?;
-    let kind = Kind::parse(&req.kind).ok_or_else(|| format!("unknown model {}", req.kind))?;
     let (dev, label, on_gpu) = pick(choice).await?;
     post(scope, "device", &[("text", label.clone().into())]);
     let series = NnSeries::from_dataset(&ds, req.backtest.h);
     let bt = req.backtest;
-    let (candidates, history, model, name) = match &req.model {
-        Some(bytes) => {
+    let freq = FreqCode::of(ds.frequency());
+    let stopped = || STOP.with(|s| s.get());
+    let (candidates, history, model, name, note) = match (&req.model, req.kind.as_str()) {
+        (Some(bytes), _) if bytes.starts_with(b"SCPT") => {
+            let (net, meta) = pretrained::load(bytes, &dev).map_err(|e| e.to_string())?;
+            let name = "pretrained-ft (saved)".to_string();
+            let g = pretrained::global_forecasts(
+                &net,
+                &meta.config,
+                &name,
+                &series,
+                freq,
+                &bt,
+                meta.fitted_through,
+                &dev,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let note = scorable_note(&g, &series);
+            (g, Vec::new(), bytes.clone(), name, note)
+        }
+        (Some(bytes), _) => {
             let (net, meta) = train::load(bytes, &dev).map_err(|e| e.to_string())?;
             if meta.config.horizon < bt.h {
                 return Err(format!(
@@ -158,33 +241,129 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                     bt.h
                 ));
             }
-            let mut at = Vec::new();
-            for (i, s) in series.iter().enumerate() {
-                let n = s.values.len();
-                for o in crate::forecast::backtest::origins(n, &bt)
-                    .into_iter()
-                    .chain([n])
-                {
-                    at.push((i, o));
-                }
-            }
-            let q = train::predict_at(&net, &meta.config, &series, &at, &dev)
-                .await
-                .map_err(|e| e.to_string())?;
             let name = format!("{} (saved)", meta.config.kind.name());
-            let mut per: Vec<Precomputed> = series
-                .iter()
-                .map(|_| Precomputed {
-                    name: name.clone(),
-                    by_origin: Vec::new(),
-                })
-                .collect();
-            for ((i, o), [_, p50, _]) in at.into_iter().zip(q) {
-                per[i].by_origin.push((o, p50[..bt.h].to_vec()));
-            }
-            (per, Vec::new(), bytes.clone(), name)
+            let mut g =
+                train::forecasts_from(&net, &meta.config, &series, &bt, meta.fitted_through, &dev)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            g.name = name.clone();
+            let note = scorable_note(&g, &series);
+            (g, Vec::new(), bytes.clone(), name, note)
         }
-        None => {
+        (None, "pretrained") => {
+            let weights = fetch_weights().await?;
+            let (net, meta) = pretrained::load(&weights, &dev).map_err(|e| e.to_string())?;
+            let g = pretrained::global_forecasts(
+                &net,
+                &meta.config,
+                "pretrained",
+                &series,
+                freq,
+                &bt,
+                None,
+                &dev,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            (
+                g,
+                Vec::new(),
+                Vec::new(),
+                "pretrained".to_string(),
+                String::new(),
+            )
+        }
+        (None, "pretrained-ft") => {
+            let weights = fetch_weights().await?;
+            let (net, meta) = pretrained::load(&weights, &dev).map_err(|e| e.to_string())?;
+            // Fine-tuned on all but the backtest periods, so that the choice scores it
+            // on periods it never saw.
+            let cut = bt.windows * bt.h;
+            let train_set: Vec<NnSeries> = series.iter().map(|s| s.truncated(cut)).collect();
+            let steps = req.epochs.max(1) * 10;
+            let st = PretrainSettings {
+                steps,
+                batch: 64,
+                lr: 1e-4,
+                seed: 7,
+                report_every: 10,
+            };
+            let reports = req.epochs.max(1);
+            let mut history: Vec<NnProgress> = Vec::new();
+            let mut on_report = |p: &PretrainProgress, _: &pretrained::DemandNet| {
+                let best = history
+                    .iter()
+                    .map(|h| h.valid_loss)
+                    .fold(p.valid_loss, f64::min);
+                let np = progress_of(p, history.len() + 1, reports, best);
+                history.push(np);
+                let bytes = postcard::to_allocvec(&np).unwrap_or_default();
+                post(
+                    scope,
+                    "epoch",
+                    &[("progress", Uint8Array::from(bytes.as_slice()).into())],
+                );
+                !stopped()
+            };
+            let (tuned, _, through) = pretrained::finetune(
+                net,
+                &meta.config,
+                &train_set,
+                freq,
+                bt.h,
+                &st,
+                &dev,
+                &mut on_report,
+                yield_now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let name = "pretrained-ft".to_string();
+            let g = pretrained::global_forecasts(
+                &tuned,
+                &meta.config,
+                &name,
+                &series,
+                freq,
+                &bt,
+                through,
+                &dev,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let best = history
+                .iter()
+                .map(|p| p.valid_loss)
+                .fold(f64::INFINITY, f64::min);
+            let mut provenance = meta.provenance.clone();
+            provenance.push(format!(
+                "fine-tuned in the browser on {} ({} series through {}) for {} steps on {label}",
+                ds.name,
+                train_set.len(),
+                through.map(|d| d.to_string()).unwrap_or_default(),
+                history.last().map_or(0, |p| p.step)
+            ));
+            let new_meta = PretrainedMeta {
+                config: meta.config.clone(),
+                provenance,
+                fitted_through: through,
+                steps: meta.steps + history.last().map_or(0, |p| p.step),
+                valid_loss: best,
+            };
+            // On WebGPU the weights are read back asynchronously onto the CPU first.
+            let cpu_net = if on_gpu {
+                crate::nn::to_cpu_async(&tuned, meta.config.init(&device::cpu()))
+                    .await
+                    .map_err(|e| e.to_string())?
+            } else {
+                tuned
+            };
+            let model = pretrained::save(&cpu_net, &new_meta).map_err(|e| e.to_string())?;
+            (g, history, model, name, String::new())
+        }
+        (None, kind_name) => {
+            let kind =
+                Kind::parse(kind_name).ok_or_else(|| format!("unknown model {kind_name}"))?;
             let config = crate::nn::bench::default_config(kind, bt.h);
             let tc = TrainConfig {
                 epochs: req.epochs.max(1),
@@ -197,7 +376,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                     "epoch",
                     &[("progress", Uint8Array::from(bytes.as_slice()).into())],
                 );
-                true
+                !stopped()
             };
             let run = train::candidates_yielding(
                 config.clone(),
@@ -208,26 +387,30 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                 &mut on_epoch,
                 yield_now,
             );
-            let (per, trained) = run.await.map_err(|e| e.to_string())?;
-            // Weights on WebGPU cannot be read back synchronously for the record.
-            let model = if on_gpu {
-                Vec::new()
-            } else {
-                let meta = ModelMeta {
-                    config,
-                    period_days: ds.period_days(),
-                    series: series.len(),
-                    valid_loss: trained
-                        .history
-                        .iter()
-                        .map(|p| p.valid_loss)
-                        .fold(f64::INFINITY, f64::min),
-                    epochs: trained.history.len(),
-                };
-                train::save(&trained.net, &meta).map_err(|e| e.to_string())?
+            let (g, trained) = run.await.map_err(|e| e.to_string())?;
+            let meta = ModelMeta {
+                config: config.clone(),
+                period_days: ds.period_days(),
+                series: series.len(),
+                valid_loss: trained
+                    .history
+                    .iter()
+                    .map(|p| p.valid_loss)
+                    .fold(f64::INFINITY, f64::min),
+                epochs: trained.history.len(),
+                fitted_through: g.fitted_through,
             };
+            // On WebGPU the weights are read back asynchronously onto the CPU first.
+            let net = if on_gpu {
+                crate::nn::to_cpu_async(&trained.net, config.init(&device::cpu()))
+                    .await
+                    .map_err(|e| e.to_string())?
+            } else {
+                trained.net.clone()
+            };
+            let model = train::save(&net, &meta).map_err(|e| e.to_string())?;
             (
-                per,
+                g,
                 trained
                     .history
                     .iter()
@@ -244,6 +427,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                     .collect(),
                 model,
                 kind.name().to_string(),
+                String::new(),
             )
         }
     };
@@ -255,6 +439,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         .unwrap_or(0.0)
         / 1e6;
     let result = NnResult {
+        note,
         candidates,
         history,
         model,

@@ -104,9 +104,23 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                 }
                 true
             };
-            let extra: Vec<Vec<crate::forecast::models::Precomputed>> =
-                postcard::from_bytes(&Uint8Array::new(&get("extra")).to_vec()).unwrap_or_default();
-            let mut result = run::forecast_dataset_with(&ds, config, &extra, &mut progress);
+            let globals: Vec<crate::forecast::global::GlobalForecasts> =
+                match postcard::from_bytes(&Uint8Array::new(&get("globals")).to_vec()) {
+                    Ok(g) => g,
+                    Err(e) => {
+                        return post_bytes(
+                            scope,
+                            "error",
+                            "error",
+                            &postcard::to_allocvec(&DataError::Stored(format!(
+                                "the global models' forecasts could not be read: {e}"
+                            )))
+                            .unwrap_or_default(),
+                            now() - t0,
+                        );
+                    }
+                };
+            let mut result = run::forecast_dataset_with(&ds, config, &globals, &mut progress);
             result.seconds = (now() - t0) / 1000.0;
             post_bytes(scope, "done", "run", &result.to_bytes(), now() - t0);
         }

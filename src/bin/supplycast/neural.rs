@@ -19,8 +19,10 @@ mod imp {
     use supplycast::data::Dataset;
     use supplycast::forecast::bench::ModelReport;
     use supplycast::nn::bench::{self as nnbench, NnReport};
+    use supplycast::nn::corpus::FreqCode;
     use supplycast::nn::data::NnSeries;
     use supplycast::nn::models::Kind;
+    use supplycast::nn::pretrained::{self, DemandNet, PretrainSettings, PretrainedMeta};
     use supplycast::nn::train::{self, ModelMeta, Progress, TrainConfig};
     use supplycast::nn::{block_on, device};
 
@@ -33,12 +35,48 @@ mod imp {
 
     fn kinds(list: &str) -> anyhow::Result<Vec<Kind>> {
         list.split(',')
-            .filter(|s| !s.trim().is_empty())
+            .filter(|s| !s.trim().is_empty() && !s.trim().starts_with("pretrained"))
             .map(|s| {
                 Kind::parse(s)
-                    .with_context(|| format!("unknown model \"{s}\" (lstm, gru, patchtst, mlp)"))
+                    .with_context(|| {
+                    format!(
+                        "unknown model \"{s}\" (lstm, gru, patchtst, mlp, pretrained, pretrained-ft)"
+                    )
+                })
             })
             .collect()
+    }
+
+    fn listed(list: &str, name: &str) -> bool {
+        list.split(',').any(|s| s.trim().eq_ignore_ascii_case(name))
+    }
+
+    /// The shipped pretrained weights, or those of `file` (a fine-tuned model).
+    pub(crate) fn pretrained_net(
+        file: Option<&Path>,
+        dev: &burn::tensor::Device,
+    ) -> anyhow::Result<(DemandNet, PretrainedMeta)> {
+        Ok(match file {
+            None => pretrained::load(pretrained::shipped(), dev)
+                .context("the shipped pretrained weights")?,
+            Some(p) => {
+                let bytes =
+                    std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+                pretrained::load(&bytes, dev).with_context(|| p.display().to_string())?
+            }
+        })
+    }
+
+    /// Fine-tuning settings: `steps` optimiser steps of 64 windows, a validation pass
+    /// every tenth of them, a tenth of pretraining's peak learning rate.
+    pub(crate) fn finetune_settings(steps: usize) -> PretrainSettings {
+        PretrainSettings {
+            steps,
+            batch: 64,
+            lr: 1e-4,
+            seed: 7,
+            report_every: (steps / 10).max(1),
+        }
     }
 
     fn log_progress(name: &str) -> impl FnMut(&Progress) -> bool + '_ {
@@ -76,6 +114,25 @@ mod imp {
             tc.epochs = e;
         }
         let mut out = Vec::new();
+        let freq = FreqCode::of(ds.frequency());
+        for (name, ft) in [("pretrained", false), ("pretrained-ft", true)] {
+            if !listed(models, name) {
+                continue;
+            }
+            let (net, meta) = pretrained_net(None, &dev)?;
+            let st = finetune_settings(epochs.map_or(300, |e| e * 30));
+            let (r, _) = nnbench::run_pretrained(
+                &net,
+                &meta.config,
+                &series,
+                freq,
+                h,
+                season,
+                ft.then_some(&st),
+                &dev,
+            )?;
+            out.push(r);
+        }
         for kind in kinds(models)? {
             let mut config = nnbench::default_config(kind, h);
             if let Some(d) = hidden {
@@ -117,6 +174,11 @@ mod imp {
         if let Some(e) = epochs {
             tc.epochs = e;
         }
+        let pre = if listed(models, "pretrained") {
+            Some(pretrained_net(None, &dev)?)
+        } else {
+            None
+        };
         Ok(nnbench::auto_with_neural(
             &kinds(models)?,
             &series,
@@ -124,6 +186,8 @@ mod imp {
             &tc,
             &dev,
             threads,
+            pre.as_ref()
+                .map(|(n, m)| (n, &m.config, FreqCode::of(ds.frequency()))),
             &mut |_| true,
         )?)
     }
@@ -202,9 +266,34 @@ mod imp {
         model: &Path,
         h: usize,
     ) -> anyhow::Result<(String, Vec<[Vec<f64>; 3]>)> {
+        let dev = device::cpu();
+        if model.as_os_str() == "pretrained" || is_pretrained_file(model) {
+            let file = (model.as_os_str() != "pretrained").then_some(model);
+            let (net, meta) = pretrained_net(file, &dev)?;
+            let freq = FreqCode::of(ds.frequency());
+            let reqs: Vec<pretrained::Request<'_>> = ds
+                .series
+                .iter()
+                .map(|s| pretrained::Request {
+                    history: &s.values,
+                    freq,
+                })
+                .collect();
+            let q = block_on(pretrained::predict(&net, &meta.config, &reqs, h, &dev))?;
+            let name = if file.is_some() {
+                "pretrained-ft"
+            } else {
+                "pretrained"
+            };
+            return Ok((
+                name.to_string(),
+                q.into_iter()
+                    .map(|q| [0, 4, 8].map(|k| q.iter().map(|p| p[k]).collect()))
+                    .collect(),
+            ));
+        }
         let bytes =
             std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
-        let dev = device::cpu();
         let (net, meta) = train::load(&bytes, &dev).with_context(|| model.display().to_string())?;
         if h > meta.config.horizon {
             bail!(
@@ -228,5 +317,81 @@ mod imp {
             .map(|[a, b, c]| [a[..h].to_vec(), b[..h].to_vec(), c[..h].to_vec()])
             .collect();
         Ok((meta.config.kind.name().to_string(), q))
+    }
+
+    fn is_pretrained_file(p: &Path) -> bool {
+        std::fs::read(p)
+            .map(|b| b.starts_with(b"SCPT"))
+            .unwrap_or(false)
+    }
+
+    /// `supplycast finetune`: the pretrained weights fine-tuned on the file's history
+    /// before its last `windows × h` periods (so that the automatic choice can still
+    /// backtest the result on periods it never saw), written as a weights file that
+    /// records the cutoff.
+    pub(crate) fn finetune_cmd(
+        ds: &Dataset,
+        h: usize,
+        windows: usize,
+        steps: usize,
+        device_choice: &str,
+        weights: Option<&Path>,
+        out: &Path,
+    ) -> anyhow::Result<()> {
+        let (dev, why) = pick_device(device_choice)?;
+        eprintln!("device: {why}");
+        let (net, meta) = pretrained_net(weights, &dev)?;
+        let series: Vec<NnSeries> = NnSeries::from_dataset(ds, h)
+            .into_iter()
+            .map(|s| s.truncated(windows * h))
+            .collect();
+        let st = finetune_settings(steps);
+        let t0 = std::time::Instant::now();
+        let (tuned, reports, through) = block_on(pretrained::finetune(
+            net,
+            &meta.config,
+            &series,
+            FreqCode::of(ds.frequency()),
+            h,
+            &st,
+            &dev,
+            &mut |p, _| {
+                eprintln!(
+                    "fine-tune: step {}/{} train {:.4} valid {:.4} {:.0} windows/s ETA {:.0} s",
+                    p.step, p.steps, p.train_loss, p.valid_loss, p.windows_per_s, p.eta_s
+                );
+                true
+            },
+            || async {},
+        ))?;
+        let best = reports
+            .iter()
+            .map(|p| p.valid_loss)
+            .fold(f64::INFINITY, f64::min);
+        let mut provenance = meta.provenance.clone();
+        provenance.push(format!(
+            "fine-tuned on {} ({} series through {}) for {} steps on {why}: best validation loss {best:.4}",
+            ds.name,
+            series.len(),
+            through.map(|d| d.to_string()).unwrap_or_default(),
+            reports.last().map_or(0, |p| p.step),
+        ));
+        let new_meta = PretrainedMeta {
+            config: meta.config.clone(),
+            provenance,
+            fitted_through: through,
+            steps: meta.steps + reports.last().map_or(0, |p| p.step),
+            valid_loss: best,
+        };
+        let bytes = pretrained::save(&tuned, &new_meta)?;
+        std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+        eprintln!(
+            "fine-tuned in {:.1} s; best validation loss {best:.4}; wrote {} ({} bytes), fitted through {}",
+            t0.elapsed().as_secs_f64(),
+            out.display(),
+            bytes.len(),
+            through.map(|d| d.to_string()).unwrap_or_default()
+        );
+        Ok(())
     }
 }

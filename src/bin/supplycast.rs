@@ -88,6 +88,10 @@ mod cli {
             /// `supplycast finetune`) or a neural model file (from `supplycast train`).
             #[arg(long)]
             model: Option<PathBuf>,
+            /// Add the pretrained model (zero-shot) to every SKU's candidates; SKUs with
+            /// less than two horizons of history take its own quantiles.
+            #[arg(long)]
+            pretrained: bool,
         },
         /// Train a neural model across all SKUs and save it.
         Train {
@@ -385,6 +389,7 @@ mod cli {
                 windows,
                 out,
                 model,
+                pretrained,
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
@@ -445,7 +450,20 @@ mod cli {
                 w.write_record(["sku", "date", "p10", "p50", "p90", "model"])?;
                 // The whole dataset at once, as the app does: the choice learns from
                 // every SKU's backtests.
-                let run = forecast::run::forecast_dataset(&ds, cfg, &mut |_, _| true);
+                #[cfg(feature = "nn")]
+                let globals = if pretrained {
+                    vec![crate::neural_cli::pretrained_globals(&ds, &cfg)?]
+                } else {
+                    Vec::new()
+                };
+                #[cfg(not(feature = "nn"))]
+                let globals = if pretrained {
+                    return Err(crate::neural_cli::unavailable());
+                } else {
+                    Vec::new()
+                };
+                let run =
+                    forecast::run::forecast_dataset_with(&ds, cfg, &globals, &mut |_, _| true);
                 for s in &run.skus {
                     let c = match &s.result {
                         Ok(c) => c,

@@ -394,4 +394,24 @@ mod imp {
         );
         Ok(())
     }
+
+    /// The shipped pretrained model's forecasts for the automatic choice (zero-shot).
+    pub(crate) fn pretrained_globals(
+        ds: &Dataset,
+        bt: &supplycast::forecast::backtest::BacktestConfig,
+    ) -> anyhow::Result<supplycast::forecast::global::GlobalForecasts> {
+        let dev = device::cpu();
+        let (net, meta) = pretrained_net(None, &dev)?;
+        let series = NnSeries::from_dataset(ds, bt.h);
+        Ok(block_on(pretrained::global_forecasts(
+            &net,
+            &meta.config,
+            "pretrained",
+            &series,
+            FreqCode::of(ds.frequency()),
+            bt,
+            None,
+            &dev,
+        ))?)
+    }
 }

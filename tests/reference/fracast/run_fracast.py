@@ -33,7 +33,8 @@ alone up to float32 batch arithmetic (checked on 40 daily and 40 m3_monthly seri
 Fracast's weights are used here ONLY as an external yardstick. They are Apache-2.0 but are
 never copied into, distilled into, or used as supplycast's weights.
 
-fracast version used: 0.1.0 (torch 2.15.0 CPU, Python 3.11), W8 bundled checkpoint.
+fracast version used: 0.1.0 (torch 2.15.0+cu132 from PyPI, run on the CPU; Python 3.11.7),
+W8 bundled checkpoint (fracast's default).
 
 Exact command lines (run from /work/main, venv /tmp/refenv/venv):
   P="nice -n 5 /tmp/refenv/venv/bin/python tests/reference/fracast/run_fracast.py"

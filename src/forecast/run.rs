@@ -269,4 +269,66 @@ mod tests {
             2
         );
     }
+
+    #[test]
+    fn new_skus_take_a_global_models_own_quantiles() {
+        let mut csv = String::from("date,sku,quantity\n");
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        for i in 0..120 {
+            let d = start + chrono::Duration::days(i);
+            csv.push_str(&format!("{d},OLD,{}\n", 5 + i % 7));
+            if i >= 110 {
+                csv.push_str(&format!("{d},NEW,3\n"));
+            }
+        }
+        let ds = data::load(
+            "f.csv",
+            csv.as_bytes(),
+            &LoadOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let cfg = BacktestConfig {
+            h: 7,
+            windows: 2,
+            season: 7,
+            paths: 30,
+        };
+        let new_i = ds.series.iter().position(|s| s.sku == "NEW").unwrap();
+        let q = [vec![1.0; 7], vec![3.0; 7], vec![6.0; 7]];
+        let mut own = vec![None; ds.series.len()];
+        own[new_i] = Some(q.clone());
+        let g = GlobalForecasts {
+            name: "pretrained".into(),
+            fitted_through: None,
+            per_series: vec![Vec::new(); ds.series.len()],
+            own_quantiles: own,
+        };
+        let run = forecast_dataset_with(&ds, cfg, &[g], &mut |_, _| true);
+        let new = run.skus.iter().find(|s| s.sku == "NEW").unwrap();
+        let c = new.result.as_ref().unwrap();
+        assert_eq!(c.forecast.model, "pretrained (new SKU)");
+        assert_eq!(c.forecast.quantiles, q);
+        assert!(c.reason.contains("10 periods of history"), "{}", c.reason);
+        assert_eq!(c.forecast.paths.len(), 30);
+        // Paths spread between the quantiles: about 80 % of values within P10..P90.
+        let inside = c
+            .forecast
+            .paths
+            .iter()
+            .flatten()
+            .filter(|v| **v >= 1.0 && **v <= 6.0)
+            .count();
+        assert!(inside as f64 / 210.0 > 0.7, "{inside}");
+        // The long-history SKU keeps the automatic choice.
+        let old = run.skus.iter().find(|s| s.sku == "OLD").unwrap();
+        assert!(
+            !old.result
+                .as_ref()
+                .unwrap()
+                .forecast
+                .model
+                .contains("new SKU")
+        );
+    }
 }

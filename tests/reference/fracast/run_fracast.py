@@ -22,6 +22,14 @@ What it does
     context (flat mean of the K values; P10/P90 = empirical 10 %/90 % quantiles of them,
     numpy linear interpolation). Fracast refuses contexts with fewer than 8 finite values;
     for K < 8 its row is reported as not applicable.
+  * --cold-scale context (default: full): the cold-start rows are instead scored with the scale
+    of the K-period truncated training part, exactly as if the input file held only the last
+    K+h periods of each series (as `supplycast bench-forecast FILE --history K` does): the
+    harness's `split` + `scales` are run on that truncated frame (a series with fewer than K
+    training periods keeps what it has). Series whose K-period scale is zero are left out of
+    the scaled means by `evaluate` as in the harness (and still count in `series` / cov80
+    there); `series_scaled` / `coverage80_scaled` are the same metrics with those series
+    left out entirely (how the Rust bench skips them).
   * Wall time = fracast inference only (sum of forecast_batch calls; model load excluded).
 
 Padding: fracast masks non-finite values. Contexts of different length in one batch are
@@ -40,6 +48,8 @@ Exact command lines (run from /work/main, venv /tmp/refenv/venv):
   P="nice -n 5 /tmp/refenv/venv/bin/python tests/reference/fracast/run_fracast.py"
   $P /tmp/suite/daily.csv             --h 28 --season 6  --cold-start 28,56 --json-out tests/reference/fracast/daily.fracast.json
   $P /tmp/suite/weekly.csv            --h 8  --season 1  --cold-start 4,8   --json-out tests/reference/fracast/weekly.fracast.json
+  $P /tmp/suite/daily.csv  --h 28 --season 6 --cold-start 28,56 --cold-scale context --json-out tests/reference/fracast/daily_cold_context.fracast.json
+  $P /tmp/suite/weekly.csv --h 8  --season 1 --cold-start 4,8   --cold-scale context --json-out tests/reference/fracast/weekly_cold_context.fracast.json
   $P /tmp/suite/m3_monthly.csv        --h 18 --season 12 --json-out tests/reference/fracast/m3_monthly.fracast.json
   $P /tmp/suite/m3_quarterly.csv      --h 8  --season 4  --json-out tests/reference/fracast/m3_quarterly.fracast.json
   $P /tmp/suite/m1_monthly.csv        --h 18 --season 12 --json-out tests/reference/fracast/m1_monthly.fracast.json
@@ -129,6 +139,19 @@ def summarize(r, wall=None):
     return out
 
 
+def score(test, fc, name, sc, wall, scaled_only):
+    """The harness's `evaluate`; with scaled_only also re-run on the series with a non-zero
+    scale only (zero-scale series skipped entirely, as the Rust bench does)."""
+    out = summarize(evaluate(test, fc, name, sc, True), wall)
+    if scaled_only:
+        ok = sc.index[sc["scale_mae"] > 0]
+        r = evaluate(test[test["sku"].isin(ok)], fc[fc["sku"].isin(ok)], name, sc.loc[ok], True)
+        out["series_scaled"] = r["n_series_evaluated"]
+        out["coverage80_scaled"] = r["coverage_80"]
+        assert abs(r["MASE_mean"] - out["mase"]) < 1e-12 and abs(r["SQL_mean_3q"] - out["pinball"]) < 1e-12
+    return out
+
+
 def f3(x):
     return "-" if x is None else f"{x:.3f}"
 
@@ -140,6 +163,9 @@ def main():
     ap.add_argument("--season", type=int, required=True, help="season length = lag of the in-sample scale")
     ap.add_argument("--max-context", type=int, default=None, help="default: fracast's context_length (2048)")
     ap.add_argument("--cold-start", default=None, help="comma-separated K values, e.g. 28,56")
+    ap.add_argument("--cold-scale", default="full", choices=["full", "context"],
+                    help="scale of the cold-start metrics: the full training part (default) or the "
+                         "K-period truncated training part (as if the file held only the last K+h periods)")
     ap.add_argument("--weights", default="w8", choices=["w8", "fp32"], help="bundled checkpoint (default w8, fracast's default)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--json-out")
@@ -180,7 +206,7 @@ def main():
                     "python": platform.python_version(),
                     "metric_code": os.path.join(HARNESS_DIR, "reference_forecast.py"),
                     "point": "P50", "interval80": "[P10, P90]"},
-           "cold_start": {}}
+           "cold_scale": args.cold_scale, "cold_start": {}}
 
     lines = [f"Data: `{args.data}`  h={h}  season={m}  series={main_res['series']} "
              f"(too short: {len(too_short)})  fracast {fracast.__version__} ({args.weights}), "
@@ -200,22 +226,48 @@ def main():
 
     if args.cold_start:
         for k in [int(x) for x in args.cold_start.split(",") if x.strip()]:
-            cctx = {s: v[-k:] for s, v in ctx.items()}
+            if args.cold_scale == "context":
+                # exactly as if the file held only the last K+h periods of each series
+                dfk = df.groupby("sku", sort=False).tail(k + h).reset_index(drop=True)
+                train_k, _, too_short_k = split(dfk, h, m, m)
+                ksc = scales(train_k, m)
+                ktest = test[test["sku"].isin(ksc.index)]
+                kctx = {s: v for s, v in ctx.items() if s in ksc.index}
+                for s in kctx:  # same context values as the truncated file's training part
+                    assert np.array_equal(kctx[s][-k:], train_k.loc[train_k["sku"] == s, "quantity"]
+                                          .to_numpy(dtype=np.float32))
+                scale_desc = (f"in-sample seasonal-lag MAE/MSE of the last K={k} training periods "
+                              f"(file cut to the last K+h periods)")
+            else:
+                ksc, ktest, kctx, too_short_k = sc, test, ctx, too_short
+                scale_desc = "in-sample seasonal-lag MAE/MSE of the full training part"
+            cctx = {s: v[-k:] for s, v in kctx.items()}
             entry = {"context_min": int(min(len(v) for v in cctx.values())), "context_max": k,
-                     "scale": "in-sample seasonal-lag MAE/MSE of the full training part"}
+                     "scale": scale_desc, "cold_scale": args.cold_scale,
+                     "n_series_too_short": len(too_short_k),
+                     "n_series_scale_zero": int((ksc["scale_mae"] <= 0).sum())}
+            scaled_only = args.cold_scale == "context"
             if k < MIN_FINITE:
                 entry["fracast"] = {"error": f"fracast needs >= {MIN_FINITE} observations (K={k})"}
             else:
                 q, w = fracast_forecast(model, cctx, h, args.batch_size)
-                entry["fracast"] = summarize(evaluate(test, to_harness_frame(test, q, model.quantiles, NAME),
-                                                      NAME, sc, True), w)
+                entry["fracast"] = score(ktest, to_harness_frame(ktest, q, model.quantiles, NAME),
+                                         NAME, ksc, w, scaled_only)
             t1 = time.perf_counter()
-            moc = mean_of_context_frame(test, cctx, "moc")
+            moc = mean_of_context_frame(ktest, cctx, "moc")
             w = time.perf_counter() - t1
-            entry["mean-of-context"] = summarize(evaluate(test, moc, "moc", sc, True), w)
+            entry["mean-of-context"] = score(ktest, moc, "moc", ksc, w, scaled_only)
             out["cold_start"][str(k)] = entry
-            row(f"cold start K={k}", "fracast-0", entry["fracast"])
-            row(f"cold start K={k}", "mean-of-context", entry["mean-of-context"])
+            tag = f"cold start K={k}" + (" (K-period scale)" if scaled_only else "")
+            row(tag, "fracast-0", entry["fracast"])
+            row(tag, "mean-of-context", entry["mean-of-context"])
+            if scaled_only:
+                for name in ("fracast", "mean-of-context"):
+                    r = entry[name]
+                    if "error" not in r:
+                        lines.append(f"|  | {name}: {r['n_series_scale_zero']} zero-scale series; without them "
+                                     f"series={r['series_scaled']} cov80={f3(r['coverage80_scaled'])} |"
+                                     "  |  |  |  |  |  |  |")
 
     md = "\n".join(lines) + "\n"
     print(md)

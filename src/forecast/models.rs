@@ -431,11 +431,11 @@ pub fn for_series(_y: &[f64], season: usize) -> Vec<Box<dyn Model>> {
     standard(season)
 }
 
-/// A model whose forecasts were made elsewhere, ahead of time, for known origins: the
-/// global neural models, which forecast every SKU in one batched pass (on a GPU, or
-/// asynchronously in a browser) rather than one series at a time. It takes part in
-/// backtests and the automatic choice like any model: `forecast(y, h)` answers for a
-/// history of `y.len()` periods if that origin was precomputed.
+/// One SKU's view of a global model's forecasts, made ahead for known origins. Built
+/// only by [`GlobalForecasts::candidates`](super::global::GlobalForecasts::candidates),
+/// which keeps just the origins the model never saw; it takes part in backtests and the
+/// automatic choice like any model: `forecast(y, h)` answers for a history of `y.len()`
+/// periods if that origin was forecast.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Precomputed {
     /// The model's name.

@@ -48,17 +48,25 @@ pub fn is_software(device_type: &str, name: &str) -> bool {
 /// and whether it is software.
 #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
 pub fn native_gpu() -> Result<(Device, String, bool), super::NnError> {
-    let (dev, setup) = Device::wgpu_options()
-        .init_with_setup()
-        .map_err(|e| super::NnError::DeviceInit(e.to_string()))?;
-    let info = setup.adapter.get_info();
-    let kind = format!("{:?}", info.device_type);
-    let software = is_software(&kind, &info.name);
-    Ok((
-        dev,
-        format!("{} ({:?}, {kind})", info.name, info.backend),
-        software,
-    ))
+    // wgpu's runtime can be set up once per process ("Service already initialized" on
+    // a second try): the first answer is kept and handed out again.
+    static GPU: std::sync::OnceLock<Result<(Device, String, bool), String>> =
+        std::sync::OnceLock::new();
+    GPU.get_or_init(|| {
+        let (dev, setup) = Device::wgpu_options()
+            .init_with_setup()
+            .map_err(|e| e.to_string())?;
+        let info = setup.adapter.get_info();
+        let kind = format!("{:?}", info.device_type);
+        let software = is_software(&kind, &info.name);
+        Ok((
+            dev,
+            format!("{} ({:?}, {kind})", info.name, info.backend),
+            software,
+        ))
+    })
+    .clone()
+    .map_err(super::NnError::DeviceInit)
 }
 
 /// Picks the native device for `choice`, saying which and why.

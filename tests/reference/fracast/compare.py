@@ -74,6 +74,6 @@ for name, k in [("daily", 28), ("daily", 56), ("weekly", 4), ("weekly", 8)]:
     cell = lambda s: "-" if not s else f"{s['mase']:.3f} / {s['sql_mean']:.3f} / {s['coverage80']:.3f}"
     fr = fracast(name, k) or {}
     frs = fr.get("fracast")
-    fcell = "-" if not frs else f"{frs['mase']:.3f} / {frs['pinball']:.3f} / {frs['coverage80']:.3f}"
+    fcell = "-" if not frs or "mase" not in frs else f"{frs['mase']:.3f} / {frs['pinball']:.3f} / {frs['coverage80']:.3f}"
     print(f"| {name} | {k} | {cell(by.get('pretrained'))} | {cell(by.get('Auto'))} | {cell(by.get('SeasonalNaive'))} | {fcell} | {d['series']} |")
 print("\nCells: MASE / scaled pinball / 80 % coverage.")

@@ -260,6 +260,7 @@ mod burn {
             series: series.len(),
             valid_loss: t.history.last().unwrap().valid_loss,
             epochs: t.history.len(),
+            fitted_through: nn::train::fitted_through(&series),
         };
         let bytes = nn::train::save(&t.net, &meta).unwrap();
         supplycast::ui::storage::save_key("model:test", &bytes)
@@ -290,7 +291,7 @@ mod burn {
         // A tiny MLP, a few Adam steps on SwiftShader (software: kept tiny).
         let series = tiny_series();
         let (cfg, tc) = tiny();
-        let t = nn::train::train(cfg, &series, &tc, &dev, &mut |_| true)
+        let t = nn::train::train(cfg.clone(), &series, &tc, &dev, &mut |_| true)
             .await
             .unwrap();
         let losses: Vec<f64> = t.history.iter().map(|p| p.train_loss).collect();
@@ -298,5 +299,34 @@ mod burn {
             losses.last().unwrap() < losses.first().unwrap(),
             "{losses:?}"
         );
+        // Weights trained on WebGPU are read back asynchronously onto the CPU, so the
+        // model can be saved (a synchronous read-back cannot work here) and forecasts
+        // as it did on the GPU.
+        let cpu = nn::device::cpu();
+        let on_cpu = nn::to_cpu_async(&t.net, cfg.init(&cpu)).await.unwrap();
+        let meta = nn::train::ModelMeta {
+            config: cfg.clone(),
+            period_days: 1.0,
+            series: series.len(),
+            valid_loss: t.history.last().unwrap().valid_loss,
+            epochs: t.history.len(),
+            fitted_through: nn::train::fitted_through(&series),
+        };
+        let bytes = nn::train::save(&on_cpu, &meta).unwrap();
+        let (loaded, _) = nn::train::load(&bytes, &cpu).unwrap();
+        let a = nn::train::predict(&t.net, &cfg, &series, &dev)
+            .await
+            .unwrap();
+        let b = nn::train::predict(&loaded, &cfg, &series, &cpu)
+            .await
+            .unwrap();
+        for (x, y) in a
+            .iter()
+            .flatten()
+            .flatten()
+            .zip(b.iter().flatten().flatten())
+        {
+            assert!((x - y).abs() <= 1e-3 * (1.0 + x.abs()), "{x} vs {y}");
+        }
     }
 }

@@ -38,6 +38,22 @@ pub fn to_forecast(name: &str, q: [Vec<f64>; 3], paths: usize, seed: u64) -> For
     }
 }
 
+/// The scores of a forecast of the last `h` periods of `y` (scaled by the training
+/// part at lag `season`); `None` where that scale is zero, as the reference harness skips.
+#[cfg(not(target_arch = "wasm32"))]
+fn held_out_score(y: &[f64], f: &Forecast, h: usize, season: usize) -> Option<metrics::Scores> {
+    let (tr, test) = y.split_at(y.len() - h);
+    let scale = metrics::scales(tr, season).filter(|sc| sc.0 > 0.0)?;
+    Some(metrics::score(
+        test,
+        &f.point,
+        &f.quantiles[0],
+        &f.quantiles[1],
+        &f.quantiles[2],
+        scale,
+    ))
+}
+
 /// One neural model's benchmark result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NnReport {
@@ -79,17 +95,7 @@ pub fn run(
     let mut forecasts = Vec::new();
     for (s, q) in eligible.iter().zip(q) {
         let f = to_forecast(kind.name(), q, 0, 0);
-        let (tr, test) = s.values.split_at(s.values.len() - h);
-        if let Some(scale) = metrics::scales(tr, season).filter(|sc| sc.0 > 0.0) {
-            scores.push(metrics::score(
-                test,
-                &f.point,
-                &f.quantiles[0],
-                &f.quantiles[1],
-                &f.quantiles[2],
-                scale,
-            ));
-        }
+        scores.extend(held_out_score(&s.values, &f, h, season));
         forecasts.push(f);
     }
     let mut speeds: Vec<f64> = trained.history.iter().map(|p| p.windows_per_s).collect();
@@ -206,18 +212,7 @@ pub fn auto_with_neural(
             Some((_, n)) => *n += 1,
             None => choices.push((name, 1)),
         }
-        let (tr, test) = s.values.split_at(s.values.len() - h);
-        if let Some(scale) = metrics::scales(tr, bt.season).filter(|sc| sc.0 > 0.0) {
-            let f = &c.forecast;
-            scores.push(metrics::score(
-                test,
-                &f.point,
-                &f.quantiles[0],
-                &f.quantiles[1],
-                &f.quantiles[2],
-                scale,
-            ));
-        }
+        scores.extend(held_out_score(&s.values, &c.forecast, h, bt.season));
     }
     choices.sort_by(|a, b| b.1.cmp(&a.1));
     Ok((
@@ -301,17 +296,7 @@ pub fn run_pretrained(
     for (s, q) in eligible.iter().zip(q) {
         let q3: [Vec<f64>; 3] = [0, 4, 8].map(|k| q.iter().map(|p| p[k]).collect());
         let f = to_forecast(name, q3, 0, 0);
-        let (tr, test) = s.values.split_at(s.values.len() - h);
-        if let Some(scale) = metrics::scales(tr, season).filter(|sc| sc.0 > 0.0) {
-            scores.push(metrics::score(
-                test,
-                &f.point,
-                &f.quantiles[0],
-                &f.quantiles[1],
-                &f.quantiles[2],
-                scale,
-            ));
-        }
+        scores.extend(held_out_score(&s.values, &f, h, season));
         forecasts.push(f);
     }
     Ok((

@@ -79,6 +79,42 @@ pub async fn matmul_async(
         .map_err(|e| NnError::ReadBack(format!("{e:?}")))
 }
 
+/// Writes a model file: an 8-byte magic, the metadata's length (u64, little-endian)
+/// and its postcard bytes, then the module's Burn record (burnpack). The same bytes are
+/// written natively and in the browser.
+pub(crate) fn pack<M: burn::module::Module, T: serde::Serialize>(
+    magic: &[u8; 8],
+    meta: &T,
+    module: &M,
+) -> Result<Vec<u8>, NnError> {
+    let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
+    let record = module
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| NnError::Model(format!("{e:?}")))?;
+    let mut out = Vec::with_capacity(16 + head.len() + record.len());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&record);
+    Ok(out)
+}
+
+/// Splits what [`pack`] wrote into (magic, metadata bytes, record); `None` when the
+/// file is too short for its own header (lengths read with checked arithmetic).
+pub(crate) fn unpack(bytes: &[u8]) -> Option<(&[u8], &[u8], burn::store::ModuleRecord)> {
+    let magic = bytes.get(..8)?;
+    let n = usize::try_from(u64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?)).ok()?;
+    let end = n.checked_add(16)?;
+    let head = bytes.get(16..end)?;
+    let record = burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(
+        bytes.get(end..)?.to_vec(),
+    ))
+    .ok()?;
+    Some((magic, head, record))
+}
+
 /// Copies a module's weights onto the CPU, reading every parameter back
 /// asynchronously (the only way on WebGPU, where a synchronous read-back — as
 /// `into_record` does — cannot work), into `fresh`: the same module built on the CPU.

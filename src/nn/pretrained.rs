@@ -22,7 +22,7 @@ use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::activation::{gelu, softplus};
-use burn::tensor::{Bytes, Device, Tensor, TensorData, s};
+use burn::tensor::{Device, Tensor, TensorData, s};
 use serde::{Deserialize, Serialize};
 
 use super::NnError;
@@ -735,18 +735,7 @@ fn bad(why: impl std::fmt::Display) -> NnError {
 
 /// Serialises: magic, the length and postcard bytes of the metadata, Burn's record.
 pub fn save(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> {
-    let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
-    let record = net
-        .clone()
-        .into_record()
-        .into_bytes()
-        .map_err(|e| NnError::Model(format!("{e:?}")))?;
-    let mut out = Vec::with_capacity(16 + head.len() + record.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
-    out.extend_from_slice(&head);
-    out.extend_from_slice(&record);
-    Ok(out)
+    super::pack(MAGIC, meta, net)
 }
 
 /// Reads what [`save`] wrote onto `device`; a wrong, truncated or mismatched file is a
@@ -762,13 +751,8 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
             bad("wrong header")
         });
     }
-    let n = u64::from_le_bytes(bytes[8..16].try_into().map_err(|_| bad("short header"))?);
-    let end = usize::try_from(n)
-        .ok()
-        .and_then(|n| n.checked_add(16))
-        .filter(|e| *e <= bytes.len())
-        .ok_or_else(|| bad("truncated metadata"))?;
-    let meta: PretrainedMeta = postcard::from_bytes(&bytes[16..end]).map_err(bad)?;
+    let (_, head, record) = super::unpack(bytes).ok_or_else(|| bad("truncated"))?;
+    let meta: PretrainedMeta = postcard::from_bytes(head).map_err(bad)?;
     let c = &meta.config;
     if c.patch == 0
         || c.context % c.patch != 0
@@ -782,9 +766,6 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
     {
         return Err(bad(format!("implausible configuration {c:?}")));
     }
-    let record =
-        burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[end..].to_vec()))
-            .map_err(|e| bad(format!("{e:?}")))?;
     let net = meta
         .config
         .init(device)

@@ -6,7 +6,7 @@
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::NnError;
@@ -420,18 +420,7 @@ pub struct ModelMeta {
 /// Serialises a model: magic, the metadata as JSON-free postcard, then Burn's record
 /// (burnpack) bytes. The same bytes are written natively and in the browser.
 pub fn save(net: &Net, meta: &ModelMeta) -> Result<Vec<u8>, NnError> {
-    let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
-    let record = net
-        .clone()
-        .into_record()
-        .into_bytes()
-        .map_err(|e| NnError::Model(format!("{e:?}")))?;
-    let mut out = Vec::with_capacity(16 + head.len() + record.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
-    out.extend_from_slice(&head);
-    out.extend_from_slice(&record);
-    Ok(out)
+    super::pack(MAGIC, meta, net)
 }
 
 /// Reads what [`save`] wrote onto `device`.
@@ -440,15 +429,8 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(Net, ModelMeta), NnError> 
     if bytes.len() < 16 || (&bytes[..8] != MAGIC && &bytes[..8] != MAGIC_V1) {
         return Err(bad("wrong header"));
     }
-    let n = usize::try_from(u64::from_le_bytes(
-        bytes[8..16].try_into().map_err(|_| bad("short"))?,
-    ))
-    .map_err(|_| bad("truncated"))?;
-    let head = n
-        .checked_add(16)
-        .and_then(|end| bytes.get(16..end))
-        .ok_or_else(|| bad("truncated"))?;
-    let meta: ModelMeta = if &bytes[..8] == MAGIC_V1 {
+    let (magic, head, record) = super::unpack(bytes).ok_or_else(|| bad("truncated"))?;
+    let meta: ModelMeta = if magic == MAGIC_V1 {
         let v1: ModelMetaV1 = postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?;
         ModelMeta {
             config: v1.config,
@@ -461,9 +443,6 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(Net, ModelMeta), NnError> 
     } else {
         postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?
     };
-    let record =
-        burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[16 + n..].to_vec()))
-            .map_err(|e| bad(&format!("{e:?}")))?;
     let net = meta
         .config
         .init(device)

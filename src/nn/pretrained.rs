@@ -680,8 +680,8 @@ where
     let (train_at, valid_at) = finetune_windows(&shop, h, (h / 4).max(1));
     if train_at.is_empty() || valid_at.is_empty() {
         return Err(NnError::NoData(format!(
-            "no series is long enough to fine-tune: it needs at least {} periods",
-            2 * h + 4
+            "no series is long enough to fine-tune: it needs at least {} periods before the fine-tuning cutoff",
+            (2 * h + 4).max(h + 8)
         )));
     }
     let mut valid = Vec::new();

@@ -363,7 +363,13 @@ mod imp {
                 true
             },
             || async {},
-        ))?;
+        ))
+        .with_context(|| {
+            format!(
+                "the last {} periods ({windows} backtest windows of {h}) stay out of fine-tuning",
+                windows * h
+            )
+        })?;
         let best = reports
             .iter()
             .map(|p| p.valid_loss)

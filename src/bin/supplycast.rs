@@ -130,6 +130,9 @@ mod cli {
             /// auto (a real GPU if there is one), gpu or cpu.
             #[arg(long, default_value = "auto")]
             device: String,
+            /// Peak learning rate (AdamW).
+            #[arg(long, default_value_t = 1e-4)]
+            lr: f64,
             /// Start from these weights instead of the shipped ones.
             #[arg(long)]
             weights: Option<PathBuf>,
@@ -289,6 +292,7 @@ mod cli {
                 h,
                 windows,
                 steps,
+                lr,
                 device,
                 weights,
                 out,
@@ -303,13 +307,14 @@ mod cli {
                     h,
                     usize::from(windows),
                     steps,
+                    lr,
                     &device,
                     weights.as_deref(),
                     &out,
                 )?;
                 #[cfg(not(feature = "nn"))]
                 {
-                    let _ = (ds, h, windows, steps, device, weights, out);
+                    let _ = (ds, h, windows, steps, lr, device, weights, out);
                     return Err(crate::neural_cli::unavailable());
                 }
             }

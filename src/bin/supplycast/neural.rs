@@ -334,6 +334,7 @@ mod imp {
         h: usize,
         windows: usize,
         steps: usize,
+        lr: f64,
         device_choice: &str,
         weights: Option<&Path>,
         out: &Path,
@@ -345,7 +346,10 @@ mod imp {
             .into_iter()
             .map(|s| s.truncated(windows * h))
             .collect();
-        let st = finetune_settings(steps);
+        let st = PretrainSettings {
+            lr,
+            ..finetune_settings(steps)
+        };
         let t0 = std::time::Instant::now();
         let (tuned, reports, through) = block_on(pretrained::finetune(
             net,

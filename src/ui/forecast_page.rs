@@ -571,7 +571,6 @@ fn NeuralPanel(
     let status = RwSignal::new(None::<String>);
     let saved = RwSignal::new(Vec::<(String, Vec<u8>)>::new());
     let canvas = NodeRef::<Canvas>::new();
-    let clicks = RwSignal::new(0usize);
     // Models trained before (kept in IndexedDB) can be used again after a reload.
     leptos::task::spawn_local(async move {
         let mut found = Vec::new();
@@ -752,9 +751,6 @@ fn NeuralPanel(
                             on:click=move |_| run_nn(Some(b2.clone()), None)>{format!("Use saved {} model", n2)}</button>
                     }
                 }).collect_view()}
-                <button class="secondary" data-testid="nn-responsive" on:click=move |_| clicks.update(|c| *c += 1)>
-                    {move || format!("Clicked {}", clicks.get())}
-                </button>
             </div>
             {move || device_text.get().map(|t| view! { <p data-testid="nn-device-text">{format!("Device: {t}")}</p> })}
             {move || running.get().map(|t0| {

@@ -31,6 +31,18 @@ test('train the default neural model on the sample store and see it in the leade
   await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('200 SKUs'), null, { timeout: 60_000 });
   assert.ok(!requests.some((u) => u.includes('nn_worker')), 'the neural engine is not loaded on the first screen');
 
+  // Responsiveness without any test-only UI: the page's event-loop delay, sampled every
+  // 50 ms from the page itself while the neural worker trains (training blocking the
+  // page's thread would show as delays of seconds).
+  await page.evaluate(() => {
+    window.__delays = [];
+    let last = performance.now();
+    window.__sampler = setInterval(() => {
+      const now = performance.now();
+      window.__delays.push(now - last - 50);
+      last = now;
+    }, 50);
+  });
   await page.fill('[data-testid=nn-epochs]', '3');
   await page.dispatchEvent('[data-testid=nn-epochs]', 'change');
   await page.click('[data-testid=nn-train]');
@@ -42,11 +54,10 @@ test('train the default neural model on the sample store and see it in the leade
   // The loss curve moves while the page stays responsive.
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]').dataset.epochs) >= 1, null, { timeout: 300_000 });
   assert.match(await page.locator('[data-testid=nn-progress]').innerText(), /Epoch \d\/3: training loss [\d.]+, validation [\d.]+/);
-  const t0 = Date.now();
-  await page.click('[data-testid=nn-responsive]');
-  await page.waitForFunction(() => /Clicked 1/.test(document.querySelector('[data-testid=nn-responsive]').innerText), null, { timeout: 5_000 });
-  const clickMs = Date.now() - t0;
-  assert.ok(clickMs < 2000, `a click is handled during training (${clickMs} ms)`);
+  const delays = await page.evaluate(() => { clearInterval(window.__sampler); return window.__delays; });
+  const worst = Math.max(...delays);
+  console.log(`  event-loop delay while training: ${delays.length} samples, worst ${worst.toFixed(0)} ms`);
+  assert.ok(delays.length >= 10 && worst < 2000, `the page stays responsive while the worker trains (worst delay ${worst} ms)`);
 
   const status = page.locator('[data-testid=nn-status]');
   await status.waitFor({ timeout: 400_000 });

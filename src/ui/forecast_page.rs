@@ -566,6 +566,8 @@ fn NeuralPanel(
     let device = RwSignal::new("auto".to_string());
     let job = StoredValue::new_local(None::<NnJob>);
     let running = RwSignal::new(None::<f64>);
+    // Whether the job running is a fine-tuning (no early stop) rather than training.
+    let tuning = RwSignal::new(false);
     let device_text = RwSignal::new(None::<String>);
     let history = RwSignal::new(Vec::<NnProgress>::new());
     let status = RwSignal::new(None::<String>);
@@ -608,6 +610,7 @@ fn NeuralPanel(
             backtest: config,
             model,
         };
+        tuning.set(what == Some("pretrained-ft"));
         history.set(Vec::new());
         device_text.set(None);
         status.set(None);
@@ -760,9 +763,15 @@ fn NeuralPanel(
                     Some(p) => {
                         let per = (now_ms() - t0) / 1000.0 / p.epoch as f64;
                         format!(
-                            "Epoch {}/{}: training loss {:.4}, validation {:.4} (best {:.4}), {:.0} windows/s; at most {:.0} s left (stops early when validation stops improving)",
+                            "Epoch {}/{}: training loss {:.4}, validation {:.4} (best {:.4}), {:.0} windows/s; {} {:.0} s left ({})",
                             p.epoch, p.epochs, p.train_loss, p.valid_loss, p.best_loss, p.windows_per_s,
-                            per * (p.epochs - p.epoch) as f64
+                            if tuning.get() { "about" } else { "at most" },
+                            per * (p.epochs - p.epoch) as f64,
+                            if tuning.get() {
+                                "fine-tuning runs every step and keeps the best epoch"
+                            } else {
+                                "stops early when validation stops improving"
+                            }
                         )
                     }
                 };

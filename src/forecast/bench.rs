@@ -78,6 +78,27 @@ impl BenchReport {
 /// intervals (its group-pooled backtest errors), the automatic choice's row learns
 /// its recipes from the same backtests (each series limited to its own candidates,
 /// [`models::for_series`]). Everything runs on `threads` threads; `Auto`'s wall time
+/// The scores of a forecast of the last `h` periods of `y`, scaled by the training
+/// part at lag `season`; `None` where that scale is zero, which the reference harness
+/// skips too.
+pub fn held_out_score(
+    y: &[f64],
+    f: &crate::forecast::Forecast,
+    h: usize,
+    season: usize,
+) -> Option<Scores> {
+    let (train, test) = y.split_at(y.len() - h);
+    let scale = metrics::scales(train, season).filter(|sc| sc.0 > 0.0)?;
+    Some(metrics::score(
+        test,
+        &f.point,
+        &f.quantiles[0],
+        &f.quantiles[1],
+        &f.quantiles[2],
+        scale,
+    ))
+}
+
 /// is the whole engine (backtests, learning, forecasts).
 pub fn run(
     series: &[(String, Vec<f64>)],
@@ -99,21 +120,7 @@ pub fn run(
         .collect();
     let all = |_: usize| -> Vec<Box<dyn Model>> { models::standard(cfg.season) };
     let own = |i: usize| -> Vec<Box<dyn Model>> { models::for_series(trains[i], cfg.season) };
-    let score_one = |y: &[f64], f: &crate::forecast::Forecast| -> Option<Scores> {
-        let (train, test) = y.split_at(y.len() - h);
-        let scale = metrics::scales(train, cfg.season)?;
-        if scale.0 <= 0.0 {
-            return None;
-        }
-        Some(metrics::score(
-            test,
-            &f.point,
-            &f.quantiles[0],
-            &f.quantiles[1],
-            &f.quantiles[2],
-            scale,
-        ))
-    };
+    let score_one = |y: &[f64], f: &crate::forecast::Forecast| held_out_score(y, f, h, cfg.season);
     let t = Instant::now();
     let n = trains.len();
     let steps = (names.len() + 2) as f64;

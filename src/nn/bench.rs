@@ -14,6 +14,8 @@ use super::train::{self, TrainConfig};
 use crate::forecast::Forecast;
 use crate::forecast::bench::ModelReport;
 #[cfg(not(target_arch = "wasm32"))]
+use crate::forecast::bench::held_out_score;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::forecast::metrics;
 
 /// Default hyperparameters for a horizon, as chosen by the experiments in the
@@ -36,22 +38,6 @@ pub fn to_forecast(name: &str, q: [Vec<f64>; 3], paths: usize, seed: u64) -> For
         quantiles: q,
         paths,
     }
-}
-
-/// The scores of a forecast of the last `h` periods of `y` (scaled by the training
-/// part at lag `season`); `None` where that scale is zero, as the reference harness skips.
-#[cfg(not(target_arch = "wasm32"))]
-fn held_out_score(y: &[f64], f: &Forecast, h: usize, season: usize) -> Option<metrics::Scores> {
-    let (tr, test) = y.split_at(y.len() - h);
-    let scale = metrics::scales(tr, season).filter(|sc| sc.0 > 0.0)?;
-    Some(metrics::score(
-        test,
-        &f.point,
-        &f.quantiles[0],
-        &f.quantiles[1],
-        &f.quantiles[2],
-        scale,
-    ))
 }
 
 /// One neural model's benchmark result.

@@ -69,12 +69,16 @@ pub async fn matmul_async(
 ) -> Result<Vec<f32>, NnError> {
     let ta = Tensor::<2>::from_data(TensorData::new(a.to_vec(), [m, k]), device);
     let tb = Tensor::<2>::from_data(TensorData::new(b.to_vec(), [k, n]), device);
-    let data = ta
-        .matmul(tb)
-        .into_data_async()
+    read_back(ta.matmul(tb)).await
+}
+
+/// Reads a tensor back as `f32`s, asynchronously: the only way on WebGPU, and the one
+/// read-back every model here uses.
+pub(crate) async fn read_back<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, NnError> {
+    t.into_data_async()
         .await
-        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
-    data.convert::<f32>()
+        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?
+        .convert::<f32>()
         .try_to_vec::<f32>()
         .map_err(|e| NnError::ReadBack(format!("{e:?}")))
 }
@@ -150,14 +154,7 @@ pub async fn to_cpu_async<M: burn::module::Module>(module: &M, fresh: M) -> Resu
     module.visit(&mut c);
     let mut read = Vec::with_capacity(c.0.len());
     for (t, dims) in c.0 {
-        let v = t
-            .into_data_async()
-            .await
-            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .map_err(|e| NnError::ReadBack(format!("{e:?}")))?;
-        read.push((v, dims));
+        read.push((read_back(t).await?, dims));
     }
     let count = read.len();
     let mut fill = Fill(read.into_iter(), device::cpu(), false);

@@ -25,8 +25,8 @@ use burn::tensor::activation::{gelu, softplus};
 use burn::tensor::{Device, Tensor, TensorData, s};
 use serde::{Deserialize, Serialize};
 
-use super::NnError;
 use super::corpus::{CorpusSeries, FreqCode};
+use super::{NnError, read_back};
 use crate::rng::SplitMix;
 
 /// The quantile levels the pretrained model outputs.
@@ -311,16 +311,6 @@ fn push_at(cfg: &PretrainedConfig, s: &CorpusSeries, end: usize, h: usize, out: 
     out.push(cfg, ctx, target, h, s.freq);
 }
 
-/// Reads a tensor back as `f32`s (asynchronously: the only way on WebGPU).
-async fn read_back<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, NnError> {
-    t.into_data_async()
-        .await
-        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .map_err(|e| NnError::ReadBack(format!("{e:?}")))
-}
-
 /// A forecast request: the history (oldest first) and the frequency.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
@@ -352,20 +342,16 @@ pub async fn predict(
         .collect();
     while out.first().is_some_and(|o| o.len() < h) {
         let done = out[0].len();
-        for (chunk_i, chunk) in (0..requests.len())
-            .collect::<Vec<_>>()
-            .chunks(256)
-            .enumerate()
-        {
-            let _ = chunk_i;
+        for start in (0..requests.len()).step_by(256) {
+            let chunk = start..(start + 256).min(requests.len());
             let mut e = Encoded::default();
-            for &i in chunk {
+            for i in chunk.clone() {
                 e.push(cfg, &ext[i], &[], 0, requests[i].freq);
             }
             let x = e.x(cfg, device);
             let [w, _, _] = e.tensors(cfg, device);
             let v = read_back(net.forward(x, w)).await?;
-            for (k, &i) in chunk.iter().enumerate() {
+            for (k, i) in chunk.enumerate() {
                 let take = (h - done).min(cfg.horizon);
                 for t in 0..take {
                     let mut q = [0.0f64; 9];

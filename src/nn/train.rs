@@ -9,9 +9,9 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::NnError;
 use super::data::{Batch, CAL_FEATURES, Geometry, IN_FEATURES, NnSeries, Windows};
 use super::models::{Net, NetConfig, pinball_loss};
+use super::{NnError, read_back};
 use crate::rng::SplitMix;
 
 /// Training settings.
@@ -83,16 +83,6 @@ pub struct Trained {
     pub history: Vec<Progress>,
     /// Epoch whose weights were kept.
     pub best_epoch: usize,
-}
-
-/// Reads a tensor back as `f32`s (asynchronously: the only way on WebGPU).
-async fn read_back<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, NnError> {
-    t.into_data_async()
-        .await
-        .map_err(|e| NnError::ReadBack(format!("{e:?}")))?
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .map_err(|e| NnError::ReadBack(format!("{e:?}")))
 }
 
 /// Reads a scalar tensor back.

@@ -4,7 +4,7 @@
 //! the merchant's browser (WebAssembly, with a Web Worker for the heavy work) or as a
 //! native command-line program.
 //!
-//! The core ([`data`], [`forecast`], [`inventory`], and the logistics stage to come)
+//! The core ([`data`], [`forecast`], [`inventory`], [`logistics`])
 //! is plain Rust that knows nothing of the browser or the terminal; [`plot`] draws
 //! charts from core types on any plotters backend; `ui` (wasm only) is the Leptos app
 //! and its worker; the CLI lives in `src/bin/supplycast.rs`.
@@ -15,6 +15,7 @@
 pub mod data;
 pub mod forecast;
 pub mod inventory;
+pub mod logistics;
 #[cfg(feature = "nn")]
 pub mod nn;
 pub mod plot;

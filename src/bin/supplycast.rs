@@ -16,6 +16,10 @@ fn main() {}
 mod inventory_cli;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "supplycast/logistics.rs"]
+mod logistics_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "supplycast/neural.rs"]
 mod neural_cli;
 
@@ -200,6 +204,11 @@ mod cli {
         },
         /// Purchase list for today from a forecast file and per-SKU parameters.
         Plan(crate::inventory_cli::PlanArgs),
+        /// Stock allocation: which location serves which region's demand (least
+        /// shipping cost plus unmet cost; whole units), capacity values, order split.
+        Allocate(crate::logistics_cli::AllocateArgs),
+        /// Transfers between locations so each ends at or above its target stock.
+        Rebalance(crate::logistics_cli::RebalanceArgs),
         /// Benchmark planning: forecast the top SKUs, then time the plan (policies and
         /// the Monte Carlo simulation of every SKU).
         BenchPlan {
@@ -328,6 +337,8 @@ mod cli {
                 }
             }
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
+            Command::Allocate(a) => crate::logistics_cli::allocate(a)?,
+            Command::Rebalance(a) => crate::logistics_cli::rebalance(a)?,
             Command::BenchPlan {
                 input,
                 skus,

@@ -1,0 +1,183 @@
+//! `supplycast allocate`, `supplycast rebalance` and `supplycast route`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde_json::json;
+use supplycast::logistics::{self, AllocationProblem, RebalanceProblem, fmt_units};
+
+fn read(path: &Path) -> Result<(String, String)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((path.display().to_string(), text))
+}
+
+/// Which location serves which region's demand.
+#[derive(Args)]
+pub(crate) struct AllocateArgs {
+    /// `location,capacity_units` (units it can ship in the period; empty = no limit),
+    /// optional `lat,lon` or `x,y`.
+    #[arg(long)]
+    locations: PathBuf,
+    /// `location,sku,on_hand`.
+    #[arg(long)]
+    stock: PathBuf,
+    /// `region,sku,demand`; or, with --region-split, a forecast file
+    /// (`sku,date,...,p50`, as `supplycast forecast` writes it).
+    #[arg(long)]
+    demand: PathBuf,
+    /// `region,share` (optionally per `sku`): splits a forecast file given as --demand.
+    #[arg(long)]
+    region_split: Option<PathBuf>,
+    /// `location,region,cost_per_unit`; a pair not listed is not a lane.
+    #[arg(long)]
+    costs: PathBuf,
+    /// Cost of each unit of demand left unmet; without it all demand must be met.
+    #[arg(long)]
+    unmet_cost: Option<f64>,
+    /// Purchase orders arriving (`sku,units`) to split across the locations.
+    #[arg(long)]
+    orders: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
+    let (l, s, c) = (read(&a.locations)?, read(&a.stock)?, read(&a.costs)?);
+    let d = read(&a.demand)?;
+    // The demand file's own columns are checked by from_csv; a forecast file is
+    // converted to region,sku,demand first.
+    let mut problem = match &a.region_split {
+        None => AllocationProblem::from_csv((&l.0, &l.1), (&s.0, &s.1), (&d.0, &d.1), (&c.0, &c.1))?,
+        Some(split) => {
+            let sp = read(split)?;
+            let demand = logistics::allocate::demand_from_forecast((&d.0, &d.1), (&sp.0, &sp.1))?;
+            let mut text = String::from("region,sku,demand\n");
+            for (r, k, u) in &demand {
+                text.push_str(&format!("{},{},{u}\n", csv_field(r), csv_field(k)));
+            }
+            AllocationProblem::from_csv((&l.0, &l.1), (&s.0, &s.1), (&d.0, &text), (&c.0, &c.1))?
+        }
+    };
+    if let Some(x) = a.unmet_cost {
+        anyhow::ensure!(x.is_finite() && x >= 0.0, "--unmet-cost {x}: must be a number ≥ 0");
+    }
+    problem.unmet_cost = a.unmet_cost;
+    if let Some(o) = &a.orders {
+        let o = read(o)?;
+        let mut t = logistics::Table::parse(&o.0, &o.1, &["sku", "units"])?;
+        for row in 0..t.len() {
+            if let (Some(k), Some(u)) = (t.name(row, "sku"), t.non_negative(row, "units", false)) {
+                problem.orders.push((k, u));
+            }
+        }
+        t.finish()?;
+    }
+    let t = Instant::now();
+    let r = problem.solve()?;
+    let secs = t.elapsed().as_secs_f64();
+    if a.json {
+        let out = json!({
+            "cost": r.cost,
+            "unmet_units": r.unmet_units,
+            "shipping_cost": r.breakdown.shipping,
+            "unmet_penalty": r.breakdown.unmet_penalty,
+            "flows": r.flows,
+            "unmet": r.unmet.iter().map(|(reg, k, u)| json!({"region": reg, "sku": k, "units": u})).collect::<Vec<_>>(),
+            "receipts": r.receipts,
+            "capacity": r.capacity,
+            "lp_bound": r.lp_bound,
+            "seconds": secs,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "cost {:.2} = shipping {:.2} + unmet {} units × {} ({:.2}); {} lanes·SKUs ship; solved in {secs:.2} s",
+        r.cost,
+        r.breakdown.shipping,
+        fmt_units(r.unmet_units),
+        a.unmet_cost.unwrap_or(0.0),
+        r.breakdown.unmet_penalty,
+        r.flows.len(),
+    );
+    println!("\n{:<16} {:>10} {:>10}  one more unit of capacity saves", "location", "shipped", "capacity");
+    for c in &r.capacity {
+        println!(
+            "{:<16} {:>10} {:>10}  {:.2}",
+            c.location,
+            fmt_units(c.shipped),
+            c.capacity.map_or("no limit".into(), fmt_units),
+            c.value_of_one_more_unit
+        );
+    }
+    if !r.receipts.is_empty() {
+        println!("\nreceive the orders at:");
+        for x in &r.receipts {
+            println!("  {:<16} {:<16} {}", x.location, x.sku, fmt_units(x.units));
+        }
+    }
+    println!("\nlocation,region,sku,units");
+    for f in &r.flows {
+        println!("{},{},{},{}", csv_field(&f.location), csv_field(&f.region), csv_field(&f.sku), fmt_units(f.units));
+    }
+    Ok(())
+}
+
+/// Transfers between locations up to each one's target.
+#[derive(Args)]
+pub(crate) struct RebalanceArgs {
+    /// `location,sku,on_hand,target_min`.
+    #[arg(long)]
+    stock: PathBuf,
+    /// `from,to,cost_per_unit,capacity_units` (capacity shared by all SKUs; empty = no
+    /// limit). A name only in lanes is a transit hub.
+    #[arg(long)]
+    lanes: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn rebalance(a: RebalanceArgs) -> Result<()> {
+    let (s, l) = (read(&a.stock)?, read(&a.lanes)?);
+    let p = RebalanceProblem::from_csv((&s.0, &s.1), (&l.0, &l.1))?;
+    let r = p.solve()?;
+    if a.json {
+        let out = json!({
+            "cost": r.cost,
+            "transfers": r.transfers,
+            "shortfall": r.shortfall.iter().map(|(l, k, u)| json!({"location": l, "sku": k, "units": u})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let short: f64 = r.shortfall.iter().map(|s| s.2).sum();
+    println!(
+        "transfer cost {:.2}; {} transfers; {} units still below target where stock or lanes do not allow",
+        r.cost,
+        r.transfers.len(),
+        fmt_units(short)
+    );
+    println!("\nfrom,to,sku,units");
+    for t in &r.transfers {
+        println!("{},{},{},{}", csv_field(&t.from), csv_field(&t.to), csv_field(&t.sku), fmt_units(t.units));
+    }
+    if !r.shortfall.is_empty() {
+        println!("\nstill below target: location,sku,units");
+        for (l, k, u) in &r.shortfall {
+            println!("{},{},{}", csv_field(l), csv_field(k), fmt_units(*u));
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

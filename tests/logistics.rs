@@ -9,7 +9,9 @@ fn bin() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/logistics").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference/logistics")
+        .join(name)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -29,13 +31,21 @@ fn allocate_prints_the_json_the_issue_specifies() {
     let d = fixture("alloc_small");
     let out = bin()
         .args(["allocate", "--unmet-cost", "60", "--json"])
-        .arg("--locations").arg(d.join("locations.csv"))
-        .arg("--stock").arg(d.join("stock.csv"))
-        .arg("--demand").arg(d.join("demand.csv"))
-        .arg("--costs").arg(d.join("costs.csv"))
+        .arg("--locations")
+        .arg(d.join("locations.csv"))
+        .arg("--stock")
+        .arg(d.join("stock.csv"))
+        .arg("--demand")
+        .arg(d.join("demand.csv"))
+        .arg("--costs")
+        .arg(d.join("costs.csv"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // scipy HiGHS: 926 (tests/reference/logistics/alloc_small/expected.json).
     assert_eq!(v["cost"], 926.0);
@@ -48,8 +58,12 @@ fn allocate_prints_the_json_the_issue_specifies() {
         }
     }
     let shipped: f64 = flows.iter().map(|f| f["units"].as_f64().unwrap()).sum();
-    let demand: f64 = std::fs::read_to_string(d.join("demand.csv")).unwrap().lines().skip(1)
-        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap()).sum();
+    let demand: f64 = std::fs::read_to_string(d.join("demand.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .sum();
     assert_eq!(shipped + 2.0, demand);
 }
 
@@ -58,10 +72,14 @@ fn allocate_without_unmet_cost_exits_2_naming_each_short_sku() {
     let d = fixture("alloc_infeasible");
     let out = bin()
         .arg("allocate")
-        .arg("--locations").arg(d.join("locations.csv"))
-        .arg("--stock").arg(d.join("stock.csv"))
-        .arg("--demand").arg(d.join("demand.csv"))
-        .arg("--costs").arg(d.join("costs.csv"))
+        .arg("--locations")
+        .arg(d.join("locations.csv"))
+        .arg("--stock")
+        .arg(d.join("stock.csv"))
+        .arg("--demand")
+        .arg(d.join("demand.csv"))
+        .arg("--costs")
+        .arg(d.join("costs.csv"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -73,19 +91,49 @@ fn allocate_without_unmet_cost_exits_2_naming_each_short_sku() {
 #[test]
 fn allocate_splits_a_forecast_by_region_and_an_order_across_locations() {
     let d = tmp("forecast");
-    let l = write(&d, "l.csv", "location,capacity_units,x,y\nLondon,100,0,0\nLeeds,,5,5\n");
-    let s = write(&d, "s.csv", "location,sku,on_hand\nLondon,A,10\nLeeds,A,4\n");
-    let f = write(&d, "f.csv", "sku,date,p10,p50,p90,model\nA,2026-12-01,1,5,9,ets\nA,2026-12-02,1,5,9,ets\nB,2026-12-01,0,6,9,ets\n");
+    let l = write(
+        &d,
+        "l.csv",
+        "location,capacity_units,x,y\nLondon,100,0,0\nLeeds,,5,5\n",
+    );
+    let s = write(
+        &d,
+        "s.csv",
+        "location,sku,on_hand\nLondon,A,10\nLeeds,A,4\n",
+    );
+    let f = write(
+        &d,
+        "f.csv",
+        "sku,date,p10,p50,p90,model\nA,2026-12-01,1,5,9,ets\nA,2026-12-02,1,5,9,ets\nB,2026-12-01,0,6,9,ets\n",
+    );
     let r = write(&d, "r.csv", "region,share\nSouth,0.5\nNorth,0.5\n");
-    let c = write(&d, "c.csv", "location,region,cost_per_unit\nLondon,South,1\nLondon,North,4\nLeeds,North,1\nLeeds,South,4\n");
+    let c = write(
+        &d,
+        "c.csv",
+        "location,region,cost_per_unit\nLondon,South,1\nLondon,North,4\nLeeds,North,1\nLeeds,South,4\n",
+    );
     let o = write(&d, "o.csv", "sku,units\nB,6\n");
     let out = bin()
         .args(["allocate", "--json", "--unmet-cost", "20"])
-        .arg("--locations").arg(&l).arg("--stock").arg(&s).arg("--demand").arg(&f)
-        .arg("--region-split").arg(&r).arg("--costs").arg(&c).arg("--orders").arg(&o)
+        .arg("--locations")
+        .arg(&l)
+        .arg("--stock")
+        .arg(&s)
+        .arg("--demand")
+        .arg(&f)
+        .arg("--region-split")
+        .arg(&r)
+        .arg("--costs")
+        .arg(&c)
+        .arg("--orders")
+        .arg(&o)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // A: 5 units to each region, served from the nearer location where stock allows
     // (Leeds has 4: North gets 4 from Leeds and 1 from London). B: 3 per region, the
@@ -93,23 +141,53 @@ fn allocate_splits_a_forecast_by_region_and_an_order_across_locations() {
     assert_eq!(v["unmet_units"], 0.0);
     assert_eq!(v["cost"], 5.0 + 4.0 + 4.0 + 3.0 + 3.0);
     let receipts = v["receipts"].as_array().unwrap();
-    let at = |loc: &str| receipts.iter().filter(|x| x["location"] == loc).map(|x| x["units"].as_f64().unwrap()).sum::<f64>();
+    let at = |loc: &str| {
+        receipts
+            .iter()
+            .filter(|x| x["location"] == loc)
+            .map(|x| x["units"].as_f64().unwrap())
+            .sum::<f64>()
+    };
     assert_eq!((at("London"), at("Leeds")), (3.0, 3.0));
 }
 
 #[test]
 fn rebalance_prints_transfers_through_a_hub() {
     let d = tmp("rebalance");
-    let s = write(&d, "s.csv", "location,sku,on_hand,target_min\nA,k,30,10\nB,k,0,8\nC,k,2,5\n");
-    let l = write(&d, "l.csv", "from,to,cost_per_unit,capacity_units\nA,HUB,1,\nHUB,B,1,\nHUB,C,1,2\nA,C,5,\n");
-    let out = bin().args(["rebalance", "--json"]).arg("--stock").arg(&s).arg("--lanes").arg(&l).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = write(
+        &d,
+        "s.csv",
+        "location,sku,on_hand,target_min\nA,k,30,10\nB,k,0,8\nC,k,2,5\n",
+    );
+    let l = write(
+        &d,
+        "l.csv",
+        "from,to,cost_per_unit,capacity_units\nA,HUB,1,\nHUB,B,1,\nHUB,C,1,2\nA,C,5,\n",
+    );
+    let out = bin()
+        .args(["rebalance", "--json"])
+        .arg("--stock")
+        .arg(&s)
+        .arg("--lanes")
+        .arg(&l)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // B needs 8 (via the hub, 2 per unit), C needs 3: 2 via the hub (lane limit 2), 1 direct at 5.
     assert_eq!(v["cost"], 8.0 * 2.0 + 2.0 * 2.0 + 5.0);
     assert_eq!(v["shortfall"].as_array().unwrap().len(), 0);
     let t = v["transfers"].as_array().unwrap();
-    let on = |from: &str, to: &str| t.iter().filter(|x| x["from"] == from && x["to"] == to).map(|x| x["units"].as_f64().unwrap()).sum::<f64>();
+    let on = |from: &str, to: &str| {
+        t.iter()
+            .filter(|x| x["from"] == from && x["to"] == to)
+            .map(|x| x["units"].as_f64().unwrap())
+            .sum::<f64>()
+    };
     assert_eq!(on("A", "HUB"), 10.0);
     assert_eq!(on("HUB", "C"), 2.0);
     assert_eq!(on("A", "C"), 1.0);
@@ -118,14 +196,341 @@ fn rebalance_prints_transfers_through_a_hub() {
 #[test]
 fn bad_logistics_files_exit_2_naming_file_line_and_column() {
     let d = tmp("bad");
-    let s = write(&d, "s.csv", "location,sku,on_hand,target_min\nA,k,30,10\nB,k,x,8\n");
-    let l = write(&d, "l.csv", "from,to,cost_per_unit,capacity_units\nA,B,-1,\n");
-    let out = bin().args(["rebalance"]).arg("--stock").arg(&s).arg("--lanes").arg(&l).output().unwrap();
+    let s = write(
+        &d,
+        "s.csv",
+        "location,sku,on_hand,target_min\nA,k,30,10\nB,k,x,8\n",
+    );
+    let l = write(
+        &d,
+        "l.csv",
+        "from,to,cost_per_unit,capacity_units\nA,B,-1,\n",
+    );
+    let out = bin()
+        .args(["rebalance"])
+        .arg("--stock")
+        .arg(&s)
+        .arg("--lanes")
+        .arg(&l)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("s.csv") && err.contains("line 3, column on_hand: \"x\" is not a number"), "{err}");
+    assert!(
+        err.contains("s.csv") && err.contains("line 3, column on_hand: \"x\" is not a number"),
+        "{err}"
+    );
     let s = write(&d, "s.csv", "location,sku,on_hand,target_min\nA,k,30,10\n");
-    let out = bin().args(["rebalance"]).arg("--stock").arg(&s).arg("--lanes").arg(&l).output().unwrap();
+    let out = bin()
+        .args(["rebalance"])
+        .arg("--stock")
+        .arg(&s)
+        .arg("--lanes")
+        .arg(&l)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("l.csv") && err.contains("line 2, column cost_per_unit: -1 is negative"), "{err}");
+    assert!(
+        err.contains("l.csv") && err.contains("line 2, column cost_per_unit: -1 is negative"),
+        "{err}"
+    );
+}
+
+mod routing {
+    use std::path::Path;
+
+    use supplycast::logistics::{RouteOptions, Routes, RoutingProblem};
+
+    fn routing(name: &str) -> (String, String) {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/reference/routing")
+            .join(name);
+        (
+            p.display().to_string(),
+            std::fs::read_to_string(&p).unwrap(),
+        )
+    }
+
+    fn optimum(name: &str) -> f64 {
+        let (_, text) = routing("small_optima.json");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v[name].as_f64().unwrap()
+    }
+
+    /// Every delivery served exactly once, every route within capacity, shift and the
+    /// time windows (service starts by the window's end).
+    pub(super) fn check_valid(p: &RoutingProblem, r: &Routes) {
+        let mut seen = vec![0; p.deliveries.len()];
+        for route in &r.routes {
+            let load: f64 = route.stops.iter().map(|&s| p.deliveries[s].demand).sum();
+            assert!(load <= p.capacity, "route load {load} > {}", p.capacity);
+            assert_eq!(load, route.load);
+            for (&s, &t) in route.stops.iter().zip(&route.arrivals) {
+                seen[s] += 1;
+                if let Some((_, due)) = p.deliveries[s].window {
+                    assert!(
+                        t <= due + 1e-9,
+                        "{} reached at {t} after {due}",
+                        p.deliveries[s].id
+                    );
+                }
+            }
+            if let Some((_, close)) = p.depot_window {
+                assert!(
+                    route.end <= close + 1e-9,
+                    "back at {} after {close}",
+                    route.end
+                );
+            }
+        }
+        for (i, n) in seen.iter().enumerate() {
+            let unserved = r.unserved.iter().any(|u| u.0 == i);
+            assert_eq!(
+                *n + usize::from(unserved),
+                1,
+                "delivery {} served {n} times",
+                p.deliveries[i].id
+            );
+        }
+        let total: f64 = r.routes.iter().map(|x| x.distance).sum();
+        assert!((total - r.cost).abs() < 1e-6);
+    }
+
+    fn options(seconds: f64) -> RouteOptions {
+        RouteOptions {
+            time_limit: seconds,
+            repeatable: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_small_cvrplib_instance_is_solved_to_its_proven_optimum() {
+        let (f, t) = routing("small_cvrp.vrp");
+        let p = RoutingProblem::parse(&f, &t, None, None, None).unwrap();
+        assert_eq!(p.deliveries.len(), 12);
+        let r = p.solve(&options(5.0), None).unwrap();
+        check_valid(&p, &r);
+        assert!(r.unserved.is_empty());
+        assert!(
+            (r.cost - optimum("small_cvrp.vrp")).abs() < 1e-6,
+            "{} vs {}",
+            r.cost,
+            optimum("small_cvrp.vrp")
+        );
+    }
+
+    #[test]
+    fn a_small_solomon_form_instance_with_time_windows_is_solved_to_its_proven_optimum() {
+        let (f, t) = routing("small_vrptw.txt");
+        let p = RoutingProblem::parse(&f, &t, None, None, None).unwrap();
+        assert_eq!((p.deliveries.len(), p.vehicles, p.capacity), (10, 10, 40.0));
+        let r = p.solve(&options(5.0), None).unwrap();
+        check_valid(&p, &r);
+        assert!(r.unserved.is_empty());
+        assert!(
+            (r.cost - optimum("small_vrptw.txt")).abs() < 1e-6,
+            "{} vs {}",
+            r.cost,
+            optimum("small_vrptw.txt")
+        );
+    }
+
+    #[test]
+    fn deliveries_that_no_vehicle_can_serve_are_listed_with_the_reason() {
+        let text = "id,x,y,demand,ready,due,service\ndepot,0,0,0,0,100,0\na,3,4,2,,,\nb,30,40,50,,,\nc,60,80,1,0,20,0\nd,40,30,1,,,60\n";
+        let p = RoutingProblem::from_csv("day.csv", text, 2, 10.0, None).unwrap();
+        let r = p.solve(&options(1.0), None).unwrap();
+        check_valid(&p, &r);
+        let why = |id: &str| {
+            r.unserved
+                .iter()
+                .find(|u| p.deliveries[u.0].id == id)
+                .map(|u| u.1.clone())
+                .unwrap_or_default()
+        };
+        assert!(
+            why("b").contains("larger than a vehicle's capacity"),
+            "{:?}",
+            r.unserved
+        );
+        assert!(
+            why("c").contains("after the window closes"),
+            "{:?}",
+            r.unserved
+        );
+        assert!(
+            why("d").contains("cannot be back at the depot"),
+            "{:?}",
+            r.unserved
+        );
+        assert_eq!(r.routes.iter().map(|x| x.stops.len()).sum::<usize>(), 1);
+    }
+
+    #[test]
+    fn bad_delivery_files_name_line_and_column() {
+        let e = RoutingProblem::from_csv(
+            "day.csv",
+            "id,x,y,demand\ndepot,0,0,0\na,,4,2\nb,1,1,-3\n",
+            2,
+            10.0,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("day.csv") && e.contains("line 3, column x"),
+            "{e}"
+        );
+        assert!(e.contains("line 4, column demand: -3 is negative"), "{e}");
+        let e = RoutingProblem::from_csv("day.csv", "id,x,y,demand\na,1,4,2\n", 2, 10.0, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no row with id \"depot\""), "{e}");
+        let e = RoutingProblem::from_cvrplib(
+            "x.vrp",
+            "NAME : x\nDIMENSION : 3\nCAPACITY : 10\nEDGE_WEIGHT_TYPE : GEO\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 4") && e.contains("only EUC_2D"), "{e}");
+    }
+}
+
+#[test]
+fn route_command_solves_a_lat_lon_day_and_writes_the_stop_order() {
+    let d = tmp("route");
+    let csv = d.join("stops.csv");
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/routing/small_latlon.csv");
+    let out = bin()
+        .args([
+            "route",
+            "--vehicles",
+            "5",
+            "--capacity",
+            "20",
+            "--time-limit",
+            "5",
+            "--repeatable",
+            "--json",
+        ])
+        .arg(&file)
+        .arg("--out")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let optima: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/routing/small_optima.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let best = optima["small_latlon.csv"].as_f64().unwrap();
+    assert!(
+        (v["cost"].as_f64().unwrap() - best).abs() < 1e-6,
+        "{} vs {best}",
+        v["cost"]
+    );
+    let stops: Vec<String> = v["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(stops.len(), 9);
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(written.starts_with("vehicle,stop,id,arrival,load_after\n"));
+    assert_eq!(written.lines().count(), 10);
+}
+
+mod benchmarks {
+    use std::path::Path;
+
+    use supplycast::logistics::{RouteOptions, RoutingProblem};
+
+    /// CVRPLIB instances with proven optima (X: Uchoa et al. 2017; M: Christofides,
+    /// Mingozzi & Toth 1979), from the PyVRP/VRPLIB repository's test data. The
+    /// issue's bar (within 1 % in 30 s) is measured by scripts/route-bench.sh; this
+    /// asserts a looser bound, 5 %, after 5,000 generations (the search runs threads, so
+    /// it is not repeatable to the unit).
+    fn within(name: &str, bound: f64) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/routing");
+        let text = std::fs::read_to_string(dir.join(format!("{name}.vrp"))).unwrap();
+        let sol = std::fs::read_to_string(dir.join(format!("{name}.sol"))).unwrap();
+        let best: f64 = sol
+            .lines()
+            .find_map(|l| l.strip_prefix("Cost "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let p = RoutingProblem::parse(name, &text, None, None, None).unwrap();
+        let options = RouteOptions {
+            time_limit: 120.0,
+            max_generations: Some(5000),
+            repeatable: true,
+            ..Default::default()
+        };
+        let r = p.solve(&options, None).unwrap();
+        super::routing::check_valid(&p, &r);
+        assert!(r.unserved.is_empty());
+        let gap = (r.cost - best) / best;
+        eprintln!(
+            "{name}: {} vs optimum {best} ({:.2} %) in {:.1} s",
+            r.cost,
+            gap * 100.0,
+            r.seconds
+        );
+        assert!(
+            gap < bound,
+            "{name}: {} is {:.2} % above the optimum {best}",
+            r.cost,
+            gap * 100.0
+        );
+    }
+
+    #[test]
+    fn x_n110_k13_within_5_percent_of_its_optimum() {
+        within("X-n110-k13", 0.05);
+    }
+
+    #[test]
+    fn x_n101_k25_within_5_percent_of_its_optimum() {
+        within("X-n101-k25", 0.05);
+    }
+
+    #[test]
+    fn a_search_continued_from_earlier_routes_never_ends_worse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/routing");
+        let text = std::fs::read_to_string(dir.join("X-n101-k25.vrp")).unwrap();
+        let p = RoutingProblem::parse("X-n101-k25", &text, None, None, None).unwrap();
+        let short = RouteOptions {
+            time_limit: 60.0,
+            max_generations: Some(50),
+            repeatable: true,
+            ..Default::default()
+        };
+        let first = p.solve(&short, None).unwrap();
+        let second = p.solve(&short, Some(&first)).unwrap();
+        super::routing::check_valid(&p, &second);
+        assert!(
+            second.cost <= first.cost,
+            "{} after {}",
+            second.cost,
+            first.cost
+        );
+    }
 }

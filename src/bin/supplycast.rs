@@ -209,6 +209,9 @@ mod cli {
         Allocate(crate::logistics_cli::AllocateArgs),
         /// Transfers between locations so each ends at or above its target stock.
         Rebalance(crate::logistics_cli::RebalanceArgs),
+        /// Delivery routes: capacitated vehicle routing with optional time windows
+        /// (our CSV, CVRPLIB .vrp or Solomon files).
+        Route(crate::logistics_cli::RouteArgs),
         /// Benchmark planning: forecast the top SKUs, then time the plan (policies and
         /// the Monte Carlo simulation of every SKU).
         BenchPlan {
@@ -339,6 +342,7 @@ mod cli {
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
             Command::Allocate(a) => crate::logistics_cli::allocate(a)?,
             Command::Rebalance(a) => crate::logistics_cli::rebalance(a)?,
+            Command::Route(a) => crate::logistics_cli::route(a)?,
             Command::BenchPlan {
                 input,
                 skus,

@@ -31,9 +31,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use good_lp::{
-    Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable,
-};
+use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
 use serde::{Deserialize, Serialize};
 
 use good_lp::solvers::microlp::MicroLpProblem;
@@ -168,6 +166,34 @@ impl AllocationProblem {
             .collect();
         let stock = read_stock(stock.0, stock.1, &index)?;
         let demand = read_demand(demand.0, demand.1)?;
+        Self::assemble(locations, index, stock, demand, costs)
+    }
+
+    /// [`AllocationProblem::from_csv`] with demand already in hand (e.g. forecasts
+    /// split by region, [`split_by_region`]).
+    pub fn from_csv_with_demand(
+        locations: (&str, &str),
+        stock: (&str, &str),
+        demand: Vec<(String, String, f64)>,
+        costs: (&str, &str),
+    ) -> Result<AllocationProblem, LogisticsError> {
+        let locations = read_locations(locations.0, locations.1, true)?;
+        let index: HashMap<String, usize> = locations
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.name.clone(), i))
+            .collect();
+        let stock = read_stock(stock.0, stock.1, &index)?;
+        Self::assemble(locations, index, stock, demand, costs)
+    }
+
+    fn assemble(
+        locations: Vec<Location>,
+        index: HashMap<String, usize>,
+        stock: Vec<Stock>,
+        demand: Vec<(String, String, f64)>,
+        costs: (&str, &str),
+    ) -> Result<AllocationProblem, LogisticsError> {
         let mut t = Table::parse(costs.0, costs.1, &["location", "region", "cost_per_unit"])?;
         let mut lanes = Vec::new();
         let mut seen = HashMap::new();
@@ -177,7 +203,14 @@ impl AllocationProblem {
             let cost = t.non_negative(row, "cost_per_unit", false);
             if let (Some(l), Some(r), Some(c)) = (loc, region, cost) {
                 if let Some(prev) = seen.insert((l, r.clone()), t.line(row)) {
-                    t.problem(row, "region", format_args!("lane {} → {r} already given on line {prev}", locations[l].name));
+                    t.problem(
+                        row,
+                        "region",
+                        format_args!(
+                            "lane {} → {r} already given on line {prev}",
+                            locations[l].name
+                        ),
+                    );
                 } else {
                     lanes.push((l, r, c));
                 }
@@ -202,7 +235,9 @@ impl AllocationProblem {
         if let Some(x) = self.unmet_cost
             && !(x.is_finite() && x >= 0.0)
         {
-            return Err(LogisticsError::Problem(format!("the unmet cost {x} must be a number ≥ 0")));
+            return Err(LogisticsError::Problem(format!(
+                "the unmet cost {x} must be a number ≥ 0"
+            )));
         }
         let max_cost = self.costs.iter().map(|c| c.2).fold(0.0, f64::max);
         let penalty = self
@@ -212,10 +247,11 @@ impl AllocationProblem {
         for s in &self.stock {
             *stock.entry((s.location, s.sku.as_str())).or_default() += s.units.max(0.0).floor();
         }
-        let orders: BTreeMap<&str, f64> = self.orders.iter().fold(BTreeMap::new(), |mut m, (k, q)| {
-            *m.entry(k.as_str()).or_default() += q.max(0.0).round();
-            m
-        });
+        let orders: BTreeMap<&str, f64> =
+            self.orders.iter().fold(BTreeMap::new(), |mut m, (k, q)| {
+                *m.entry(k.as_str()).or_default() += q.max(0.0).round();
+                m
+            });
         let mut lp_bound = None;
         let mut receipts = Vec::new();
         if orders.values().any(|&q| q > 0.0) {
@@ -265,7 +301,9 @@ impl AllocationProblem {
                 units,
             })
             .collect();
-        flows.sort_by(|a, b| (&a.location, &a.region, &a.sku).cmp(&(&b.location, &b.region, &b.sku)));
+        flows.sort_by(|a, b| {
+            (&a.location, &a.region, &a.sku).cmp(&(&b.location, &b.region, &b.sku))
+        });
         Ok(Allocation {
             cost: breakdown.shipping + breakdown.unmet_penalty,
             breakdown,
@@ -297,7 +335,11 @@ impl AllocationProblem {
     }
 
     /// The network program on whole-unit stock, its flows and capacity values.
-    fn solve_network(&self, stock: &HashMap<(usize, &str), f64>, penalty: f64) -> Result<Solved, LogisticsError> {
+    fn solve_network(
+        &self,
+        stock: &HashMap<(usize, &str), f64>,
+        penalty: f64,
+    ) -> Result<Solved, LogisticsError> {
         let (model, problem) = Model::build(self, stock, None, penalty);
         let values = model.solve(problem, penalty)?;
         // The optimum is a vertex of a totally unimodular system: whole units up to the
@@ -310,7 +352,13 @@ impl AllocationProblem {
             if units > 0.0 {
                 shipped_from[l] += units;
                 *served.entry((r, k)).or_default() += units;
-                flows.push((l, model.regions[r].clone(), model.skus[k].clone(), cost, units));
+                flows.push((
+                    l,
+                    model.regions[r].clone(),
+                    model.skus[k].clone(),
+                    cost,
+                    units,
+                ));
             }
         }
         let mut unmet = Vec::new();
@@ -359,13 +407,17 @@ impl AllocationProblem {
         for (from, to, cost, flow, cap) in arcs {
             residual.arc(from, to, cost, flow, cap);
         }
-        let dist = residual
-            .distances_to(0)
-            .ok_or_else(|| LogisticsError::Solver("the solution is not optimal (negative cycle)".into()))?;
+        let dist = residual.distances_to(0).ok_or_else(|| {
+            LogisticsError::Solver("the solution is not optimal (negative cycle)".into())
+        })?;
         let capacity = (0..nl)
             .map(|l| {
                 let binding = capacity[l].is_some_and(|c| shipped_from[l] >= c - 1e-9);
-                let value = if binding { (-dist[1 + l]).max(0.0) } else { 0.0 };
+                let value = if binding {
+                    (-dist[1 + l]).max(0.0)
+                } else {
+                    0.0
+                };
                 CapacityUse {
                     location: self.locations[l].name.clone(),
                     shipped: shipped_from[l],
@@ -450,7 +502,12 @@ impl Model {
             }
         }
         let ordered: Vec<(usize, f64)> = orders
-            .map(|o| o.iter().filter(|(_, q)| **q > 0.0).map(|(k, &q)| (sku(k), q)).collect())
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, q)| **q > 0.0)
+                    .map(|(k, &q)| (sku(k), q))
+                    .collect()
+            })
             .unwrap_or_default();
         let nl = p.locations.len();
         let mut lanes: Vec<Vec<(usize, f64)>> = vec![Vec::new(); regions.len()];
@@ -469,8 +526,10 @@ impl Model {
                 }
             }
         }
-        let unmet: BTreeMap<(usize, usize), Variable> =
-            demand.keys().map(|&rk| (rk, vars.add(variable().min(0)))).collect();
+        let unmet: BTreeMap<(usize, usize), Variable> = demand
+            .keys()
+            .map(|&rk| (rk, vars.add(variable().min(0))))
+            .collect();
         let mut receipts = Vec::new();
         for &(k, _) in &ordered {
             for l in 0..nl {
@@ -487,14 +546,20 @@ impl Model {
         let mut problem = vars.minimise(objective).using(microlp);
         let mut out_of: BTreeMap<(usize, usize), Expression> = BTreeMap::new();
         let mut from_location: Vec<Expression> = vec![Expression::from(0.0); nl];
-        let mut into: BTreeMap<(usize, usize), Expression> =
-            unmet.iter().map(|(&rk, &u)| (rk, Expression::from(u))).collect();
+        let mut into: BTreeMap<(usize, usize), Expression> = unmet
+            .iter()
+            .map(|(&rk, &u)| (rk, Expression::from(u)))
+            .collect();
         for &(l, r, k, _, v) in &ships {
             *out_of.entry((l, k)).or_default() += v;
             from_location[l] += v;
             *into.entry((r, k)).or_default() += v;
         }
-        let sku_ix: HashMap<&str, usize> = skus.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+        let sku_ix: HashMap<&str, usize> = skus
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
         let mut received: BTreeMap<(usize, usize), Expression> = BTreeMap::new();
         let mut per_order: BTreeMap<usize, Expression> = BTreeMap::new();
         for &(l, ref k, v) in &receipts {
@@ -561,7 +626,11 @@ fn largest_remainder(shares: &[(usize, f64)], total: f64, locations: usize) -> V
     for &(l, v) in shares {
         by_location[l] += v.max(0.0);
     }
-    let mut out: Vec<(usize, f64)> = by_location.iter().enumerate().map(|(l, v)| (l, (v + 1e-9).floor())).collect();
+    let mut out: Vec<(usize, f64)> = by_location
+        .iter()
+        .enumerate()
+        .map(|(l, v)| (l, (v + 1e-9).floor()))
+        .collect();
     let mut left = total - out.iter().map(|o| o.1).sum::<f64>();
     let mut order: Vec<usize> = (0..locations).collect();
     order.sort_by(|&a, &b| {
@@ -580,24 +649,45 @@ fn largest_remainder(shares: &[(usize, f64)], total: f64, locations: usize) -> V
 
 /// Reads a locations file: `location` plus `capacity_units` (required when
 /// `need_capacity`; empty = no limit) and optional `lat,lon` or `x,y`.
-pub(crate) fn read_locations(file: &str, text: &str, need_capacity: bool) -> Result<Vec<Location>, LogisticsError> {
-    let required: &[&str] = if need_capacity { &["location", "capacity_units"] } else { &["location"] };
+pub(crate) fn read_locations(
+    file: &str,
+    text: &str,
+    need_capacity: bool,
+) -> Result<Vec<Location>, LogisticsError> {
+    let required: &[&str] = if need_capacity {
+        &["location", "capacity_units"]
+    } else {
+        &["location"]
+    };
     let mut t = Table::parse(file, text, required)?;
     let mut out: Vec<Location> = Vec::new();
     let mut seen = HashMap::new();
     for row in 0..t.len() {
-        let Some(name) = t.name(row, "location") else { continue };
+        let Some(name) = t.name(row, "location") else {
+            continue;
+        };
         let capacity = t.non_negative(row, "capacity_units", true);
         let coord = read_coord(&mut t, row);
         if let Some(prev) = seen.insert(name.clone(), t.line(row)) {
-            t.problem(row, "location", format_args!("\"{name}\" already given on line {prev}"));
+            t.problem(
+                row,
+                "location",
+                format_args!("\"{name}\" already given on line {prev}"),
+            );
             continue;
         }
-        out.push(Location { name, capacity, coord });
+        out.push(Location {
+            name,
+            capacity,
+            coord,
+        });
     }
     t.finish()?;
     if out.is_empty() {
-        return Err(LogisticsError::Input { file: file.into(), problems: vec!["no locations".into()] });
+        return Err(LogisticsError::Input {
+            file: file.into(),
+            problems: vec!["no locations".into()],
+        });
     }
     Ok(out)
 }
@@ -611,8 +701,14 @@ pub(crate) fn read_coord(t: &mut Table, row: usize) -> Option<Coord> {
             (Some(a), Some(o)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&o) => {
                 return Some(Coord::LatLon { lat: a, lon: o });
             }
-            (Some(a), Some(_)) if !(-90.0..=90.0).contains(&a) => t.problem(row, "lat", format_args!("{a} is not a latitude (-90..90)")),
-            (Some(_), Some(o)) => t.problem(row, "lon", format_args!("{o} is not a longitude (-180..180)")),
+            (Some(a), Some(_)) if !(-90.0..=90.0).contains(&a) => {
+                t.problem(row, "lat", format_args!("{a} is not a latitude (-90..90)"))
+            }
+            (Some(_), Some(o)) => t.problem(
+                row,
+                "lon",
+                format_args!("{o} is not a longitude (-180..180)"),
+            ),
             (None, None) => {}
             (None, _) => t.problem(row, "lat", "empty while lon is given"),
             (_, None) => t.problem(row, "lon", "empty while lat is given"),
@@ -630,7 +726,12 @@ pub(crate) fn read_coord(t: &mut Table, row: usize) -> Option<Coord> {
     None
 }
 
-fn location_ref(t: &mut Table, row: usize, column: &str, index: &HashMap<String, usize>) -> Option<usize> {
+fn location_ref(
+    t: &mut Table,
+    row: usize,
+    column: &str,
+    index: &HashMap<String, usize>,
+) -> Option<usize> {
     let name = t.name(row, column)?;
     match index.get(&name) {
         Some(&i) => Some(i),
@@ -638,13 +739,24 @@ fn location_ref(t: &mut Table, row: usize, column: &str, index: &HashMap<String,
             let mut known: Vec<&String> = index.keys().collect();
             known.sort();
             let known: Vec<&str> = known.iter().take(8).map(|s| s.as_str()).collect();
-            t.problem(row, column, format_args!("unknown location \"{name}\" (the locations file has: {})", known.join(", ")));
+            t.problem(
+                row,
+                column,
+                format_args!(
+                    "unknown location \"{name}\" (the locations file has: {})",
+                    known.join(", ")
+                ),
+            );
             None
         }
     }
 }
 
-fn read_stock(file: &str, text: &str, index: &HashMap<String, usize>) -> Result<Vec<Stock>, LogisticsError> {
+fn read_stock(
+    file: &str,
+    text: &str,
+    index: &HashMap<String, usize>,
+) -> Result<Vec<Stock>, LogisticsError> {
     let mut t = Table::parse(file, text, &["location", "sku", "on_hand"])?;
     let mut out = Vec::new();
     let mut seen = HashMap::new();
@@ -654,9 +766,17 @@ fn read_stock(file: &str, text: &str, index: &HashMap<String, usize>) -> Result<
         let units = t.non_negative(row, "on_hand", false);
         if let (Some(l), Some(k), Some(u)) = (loc, sku, units) {
             if let Some(prev) = seen.insert((l, k.clone()), t.line(row)) {
-                t.problem(row, "sku", format_args!("\"{k}\" at this location already given on line {prev}"));
+                t.problem(
+                    row,
+                    "sku",
+                    format_args!("\"{k}\" at this location already given on line {prev}"),
+                );
             } else {
-                out.push(Stock { location: l, sku: k, units: u });
+                out.push(Stock {
+                    location: l,
+                    sku: k,
+                    units: u,
+                });
             }
         }
     }
@@ -675,7 +795,11 @@ pub fn read_demand(file: &str, text: &str) -> Result<Vec<(String, String, f64)>,
         let units = t.non_negative(row, "demand", false);
         if let (Some(r), Some(k), Some(u)) = (region, sku, units) {
             if let Some(prev) = seen.insert((r.clone(), k.clone()), t.line(row)) {
-                t.problem(row, "sku", format_args!("\"{k}\" in region \"{r}\" already given on line {prev}"));
+                t.problem(
+                    row,
+                    "sku",
+                    format_args!("\"{k}\" in region \"{r}\" already given on line {prev}"),
+                );
             } else {
                 out.push((r, k, u));
             }
@@ -700,6 +824,15 @@ pub fn demand_from_forecast(
         }
     }
     f.finish()?;
+    split_by_region(&totals, split)
+}
+
+/// Splits each SKU's total demand by region shares (`region,share`, optionally per
+/// `sku`; shares are normalised per SKU).
+pub fn split_by_region(
+    totals: &BTreeMap<String, f64>,
+    split: (&str, &str),
+) -> Result<Vec<(String, String, f64)>, LogisticsError> {
     let mut s = Table::parse(split.0, split.1, &["region", "share"])?;
     let per_sku = s.has("sku");
     let mut shares: BTreeMap<Option<String>, Vec<(String, f64)>> = BTreeMap::new();
@@ -708,7 +841,14 @@ pub fn demand_from_forecast(
         let share = s.non_negative(row, "share", false);
         let sku = if per_sku { s.name(row, "sku") } else { None };
         if per_sku && sku.as_ref().is_some_and(|k| !totals.contains_key(k)) {
-            s.problem(row, "sku", format_args!("\"{}\" is not in the forecast file", sku.clone().unwrap_or_default()));
+            s.problem(
+                row,
+                "sku",
+                format_args!(
+                    "\"{}\" is not in the forecast file",
+                    sku.clone().unwrap_or_default()
+                ),
+            );
             continue;
         }
         if let (Some(r), Some(v)) = (region, share) {
@@ -717,16 +857,21 @@ pub fn demand_from_forecast(
     }
     s.finish()?;
     let mut out = Vec::new();
-    for (k, total) in totals {
+    for (k, &total) in totals {
         let Some(list) = shares.get(&Some(k.clone())).or_else(|| shares.get(&None)) else {
             return Err(LogisticsError::Input {
                 file: split.0.into(),
-                problems: vec![format!("no share for SKU \"{k}\" and no shares for all SKUs (rows without a sku)")],
+                problems: vec![format!(
+                    "no share for SKU \"{k}\" and no shares for all SKUs (rows without a sku)"
+                )],
             });
         };
         let sum: f64 = list.iter().map(|x| x.1).sum();
         if sum <= 0.0 {
-            return Err(LogisticsError::Input { file: split.0.into(), problems: vec![format!("the shares for \"{k}\" add up to 0")] });
+            return Err(LogisticsError::Input {
+                file: split.0.into(),
+                problems: vec![format!("the shares for \"{k}\" add up to 0")],
+            });
         }
         for (r, v) in list {
             out.push((r.clone(), k.clone(), total * v / sum));
@@ -744,7 +889,10 @@ mod tests {
             ("l.csv", "location,capacity_units\nA,10\nB,\n"),
             ("s.csv", "location,sku,on_hand\nA,k1,30\nB,k1,30\nA,k2,5\n"),
             ("d.csv", "region,sku,demand\nN,k1,12\nS,k1,8\nN,k2,4\n"),
-            ("c.csv", "location,region,cost_per_unit\nA,N,1\nA,S,2\nB,N,5\nB,S,3\n"),
+            (
+                "c.csv",
+                "location,region,cost_per_unit\nA,N,1\nA,S,2\nB,N,5\nB,S,3\n",
+            ),
         )
         .unwrap()
     }
@@ -761,7 +909,10 @@ mod tests {
         assert_eq!(at_a.value_of_one_more_unit, 4.0);
         let mut bigger = p.clone();
         bigger.locations[0].capacity = Some(11.0);
-        assert_eq!(a.cost - bigger.solve().unwrap().cost, at_a.value_of_one_more_unit);
+        assert_eq!(
+            a.cost - bigger.solve().unwrap().cost,
+            at_a.value_of_one_more_unit
+        );
         assert_eq!(a.capacity[1].value_of_one_more_unit, 0.0);
     }
 
@@ -777,15 +928,24 @@ mod tests {
                     coord: None,
                 });
                 for k in 0..4 {
-                    p.stock.push(Stock { location: l, sku: format!("k{k}"), units: (rng.uniform() * 20.0).floor() });
+                    p.stock.push(Stock {
+                        location: l,
+                        sku: format!("k{k}"),
+                        units: (rng.uniform() * 20.0).floor(),
+                    });
                 }
                 for r in 0..3 {
-                    p.costs.push((l, format!("r{r}"), 1.0 + (rng.uniform() * 9.0).floor()));
+                    p.costs
+                        .push((l, format!("r{r}"), 1.0 + (rng.uniform() * 9.0).floor()));
                 }
             }
             for r in 0..3 {
                 for k in 0..4 {
-                    p.demand.push((format!("r{r}"), format!("k{k}"), (rng.uniform() * 10.0).floor()));
+                    p.demand.push((
+                        format!("r{r}"),
+                        format!("k{k}"),
+                        (rng.uniform() * 10.0).floor(),
+                    ));
                 }
             }
             p.unmet_cost = Some(30.0);
@@ -794,7 +954,11 @@ mod tests {
                 let mut q = p.clone();
                 q.locations[l].capacity = q.locations[l].capacity.map(|c| c + 1.0);
                 let saved = a.cost - q.solve().unwrap().cost;
-                assert!((saved - a.capacity[l].value_of_one_more_unit).abs() < 1e-9, "{saved} vs {:?}", a.capacity[l]);
+                assert!(
+                    (saved - a.capacity[l].value_of_one_more_unit).abs() < 1e-9,
+                    "{saved} vs {:?}",
+                    a.capacity[l]
+                );
             }
         }
     }
@@ -826,7 +990,10 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("s.csv"), "{e}");
-        assert!(e.contains("line 3, column location: unknown location \"Z\""), "{e}");
+        assert!(
+            e.contains("line 3, column location: unknown location \"Z\""),
+            "{e}"
+        );
         assert!(e.contains("line 4, column on_hand: -1 is negative"), "{e}");
         let e = AllocationProblem::from_csv(
             ("l.csv", "location,capacity\nA,10\n"),
@@ -836,7 +1003,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("l.csv") && e.contains("no \"capacity_units\" column"), "{e}");
+        assert!(
+            e.contains("l.csv") && e.contains("no \"capacity_units\" column"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -844,7 +1014,9 @@ mod tests {
         let mut p = problem();
         p.demand.push(("S".into(), "k2".into(), 9.0));
         match p.solve() {
-            Err(LogisticsError::Infeasible { short }) => assert_eq!(short, vec![("k2".to_string(), 8.0)]),
+            Err(LogisticsError::Infeasible { short }) => {
+                assert_eq!(short, vec![("k2".to_string(), 8.0)])
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -852,10 +1024,19 @@ mod tests {
     #[test]
     fn demand_from_a_forecast_and_a_region_split() {
         let d = demand_from_forecast(
-            ("f.csv", "sku,date,p10,p50,p90,model\nk1,2026-01-01,1,2,3,m\nk1,2026-01-02,1,4,3,m\n"),
+            (
+                "f.csv",
+                "sku,date,p10,p50,p90,model\nk1,2026-01-01,1,2,3,m\nk1,2026-01-02,1,4,3,m\n",
+            ),
             ("r.csv", "region,share\nUK,3\nFR,1\n"),
         )
         .unwrap();
-        assert_eq!(d, vec![("UK".into(), "k1".into(), 4.5), ("FR".into(), "k1".into(), 1.5)]);
+        assert_eq!(
+            d,
+            vec![
+                ("UK".into(), "k1".into(), 4.5),
+                ("FR".into(), "k1".into(), 1.5)
+            ]
+        );
     }
 }

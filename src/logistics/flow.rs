@@ -24,7 +24,14 @@ impl Residual {
     /// An arc `from → to` carrying flow `flow` of `capacity` (None: unbounded) at
     /// `cost` per unit: it adds the forward residual arc when there is room and the
     /// backward one when there is flow.
-    pub(crate) fn arc(&mut self, from: usize, to: usize, cost: f64, flow: f64, capacity: Option<f64>) {
+    pub(crate) fn arc(
+        &mut self,
+        from: usize,
+        to: usize,
+        cost: f64,
+        flow: f64,
+        capacity: Option<f64>,
+    ) {
         if capacity.is_none_or(|c| flow < c - 1e-9) {
             self.into[to].push((from, cost));
         }

@@ -12,9 +12,11 @@ pub mod rebalance;
 pub mod route;
 mod table;
 
-pub use allocate::{Allocation, AllocationProblem, CapacityUse, CostBreakdown, Flow, Location, Receipt, Stock};
+pub use allocate::{
+    Allocation, AllocationProblem, CapacityUse, CostBreakdown, Flow, Location, Receipt, Stock,
+};
 pub use rebalance::{Lane, Rebalance, RebalanceProblem, Transfer};
-pub use route::Coord;
+pub use route::{Coord, Delivery, Metric, Route, RouteOptions, Routes, RoutingProblem};
 pub use table::Table;
 
 use thiserror::Error;
@@ -50,5 +52,73 @@ pub fn fmt_units(u: f64) -> String {
         format!("{}", u.round() as i64)
     } else {
         format!("{u:.2}")
+    }
+}
+
+/// A logistics job, as the page sends it to the worker.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Request {
+    /// Allocate stock to regions.
+    Allocate(AllocationProblem),
+    /// Rebalance stock between locations.
+    Rebalance(RebalanceProblem),
+    /// Route the day's deliveries, searching for up to `seconds`.
+    Route {
+        /// The day.
+        problem: RoutingProblem,
+        /// Search time (seconds).
+        seconds: f64,
+    },
+}
+
+/// A logistics job's result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Outcome {
+    /// Solved allocation.
+    Allocation(Allocation),
+    /// Solved rebalancing.
+    Rebalance(Rebalance),
+    /// Routes (the best so far while the search runs).
+    Routes(Routes),
+}
+
+/// Runs a job. A routing search runs in slices of up to two seconds, each continuing
+/// from the best routes so far, and reports them after each slice with the fraction of
+/// the time used: whoever stops the search (the page terminating its worker) keeps the
+/// last routes reported.
+pub fn run(
+    request: &Request,
+    partial: &mut dyn FnMut(f64, &Outcome),
+) -> Result<Outcome, LogisticsError> {
+    match request {
+        Request::Allocate(p) => p.solve().map(Outcome::Allocation),
+        Request::Rebalance(p) => p.solve().map(Outcome::Rebalance),
+        Request::Route { problem, seconds } => {
+            let timer = vrp_core::rosomaxa::utils::Timer::start();
+            let mut best: Option<Routes> = None;
+            loop {
+                let left = seconds - timer.elapsed_secs_as_float();
+                if left <= 0.05 && best.is_some() {
+                    break;
+                }
+                let options = RouteOptions {
+                    time_limit: left.clamp(0.05, 2.0),
+                    ..Default::default()
+                };
+                let r = problem.solve(&options, best.as_ref())?;
+                let better = best
+                    .as_ref()
+                    .is_none_or(|b| (r.unserved.len(), r.cost) < (b.unserved.len(), b.cost));
+                if better {
+                    best = Some(r);
+                }
+                let mut out = best.clone().expect("set");
+                out.seconds = timer.elapsed_secs_as_float();
+                partial((out.seconds / seconds).min(1.0), &Outcome::Routes(out));
+            }
+            let mut out = best.expect("at least one slice");
+            out.seconds = timer.elapsed_secs_as_float();
+            Ok(Outcome::Routes(out))
+        }
     }
 }

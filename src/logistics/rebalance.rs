@@ -76,8 +76,15 @@ pub struct Rebalance {
 impl RebalanceProblem {
     /// Reads `supplycast rebalance`'s files: stock (`location,sku,on_hand,target_min`)
     /// and lanes (`from,to,cost_per_unit,capacity_units`; empty capacity = no limit).
-    pub fn from_csv(stock: (&str, &str), lanes: (&str, &str)) -> Result<RebalanceProblem, LogisticsError> {
-        let mut t = Table::parse(stock.0, stock.1, &["location", "sku", "on_hand", "target_min"])?;
+    pub fn from_csv(
+        stock: (&str, &str),
+        lanes: (&str, &str),
+    ) -> Result<RebalanceProblem, LogisticsError> {
+        let mut t = Table::parse(
+            stock.0,
+            stock.1,
+            &["location", "sku", "on_hand", "target_min"],
+        )?;
         let mut rows = Vec::new();
         let mut seen = HashMap::new();
         for row in 0..t.len() {
@@ -87,38 +94,54 @@ impl RebalanceProblem {
             let m = t.non_negative(row, "target_min", false);
             if let (Some(l), Some(k), Some(h), Some(m)) = (l, k, h, m) {
                 if let Some(prev) = seen.insert((l.clone(), k.clone()), t.line(row)) {
-                    t.problem(row, "sku", format_args!("\"{k}\" at \"{l}\" already given on line {prev}"));
+                    t.problem(
+                        row,
+                        "sku",
+                        format_args!("\"{k}\" at \"{l}\" already given on line {prev}"),
+                    );
                 } else {
                     rows.push((l, k, h, m));
                 }
             }
         }
         t.finish()?;
-        let mut t = Table::parse(lanes.0, lanes.1, &["from", "to", "cost_per_unit", "capacity_units"])?;
-        let mut out = Vec::new();
-        let mut seen = HashMap::new();
-        for row in 0..t.len() {
-            let from = t.name(row, "from");
-            let to = t.name(row, "to");
-            let cost = t.non_negative(row, "cost_per_unit", false);
-            let cap = t.non_negative(row, "capacity_units", true);
-            if let (Some(f), Some(to), Some(c)) = (from, to, cost) {
-                if f == to {
-                    t.problem(row, "to", format_args!("a lane from \"{f}\" to itself"));
-                } else if let Some(prev) = seen.insert((f.clone(), to.clone()), t.line(row)) {
-                    t.problem(row, "to", format_args!("lane {f} → {to} already given on line {prev}"));
-                } else {
-                    out.push(Lane {
-                        from: f,
-                        to,
-                        cost_per_unit: c,
-                        capacity: cap,
-                    });
-                }
+        let out = read_lanes(lanes.0, lanes.1)?;
+        Ok(RebalanceProblem {
+            stock: rows,
+            lanes: out,
+        })
+    }
+
+    /// Targets from an allocation problem: each location aims to hold the demand of
+    /// the regions it serves most cheaply (ties to the first location listed), so that
+    /// every region can be served from its nearest stock.
+    pub fn from_allocation(p: &super::AllocationProblem, lanes: Vec<Lane>) -> RebalanceProblem {
+        let mut target: BTreeMap<(usize, String), f64> = BTreeMap::new();
+        for (region, sku, d) in &p.demand {
+            let best = p
+                .costs
+                .iter()
+                .filter(|c| c.1 == *region)
+                .min_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
+            if let Some(&(l, _, _)) = best {
+                *target.entry((l, sku.clone())).or_default() += d.max(0.0).round();
             }
         }
-        t.finish()?;
-        Ok(RebalanceProblem { stock: rows, lanes: out })
+        let mut on_hand: BTreeMap<(usize, String), f64> = BTreeMap::new();
+        for s in &p.stock {
+            *on_hand.entry((s.location, s.sku.clone())).or_default() += s.units;
+        }
+        let keys: BTreeSet<(usize, String)> =
+            target.keys().chain(on_hand.keys()).cloned().collect();
+        let stock = keys
+            .into_iter()
+            .map(|(l, k)| {
+                let h = on_hand.get(&(l, k.clone())).copied().unwrap_or(0.0);
+                let m = target.get(&(l, k.clone())).copied().unwrap_or(0.0);
+                (p.locations[l].name.clone(), k, h, m)
+            })
+            .collect();
+        RebalanceProblem { stock, lanes }
     }
 
     /// Solves the rebalancing (see the module's docs).
@@ -151,8 +174,12 @@ impl RebalanceProblem {
         let moving: Vec<&str> = skus
             .into_iter()
             .filter(|k| {
-                let below = locations.iter().any(|l| on_hand.get(&(l, k)).is_some_and(|(h, m)| h < m));
-                let above = locations.iter().any(|l| on_hand.get(&(l, k)).is_some_and(|(h, m)| h > m));
+                let below = locations
+                    .iter()
+                    .any(|l| on_hand.get(&(l, k)).is_some_and(|(h, m)| h < m));
+                let above = locations
+                    .iter()
+                    .any(|l| on_hand.get(&(l, k)).is_some_and(|(h, m)| h > m));
                 below && above
             })
             .collect();
@@ -195,7 +222,8 @@ impl RebalanceProblem {
             *net.entry((lane.from.as_str(), k)).or_default() -= v;
             per_lane[e] += v;
         }
-        let short_of: HashMap<(&str, &str), Variable> = shorts.iter().map(|&(l, k, v)| ((l, k), v)).collect();
+        let short_of: HashMap<(&str, &str), Variable> =
+            shorts.iter().map(|&(l, k, v)| ((l, k), v)).collect();
         for &n in &nodes {
             for &k in &moving {
                 let inflow = net.get(&(n, k)).cloned().unwrap_or_default();
@@ -217,7 +245,9 @@ impl RebalanceProblem {
                 problem.add_constraint(per_lane[e].clone().leq(c.floor()));
             }
         }
-        let solution = problem.solve().map_err(|e| LogisticsError::Solver(e.to_string()))?;
+        let solution = problem
+            .solve()
+            .map_err(|e| LogisticsError::Solver(e.to_string()))?;
         let mut whole = true;
         let mut transfers = Vec::new();
         let mut cost = 0.0;
@@ -243,7 +273,15 @@ impl RebalanceProblem {
             let moved: f64 = transfers
                 .iter()
                 .filter(|t| t.sku == *k)
-                .map(|t| if t.to == *l { t.units } else if t.from == *l { -t.units } else { 0.0 })
+                .map(|t| {
+                    if t.to == *l {
+                        t.units
+                    } else if t.from == *l {
+                        -t.units
+                    } else {
+                        0.0
+                    }
+                })
                 .sum();
             let end = h.floor() + moved;
             if end < m.ceil() {
@@ -260,4 +298,41 @@ impl RebalanceProblem {
             whole,
         ))
     }
+}
+
+/// Reads a lanes file `from,to,cost_per_unit,capacity_units` (empty capacity = no limit).
+pub fn read_lanes(file: &str, text: &str) -> Result<Vec<Lane>, LogisticsError> {
+    let mut t = Table::parse(
+        file,
+        text,
+        &["from", "to", "cost_per_unit", "capacity_units"],
+    )?;
+    let mut out = Vec::new();
+    let mut seen = HashMap::new();
+    for row in 0..t.len() {
+        let from = t.name(row, "from");
+        let to = t.name(row, "to");
+        let cost = t.non_negative(row, "cost_per_unit", false);
+        let cap = t.non_negative(row, "capacity_units", true);
+        if let (Some(f), Some(to), Some(c)) = (from, to, cost) {
+            if f == to {
+                t.problem(row, "to", format_args!("a lane from \"{f}\" to itself"));
+            } else if let Some(prev) = seen.insert((f.clone(), to.clone()), t.line(row)) {
+                t.problem(
+                    row,
+                    "to",
+                    format_args!("lane {f} → {to} already given on line {prev}"),
+                );
+            } else {
+                out.push(Lane {
+                    from: f,
+                    to,
+                    cost_per_unit: c,
+                    capacity: cap,
+                });
+            }
+        }
+    }
+    t.finish()?;
+    Ok(out)
 }

@@ -46,7 +46,12 @@ impl Table {
         let missing: Vec<String> = required
             .iter()
             .filter(|c| !columns.contains_key(**c))
-            .map(|c| format!("line 1: no \"{c}\" column (the header is: {})", header.iter().collect::<Vec<_>>().join(",")))
+            .map(|c| {
+                format!(
+                    "line 1: no \"{c}\" column (the header is: {})",
+                    header.iter().collect::<Vec<_>>().join(",")
+                )
+            })
             .collect();
         if !missing.is_empty() {
             return Err(fail(missing));
@@ -105,7 +110,8 @@ impl Table {
     /// Records a problem at a cell.
     pub fn problem(&mut self, row: usize, column: &str, what: impl std::fmt::Display) {
         let line = self.rows[row].0;
-        self.problems.push(format!("line {line}, column {column}: {what}"));
+        self.problems
+            .push(format!("line {line}, column {column}: {what}"));
     }
 
     /// A non-empty text cell, or a problem recorded.

@@ -628,3 +628,250 @@ impl LossChart {
         Ok(())
     }
 }
+
+/// Colours for one series each (vehicles, regions), distinct on white.
+const SERIES: [RGBColor; 8] = [
+    RGBColor(37, 99, 235),
+    RGBColor(234, 88, 12),
+    RGBColor(22, 163, 74),
+    RGBColor(147, 51, 234),
+    RGBColor(219, 39, 119),
+    RGBColor(13, 148, 136),
+    RGBColor(161, 98, 7),
+    RGBColor(71, 85, 105),
+];
+
+/// A day's delivery routes: the depot, every stop in visiting order, one colour per
+/// vehicle; stops left unserved are crosses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteChart {
+    /// Title.
+    pub title: String,
+    /// The depot (x, y; for lat/lon, x = longitude, y = latitude).
+    pub depot: (f64, f64),
+    /// Each route's stops in order.
+    pub routes: Vec<Vec<(f64, f64)>>,
+    /// Stops not served.
+    pub unserved: Vec<(f64, f64)>,
+}
+
+impl RouteChart {
+    /// From a problem and its routes.
+    pub fn new(
+        title: &str,
+        p: &crate::logistics::RoutingProblem,
+        r: &crate::logistics::Routes,
+    ) -> RouteChart {
+        let xy = |c: crate::logistics::Coord| match c {
+            crate::logistics::Coord::Xy { x, y } => (x, y),
+            crate::logistics::Coord::LatLon { lat, lon } => (lon, lat),
+        };
+        RouteChart {
+            title: title.to_string(),
+            depot: xy(p.depot),
+            routes: r
+                .routes
+                .iter()
+                .map(|route| {
+                    route
+                        .stops
+                        .iter()
+                        .map(|&s| xy(p.deliveries[s].coord))
+                        .collect()
+                })
+                .collect(),
+            unserved: r
+                .unserved
+                .iter()
+                .map(|u| xy(p.deliveries[u.0].coord))
+                .collect(),
+        }
+    }
+
+    /// Draws the chart onto `area`.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        area.fill(&WHITE)?;
+        let all = self
+            .routes
+            .iter()
+            .flatten()
+            .chain(&self.unserved)
+            .chain(std::iter::once(&self.depot));
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(x, y) in all {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+        // A margin of 5 % (and a span for a single point) keeps ticks distinct.
+        let pad = |a: f64, b: f64| ((b - a) * 0.05).max(1e-3 * (1.0 + a.abs()));
+        let (px, py) = (pad(x0, x1), pad(y0, y1));
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(50)
+            .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))?;
+        chart
+            .configure_mesh()
+            .light_line_style(palette::GRID)
+            .draw()?;
+        for (i, stops) in self.routes.iter().enumerate() {
+            let colour = SERIES[i % SERIES.len()];
+            let path: Vec<(f64, f64)> = std::iter::once(self.depot)
+                .chain(stops.iter().copied())
+                .chain(std::iter::once(self.depot))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(path, colour.stroke_width(2)))?
+                .label(format!("vehicle {} ({} stops)", i + 1, stops.len()))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
+            chart.draw_series(stops.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
+        }
+        chart.draw_series(
+            self.unserved
+                .iter()
+                .map(|&p| Cross::new(p, 5, palette::FLAG.stroke_width(2))),
+        )?;
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(self.depot)
+                + Rectangle::new([(-6, -6), (6, 6)], BLACK.filled())
+                + Text::new("depot", (8, -14), ("sans-serif", 12)),
+        ))?;
+        if !self.routes.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(palette::GRID)
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()?;
+        }
+        area.present()?;
+        Ok(())
+    }
+}
+
+/// Units shipped from each location, stacked by region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationChart {
+    /// Title.
+    pub title: String,
+    /// Location names.
+    pub locations: Vec<String>,
+    /// Region names.
+    pub regions: Vec<String>,
+    /// units[location][region].
+    pub units: Vec<Vec<f64>>,
+    /// Each location's capacity, when it has one.
+    pub capacity: Vec<Option<f64>>,
+}
+
+impl AllocationChart {
+    /// From a solved allocation.
+    pub fn new(title: &str, a: &crate::logistics::Allocation) -> AllocationChart {
+        let locations: Vec<String> = a.capacity.iter().map(|c| c.location.clone()).collect();
+        let mut regions: Vec<String> = a.flows.iter().map(|f| f.region.clone()).collect();
+        regions.sort();
+        regions.dedup();
+        let mut units = vec![vec![0.0; regions.len()]; locations.len()];
+        for f in &a.flows {
+            if let (Some(l), Ok(r)) = (
+                locations.iter().position(|x| *x == f.location),
+                regions.binary_search(&f.region),
+            ) {
+                units[l][r] += f.units;
+            }
+        }
+        AllocationChart {
+            title: title.to_string(),
+            locations,
+            regions,
+            units,
+            capacity: a.capacity.iter().map(|c| c.capacity).collect(),
+        }
+    }
+
+    /// Draws the chart onto `area`.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        area.fill(&WHITE)?;
+        let n = self.locations.len();
+        let top = self
+            .units
+            .iter()
+            .map(|r| r.iter().sum::<f64>())
+            .chain(self.capacity.iter().flatten().copied())
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.1;
+        let names = self.locations.clone();
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..n as f64, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .light_line_style(palette::GRID)
+            .disable_x_mesh()
+            .x_labels(n.max(1) * 2 + 1)
+            .x_label_formatter(&|v: &f64| {
+                let i = (v - 0.5).round();
+                if (v - 0.5 - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("units shipped")
+            .y_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .draw()?;
+        for (r, region) in self.regions.iter().enumerate() {
+            let colour = SERIES[r % SERIES.len()];
+            let bars: Vec<Rectangle<(f64, f64)>> = (0..n)
+                .map(|l| {
+                    let below: f64 = self.units[l][..r].iter().sum();
+                    let x = l as f64;
+                    Rectangle::new(
+                        [(x + 0.2, below), (x + 0.8, below + self.units[l][r])],
+                        colour.filled(),
+                    )
+                })
+                .collect();
+            chart
+                .draw_series(bars)?
+                .label(region.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                });
+        }
+        for (l, cap) in self.capacity.iter().enumerate() {
+            if let Some(c) = cap {
+                let x = l as f64;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x + 0.1, *c), (x + 0.9, *c)],
+                    BLACK.stroke_width(2),
+                )))?;
+            }
+        }
+        if !self.regions.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(palette::GRID)
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()?;
+        }
+        area.present()?;
+        Ok(())
+    }
+}

@@ -165,6 +165,7 @@ pub fn DataPage(
             }
             progress.set(Some(0.0));
             let started = Job::load(&name, buf, &o, move |ev| match ev {
+                JobEvent::Partial(_) => {}
                 JobEvent::Progress(f) => progress.set(Some(f)),
                 JobEvent::Done(ds, ms) => {
                     progress.set(None);

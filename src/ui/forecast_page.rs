@@ -230,6 +230,7 @@ pub fn ForecastPage(
         let for_run = ds.clone();
         slot.begin(now_ms());
         let started = Job::forecast(&ds, &config, &globals, move |ev| match ev {
+            JobEvent::Partial(_) => {}
             JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(r, _) => {
                 slot.end(None);

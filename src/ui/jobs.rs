@@ -20,6 +20,8 @@ pub enum JobEvent<T> {
     Progress(f32),
     /// The result, and how long the worker took (ms).
     Done(Box<T>, f64),
+    /// The best result so far of a job that improves it (routing).
+    Partial(Box<T>),
     /// The input could not be used.
     Failed(DataError),
     /// The worker itself failed.
@@ -140,6 +142,10 @@ impl Job {
                     return;
                 }
                 Some("progress") => JobEvent::Progress(get("value").as_f64().unwrap_or(0.0) as f32),
+                Some("partial") => match decode(&bytes_of(&get("partial"))) {
+                    Some(v) => JobEvent::Partial(Box::new(v)),
+                    None => return,
+                },
                 Some("done") => match decode(&bytes_of(&get(field))) {
                     Some(v) => {
                         JobEvent::Done(Box::new(v), get("elapsed_ms").as_f64().unwrap_or(0.0))
@@ -226,6 +232,23 @@ impl Job {
             bytes.buffer(),
             "run",
             ForecastRun::from_bytes,
+            on_event,
+        )
+    }
+
+    /// Allocates, rebalances or routes; the answer is the outcome or the error in words.
+    pub fn logistics(
+        req: &crate::logistics::Request,
+        on_event: impl FnMut(JobEvent<Result<crate::logistics::Outcome, String>>) + 'static,
+    ) -> Result<Job, JsValue> {
+        let bytes = Uint8Array::from(postcard::to_allocvec(req).unwrap_or_default().as_slice());
+        let request = message("logistics");
+        Reflect::set(&request, &"bytes".into(), &bytes)?;
+        Job::start(
+            request,
+            bytes.buffer(),
+            "outcome",
+            |b| postcard::from_bytes(b).ok(),
             on_event,
         )
     }

@@ -117,6 +117,7 @@ pub fn PlanPage(
         };
         slot.begin(now_ms());
         let started = Job::plan(&req, move |ev| match ev {
+            JobEvent::Partial(_) => {}
             JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(p, _) => {
                 slot.end(None);

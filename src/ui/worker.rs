@@ -1,5 +1,5 @@
 //! The Web Worker side: receives a job (load a file, forecast a dataset, plan
-//! replenishment), runs it with
+//! replenishment, allocate, rebalance, route), runs it with
 //! the core and posts progress and the result back. Nothing here touches the page.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -149,6 +149,33 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
             let mut plan = req.run(&mut progress);
             plan.seconds = (now() - t0) / 1000.0;
             post_bytes(scope, "done", "plan", &plan.to_bytes(), now() - t0);
+        }
+        Some("logistics") => {
+            let outcome: Result<crate::logistics::Outcome, String> =
+                match postcard::from_bytes::<crate::logistics::Request>(&bytes) {
+                    Err(e) => Err(format!("the logistics request could not be read: {e}")),
+                    Ok(req) => {
+                        let mut partial = |f: f64, o: &crate::logistics::Outcome| {
+                            post_progress(scope, f);
+                            let ok: Result<&crate::logistics::Outcome, String> = Ok(o);
+                            post_bytes(
+                                scope,
+                                "partial",
+                                "partial",
+                                &postcard::to_allocvec(&ok).unwrap_or_default(),
+                                now() - t0,
+                            );
+                        };
+                        crate::logistics::run(&req, &mut partial).map_err(|e| e.to_string())
+                    }
+                };
+            post_bytes(
+                scope,
+                "done",
+                "outcome",
+                &postcard::to_allocvec(&outcome).unwrap_or_default(),
+                now() - t0,
+            );
         }
         _ => {}
     }

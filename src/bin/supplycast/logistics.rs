@@ -9,7 +9,8 @@ use serde_json::json;
 use supplycast::logistics::{self, AllocationProblem, RebalanceProblem, fmt_units};
 
 fn read(path: &Path) -> Result<(String, String)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok((path.display().to_string(), text))
 }
 
@@ -50,7 +51,9 @@ pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
     // The demand file's own columns are checked by from_csv; a forecast file is
     // converted to region,sku,demand first.
     let mut problem = match &a.region_split {
-        None => AllocationProblem::from_csv((&l.0, &l.1), (&s.0, &s.1), (&d.0, &d.1), (&c.0, &c.1))?,
+        None => {
+            AllocationProblem::from_csv((&l.0, &l.1), (&s.0, &s.1), (&d.0, &d.1), (&c.0, &c.1))?
+        }
         Some(split) => {
             let sp = read(split)?;
             let demand = logistics::allocate::demand_from_forecast((&d.0, &d.1), (&sp.0, &sp.1))?;
@@ -62,7 +65,10 @@ pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
         }
     };
     if let Some(x) = a.unmet_cost {
-        anyhow::ensure!(x.is_finite() && x >= 0.0, "--unmet-cost {x}: must be a number ≥ 0");
+        anyhow::ensure!(
+            x.is_finite() && x >= 0.0,
+            "--unmet-cost {x}: must be a number ≥ 0"
+        );
     }
     problem.unmet_cost = a.unmet_cost;
     if let Some(o) = &a.orders {
@@ -103,7 +109,10 @@ pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
         r.breakdown.unmet_penalty,
         r.flows.len(),
     );
-    println!("\n{:<16} {:>10} {:>10}  one more unit of capacity saves", "location", "shipped", "capacity");
+    println!(
+        "\n{:<16} {:>10} {:>10}  one more unit of capacity saves",
+        "location", "shipped", "capacity"
+    );
     for c in &r.capacity {
         println!(
             "{:<16} {:>10} {:>10}  {:.2}",
@@ -121,7 +130,13 @@ pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
     }
     println!("\nlocation,region,sku,units");
     for f in &r.flows {
-        println!("{},{},{},{}", csv_field(&f.location), csv_field(&f.region), csv_field(&f.sku), fmt_units(f.units));
+        println!(
+            "{},{},{},{}",
+            csv_field(&f.location),
+            csv_field(&f.region),
+            csv_field(&f.sku),
+            fmt_units(f.units)
+        );
     }
     Ok(())
 }
@@ -163,7 +178,13 @@ pub(crate) fn rebalance(a: RebalanceArgs) -> Result<()> {
     );
     println!("\nfrom,to,sku,units");
     for t in &r.transfers {
-        println!("{},{},{},{}", csv_field(&t.from), csv_field(&t.to), csv_field(&t.sku), fmt_units(t.units));
+        println!(
+            "{},{},{},{}",
+            csv_field(&t.from),
+            csv_field(&t.to),
+            csv_field(&t.sku),
+            fmt_units(t.units)
+        );
     }
     if !r.shortfall.is_empty() {
         println!("\nstill below target: location,sku,units");
@@ -180,4 +201,138 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// Delivery routes for a day.
+#[derive(Args)]
+pub(crate) struct RouteArgs {
+    /// Deliveries: our CSV (`id`, `x,y` or `lat,lon`, `demand`, optional
+    /// `ready,due,service` in minutes; the depot is the row with id `depot`), a CVRPLIB
+    /// `.vrp` file or a Solomon VRPTW text file.
+    file: PathBuf,
+    /// Vehicles (CSV; overrides a CVRPLIB file's fleet, which is otherwise unlimited).
+    #[arg(long)]
+    vehicles: Option<usize>,
+    /// Capacity of each vehicle in units (CSV).
+    #[arg(long)]
+    capacity: Option<f64>,
+    /// Longest route in minutes (CSV).
+    #[arg(long)]
+    shift: Option<f64>,
+    /// Travel speed for lat/lon, km/h.
+    #[arg(long, default_value_t = 30.0)]
+    speed_kmh: f64,
+    /// Search time limit in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Repeatable search (the same routes every run).
+    #[arg(long)]
+    repeatable: bool,
+    /// Write the stop order as CSV (`vehicle,stop,id,arrival,load_after`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn route(a: RouteArgs) -> Result<()> {
+    let f = read(&a.file)?;
+    anyhow::ensure!(
+        a.time_limit > 0.0 && a.time_limit.is_finite(),
+        "--time-limit must be > 0"
+    );
+    anyhow::ensure!(
+        a.speed_kmh > 0.0 && a.speed_kmh.is_finite(),
+        "--speed-kmh must be > 0"
+    );
+    let mut p = logistics::RoutingProblem::parse(&f.0, &f.1, a.vehicles, a.capacity, a.shift)?;
+    p.speed_kmh = a.speed_kmh;
+    let quiet = a.json;
+    let started = Instant::now();
+    let options = logistics::RouteOptions {
+        time_limit: a.time_limit,
+        repeatable: a.repeatable,
+        progress: Some(std::sync::Arc::new(move |msg: &str| {
+            // The solver logs its best cost every 100 generations.
+            if !quiet && msg.contains("rank") {
+                eprintln!("[{:5.1}s] {}", started.elapsed().as_secs_f64(), msg.trim());
+            }
+        })),
+        ..Default::default()
+    };
+    if !a.json {
+        eprintln!(
+            "{}: {} deliveries, {} vehicles of capacity {}; searching for up to {} s",
+            p.name,
+            p.deliveries.len(),
+            p.vehicles,
+            p.capacity,
+            a.time_limit
+        );
+    }
+    let r = p.solve(&options, None)?;
+    let numeric = p.deliveries.iter().all(|d| d.id.parse::<i64>().is_ok());
+    let id = |i: usize| -> serde_json::Value {
+        let s = &p.deliveries[i].id;
+        if numeric {
+            json!(s.parse::<i64>().unwrap_or_default())
+        } else {
+            json!(s)
+        }
+    };
+    if let Some(out) = &a.out {
+        let mut text = String::from("vehicle,stop,id,arrival,load_after\n");
+        for (v, route) in r.routes.iter().enumerate() {
+            let mut load = route.load;
+            for (k, (&s, &t)) in route.stops.iter().zip(&route.arrivals).enumerate() {
+                load -= p.deliveries[s].demand;
+                text.push_str(&format!(
+                    "{},{},{},{t:.1},{}\n",
+                    v + 1,
+                    k + 1,
+                    csv_field(&p.deliveries[s].id),
+                    fmt_units(load)
+                ));
+            }
+        }
+        std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    if a.json {
+        let out = json!({
+            "cost": r.cost,
+            "vehicles": r.vehicles,
+            "routes": r.routes.iter().map(|x| x.stops.iter().map(|&s| id(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "unserved": r.unserved.iter().map(|(i, why)| json!({"id": id(*i), "reason": why})).collect::<Vec<_>>(),
+            "seconds": r.seconds,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "distance {:.1} with {} vehicles ({:.1} s)",
+        r.cost, r.vehicles, r.seconds
+    );
+    for (v, route) in r.routes.iter().enumerate() {
+        let ids: Vec<&str> = route
+            .stops
+            .iter()
+            .map(|&s| p.deliveries[s].id.as_str())
+            .collect();
+        println!(
+            "Route #{}: {}  (load {}, distance {:.1}, back at {:.1})",
+            v + 1,
+            ids.join(" "),
+            fmt_units(route.load),
+            route.distance,
+            route.end
+        );
+    }
+    for (i, why) in &r.unserved {
+        println!(
+            "not served: {} (line {}): {why}",
+            p.deliveries[*i].id, p.deliveries[*i].line
+        );
+    }
+    Ok(())
 }

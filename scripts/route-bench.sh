@@ -10,6 +10,7 @@ cargo build --release --locked --quiet --bin supplycast
 printf '%-14s %9s %9s %7s %8s %6s\n' instance optimum cost gap seconds routes
 for vrp in tests/reference/routing/*.vrp; do
   name="$(basename "$vrp" .vrp)"
+  [[ -f "${vrp%.vrp}.sol" ]] || continue
   best="$(grep -i '^cost' "${vrp%.vrp}.sol" | awk '{print $2}')"
   out="$("$CARGO_TARGET_DIR/release/supplycast" route "$vrp" --time-limit "$limit" --json)"
   python3 - "$name" "$best" "$out" <<'PY'

@@ -330,3 +330,79 @@ mod burn {
         }
     }
 }
+
+/// The issue's size, 5 locations × 200 SKUs × 30 regions (22,210 shipping variables),
+/// solved in the browser as the worker solves it, to SciPy HiGHS's optimum
+/// (tests/reference/logistics/alloc_5x200x30). Prints the time: the benchmark figure.
+#[wasm_bindgen_test]
+fn allocation_at_issue_size_solves_in_the_browser() {
+    use supplycast::logistics::{AllocationProblem, Outcome, Request, run};
+    const DIR: &str = "reference/logistics/alloc_5x200x30/";
+    let mut p = AllocationProblem::from_csv(
+        (
+            "locations.csv",
+            include_str!("reference/logistics/alloc_5x200x30/locations.csv"),
+        ),
+        (
+            "stock.csv",
+            include_str!("reference/logistics/alloc_5x200x30/stock.csv"),
+        ),
+        (
+            "demand.csv",
+            include_str!("reference/logistics/alloc_5x200x30/demand.csv"),
+        ),
+        (
+            "costs.csv",
+            include_str!("reference/logistics/alloc_5x200x30/costs.csv"),
+        ),
+    )
+    .unwrap();
+    p.unmet_cost = Some(100.0);
+    let t0 = js_sys::Date::now();
+    let Ok(Outcome::Allocation(a)) = run(&Request::Allocate(p), &mut |_, _| {}) else {
+        panic!("no allocation")
+    };
+    let ms = js_sys::Date::now() - t0;
+    web_sys::console::log_1(
+        &format!("{DIR}: allocation solved in the browser in {ms:.0} ms").into(),
+    );
+    // scipy 1.17.1 linprog (HiGHS): 579270.
+    assert!((a.cost - 579_270.0).abs() < 1e-6 * 579_270.0, "{}", a.cost);
+}
+
+/// A routing search in the browser (no threads: rayon runs on the current thread,
+/// rosomaxa's clock is the JS Date), to the small instance's proven optimum.
+#[wasm_bindgen_test]
+fn routing_runs_in_the_browser() {
+    use supplycast::logistics::{Outcome, Request, RoutingProblem, run};
+    let p = RoutingProblem::parse(
+        "small_cvrp.vrp",
+        include_str!("reference/routing/small_cvrp.vrp"),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
+    let mut slices = 0;
+    let Ok(Outcome::Routes(r)) = run(
+        &Request::Route {
+            problem: p,
+            seconds: 4.0,
+        },
+        &mut |_, _| slices += 1,
+    ) else {
+        panic!("no routes")
+    };
+    assert!(slices >= 2, "the search reports after each slice");
+    // tests/reference/routing/small_optima.json: 619. The browser's single thread
+    // searches less in 4 s than the native test's 5 s on all cores.
+    web_sys::console::log_1(
+        &format!(
+            "small_cvrp in the browser: {} in {:.1} s ({slices} slices)",
+            r.cost, r.seconds
+        )
+        .into(),
+    );
+    assert!(r.unserved.is_empty());
+    assert!(r.cost <= 619.0 * 1.03, "{}", r.cost);
+}

@@ -27,8 +27,11 @@ def main():
         if r["date"] in recent:
             demand[r["sku"]] += float(r["quantity"])
     skus = sorted({r["sku"] for r in rows})
+    total = sum(demand.values())
+    # Manchester can ship 45 % of four weeks' demand, London 35 %: capacity binds.
+    man, lon = round(0.45 * total, -2), round(0.35 * total, -2)
     with open(os.path.join(HERE, "locations.csv"), "w") as f:
-        f.write("location,capacity_units,lat,lon\nManchester,30000,53.4808,-2.2426\nLondon,20000,51.5072,-0.1276\n")
+        f.write(f"location,capacity_units,lat,lon\nManchester,{man:.0f},53.4808,-2.2426\nLondon,{lon:.0f},51.5072,-0.1276\n")
     with open(os.path.join(HERE, "stock.csv"), "w") as f:
         f.write("location,sku,on_hand\n")
         for k in skus:
@@ -48,7 +51,8 @@ def main():
         for name, _, man, lon in regions:
             f.write(f"Manchester,{name},{man}\nLondon,{name},{lon}\n")
     with open(os.path.join(HERE, "lanes.csv"), "w") as f:
-        f.write("from,to,cost_per_unit,capacity_units\nManchester,London,0.5,4000\nLondon,Manchester,0.5,4000\n")
+        lane = round(0.05 * total, -2)
+        f.write(f"from,to,cost_per_unit,capacity_units\nManchester,London,0.5,{lane:.0f}\nLondon,Manchester,0.5,{lane:.0f}\n")
     with open(os.path.join(HERE, "deliveries.csv"), "w") as f:
         f.write("id,lat,lon,demand,ready,due,service\n")
         f.write("depot,53.4808,-2.2426,0,420,1140,0\n")

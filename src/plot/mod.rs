@@ -811,7 +811,8 @@ impl AllocationChart {
             .chain(self.capacity.iter().flatten().copied())
             .fold(0.0, f64::max)
             .max(1.0)
-            * 1.1;
+            // Headroom for the legend above the bars.
+            * 1.35;
         let names = self.locations.clone();
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 16))

@@ -6,6 +6,7 @@
 pub mod data_page;
 pub mod forecast_page;
 pub mod jobs;
+pub mod logistics_page;
 #[cfg(feature = "nn")]
 pub mod nn_worker;
 pub mod plan_page;
@@ -126,7 +127,7 @@ pub fn App() -> impl IntoView {
             </div>
         </header>
         <main>
-            // The Data, Forecast and Plan pages stay mounted so that their state (and a
+            // Every page stays mounted so that their state (and a
             // running job) survives tab switches.
             <div style=move || if page.get() == Page::Data { "" } else { "display:none" }>
                 <data_page::DataPage dataset=dataset />
@@ -137,29 +138,9 @@ pub fn App() -> impl IntoView {
             <div style=move || if page.get() == Page::Plan { "" } else { "display:none" }>
                 <plan_page::PlanPage forecast=forecast />
             </div>
-            {move || match page.get() {
-                Page::Data | Page::Forecast | Page::Plan => ().into_any(),
-                p => view! { <NotBuilt page=p /> }.into_any(),
-            }}
+            <div style=move || if page.get() == Page::Logistics { "" } else { "display:none" }>
+                <logistics_page::LogisticsPage dataset=dataset forecast=forecast />
+            </div>
         </main>
-    }
-}
-
-#[component]
-fn NotBuilt(page: Page) -> impl IntoView {
-    let what = match page {
-        Page::Forecast => {
-            "Per-SKU demand forecasts with P10/P50/P90 bands, backtests and automatic model choice."
-        }
-        Page::Plan => "",
-        Page::Logistics => "Stock allocation across warehouses.",
-        Page::Data => "",
-    };
-    view! {
-        <section class="card not-built" data-testid="not-built">
-            <h2>{page.label()}</h2>
-            <p><strong>"Not built yet."</strong> " " {what}</p>
-            <p>"Load and check your sales data on the Data page meanwhile."</p>
-        </section>
     }
 }

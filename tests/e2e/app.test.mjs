@@ -105,11 +105,11 @@ test('a merchant loads a real export and reads the report', { timeout: 180_000 }
   await waitForReport(page, 'bad.csv');
   assert.equal(await text(page, 'stat-kept-units'), '3');
 
-  // The Plan page asks for forecasts first; Logistics says plainly it is not built yet.
+  // The Plan page asks for forecasts first; Logistics says what to load.
   await page.click('[data-testid=nav-plan]');
   assert.match(await text(page, 'plan-needs-forecast'), /run them on the Forecast page first/);
   await page.click('[data-testid=nav-logistics]');
-  assert.match(await text(page, 'not-built'), /Not built yet/);
+  assert.match(await text(page, 'logistics-next'), /Next: load your locations, stock and shipping costs/);
 
   // Nothing left the page: every request went to the app's own origin.
   const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));

@@ -534,3 +534,87 @@ mod benchmarks {
         );
     }
 }
+
+#[test]
+fn region_shares_from_an_order_export_split_a_forecast_for_allocation() {
+    let d = tmp("shares");
+    let orders = write(
+        &d,
+        "orders.csv",
+        "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n\
+         1,A,\"MUG, RED\",30,2010-01-04 10:00:00,1.5,1,United Kingdom\n\
+         2,A,\"MUG, RED\",10,2010-01-05 10:00:00,1.5,2,France\n\
+         C3,A,\"MUG, RED\",-10,2010-01-05 11:00:00,1.5,2,France\n\
+         4,B,PLATE,5,2010-01-06 10:00:00,2.0,3,France\n",
+    );
+    let shares = d.join("shares.csv");
+    let out = bin()
+        .arg("region-shares")
+        .arg(&orders)
+        .arg("--out")
+        .arg(&shares)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&shares).unwrap();
+    assert!(text.starts_with("region,sku,share\n"));
+    // A went only to the UK once France's order was cancelled; overall 30 of 35 units.
+    assert!(text.contains("United Kingdom,A,1.000000\n"), "{text}");
+    assert!(text.contains("France,B,1.000000\n"), "{text}");
+    assert!(text.contains("United Kingdom,,0.857143\n"), "{text}");
+    // C is not in the export: it takes the shares over all SKUs.
+    let l = write(&d, "l.csv", "location,capacity_units\nLondon,\nParis,\n");
+    let s = write(
+        &d,
+        "s.csv",
+        "location,sku,on_hand\nLondon,A,100\nParis,B,100\nLondon,C,100\n",
+    );
+    let f = write(
+        &d,
+        "f.csv",
+        "sku,date,p10,p50,p90,model\nA,2026-12-01,1,10,20,ets\nB,2026-12-01,1,4,20,ets\nC,2026-12-01,1,7,20,ets\n",
+    );
+    let c = write(
+        &d,
+        "c.csv",
+        "location,region,cost_per_unit\nLondon,United Kingdom,1\nParis,France,1\nLondon,France,3\n",
+    );
+    let out = bin()
+        .args(["allocate", "--json"])
+        .arg("--locations")
+        .arg(&l)
+        .arg("--stock")
+        .arg(&s)
+        .arg("--demand")
+        .arg(&f)
+        .arg("--region-split")
+        .arg(&shares)
+        .arg("--costs")
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let units = |region: &str, sku: &str| -> f64 {
+        v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["region"] == region && x["sku"] == sku)
+            .map(|x| x["units"].as_f64().unwrap())
+            .sum()
+    };
+    assert_eq!(units("United Kingdom", "A"), 10.0);
+    assert_eq!(units("France", "B"), 4.0);
+    // C: 7 × 6/7 = 6 to the UK, 1 to France (from London at 3).
+    assert_eq!(units("United Kingdom", "C"), 6.0);
+    assert_eq!(units("France", "C"), 1.0);
+}

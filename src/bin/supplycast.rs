@@ -212,6 +212,9 @@ mod cli {
         /// Delivery routes: capacitated vehicle routing with optional time windows
         /// (our CSV, CVRPLIB .vrp or Solomon files).
         Route(crate::logistics_cli::RouteArgs),
+        /// Region shares of each SKU's units from an order export with a region column
+        /// (Country, ship-to, …), for `allocate --region-split` and the Logistics page.
+        RegionShares(crate::logistics_cli::RegionSharesArgs),
         /// Benchmark planning: forecast the top SKUs, then time the plan (policies and
         /// the Monte Carlo simulation of every SKU).
         BenchPlan {
@@ -343,6 +346,7 @@ mod cli {
             Command::Allocate(a) => crate::logistics_cli::allocate(a)?,
             Command::Rebalance(a) => crate::logistics_cli::rebalance(a)?,
             Command::Route(a) => crate::logistics_cli::route(a)?,
+            Command::RegionShares(a) => crate::logistics_cli::region_shares(a)?,
             Command::BenchPlan {
                 input,
                 skus,

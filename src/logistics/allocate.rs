@@ -839,16 +839,10 @@ pub fn split_by_region(
     for row in 0..s.len() {
         let region = s.name(row, "region");
         let share = s.non_negative(row, "share", false);
-        let sku = if per_sku { s.name(row, "sku") } else { None };
-        if per_sku && sku.as_ref().is_some_and(|k| !totals.contains_key(k)) {
-            s.problem(
-                row,
-                "sku",
-                format_args!(
-                    "\"{}\" is not in the forecast file",
-                    sku.clone().unwrap_or_default()
-                ),
-            );
+        // A row without a SKU gives the shares for every SKU that has none of its own.
+        let sku = Some(s.text(row, "sku").to_string()).filter(|k| per_sku && !k.is_empty());
+        if sku.as_ref().is_some_and(|k| !totals.contains_key(k)) {
+            // Shares of a SKU without demand to split change nothing.
             continue;
         }
         if let (Some(r), Some(v)) = (region, share) {

@@ -9,6 +9,7 @@
 pub mod allocate;
 mod flow;
 pub mod rebalance;
+pub mod regions;
 pub mod route;
 mod table;
 

@@ -91,6 +91,10 @@ pub struct RoutingProblem {
     pub metric: Metric,
     /// Travel speed on lat/lon, km/h (x/y: one unit a minute).
     pub speed_kmh: f64,
+    /// Use as few vehicles as possible first, then the least distance (otherwise
+    /// distance only, as CVRPLIB's optima are).
+    #[serde(default)]
+    pub fewest_vehicles: bool,
 }
 
 /// One vehicle's route.
@@ -281,6 +285,7 @@ impl RoutingProblem {
                 Metric::Euclidean
             },
             speed_kmh: 30.0,
+            fewest_vehicles: false,
         };
         p.check()?;
         Ok(p)
@@ -433,6 +438,7 @@ impl RoutingProblem {
             shift: max_distance,
             metric: Metric::EuclideanRounded,
             speed_kmh: 30.0,
+            fewest_vehicles: false,
         };
         p.check()?;
         Ok(p)
@@ -516,6 +522,7 @@ impl RoutingProblem {
             shift: None,
             metric: Metric::EuclideanTruncated,
             speed_kmh: 30.0,
+            fewest_vehicles: false,
         };
         p.check()?;
         Ok(p)
@@ -675,22 +682,33 @@ impl RoutingProblem {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(err)?;
-        let goal = GoalContextBuilder::with_features(&[
+        let mut features = vec![
             MinimizeUnassignedBuilder::new("min-unassigned")
                 .build()
                 .map_err(err)?,
+        ];
+        if self.fewest_vehicles {
+            features.push(
+                vrp_core::construction::features::create_minimize_tours_feature("min-tours")
+                    .map_err(err)?,
+            );
+        }
+        features.push(
             TransportFeatureBuilder::new("min-distance")
                 .set_transport_cost(transport.clone())
                 .set_time_constrained(timed)
                 .build_minimize_distance()
                 .map_err(err)?,
+        );
+        features.push(
             CapacityFeatureBuilder::<SingleDimLoad>::new("capacity")
                 .build()
                 .map_err(err)?,
-        ])
-        .map_err(err)?
-        .build()
-        .map_err(err)?;
+        );
+        let goal = GoalContextBuilder::with_features(&features)
+            .map_err(err)?
+            .build()
+            .map_err(err)?;
         let progress = options.progress.clone();
         let logger: InfoLogger = Arc::new(move |msg: &str| {
             if let Some(p) = &progress {

@@ -225,9 +225,12 @@ pub(crate) struct RouteArgs {
     /// Search time limit in seconds.
     #[arg(long, default_value_t = 10.0)]
     time_limit: f64,
-    /// Repeatable search (the same routes every run).
+    /// Repeatable search (the same random numbers every run; threads still vary).
     #[arg(long)]
     repeatable: bool,
+    /// Use as few vehicles as possible first, then the least distance.
+    #[arg(long)]
+    fewest_vehicles: bool,
     /// Write the stop order as CSV (`vehicle,stop,id,arrival,load_after`).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -248,6 +251,7 @@ pub(crate) fn route(a: RouteArgs) -> Result<()> {
     );
     let mut p = logistics::RoutingProblem::parse(&f.0, &f.1, a.vehicles, a.capacity, a.shift)?;
     p.speed_kmh = a.speed_kmh;
+    p.fewest_vehicles = a.fewest_vehicles;
     let quiet = a.json;
     let started = Instant::now();
     let options = logistics::RouteOptions {
@@ -334,5 +338,56 @@ pub(crate) fn route(a: RouteArgs) -> Result<()> {
             p.deliveries[*i].id, p.deliveries[*i].line
         );
     }
+    Ok(())
+}
+
+/// Region shares from an order export with a region column.
+#[derive(Args)]
+pub(crate) struct RegionSharesArgs {
+    /// The order export (CSV; .gz is decompressed).
+    file: PathBuf,
+    /// The region column (default: region, country, ship_to, shipping country, …).
+    #[arg(long)]
+    column: Option<String>,
+    /// Write `region,sku,share` here (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub(crate) fn region_shares(a: RegionSharesArgs) -> Result<()> {
+    let bytes =
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let bytes = if a.file.extension().is_some_and(|e| e == "gz") {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .with_context(|| format!("{} is not gzip", a.file.display()))?;
+        out
+    } else {
+        bytes
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let name = a.file.display().to_string();
+    let shares = logistics::regions::shares_from_orders(&name, &text, a.column.as_deref())?;
+    let mut csv = String::from("region,sku,share\n");
+    for (r, k, s) in &shares {
+        csv.push_str(&format!("{},{},{s:.6}\n", csv_field(r), csv_field(k)));
+    }
+    match &a.out {
+        Some(p) => {
+            std::fs::write(p, csv).with_context(|| format!("cannot write {}", p.display()))?
+        }
+        None => print!("{csv}"),
+    }
+    let regions: std::collections::BTreeSet<&str> = shares.iter().map(|s| s.0.as_str()).collect();
+    eprintln!(
+        "{} regions, {} SKUs (rows without a SKU: the shares over all SKUs, for SKUs the export lacks)",
+        regions.len(),
+        shares
+            .iter()
+            .filter(|s| !s.1.is_empty())
+            .map(|s| s.1.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
     Ok(())
 }

@@ -394,6 +394,15 @@ mod routing {
         .unwrap_err()
         .to_string();
         assert!(e.contains("line 4") && e.contains("only EUC_2D"), "{e}");
+        // A file too large to route says so instead of exhausting memory.
+        let mut big = String::from("id,x,y,demand\ndepot,0,0,0\n");
+        for i in 0..3001 {
+            big.push_str(&format!("s{i},{i},1,1\n"));
+        }
+        let e = RoutingProblem::from_csv("big.csv", &big, 2, 10.0, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("3001 deliveries: at most 3000"), "{e}");
     }
 }
 

@@ -21,6 +21,9 @@ use vrp_core::rosomaxa::utils::{Parallelism, Quota, Timer};
 
 use super::{LogisticsError, Table};
 
+/// The most deliveries routed at once.
+pub const MAX_STOPS: usize = 3000;
+
 /// A position: degrees on the globe or a plane's coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Coord {
@@ -529,6 +532,14 @@ impl RoutingProblem {
     }
 
     fn check(&self) -> Result<(), LogisticsError> {
+        // The distance and time matrices hold (n + 1)² numbers each: 3,000 stops are
+        // 144 MB, the most a browser tab can be asked for.
+        if self.deliveries.len() > MAX_STOPS {
+            return Err(LogisticsError::Problem(format!(
+                "{} deliveries: at most {MAX_STOPS} can be routed at once (split the day by area)",
+                self.deliveries.len()
+            )));
+        }
         if self.vehicles == 0 {
             return Err(LogisticsError::Problem("no vehicles".into()));
         }

@@ -218,8 +218,9 @@ impl RoutingProblem {
             let coord = super::allocate::read_coord(&mut t, row);
             if coord.is_none() {
                 let col = if latlon { "lat" } else { "x" };
-                if !t.text(row, col).is_empty()
-                    || t.text(row, if latlon { "lon" } else { "y" }).is_empty()
+                // A bad or half-given position was reported by read_coord already.
+                if t.text(row, col).is_empty()
+                    && t.text(row, if latlon { "lon" } else { "y" }).is_empty()
                 {
                     t.problem(row, col, "no coordinates: distances need them");
                 }

@@ -158,15 +158,8 @@ impl AllocationProblem {
         demand: (&str, &str),
         costs: (&str, &str),
     ) -> Result<AllocationProblem, LogisticsError> {
-        let locations = read_locations(locations.0, locations.1, true)?;
-        let index: HashMap<String, usize> = locations
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.name.clone(), i))
-            .collect();
-        let stock = read_stock(stock.0, stock.1, &index)?;
         let demand = read_demand(demand.0, demand.1)?;
-        Self::assemble(locations, index, stock, demand, costs)
+        Self::from_csv_with_demand(locations, stock, demand, costs)
     }
 
     /// [`AllocationProblem::from_csv`] with demand already in hand (e.g. forecasts
@@ -184,16 +177,6 @@ impl AllocationProblem {
             .map(|(i, l)| (l.name.clone(), i))
             .collect();
         let stock = read_stock(stock.0, stock.1, &index)?;
-        Self::assemble(locations, index, stock, demand, costs)
-    }
-
-    fn assemble(
-        locations: Vec<Location>,
-        index: HashMap<String, usize>,
-        stock: Vec<Stock>,
-        demand: Vec<(String, String, f64)>,
-        costs: (&str, &str),
-    ) -> Result<AllocationProblem, LogisticsError> {
         let mut t = Table::parse(costs.0, costs.1, &["location", "region", "cost_per_unit"])?;
         let mut lanes = Vec::new();
         let mut seen = HashMap::new();

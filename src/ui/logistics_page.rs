@@ -16,6 +16,7 @@ use super::jobs::{Job, JobEvent, JobSlot};
 use super::storage;
 use crate::data::Dataset;
 use crate::forecast::run::ForecastRun;
+use crate::inventory::plan::Plan;
 use crate::logistics::{
     self, Allocation, AllocationProblem, Outcome, Rebalance, RebalanceProblem, Request, Routes,
     RoutingProblem, fmt_units,
@@ -325,8 +326,11 @@ pub fn LogisticsPage(
     dataset: RwSignal<Option<Arc<Dataset>>>,
     /// The latest forecasts and the dataset they were made from.
     forecast: RwSignal<Option<(Arc<ForecastRun>, Arc<Dataset>)>>,
+    /// The latest plan, whose purchase orders can be split across the locations.
+    plan: RwSignal<Option<Arc<Plan>>>,
 ) -> impl IntoView {
     let inputs = RwSignal::new(Inputs::new());
+    let split_orders = RwSignal::new(true);
     let allocation = RwSignal::new(None::<(Arc<Allocation>, String)>);
     let rebalance = RwSignal::new(None::<Arc<Rebalance>>);
     let routes = RwSignal::new(None::<(Arc<RoutingProblem>, Arc<Routes>)>);
@@ -406,8 +410,22 @@ pub fn LogisticsPage(
         let i = inputs.get_untracked();
         let req = match what {
             "allocate" => {
-                allocation_problem(&i, &forecast.get_untracked(), &dataset.get_untracked())
-                    .map(|(p, source)| (Request::Allocate(p), source))
+                allocation_problem(&i, &forecast.get_untracked(), &dataset.get_untracked()).map(
+                    |(mut p, source)| {
+                        // Today's purchase orders from the Plan page arrive to be split.
+                        if split_orders.get_untracked()
+                            && let Some(plan) = plan.get_untracked()
+                        {
+                            p.orders = plan
+                                .skus
+                                .iter()
+                                .filter(|s| s.order_qty > 0.0)
+                                .map(|s| (s.sku.clone(), s.order_qty))
+                                .collect();
+                        }
+                        (Request::Allocate(p), source)
+                    },
+                )
             }
             "rebalance" => {
                 allocation_problem(&i, &forecast.get_untracked(), &dataset.get_untracked())
@@ -574,6 +592,14 @@ pub fn LogisticsPage(
             <p class="muted">"Demand to allocate: a demand file if one is loaded; otherwise the forecasts (or, before forecasting, recent sales) split by the region shares. Extra columns are ignored; a file with a problem is rejected with its line and column, and the previous one is kept."</p>
             <div class="settings">
                 {number("Cost of a unit left unmet", "logistics-unmet-cost", |i| i.unmet_cost, |i, v| i.unmet_cost = v, 0.0)}
+                <label title="The Plan page's purchase list: where each order should be received so that it serves the regions at least cost">
+                    <input type="checkbox" data-testid="logistics-split-orders" prop:checked=move || split_orders.get()
+                        on:change=move |ev| split_orders.set(event_target_checked(&ev)) />
+                    {move || match plan.get() {
+                        Some(p) => format!(" Split today's {} purchase orders from the Plan page across the locations", p.skus.iter().filter(|s| s.order_qty > 0.0).count()),
+                        None => " Split today's purchase orders (make a plan on the Plan page first)".to_string(),
+                    }}
+                </label>
                 <button data-testid="logistics-allocate" disabled=move || progress.get().is_some() on:click=move |_| start("allocate")>"Allocate"</button>
                 <button data-testid="logistics-rebalance" disabled=move || progress.get().is_some() on:click=move |_| start("rebalance")>"Rebalance stock"</button>
             </div>
@@ -666,6 +692,30 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
                 }).collect_view()}</tbody>
             </table>
             <canvas node_ref=canvas width="900" height="300" data-testid="allocation-chart" role="img" aria-label=alt></canvas>
+            {(!a.receipts.is_empty()).then(|| {
+                let total: f64 = a.receipts.iter().map(|r| r.units).sum();
+                let mut by_loc: BTreeMap<String, f64> = BTreeMap::new();
+                for r in &a.receipts {
+                    *by_loc.entry(r.location.clone()).or_default() += r.units;
+                }
+                let a4 = a.clone();
+                view! {
+                    <h4>"Where to receive today's purchase orders"</h4>
+                    <p data-testid="allocation-receipts-summary">{format!(
+                        "{} units on order: {}. Whole units by largest remainder from the LP's split, then shipped optimally (LP bound {}, cost {}).",
+                        units(total),
+                        by_loc.iter().map(|(l, u)| format!("{} to {l}", units(*u))).collect::<Vec<_>>().join(", "),
+                        a.lp_bound.map_or("—".into(), money), money(a.cost)
+                    )}</p>
+                    <button data-testid="download-receipts" on:click=move |_| {
+                        let mut csv = String::from("location,sku,units\n");
+                        for r in &a4.receipts {
+                            csv.push_str(&format!("{},{},{}\n", quote(&r.location), quote(&r.sku), fmt_units(r.units)));
+                        }
+                        let _ = download("receipts.csv", &csv);
+                    }>"Download the receiving split (CSV)"</button>
+                }
+            })}
             <h4>"Shipments by location and region"</h4>
             <table data-testid="allocation-lanes">
                 <thead><tr><th>"From"</th><th>"To region"</th><th>"Units"</th></tr></thead>

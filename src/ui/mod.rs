@@ -82,6 +82,8 @@ pub fn App() -> impl IntoView {
     let dataset = RwSignal::new(None::<Arc<Dataset>>);
     // The latest forecasts and the dataset they were made from (Forecast -> Plan).
     let forecast = RwSignal::new(None::<(Arc<ForecastRun>, Arc<Dataset>)>);
+    // The latest plan (Plan -> Logistics: today's orders are split across locations).
+    let plan = RwSignal::new(None::<Arc<crate::inventory::plan::Plan>>);
     // Back and forward move between pages too.
     if let Some(w) = web_sys::window() {
         let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
@@ -136,10 +138,10 @@ pub fn App() -> impl IntoView {
                 <forecast_page::ForecastPage dataset=dataset shared=forecast />
             </div>
             <div style=move || if page.get() == Page::Plan { "" } else { "display:none" }>
-                <plan_page::PlanPage forecast=forecast />
+                <plan_page::PlanPage forecast=forecast plan=plan />
             </div>
             <div style=move || if page.get() == Page::Logistics { "" } else { "display:none" }>
-                <logistics_page::LogisticsPage dataset=dataset forecast=forecast />
+                <logistics_page::LogisticsPage dataset=dataset forecast=forecast plan=plan />
             </div>
         </main>
     }

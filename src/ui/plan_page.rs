@@ -83,9 +83,10 @@ fn money(v: f64) -> String {
 pub fn PlanPage(
     /// The latest forecasts and the dataset they were made from.
     forecast: RwSignal<Option<(Arc<ForecastRun>, Arc<Dataset>)>>,
+    /// The latest plan (shared with the Logistics page, which splits its orders).
+    plan: RwSignal<Option<Arc<Plan>>>,
 ) -> impl IntoView {
     let params = RwSignal::new(Vec::<SkuParams>::new());
-    let plan = RwSignal::new(None::<Arc<Plan>>);
     let slot = JobSlot::new();
     let (progress, message) = (slot.progress, slot.message);
     let problems = RwSignal::new(Vec::<String>::new());

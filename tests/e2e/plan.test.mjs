@@ -129,6 +129,17 @@ test('forecast, plan, download the purchase list, import stock levels', { timeou
   assert.ok(prow, 'the best seller is in the parameters');
   assert.match(prow, /,csl,0\.99,/);
   assert.match(prow, /,12,/);
+
+  // Today's orders split across the bundled example's two warehouses (Logistics page),
+  // the demand now from the forecast.
+  await page.click('[data-testid=nav-logistics]');
+  await page.click('[data-testid=logistics-example]');
+  assert.match(await page.locator('label:has([data-testid=logistics-split-orders])').innerText(), /Split today's \d+ purchase orders from the Plan page/);
+  await page.click('[data-testid=logistics-allocate]');
+  const receipts = page.locator('[data-testid=allocation-receipts-summary]');
+  await receipts.waitFor({ timeout: 60_000 });
+  assert.match(await receipts.innerText(), /^[\d,]+ units on order: [\d,]+ to (London|Manchester).*LP bound [\d,.]+, cost [\d,.]+/);
+  assert.match(await page.locator('[data-testid=allocation-summary]').innerText(), /Demand: the forecast median over the next 28 periods, split by example\/regions\.csv/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -368,6 +368,24 @@ mod routing {
     }
 
     #[test]
+    fn fewest_vehicles_trades_distance_for_a_vehicle() {
+        // Two 6-unit stops in the east, two 4-unit stops in the west, vans of 10: the
+        // least distance takes three vans (each 6 alone, the 4s together: 200 + 200 + 201.015);
+        // two vans must each go east and west (about 800).
+        let text = "id,x,y,demand\ndepot,0,0,0\ne1,100,0,6\ne2,100,1,6\nw1,-100,0,4\nw2,-100,1,4\n";
+        let mut p = RoutingProblem::from_csv("day.csv", text, 4, 10.0, None).unwrap();
+        let shortest = p.solve(&options(2.0), None).unwrap();
+        check_valid(&p, &shortest);
+        assert_eq!(shortest.vehicles, 3);
+        assert!((shortest.cost - 601.015).abs() < 0.001, "{}", shortest.cost);
+        p.fewest_vehicles = true;
+        let fewest = p.solve(&options(2.0), None).unwrap();
+        check_valid(&p, &fewest);
+        assert_eq!(fewest.vehicles, 2);
+        assert!(fewest.cost > 790.0, "{}", fewest.cost);
+    }
+
+    #[test]
     fn bad_delivery_files_name_line_and_column() {
         let e = RoutingProblem::from_csv(
             "day.csv",

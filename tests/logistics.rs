@@ -645,3 +645,63 @@ fn region_shares_from_an_order_export_split_a_forecast_for_allocation() {
     assert_eq!(units("United Kingdom", "C"), 6.0);
     assert_eq!(units("France", "C"), 1.0);
 }
+
+#[test]
+fn allocate_prices_lanes_by_distance_where_no_cost_is_given() {
+    let d = tmp("distance");
+    let l = write(
+        &d,
+        "l.csv",
+        "location,capacity_units,x,y\nA,,0,0\nB,,10,0\n",
+    );
+    let s = write(&d, "s.csv", "location,sku,on_hand\nA,k,5\nB,k,5\n");
+    let dm = write(&d, "d.csv", "region,sku,demand\nnear_a,k,3\nnear_b,k,4\n");
+    let rc = write(&d, "r.csv", "region,x,y\nnear_a,0,3\nnear_b,10,4\n");
+    // One lane given: B → near_a at 1 per unit, cheaper than A's 2 × 3 = 6.
+    let c = write(&d, "c.csv", "location,region,cost_per_unit\nB,near_a,1\n");
+    let out = bin()
+        .args(["allocate", "--json", "--rate-per-distance", "2"])
+        .arg("--locations")
+        .arg(&l)
+        .arg("--stock")
+        .arg(&s)
+        .arg("--demand")
+        .arg(&dm)
+        .arg("--costs")
+        .arg(&c)
+        .arg("--region-coords")
+        .arg(&rc)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Costs: A→near_a 2 × 3 = 6, A→near_b 2 × √116 ≈ 21.5, B→near_a 1 (given), B→near_b
+    // 2 × 4 = 8. B's 5 units: 4 to near_b (32) and 1 to near_a (1); A sends near_a the
+    // other 2 (12): 45.
+    assert!(
+        (v["cost"].as_f64().unwrap() - 45.0).abs() < 1e-6,
+        "{}",
+        v["cost"]
+    );
+    // Without coordinates for a location, the error names it.
+    let l2 = write(&d, "l2.csv", "location,capacity_units\nA,\nB,\n");
+    let out = bin()
+        .args(["allocate", "--rate-per-distance", "2"])
+        .arg("--locations")
+        .arg(&l2)
+        .arg("--stock")
+        .arg(&s)
+        .arg("--demand")
+        .arg(&dm)
+        .arg("--region-coords")
+        .arg(&rc)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("location \"A\" has no coordinates"), "{err}");
+}

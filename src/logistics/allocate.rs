@@ -210,6 +210,59 @@ impl AllocationProblem {
         })
     }
 
+    /// Adds a lane from every location to every region that has none, costing `rate`
+    /// per unit and per unit of distance (km on lat/lon, Euclidean on x/y) between the
+    /// location's and the region's coordinates. Lanes already given keep their cost.
+    pub fn add_distance_costs(
+        &mut self,
+        regions: &[(String, Coord)],
+        rate: f64,
+    ) -> Result<(), LogisticsError> {
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(LogisticsError::Problem(format!(
+                "the rate {rate} must be a number ≥ 0"
+            )));
+        }
+        let have: std::collections::HashSet<(usize, String)> =
+            self.costs.iter().map(|(l, r, _)| (*l, r.clone())).collect();
+        let mut problems = Vec::new();
+        for (l, loc) in self.locations.iter().enumerate() {
+            for (region, at) in regions {
+                if have.contains(&(l, region.clone())) {
+                    continue;
+                }
+                let Some(from) = loc.coord else {
+                    problems.push(format!(
+                        "location \"{}\" has no coordinates (lat,lon or x,y): a rate per distance needs them",
+                        loc.name
+                    ));
+                    break;
+                };
+                let metric = match from {
+                    Coord::LatLon { .. } => super::route::Metric::GreatCircleKm,
+                    Coord::Xy { .. } => super::route::Metric::Euclidean,
+                };
+                let d = super::route::distance(from, *at, metric);
+                if !d.is_finite() {
+                    problems.push(format!(
+                        "location \"{}\" and region \"{region}\" mix lat/lon with x/y coordinates",
+                        loc.name
+                    ));
+                    continue;
+                }
+                self.costs.push((l, region.clone(), rate * d));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LogisticsError::Input {
+                file: "locations".into(),
+                problems,
+            })
+        }
+    }
+
     /// Solves the allocation (see the module's docs).
     pub fn solve(&self) -> Result<Allocation, LogisticsError> {
         if self.locations.is_empty() {
@@ -1016,4 +1069,25 @@ mod tests {
             ]
         );
     }
+}
+
+/// Reads region coordinates: `region` plus `lat,lon` or `x,y`.
+pub fn read_region_coords(file: &str, text: &str) -> Result<Vec<(String, Coord)>, LogisticsError> {
+    let mut t = Table::parse(file, text, &["region"])?;
+    let mut out = Vec::new();
+    for row in 0..t.len() {
+        let Some(name) = t.name(row, "region") else {
+            continue;
+        };
+        match read_coord(&mut t, row) {
+            Some(c) => out.push((name, c)),
+            None => t.problem(
+                row,
+                "region",
+                format_args!("\"{name}\" has no coordinates (lat,lon or x,y)"),
+            ),
+        }
+    }
+    t.finish()?;
+    Ok(out)
 }

@@ -31,9 +31,17 @@ pub(crate) struct AllocateArgs {
     /// `region,share` (optionally per `sku`): splits a forecast file given as --demand.
     #[arg(long)]
     region_split: Option<PathBuf>,
-    /// `location,region,cost_per_unit`; a pair not listed is not a lane.
+    /// `location,region,cost_per_unit`; a pair not listed is not a lane (unless
+    /// --rate-per-distance gives it a cost).
     #[arg(long)]
-    costs: PathBuf,
+    costs: Option<PathBuf>,
+    /// `region,lat,lon` or `region,x,y`: with --rate-per-distance, every location → region
+    /// pair without a listed cost costs the rate × the distance (km on lat/lon).
+    #[arg(long)]
+    region_coords: Option<PathBuf>,
+    /// Shipping cost per unit and per km (lat/lon) or per unit of distance (x/y).
+    #[arg(long, requires = "region_coords")]
+    rate_per_distance: Option<f64>,
     /// Cost of each unit of demand left unmet; without it all demand must be met.
     #[arg(long)]
     unmet_cost: Option<f64>,
@@ -46,7 +54,18 @@ pub(crate) struct AllocateArgs {
 }
 
 pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
-    let (l, s, c) = (read(&a.locations)?, read(&a.stock)?, read(&a.costs)?);
+    anyhow::ensure!(
+        a.costs.is_some() || a.rate_per_distance.is_some(),
+        "give --costs, or --region-coords with --rate-per-distance"
+    );
+    let c = match &a.costs {
+        Some(p) => read(p)?,
+        None => (
+            "(no costs file)".to_string(),
+            "location,region,cost_per_unit\n".to_string(),
+        ),
+    };
+    let (l, s) = (read(&a.locations)?, read(&a.stock)?);
     let d = read(&a.demand)?;
     // The demand file's own columns are checked by from_csv; a forecast file is
     // converted to region,sku,demand first.
@@ -71,6 +90,11 @@ pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
         );
     }
     problem.unmet_cost = a.unmet_cost;
+    if let (Some(rc), Some(rate)) = (&a.region_coords, a.rate_per_distance) {
+        let rc = read(rc)?;
+        let regions = logistics::allocate::read_region_coords(&rc.0, &rc.1)?;
+        problem.add_distance_costs(&regions, rate)?;
+    }
     if let Some(o) = &a.orders {
         let o = read(o)?;
         let mut t = logistics::Table::parse(&o.0, &o.1, &["sku", "units"])?;

@@ -296,9 +296,13 @@ mod routing {
         assert!((total - r.cost).abs() < 1e-6);
     }
 
+    /// A fixed amount of search (generations), not of time, so that a busy machine
+    /// running the other tests beside it does not cut the search short; `seconds` is a
+    /// guard only.
     fn options(seconds: f64) -> RouteOptions {
         RouteOptions {
-            time_limit: seconds,
+            time_limit: seconds * 12.0,
+            max_generations: Some(2000),
             repeatable: true,
             ..Default::default()
         }

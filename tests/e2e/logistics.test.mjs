@@ -112,7 +112,8 @@ test('allocate, rebalance and route with the two-warehouse example', { timeout: 
     && document.querySelector('[data-testid=logistics-progress] progress')?.value > 0, null, { timeout: 60_000 });
   await page.click('[data-testid=logistics-cancel]');
   assert.match(await text(page, 'logistics-message'), /Stopped: the best routes found so far are shown/);
-  assert.match(await text(page, 'routes-summary'), /to serve 40 of 40 deliveries/);
+  // (After one two-second slice every stop is usually served; the best so far is shown.)
+  assert.match(await text(page, 'routes-summary'), /to serve \d+ of 40 deliveries/);
 
   // The inputs are kept in this browser.
   await page.reload();

@@ -520,6 +520,15 @@ impl Dataset {
     }
 }
 
+/// A CSV field, quoted (with doubled quotes) when it holds a comma, quote or newline.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// Formats a quantity without a trailing `.0` for whole numbers.
 pub fn fmt_qty(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {

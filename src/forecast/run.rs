@@ -163,11 +163,11 @@ impl ForecastRun {
                 let q = |k: usize| fmt(f.quantiles[k].get(j).copied().unwrap_or(0.0));
                 out.push_str(&format!(
                     "{},{d},{},{},{},{}\n",
-                    csv_field(&s.sku),
+                    crate::data::csv_field(&s.sku),
                     q(0),
                     q(1),
                     q(2),
-                    csv_field(&f.model)
+                    crate::data::csv_field(&f.model)
                 ));
             }
         }
@@ -190,14 +190,6 @@ fn fmt(v: f64) -> String {
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() || s == "-0" {
         "0".into()
-    } else {
-        s.to_string()
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
     }

@@ -73,7 +73,7 @@ fn series_of<'a>(ds: &'a Dataset, i: usize, sku: &str) -> Option<&'a crate::data
         .or_else(|| ds.get(sku))
 }
 
-fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map(|p| p.now())

@@ -11,10 +11,11 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::data_page::fmt_int;
-use super::forecast_page::download;
+use super::forecast_page::{download, now_ms};
 use super::jobs::{Job, JobEvent, JobSlot};
+use super::plan_page::money;
 use super::storage;
-use crate::data::Dataset;
+use crate::data::{Dataset, csv_field};
 use crate::forecast::run::ForecastRun;
 use crate::inventory::plan::Plan;
 use crate::logistics::{
@@ -300,14 +301,6 @@ fn units(v: f64) -> String {
         fmt_int(v)
     } else {
         fmt_units(v)
-    }
-}
-
-fn money(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        fmt_int(v)
-    } else {
-        format!("{v:.2}")
     }
 }
 
@@ -710,7 +703,7 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
                     <button data-testid="download-receipts" on:click=move |_| {
                         let mut csv = String::from("location,sku,units\n");
                         for r in &a4.receipts {
-                            csv.push_str(&format!("{},{},{}\n", quote(&r.location), quote(&r.sku), fmt_units(r.units)));
+                            csv.push_str(&format!("{},{},{}\n", csv_field(&r.location), csv_field(&r.sku), fmt_units(r.units)));
                         }
                         let _ = download("receipts.csv", &csv);
                     }>"Download the receiving split (CSV)"</button>
@@ -733,10 +726,10 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
             <button data-testid="download-allocation" on:click=move |_| {
                 let mut csv = String::from("location,region,sku,units\n");
                 for f in &a3.flows {
-                    csv.push_str(&format!("{},{},{},{}\n", quote(&f.location), quote(&f.region), quote(&f.sku), fmt_units(f.units)));
+                    csv.push_str(&format!("{},{},{},{}\n", csv_field(&f.location), csv_field(&f.region), csv_field(&f.sku), fmt_units(f.units)));
                 }
                 for (r, k, u) in &a3.unmet {
-                    csv.push_str(&format!("(unmet),{},{},{}\n", quote(r), quote(k), fmt_units(*u)));
+                    csv.push_str(&format!("(unmet),{},{},{}\n", csv_field(r), csv_field(k), fmt_units(*u)));
                 }
                 let _ = download("allocation.csv", &csv);
             }>"Download the shipments (CSV)"</button>
@@ -770,7 +763,7 @@ fn RebalanceView(r: Arc<Rebalance>) -> impl IntoView {
             <button data-testid="download-transfers" on:click=move |_| {
                 let mut csv = String::from("from,to,sku,units\n");
                 for t in &r2.transfers {
-                    csv.push_str(&format!("{},{},{},{}\n", quote(&t.from), quote(&t.to), quote(&t.sku), fmt_units(t.units)));
+                    csv.push_str(&format!("{},{},{},{}\n", csv_field(&t.from), csv_field(&t.to), csv_field(&t.sku), fmt_units(t.units)));
                 }
                 let _ = download("transfers.csv", &csv);
             }>"Download the transfers (CSV)"</button>
@@ -835,26 +828,11 @@ fn RoutesView(p: Arc<RoutingProblem>, r: Arc<Routes>) -> impl IntoView {
                     let mut load = route.load;
                     for (k, (&s, &t)) in route.stops.iter().zip(&route.arrivals).enumerate() {
                         load -= p3.deliveries[s].demand;
-                        csv.push_str(&format!("{},{},{},{},{}\n", v + 1, k + 1, quote(&p3.deliveries[s].id), clock(t), fmt_units(load)));
+                        csv.push_str(&format!("{},{},{},{},{}\n", v + 1, k + 1, csv_field(&p3.deliveries[s].id), clock(t), fmt_units(load)));
                     }
                 }
                 let _ = download("routes.csv", &csv);
             }>"Download the stop order (CSV)"</button>
         </section>
-    }
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }

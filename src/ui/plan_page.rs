@@ -66,7 +66,7 @@ fn days(v: f64) -> String {
     }
 }
 
-fn money(v: f64) -> String {
+pub(crate) fn money(v: f64) -> String {
     if v.is_finite() {
         if v.abs() >= 1000.0 {
             fmt_int(v)

@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::json;
+use supplycast::data::csv_field;
 use supplycast::logistics::{self, AllocationProblem, RebalanceProblem, fmt_units};
 
 fn read(path: &Path) -> Result<(String, String)> {
@@ -217,14 +218,6 @@ pub(crate) fn rebalance(a: RebalanceArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Delivery routes for a day.

@@ -193,6 +193,67 @@ fn rebalance_prints_transfers_through_a_hub() {
     assert_eq!(on("A", "C"), 1.0);
 }
 
+/// `rebalance --stockout-cost`: B faces Poisson(12) lead-time demand with nothing on
+/// hand, A holds 30 against Poisson(5); a unit moves while its expected stockout saving
+/// at B, less the one lost at A, exceeds the lane's 0.5. Reference by enumeration with
+/// scipy 1.17.1 (`poisson.pmf`, E[(D − s)⁺] summed to 400):
+/// `min(range(31), key=lambda x: 0.5*x + 4*(es(5, 30-x) + es(12, x)))` = 16 units,
+/// expected units short after = 0.24667844998962238 (12.000000000000009 before).
+#[test]
+fn rebalance_by_expected_stockout_cost_matches_enumeration() {
+    let d = tmp("rebalance-risk");
+    let s = write(
+        &d,
+        "s.csv",
+        "location,sku,on_hand,lead_time_demand\nA,K,30,5\nB,K,0,12\n",
+    );
+    let l = write(
+        &d,
+        "l.csv",
+        "from,to,cost_per_unit,capacity_units\nA,B,0.5,\nB,A,0.5,\n",
+    );
+    let out = bin()
+        .args(["rebalance", "--json", "--stockout-cost", "4"])
+        .arg("--stock")
+        .arg(&s)
+        .arg("--lanes")
+        .arg(&l)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = v["transfers"].as_array().unwrap();
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        (t[0]["from"].as_str(), t[0]["units"].as_f64()),
+        (Some("A"), Some(16.0))
+    );
+    assert_eq!(v["cost"], 8.0);
+    let after = v["expected_short_after"].as_f64().unwrap();
+    let before = v["expected_short_before"].as_f64().unwrap();
+    assert!((after - 0.24667844998962238).abs() < 1e-9, "{after}");
+    assert!((before - 12.000000000000009).abs() < 1e-9, "{before}");
+    // Without the column the stockout objective needs, the file is refused by name.
+    let bad = write(&d, "bad.csv", "location,sku,on_hand\nA,K,30\n");
+    let out = bin()
+        .args(["rebalance", "--stockout-cost", "4", "--stock"])
+        .arg(&bad)
+        .arg("--lanes")
+        .arg(&l)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("bad.csv") && e.contains("lead_time_demand"),
+        "{e}"
+    );
+}
+
 #[test]
 fn bad_logistics_files_exit_2_naming_file_line_and_column() {
     let d = tmp("bad");
@@ -495,9 +556,11 @@ mod benchmarks {
 
     /// CVRPLIB instances with proven optima (X: Uchoa et al. 2017; M: Christofides,
     /// Mingozzi & Toth 1979), from the PyVRP/VRPLIB repository's test data. The
-    /// issue's bar (within 1 % in 30 s) is measured by scripts/route-bench.sh; this
-    /// asserts a looser bound, 5 %, after 5,000 generations (the search runs threads, so
-    /// it is not repeatable to the unit).
+    /// issue's bar (within 1 % in 30 s) is measured by scripts/route-bench.sh (all seven
+    /// instances within 0.07 %); this asserts the same 1 % after a fixed 5,000
+    /// generations of the hybrid genetic search with a fixed seed (one thread, so the run
+    /// is repeatable and a busy CI machine cannot cut it short; both end at the optimum
+    /// in about 2.5 s).
     fn within(name: &str, bound: f64) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/routing");
         let text = std::fs::read_to_string(dir.join(format!("{name}.vrp"))).unwrap();
@@ -535,13 +598,13 @@ mod benchmarks {
     }
 
     #[test]
-    fn x_n110_k13_within_5_percent_of_its_optimum() {
-        within("X-n110-k13", 0.05);
+    fn x_n110_k13_within_1_percent_of_its_optimum() {
+        within("X-n110-k13", 0.01);
     }
 
     #[test]
-    fn x_n101_k25_within_5_percent_of_its_optimum() {
-        within("X-n101-k25", 0.05);
+    fn x_n101_k25_within_1_percent_of_its_optimum() {
+        within("X-n101-k25", 0.01);
     }
 
     #[test]

@@ -370,8 +370,9 @@ fn allocation_at_issue_size_solves_in_the_browser() {
     assert!((a.cost - 579_270.0).abs() < 1e-6 * 579_270.0, "{}", a.cost);
 }
 
-/// A routing search in the browser (no threads: rayon runs on the current thread,
-/// rosomaxa's clock is the JS Date), to the small instance's proven optimum.
+/// A routing search in the browser (one thread, the JS clock): the capacity-only
+/// instance runs the hybrid genetic search, reporting its best routes as it goes, to
+/// the small instance's proven optimum.
 #[wasm_bindgen_test]
 fn routing_runs_in_the_browser() {
     use supplycast::logistics::{Outcome, Request, RoutingProblem, run};
@@ -383,28 +384,59 @@ fn routing_runs_in_the_browser() {
         None,
     )
     .unwrap();
+    let mut reports = 0;
+    let Ok(Outcome::Routes(r)) = run(
+        &Request::Route {
+            problem: p,
+            seconds: 3.0,
+        },
+        &mut |_, _| reports += 1,
+    ) else {
+        panic!("no routes")
+    };
+    assert!(
+        reports >= 2,
+        "the search reports its best routes about once a second"
+    );
+    web_sys::console::log_1(
+        &format!(
+            "small_cvrp in the browser: {} in {:.1} s ({reports} reports)",
+            r.cost, r.seconds
+        )
+        .into(),
+    );
+    assert!(r.unserved.is_empty());
+    // tests/reference/routing/small_optima.json: 619.
+    assert!(r.cost <= 619.0 * 1.01, "{}", r.cost);
+}
+
+/// Time windows in the browser: vrp-core's search (rayon on the current thread,
+/// rosomaxa's clock the JS Date) in two-second slices, each reported.
+#[wasm_bindgen_test]
+fn routing_with_time_windows_runs_in_the_browser() {
+    use supplycast::logistics::{Outcome, Request, RoutingProblem, run};
+    let p = RoutingProblem::parse(
+        "small_vrptw.txt",
+        include_str!("reference/routing/small_vrptw.txt"),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
     let mut slices = 0;
     let Ok(Outcome::Routes(r)) = run(
         &Request::Route {
             problem: p,
-            seconds: 6.0,
+            seconds: 4.0,
         },
         &mut |_, _| slices += 1,
     ) else {
         panic!("no routes")
     };
     assert!(slices >= 2, "the search reports after each slice");
-    // tests/reference/routing/small_optima.json: 619. The browser's single thread
-    // searches less than the native test on all cores, and each two-second slice
-    // restarts the population from the best routes: runs have ended 1.8 % and 5 %
-    // above the optimum after 4 s.
-    web_sys::console::log_1(
-        &format!(
-            "small_cvrp in the browser: {} in {:.1} s ({slices} slices)",
-            r.cost, r.seconds
-        )
-        .into(),
-    );
     assert!(r.unserved.is_empty());
-    assert!(r.cost <= 619.0 * 1.10, "{}", r.cost);
+    web_sys::console::log_1(&format!("small_vrptw in the browser: {}", r.cost).into());
+    // tests/reference/routing/small_optima.json: 270.2 (the native test asserts 1 % on
+    // all cores; one thread and restarted slices here).
+    assert!(r.cost <= 270.2 * 1.05, "{}", r.cost);
 }

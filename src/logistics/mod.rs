@@ -8,6 +8,7 @@
 
 pub mod allocate;
 mod flow;
+mod hgs;
 pub mod rebalance;
 pub mod regions;
 pub mod route;
@@ -83,10 +84,11 @@ pub enum Outcome {
     Routes(Routes),
 }
 
-/// Runs a job. A routing search runs in slices of up to two seconds, each continuing
-/// from the best routes so far, and reports them after each slice with the fraction of
+/// Runs a job. A routing search reports better routes as it goes, with the fraction of
 /// the time used: whoever stops the search (the page terminating its worker) keeps the
-/// last routes reported.
+/// last routes reported. The capacity-only search reports its improvements (about once a
+/// second); vrp-core's (windows, shifts) runs in slices of up to two seconds, each
+/// continuing from the best routes so far.
 pub fn run(
     request: &Request,
     partial: &mut dyn FnMut(f64, &Outcome),
@@ -94,6 +96,16 @@ pub fn run(
     match request {
         Request::Allocate(p) => p.solve().map(Outcome::Allocation),
         Request::Rebalance(p) => p.solve().map(Outcome::Rebalance),
+        Request::Route { problem, seconds } if problem.searches_continuously() => {
+            let options = RouteOptions {
+                time_limit: *seconds,
+                ..Default::default()
+            };
+            let out = problem.solve_reporting(&options, None, &mut |r| {
+                partial((r.seconds / seconds).min(1.0), &Outcome::Routes(r.clone()))
+            })?;
+            Ok(Outcome::Routes(out))
+        }
         Request::Route { problem, seconds } => {
             let timer = vrp_core::rosomaxa::utils::Timer::start();
             let mut best: Option<Routes> = None;

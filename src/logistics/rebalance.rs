@@ -1,6 +1,7 @@
-//! Transfers between locations so that every location ends at or above its target
-//! stock (e.g. its expected lead-time demand) where stock allows, at least transfer
-//! cost.
+//! Transfers between locations, at least transfer cost, so that every location ends at
+//! or above its target stock where stock allows, or, given each location's lead-time
+//! demand and the cost of a unit short, so that transfer cost plus expected stockout
+//! cost over the lead time is least.
 //!
 //! # The program
 //! Integer variables `f[e,k]` (units of SKU k on lane e) and `short[n,k]` (units a
@@ -13,7 +14,18 @@
 //!            Σ_k f[e,k] ≤ capacity[e]                          lanes (shared)
 //! ```
 //! P = 1 + Σ c[e] exceeds the cost of any simple route through the lanes, so the
-//! shortfall is made as small as stock and lanes allow before cost is minimised. A lane
+//! shortfall is made as small as stock and lanes allow before cost is minimised.
+//!
+//! With lead-time demand `D[n,k]` and a stockout cost `p`, the objective also holds
+//! `p·E[(D[n,k] − s[n,k])⁺]`, the expected units short at the stock `s` a location ends
+//! with. That function is convex and decreasing in `s`, so it enters the LP as a
+//! piecewise-linear function on whole-unit breakpoints (every unit up to 60, else 60
+//! steps up to the 1 − 10⁻⁶ quantile): variables `y[n,k,j] ∈ [0, width_j]` with
+//! `Σ_j y ≤ s` and objective `−p·slope_j·y`, where the slopes fall with `j` and so fill
+//! in order. A unit moves from A to B only when B's expected saving exceeds A's expected
+//! loss plus the lane's cost. Demand is Poisson with the given mean, or normal when a
+//! standard deviation is given. The reported expected shortages are exact, not the
+//! interpolation. A lane
 //! shared by all SKUs makes this a multi-commodity flow, which can have fractional
 //! vertices: the LP is solved first and, only when it is fractional, again with whole
 //! units by branch and bound (microlp).
@@ -45,6 +57,67 @@ pub struct RebalanceProblem {
     pub stock: Vec<(String, String, f64, f64)>,
     /// The lanes.
     pub lanes: Vec<Lane>,
+    /// Demand each location faces over the lead time (before the next delivery can
+    /// arrive), for the expected-stockout objective.
+    #[serde(default)]
+    pub lead_time: Vec<LeadTimeDemand>,
+    /// Cost of a unit of lead-time demand a location cannot serve. None: targets only.
+    #[serde(default)]
+    pub stockout_cost: Option<f64>,
+}
+
+/// A location's demand for a SKU over the lead time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadTimeDemand {
+    /// The location.
+    pub location: String,
+    /// The SKU.
+    pub sku: String,
+    /// Mean units.
+    pub mean: f64,
+    /// Standard deviation (None: Poisson, whose variance is the mean).
+    pub sd: Option<f64>,
+}
+
+impl LeadTimeDemand {
+    /// E[(D − s)⁺]: the expected units short when the location holds `s`.
+    pub fn expected_short(&self, s: f64) -> f64 {
+        let s = s.max(0.0);
+        match self.sd {
+            Some(sd) if sd > 0.0 => sd * crate::inventory::dist::loss((s - self.mean) / sd),
+            Some(_) => (self.mean - s).max(0.0),
+            None if self.mean > 1e5 => {
+                // The Poisson pmf underflows: its normal approximation is exact enough.
+                let sd = self.mean.sqrt();
+                sd * crate::inventory::dist::loss((s - self.mean) / sd)
+            }
+            None => {
+                let d = crate::inventory::dist::Pois::new(self.mean);
+                let x = s.floor();
+                // Linear between whole units (the function is piecewise linear there).
+                let a = d.loss(x as i64).0;
+                let b = d.loss(x as i64 + 1).0;
+                a + (b - a) * (s - x)
+            }
+        }
+    }
+
+    /// A stock above which one more unit saves (almost) nothing.
+    fn high(&self) -> f64 {
+        let sd = self.sd.unwrap_or(self.mean.sqrt()).max(1.0);
+        (self.mean + 5.0 * sd + 5.0).ceil()
+    }
+
+    /// Whole-unit breakpoints 0 = b0 < b1 < … ≤ `cap`.
+    fn breakpoints(&self, cap: f64) -> Vec<f64> {
+        let hi = self.high().min(cap.floor()).max(0.0);
+        if hi <= 60.0 {
+            return (0..=hi as usize).map(|b| b as f64).collect();
+        }
+        let mut out: Vec<f64> = (0..=60).map(|j| (hi * j as f64 / 60.0).round()).collect();
+        out.dedup();
+        out
+    }
 }
 
 /// Units of a SKU moved on a lane.
@@ -71,6 +144,41 @@ pub struct Rebalance {
     pub shortfall: Vec<(String, String, f64)>,
     /// Whether branch and bound was needed for whole units.
     pub needed_integer_search: bool,
+    /// With a stockout cost: per location and SKU with lead-time demand, the expected
+    /// units short before and after the transfers.
+    #[serde(default)]
+    pub risk: Vec<Risk>,
+    /// The stockout cost per unit the plan was made with (None: targets only).
+    #[serde(default)]
+    pub stockout_cost: Option<f64>,
+}
+
+/// Expected units short over the lead time at one location, before and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Risk {
+    /// The location.
+    pub location: String,
+    /// The SKU.
+    pub sku: String,
+    /// Expected units short with today's stock.
+    pub before: f64,
+    /// Expected units short after the transfers.
+    pub after: f64,
+}
+
+impl Rebalance {
+    /// The stockout cost per unit (0 without one).
+    pub fn stockout_per_unit(&self) -> f64 {
+        self.stockout_cost.unwrap_or(0.0)
+    }
+
+    /// Expected units short over the lead time, before and after (all locations).
+    pub fn expected_short(&self) -> (f64, f64) {
+        (
+            self.risk.iter().map(|r| r.before).sum(),
+            self.risk.iter().map(|r| r.after).sum(),
+        )
+    }
 }
 
 impl RebalanceProblem {
@@ -80,18 +188,52 @@ impl RebalanceProblem {
         stock: (&str, &str),
         lanes: (&str, &str),
     ) -> Result<RebalanceProblem, LogisticsError> {
-        let mut t = Table::parse(
-            stock.0,
-            stock.1,
-            &["location", "sku", "on_hand", "target_min"],
-        )?;
+        Self::from_csv_with_risk(stock, lanes, None)
+    }
+
+    /// [`Self::from_csv`] with a stockout cost: the stock file then needs a
+    /// `lead_time_demand` column (mean units over the lead time; optional
+    /// `lead_time_sd`, else Poisson) and `target_min` becomes optional.
+    pub fn from_csv_with_risk(
+        stock: (&str, &str),
+        lanes: (&str, &str),
+        stockout_cost: Option<f64>,
+    ) -> Result<RebalanceProblem, LogisticsError> {
+        let required: &[&str] = if stockout_cost.is_some() {
+            &["location", "sku", "on_hand", "lead_time_demand"]
+        } else {
+            &["location", "sku", "on_hand", "target_min"]
+        };
+        let mut t = Table::parse(stock.0, stock.1, required)?;
+        let has_target = t.has("target_min");
+        let has_sd = t.has("lead_time_sd");
         let mut rows = Vec::new();
+        let mut lead_time = Vec::new();
         let mut seen = HashMap::new();
         for row in 0..t.len() {
             let l = t.name(row, "location");
             let k = t.name(row, "sku");
             let h = t.non_negative(row, "on_hand", false);
-            let m = t.non_negative(row, "target_min", false);
+            let m = if has_target {
+                let v = t.non_negative(row, "target_min", stockout_cost.is_some());
+                if stockout_cost.is_some() {
+                    Some(v.unwrap_or(0.0))
+                } else {
+                    v
+                }
+            } else {
+                Some(0.0)
+            };
+            let mean = if stockout_cost.is_some() {
+                t.non_negative(row, "lead_time_demand", false)
+            } else {
+                None
+            };
+            let sd = if has_sd && stockout_cost.is_some() {
+                t.non_negative(row, "lead_time_sd", true)
+            } else {
+                None
+            };
             if let (Some(l), Some(k), Some(h), Some(m)) = (l, k, h, m) {
                 if let Some(prev) = seen.insert((l.clone(), k.clone()), t.line(row)) {
                     t.problem(
@@ -100,15 +242,32 @@ impl RebalanceProblem {
                         format_args!("\"{k}\" at \"{l}\" already given on line {prev}"),
                     );
                 } else {
+                    if let Some(mean) = mean {
+                        lead_time.push(LeadTimeDemand {
+                            location: l.clone(),
+                            sku: k.clone(),
+                            mean,
+                            sd,
+                        });
+                    }
                     rows.push((l, k, h, m));
                 }
             }
         }
         t.finish()?;
+        if let Some(p) = stockout_cost
+            && !(p.is_finite() && p >= 0.0)
+        {
+            return Err(LogisticsError::Problem(format!(
+                "the stockout cost must be a number at least 0, not {p}"
+            )));
+        }
         let out = read_lanes(lanes.0, lanes.1)?;
         Ok(RebalanceProblem {
             stock: rows,
             lanes: out,
+            lead_time,
+            stockout_cost,
         })
     }
 
@@ -141,7 +300,38 @@ impl RebalanceProblem {
                 (p.locations[l].name.clone(), k, h, m)
             })
             .collect();
-        RebalanceProblem { stock, lanes }
+        RebalanceProblem {
+            stock,
+            lanes,
+            ..Default::default()
+        }
+    }
+
+    /// As [`Self::from_allocation`], but instead of hard targets each location faces
+    /// that demand as Poisson lead-time demand, short units costing `stockout_cost`:
+    /// stock moves only where the expected stockouts it saves outweigh the lanes' cost.
+    pub fn from_allocation_with_risk(
+        p: &super::AllocationProblem,
+        lanes: Vec<Lane>,
+        stockout_cost: f64,
+    ) -> RebalanceProblem {
+        let mut out = Self::from_allocation(p, lanes);
+        out.lead_time = out
+            .stock
+            .iter()
+            .filter(|s| s.3 > 0.0)
+            .map(|(l, k, _, m)| LeadTimeDemand {
+                location: l.clone(),
+                sku: k.clone(),
+                mean: *m,
+                sd: None,
+            })
+            .collect();
+        for s in &mut out.stock {
+            s.3 = 0.0;
+        }
+        out.stockout_cost = Some(stockout_cost);
+        out
     }
 
     /// Solves the rebalancing (see the module's docs).
@@ -170,7 +360,19 @@ impl RebalanceProblem {
             on_hand.insert((l, k), (h.floor(), m.ceil()));
             skus.insert(k);
         }
-        // Only SKUs with a location below target and stock somewhere above it move.
+        let stockout = self.stockout_cost.unwrap_or(0.0);
+        let lead: HashMap<(&str, &str), &LeadTimeDemand> = self
+            .lead_time
+            .iter()
+            .filter(|d| stockout > 0.0 && d.mean > 0.0 && locations.contains(d.location.as_str()))
+            .map(|d| ((d.location.as_str(), d.sku.as_str()), d))
+            .collect();
+        let mut total: HashMap<&str, f64> = HashMap::new();
+        for (&(_, k), &(h, _)) in &on_hand {
+            *total.entry(k).or_default() += h;
+        }
+        // Only SKUs with a location below target (or at risk of a stockout) and stock
+        // somewhere else move.
         let moving: Vec<&str> = skus
             .into_iter()
             .filter(|k| {
@@ -180,7 +382,13 @@ impl RebalanceProblem {
                 let above = locations
                     .iter()
                     .any(|l| on_hand.get(&(l, k)).is_some_and(|(h, m)| h > m));
-                below && above
+                let at_risk = locations.iter().any(|l| {
+                    lead.get(&(l, k)).is_some_and(|d| {
+                        let h = on_hand.get(&(l, k)).map_or(0.0, |x| x.0);
+                        h < total.get(k).copied().unwrap_or(0.0) && d.expected_short(h) > 1e-9
+                    })
+                });
+                (below && above) || at_risk
             })
             .collect();
         let penalty = 1.0 + self.lanes.iter().map(|l| l.cost_per_unit).sum::<f64>();
@@ -206,9 +414,36 @@ impl RebalanceProblem {
                 }
             }
         }
+        // The expected stockout cost's segments: (location, sku, [(y, width, −cost slope)]).
+        let mut segments: Vec<(&str, &str, Vec<(Variable, f64)>)> = Vec::new();
+        for &l in &locations {
+            for &k in &moving {
+                let Some(d) = lead.get(&(l, k)) else { continue };
+                let bps = d.breakpoints(total.get(k).copied().unwrap_or(0.0));
+                let mut ys = Vec::new();
+                for w in bps.windows(2) {
+                    let saving = stockout * (d.expected_short(w[0]) - d.expected_short(w[1]));
+                    if saving <= 1e-12 {
+                        break;
+                    }
+                    ys.push((
+                        vars.add(variable().min(0).max(w[1] - w[0])),
+                        saving / (w[1] - w[0]),
+                    ));
+                }
+                if !ys.is_empty() {
+                    segments.push((l, k, ys));
+                }
+            }
+        }
         let mut objective = Expression::from(0.0);
         for &(e, _, v) in &flows {
             objective += self.lanes[e].cost_per_unit * v;
+        }
+        for (_, _, ys) in &segments {
+            for &(y, slope) in ys {
+                objective -= slope * y;
+            }
         }
         for &(_, _, v) in &shorts {
             objective += penalty * v;
@@ -237,6 +472,12 @@ impl RebalanceProblem {
                     problem.add_constraint(inflow.eq(0.0));
                 }
             }
+        }
+        for (l, k, ys) in &segments {
+            let inflow = net.get(&(*l, *k)).cloned().unwrap_or_default();
+            let h = on_hand.get(&(*l, *k)).map_or(0.0, |x| x.0);
+            let held: Expression = ys.iter().map(|&(y, _)| y).sum();
+            problem.add_constraint(held.leq(inflow + h));
         }
         for (e, lane) in self.lanes.iter().enumerate() {
             if let Some(c) = lane.capacity
@@ -268,32 +509,53 @@ impl RebalanceProblem {
                 });
             }
         }
-        let mut shortfall = Vec::new();
-        for (l, k, h, m) in &self.stock {
-            let moved: f64 = transfers
+        let moved = |l: &str, k: &str| -> f64 {
+            transfers
                 .iter()
-                .filter(|t| t.sku == *k)
+                .filter(|t| t.sku == k)
                 .map(|t| {
-                    if t.to == *l {
+                    if t.to == l {
                         t.units
-                    } else if t.from == *l {
+                    } else if t.from == l {
                         -t.units
                     } else {
                         0.0
                     }
                 })
-                .sum();
-            let end = h.floor() + moved;
+                .sum()
+        };
+        let mut shortfall = Vec::new();
+        for (l, k, h, m) in &self.stock {
+            let end = h.floor() + moved(l, k);
             if end < m.ceil() {
                 shortfall.push((l.clone(), k.clone(), m.ceil() - end));
             }
         }
+        let risk = if self.stockout_cost.is_some() {
+            self.lead_time
+                .iter()
+                .map(|d| {
+                    let key = (d.location.as_str(), d.sku.as_str());
+                    let h = on_hand.get(&key).map_or(0.0, |x| x.0);
+                    Risk {
+                        location: d.location.clone(),
+                        sku: d.sku.clone(),
+                        before: d.expected_short(h),
+                        after: d.expected_short(h + moved(key.0, key.1)),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok((
             Rebalance {
                 cost,
                 transfers,
                 shortfall,
                 needed_integer_search: false,
+                risk,
+                stockout_cost: self.stockout_cost,
             },
             whole,
         ))
@@ -335,4 +597,122 @@ pub fn read_lanes(file: &str, text: &str) -> Result<Vec<Lane>, LogisticsError> {
     }
     t.finish()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(
+        a: f64,
+        b: f64,
+        mean_a: f64,
+        mean_b: f64,
+        sd: Option<f64>,
+        cost: f64,
+    ) -> RebalanceProblem {
+        let row = |l: &str, h: f64, mean: f64| {
+            (
+                (l.to_string(), "K".to_string(), h, 0.0),
+                LeadTimeDemand {
+                    location: l.into(),
+                    sku: "K".into(),
+                    mean,
+                    sd,
+                },
+            )
+        };
+        let (ra, da) = row("A", a, mean_a);
+        let (rb, db) = row("B", b, mean_b);
+        RebalanceProblem {
+            stock: vec![ra, rb],
+            lanes: vec![
+                Lane {
+                    from: "A".into(),
+                    to: "B".into(),
+                    cost_per_unit: cost,
+                    capacity: None,
+                },
+                Lane {
+                    from: "B".into(),
+                    to: "A".into(),
+                    cost_per_unit: cost,
+                    capacity: None,
+                },
+            ],
+            lead_time: vec![da, db],
+            stockout_cost: Some(10.0),
+        }
+    }
+
+    /// Enumerates every whole number of units moved A → B (or B → A): the least
+    /// transfer plus expected stockout cost.
+    fn brute(p: &RebalanceProblem) -> f64 {
+        let (a, b) = (p.stock[0].2, p.stock[1].2);
+        let c = p.lanes[0].cost_per_unit;
+        let s = p.stockout_cost.unwrap();
+        let (da, db) = (&p.lead_time[0], &p.lead_time[1]);
+        (-(b as i64)..=a as i64)
+            .map(|x| {
+                let x = x as f64;
+                c * x.abs() + s * (da.expected_short(a - x) + db.expected_short(b + x))
+            })
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn total(p: &RebalanceProblem, r: &Rebalance) -> f64 {
+        r.cost + p.stockout_cost.unwrap() * r.expected_short().1
+    }
+
+    /// Poisson demand, few units: the breakpoints are every unit, so the LP's choice is
+    /// exactly the enumerated optimum.
+    #[test]
+    fn poisson_transfers_match_enumeration() {
+        for (a, b, ma, mb, c) in [
+            (10.0, 0.0, 2.0, 5.0, 1.0),
+            (10.0, 0.0, 2.0, 5.0, 6.0),
+            (3.0, 12.0, 8.0, 1.0, 0.5),
+            (20.0, 20.0, 5.0, 5.0, 0.1),
+            (0.0, 4.0, 0.0, 3.0, 0.0),
+        ] {
+            let p = problem(a, b, ma, mb, None, c);
+            let r = p.solve().unwrap();
+            let (before, after) = r.expected_short();
+            assert!(after <= before + 1e-9);
+            assert!(
+                (total(&p, &r) - brute(&p)).abs() < 1e-6,
+                "{a} {b} {ma} {mb} {c}: {} vs {}",
+                total(&p, &r),
+                brute(&p)
+            );
+        }
+    }
+
+    /// Normal demand over many units: 60 breakpoints interpolate the expected shortage,
+    /// and the plan costs within 0.5 % of the enumerated optimum.
+    #[test]
+    fn normal_transfers_near_enumeration() {
+        for (a, b, ma, mb, c) in [
+            (400.0, 20.0, 150.0, 250.0, 2.0),
+            (900.0, 0.0, 300.0, 400.0, 0.3),
+        ] {
+            let p = problem(a, b, ma, mb, Some(60.0), c);
+            let r = p.solve().unwrap();
+            let best = brute(&p);
+            assert!(
+                total(&p, &r) <= best * 1.005 + 1e-6,
+                "{} vs {best}",
+                total(&p, &r)
+            );
+            assert!(!r.transfers.is_empty());
+        }
+    }
+
+    /// A lane dearer than the stockout it would save moves nothing.
+    #[test]
+    fn dear_lanes_move_nothing() {
+        let p = problem(10.0, 0.0, 2.0, 5.0, None, 11.0);
+        let r = p.solve().unwrap();
+        assert!(r.transfers.is_empty());
+    }
 }

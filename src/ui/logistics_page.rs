@@ -26,7 +26,7 @@ use crate::plot::{AllocationChart, RouteChart};
 
 const KEY: &str = "logistics";
 /// The stored inputs' format: bumped when [`Inputs`] changes shape.
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
 /// Tables show this many rows; the downloads have them all.
 const ROWS: usize = 200;
 
@@ -51,6 +51,48 @@ struct Inputs {
     vehicles: usize,
     capacity: f64,
     seconds: f64,
+    /// Region coordinates, for shipping costs by distance.
+    region_coords: Option<FileText>,
+    /// Shipping cost per unit and km (0: only the costs file's lanes).
+    rate_per_distance: f64,
+    /// Routes with as few vehicles as possible, then the least distance.
+    fewest_vehicles: bool,
+}
+
+/// The inputs as format 1 stored them (before region coordinates, the distance rate
+/// and the fewest-vehicles switch), read so that an upgrade keeps the merchant's files.
+#[derive(Deserialize)]
+struct InputsV1 {
+    locations: Option<FileText>,
+    stock: Option<FileText>,
+    costs: Option<FileText>,
+    regions: Option<FileText>,
+    demand: Option<FileText>,
+    lanes: Option<FileText>,
+    deliveries: Option<FileText>,
+    unmet_cost: f64,
+    vehicles: usize,
+    capacity: f64,
+    seconds: f64,
+}
+
+impl From<InputsV1> for Inputs {
+    fn from(v: InputsV1) -> Inputs {
+        Inputs {
+            locations: v.locations,
+            stock: v.stock,
+            costs: v.costs,
+            regions: v.regions,
+            demand: v.demand,
+            lanes: v.lanes,
+            deliveries: v.deliveries,
+            unmet_cost: v.unmet_cost,
+            vehicles: v.vehicles,
+            capacity: v.capacity,
+            seconds: v.seconds,
+            ..Inputs::new()
+        }
+    }
 }
 
 impl Inputs {
@@ -114,6 +156,9 @@ impl Inputs {
         match b.split_first() {
             Some((&FORMAT, rest)) => postcard::from_bytes(rest)
                 .map_err(|e| format!("the saved logistics inputs could not be read: {e}")),
+            Some((1, rest)) => postcard::from_bytes::<InputsV1>(rest)
+                .map(Inputs::from)
+                .map_err(|e| format!("the saved logistics inputs could not be read: {e}")),
             Some((v, _)) => Err(format!(
                 "the saved logistics inputs are format {v}, this app reads format {FORMAT}"
             )),
@@ -132,13 +177,15 @@ enum Slot {
     Demand,
     Lanes,
     Deliveries,
+    RegionCoords,
 }
 
 impl Slot {
-    const ALL: [Slot; 7] = [
+    const ALL: [Slot; 8] = [
         Slot::Locations,
         Slot::Stock,
         Slot::Costs,
+        Slot::RegionCoords,
         Slot::Regions,
         Slot::Demand,
         Slot::Lanes,
@@ -154,6 +201,7 @@ impl Slot {
             Slot::Demand => "Demand (instead of forecasts)",
             Slot::Lanes => "Transfer lanes",
             Slot::Deliveries => "Deliveries",
+            Slot::RegionCoords => "Region coordinates (costs by distance)",
         }
     }
 
@@ -162,10 +210,11 @@ impl Slot {
             Slot::Locations => "location,capacity_units[,lat,lon or x,y]",
             Slot::Stock => "location,sku,on_hand",
             Slot::Costs => "location,region,cost_per_unit",
-            Slot::Regions => "region,share[,sku]",
+            Slot::Regions => "region,share[,sku]; or an order export with a Country/ship-to column",
             Slot::Demand => "region,sku,demand",
             Slot::Lanes => "from,to,cost_per_unit,capacity_units",
             Slot::Deliveries => "id,lat,lon or x,y,demand[,ready,due,service]; or CVRPLIB/Solomon",
+            Slot::RegionCoords => "region,lat,lon or x,y",
         }
     }
 
@@ -178,6 +227,7 @@ impl Slot {
             Slot::Demand => "demand",
             Slot::Lanes => "lanes",
             Slot::Deliveries => "deliveries",
+            Slot::RegionCoords => "region-coords",
         }
     }
 
@@ -190,6 +240,7 @@ impl Slot {
             Slot::Demand => &i.demand,
             Slot::Lanes => &i.lanes,
             Slot::Deliveries => &i.deliveries,
+            Slot::RegionCoords => &i.region_coords,
         }
     }
 
@@ -202,6 +253,7 @@ impl Slot {
             Slot::Demand => i.demand = f,
             Slot::Lanes => i.lanes = f,
             Slot::Deliveries => i.deliveries = f,
+            Slot::RegionCoords => i.region_coords = f,
         }
     }
 }
@@ -260,7 +312,13 @@ fn allocation_problem(
 ) -> Result<(AllocationProblem, String), String> {
     let locations = file(&i.locations, Slot::Locations)?;
     let stock = file(&i.stock, Slot::Stock)?;
-    let costs = file(&i.costs, Slot::Costs)?;
+    let by_distance = i.rate_per_distance > 0.0 && i.region_coords.is_some();
+    let costs = match file(&i.costs, Slot::Costs) {
+        Err(_) if by_distance => ("(no costs file)", "location,region,cost_per_unit\n"),
+        other => other.map_err(|e| {
+            format!("{e} Or load region coordinates and set a cost per unit and km.")
+        })?,
+    };
     let (demand, source) = match (&i.demand, &i.regions) {
         (Some(d), _) => (
             logistics::allocate::read_demand(&d.name, &d.text).map_err(|e| e.to_string())?,
@@ -286,13 +344,42 @@ fn allocation_problem(
     let mut p = AllocationProblem::from_csv_with_demand(locations, stock, demand, costs)
         .map_err(|e| e.to_string())?;
     p.unmet_cost = Some(i.unmet_cost);
+    if by_distance && let Some(r) = &i.region_coords {
+        let regions =
+            logistics::allocate::read_region_coords(&r.name, &r.text).map_err(|e| e.to_string())?;
+        p.add_distance_costs(&regions, i.rate_per_distance)
+            .map_err(|e| e.to_string())?;
+    }
     Ok((p, source))
+}
+
+/// A region shares file as given, or the shares of an order export with a region column
+/// (`region,sku,share`, net of cancellations; see [`logistics::regions`]).
+fn region_shares_input(f: FileText) -> Result<FileText, String> {
+    let has_share = logistics::Table::parse(&f.name, &f.text, &[])
+        .map_err(|e| e.to_string())?
+        .has("share");
+    if has_share {
+        return Ok(f);
+    }
+    let rows = logistics::regions::shares_from_orders(&f.name, &f.text, None)
+        .map_err(|e| format!("{e}\n(A region shares file needs the columns region,share[,sku]; an order export needs a SKU, a quantity and a region column such as Country.)"))?;
+    let mut text = String::from("region,sku,share\n");
+    for (r, k, v) in &rows {
+        text.push_str(&format!("{},{},{v}\n", csv_field(r), csv_field(k)));
+    }
+    Ok(FileText {
+        name: format!("{} (region shares)", f.name),
+        text,
+    })
 }
 
 fn routing_problem(i: &Inputs) -> Result<RoutingProblem, String> {
     let (name, text) = file(&i.deliveries, Slot::Deliveries)?;
-    RoutingProblem::parse(name, text, Some(i.vehicles), Some(i.capacity), None)
-        .map_err(|e| e.to_string())
+    let mut p = RoutingProblem::parse(name, text, Some(i.vehicles), Some(i.capacity), None)
+        .map_err(|e| e.to_string())?;
+    p.fewest_vehicles = i.fewest_vehicles;
+    Ok(p)
 }
 
 /// Whole units with thousands separators.
@@ -355,6 +442,20 @@ pub fn LogisticsPage(
 
     // A new file replaces the old one only if it reads: a bad file changes nothing.
     let accept = move |slot_: Slot, f: FileText| {
+        // An order export in the region shares slot is turned into shares at once, so
+        // that only the shares (not the whole export) are kept.
+        let f = match slot_ {
+            Slot::Regions => match region_shares_input(f) {
+                Ok(f) => f,
+                Err(e) => {
+                    message.set(Some(format!(
+                        "{e}\nThe previous region shares file is kept."
+                    )));
+                    return;
+                }
+            },
+            _ => f,
+        };
         let mut next = inputs.get_untracked();
         slot_.set(&mut next, Some(f));
         let check = match slot_ {
@@ -373,7 +474,10 @@ pub fn LogisticsPage(
             )
             .map(|_| ())
             .map_err(|e| e.to_string()),
-            _ if next.locations.is_some() && next.stock.is_some() && next.costs.is_some() => {
+            _ if next.locations.is_some()
+                && next.stock.is_some()
+                && (next.costs.is_some() || next.region_coords.is_some()) =>
+            {
                 allocation_problem(&next, &forecast.get_untracked(), &dataset.get_untracked())
                     .map(|_| ())
                     .or_else(|e| {
@@ -427,7 +531,11 @@ pub fn LogisticsPage(
                         let lanes = logistics::rebalance::read_lanes(name, text)
                             .map_err(|e| e.to_string())?;
                         Ok((
-                            Request::Rebalance(RebalanceProblem::from_allocation(&p, lanes)),
+                            Request::Rebalance(RebalanceProblem::from_allocation_with_risk(
+                                &p,
+                                lanes,
+                                i.unmet_cost,
+                            )),
                             String::new(),
                         ))
                     })
@@ -559,7 +667,7 @@ pub fn LogisticsPage(
             <h2>"Logistics"</h2>
             <p class="summary-line" data-testid="logistics-next">{move || {
                 let i = inputs.get();
-                if i.locations.is_none() || i.stock.is_none() || i.costs.is_none() {
+                if i.locations.is_none() || i.stock.is_none() || (i.costs.is_none() && i.region_coords.is_none()) {
                     "Next: load your locations, stock and shipping costs (or the two-warehouse example), then allocate demand to them.".to_string()
                 } else if allocation.with(|a| a.is_none()) {
                     "Next: allocate each region's demand to the locations that serve it at least cost.".to_string()
@@ -585,6 +693,9 @@ pub fn LogisticsPage(
             <p class="muted">"Demand to allocate: a demand file if one is loaded; otherwise the forecasts (or, before forecasting, recent sales) split by the region shares. Extra columns are ignored; a file with a problem is rejected with its line and column, and the previous one is kept."</p>
             <div class="settings">
                 {number("Cost of a unit left unmet", "logistics-unmet-cost", |i| i.unmet_cost, |i, v| i.unmet_cost = v, 0.0)}
+                <span title="Lanes the shipping costs file does not list are priced at this rate times the straight-line distance (km on lat/lon) between the location and the region's coordinates; 0 uses the costs file only">
+                    {number("Shipping cost per unit and km", "logistics-rate", |i| i.rate_per_distance, |i, v| i.rate_per_distance = v, 0.0)}
+                </span>
                 <label title="The Plan page's purchase list: where each order should be received so that it serves the regions at least cost">
                     <input type="checkbox" data-testid="logistics-split-orders" prop:checked=move || split_orders.get()
                         on:change=move |ev| split_orders.set(event_target_checked(&ev)) />
@@ -600,6 +711,11 @@ pub fn LogisticsPage(
                 {number("Vehicles", "logistics-vehicles", |i| i.vehicles as f64, |i, v| i.vehicles = v.round().max(1.0) as usize, 1.0)}
                 {number("Capacity per vehicle (units)", "logistics-capacity", |i| i.capacity, |i, v| i.capacity = v, 1.0)}
                 {number("Search time (s)", "logistics-seconds", |i| i.seconds, |i, v| i.seconds = v.clamp(1.0, 600.0), 1.0)}
+                <label title="Use as few vehicles as possible, then the least distance (otherwise the least distance, which may use more vehicles)">
+                    <input type="checkbox" data-testid="logistics-fewest-vehicles" prop:checked=move || inputs.with(|i| i.fewest_vehicles)
+                        on:change=move |ev| { let v = event_target_checked(&ev); inputs.update(|i| i.fewest_vehicles = v); save(); } />
+                    " Fewest vehicles first"
+                </label>
                 <button data-testid="logistics-route" disabled=move || progress.get().is_some() on:click=move |_| start("route")>"Plan routes"</button>
             </div>
             {move || progress.get().map(|(f, _)| view! {
@@ -741,25 +857,73 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
 fn RebalanceView(r: Arc<Rebalance>) -> impl IntoView {
     let short: f64 = r.shortfall.iter().map(|s| s.2).sum();
     let moved: f64 = r.transfers.iter().map(|t| t.units).sum();
+    let (before, after) = r.expected_short();
     let mut transfers = r.transfers.clone();
     transfers.sort_by(|a, b| b.units.total_cmp(&a.units));
     let n = transfers.len();
+    // Where the transfers lower the expected stockouts most, first.
+    let mut risk: Vec<_> = r
+        .risk
+        .iter()
+        .filter(|x| (x.before - x.after).abs() > 0.005)
+        .cloned()
+        .collect();
+    risk.sort_by(|a, b| (b.before - b.after).total_cmp(&(a.before - a.after)));
+    let n_risk = risk.len();
     let r2 = r.clone();
+    let summary = if r.risk.is_empty() {
+        format!(
+            "{} transfers move {} units for {}, so that each location holds the demand of the regions it serves most cheaply. {}",
+            n,
+            units(moved),
+            money(r.cost),
+            if short > 0.0 {
+                format!(
+                    "{} units stay below target where stock or lane capacity does not allow more.",
+                    units(short)
+                )
+            } else {
+                "Every location reaches its target.".into()
+            }
+        )
+    } else if n == 0 {
+        format!(
+            "No transfer pays for itself: expected units short over the period stay at {before:.1}, and moving stock would cost more than the stockouts it saves."
+        )
+    } else {
+        format!(
+            "{} transfers move {} units for {}. Each location faces the demand of the regions it serves most cheaply; the expected units short over the period fall from {:.1} to {:.1} (at the unmet cost, {} → {}), a net saving of {}. Stock moves only where the stockouts it prevents are worth more than the lane's cost.",
+            n,
+            units(moved),
+            money(r.cost),
+            before,
+            after,
+            money(before * r.stockout_per_unit()),
+            money(after * r.stockout_per_unit()),
+            money((before - after) * r.stockout_per_unit() - r.cost)
+        )
+    };
     view! {
         <section class="card" data-testid="rebalance-result">
             <h3>"Rebalancing"</h3>
-            <p data-testid="rebalance-summary">{format!(
-                "{} transfers move {} units for {}, so that each location holds the demand of the regions it serves most cheaply. {}",
-                n, units(moved), money(r.cost),
-                if short > 0.0 { format!("{} units stay below target where stock or lane capacity does not allow more.", units(short)) } else { "Every location reaches its target.".into() }
-            )}</p>
+            <p data-testid="rebalance-summary">{summary}</p>
             {(n > ROWS).then(|| view! { <p class="muted">{format!("The {ROWS} largest of {n} transfers are shown; the download has all.")}</p> })}
             <table data-testid="rebalance-transfers">
+                <caption>"Transfers, largest first"</caption>
                 <thead><tr><th>"From"</th><th>"To"</th><th>"SKU"</th><th>"Units"</th></tr></thead>
                 <tbody>{transfers.into_iter().take(ROWS).map(|t| view! {
                     <tr><td>{t.from}</td><td>{t.to}</td><td>{t.sku}</td><td class="num">{units(t.units)}</td></tr>
                 }).collect_view()}</tbody>
             </table>
+            {(n_risk > 0).then(|| view! {
+                <table data-testid="rebalance-risk">
+                    <caption>{format!("Expected units short over the period, where the transfers change it{}", if n_risk > ROWS { format!(" (the {ROWS} largest changes of {n_risk})") } else { String::new() })}</caption>
+                    <thead><tr><th>"Location"</th><th>"SKU"</th><th>"Before"</th><th>"After"</th></tr></thead>
+                    <tbody>{risk.into_iter().take(ROWS).map(|x| view! {
+                        <tr><td>{x.location}</td><td>{x.sku}</td><td class="num">{format!("{:.1}", x.before)}</td><td class="num">{format!("{:.1}", x.after)}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+            })}
             <button data-testid="download-transfers" on:click=move |_| {
                 let mut csv = String::from("from,to,sku,units\n");
                 for t in &r2.transfers {

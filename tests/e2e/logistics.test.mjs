@@ -78,13 +78,20 @@ test('allocate, rebalance and route with the two-warehouse example', { timeout: 
   assert.ok(csv.startsWith('location,region,sku,units\n'));
   assert.ok(csv.split('\n').length > 200);
 
-  // Rebalancing towards each location's cheapest regions.
+  // Rebalancing: each location faces the demand of its cheapest regions, and stock moves
+  // where the expected stockouts it saves (at the unmet cost) outweigh the lane's cost.
   await page.click('[data-testid=logistics-rebalance]');
   const rs = page.locator('[data-testid=rebalance-summary]');
   await rs.waitFor({ timeout: 60_000 });
-  const transfers = Number((await rs.innerText()).match(/^(\d+) transfers move ([\d,]+) units/)[1]);
-  assert.ok(transfers > 0, await rs.innerText());
+  const rtext = await rs.innerText();
+  const rm = rtext.match(/^(\d+) transfers move ([\d,]+) units for ([\d,.]+)\. .*expected units short over the period fall from ([\d.]+) to ([\d.]+) .*a net saving of ([\d,.]+)/);
+  assert.ok(rm, rtext);
+  const transfers = Number(rm[1]);
+  assert.ok(transfers > 0, rtext);
+  assert.ok(Number(rm[5]) < Number(rm[4]), rtext);
+  assert.ok(Number(rm[6].replace(/,/g, '')) > 0, 'the transfers pay for themselves: ' + rtext);
   assert.equal(await page.locator('[data-testid=rebalance-transfers] tbody tr').count(), Math.min(transfers, 200));
+  assert.ok(await page.locator('[data-testid=rebalance-risk] tbody tr').count() > 0);
   await page.screenshot({ path: path.join(server.artifacts, 'logistics-allocation.png'), fullPage: true });
 
   // Routes for the example's 40 deliveries, five vans of 80.
@@ -104,7 +111,7 @@ test('allocate, rebalance and route with the two-warehouse example', { timeout: 
   assert.equal(new Set(stops.slice(1).map((l) => l.split(',')[2])).size, 40, 'every shop once');
   await page.screenshot({ path: path.join(server.artifacts, 'logistics-routes.png'), fullPage: true });
 
-  // A long search cancelled after its first slice keeps the best routes so far.
+  // A long search cancelled after its first report keeps the best routes so far.
   await page.fill('[data-testid=logistics-seconds]', '60');
   await page.locator('[data-testid=logistics-seconds]').dispatchEvent('change');
   await page.click('[data-testid=logistics-route]');
@@ -112,8 +119,25 @@ test('allocate, rebalance and route with the two-warehouse example', { timeout: 
     && document.querySelector('[data-testid=logistics-progress] progress')?.value > 0, null, { timeout: 60_000 });
   await page.click('[data-testid=logistics-cancel]');
   assert.match(await text(page, 'logistics-message'), /Stopped: the best routes found so far are shown/);
-  // (After one two-second slice every stop is usually served; the best so far is shown.)
+  // (The capacity-only search reports only routes that serve every stop.)
   assert.match(await text(page, 'routes-summary'), /to serve \d+ of 40 deliveries/);
+
+  // Region shares straight from an order export with a Country column: a file without a
+  // region column is refused (the example's shares kept); a good one becomes shares.
+  await page.setInputFiles('[data-testid=logistics-input-regions]', {
+    name: 'no_region.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('Invoice,StockCode,Quantity,InvoiceDate,Price\n1,21212,5,2010-01-04 10:00:00,1.5\n'),
+  });
+  await page.waitForFunction(() => /previous region shares file is kept/.test(document.querySelector('[data-testid=logistics-message]')?.innerText || ''));
+  assert.match(await text(page, 'logistics-message'), /no_region\.csv/);
+  assert.match(await text(page, 'logistics-loaded-regions'), /example\/regions\.csv/);
+  await page.setInputFiles('[data-testid=logistics-input-regions]', {
+    name: 'orders.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('Invoice,StockCode,Quantity,InvoiceDate,Price,Country\n1,21212,30,2010-01-04 10:00:00,1.5,North\n2,21212,10,2010-01-05 10:00:00,1.5,Scotland\n3,84879,5,2010-01-05 10:00:00,2.0,Scotland\n'),
+  });
+  await page.waitForFunction(() => (document.querySelector('[data-testid=logistics-loaded-regions]')?.innerText || '').includes('orders.csv (region shares)'));
+  await page.click('[data-testid=logistics-allocate]');
+  await page.waitForFunction(() => /split by orders\.csv \(region shares\)/.test(document.querySelector('[data-testid=allocation-summary]')?.innerText || ''), null, { timeout: 60_000 });
 
   // The inputs are kept in this browser.
   await page.reload();

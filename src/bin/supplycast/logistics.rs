@@ -169,9 +169,15 @@ pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
 /// Transfers between locations up to each one's target.
 #[derive(Args)]
 pub(crate) struct RebalanceArgs {
-    /// `location,sku,on_hand,target_min`.
+    /// `location,sku,on_hand,target_min`; with `--stockout-cost`,
+    /// `location,sku,on_hand,lead_time_demand[,lead_time_sd][,target_min]`.
     #[arg(long)]
     stock: PathBuf,
+    /// Cost of a unit of lead-time demand a location cannot serve: transfers then
+    /// minimise transfer cost plus expected stockout cost (lead-time demand Poisson
+    /// with the given mean, or normal with `lead_time_sd`).
+    #[arg(long)]
+    stockout_cost: Option<f64>,
     /// `from,to,cost_per_unit,capacity_units` (capacity shared by all SKUs; empty = no
     /// limit). A name only in lanes is a transit hub.
     #[arg(long)]
@@ -183,24 +189,45 @@ pub(crate) struct RebalanceArgs {
 
 pub(crate) fn rebalance(a: RebalanceArgs) -> Result<()> {
     let (s, l) = (read(&a.stock)?, read(&a.lanes)?);
-    let p = RebalanceProblem::from_csv((&s.0, &s.1), (&l.0, &l.1))?;
+    let p = RebalanceProblem::from_csv_with_risk((&s.0, &s.1), (&l.0, &l.1), a.stockout_cost)?;
     let r = p.solve()?;
+    let (before, after) = r.expected_short();
     if a.json {
-        let out = json!({
+        let mut out = json!({
             "cost": r.cost,
             "transfers": r.transfers,
             "shortfall": r.shortfall.iter().map(|(l, k, u)| json!({"location": l, "sku": k, "units": u})).collect::<Vec<_>>(),
         });
+        if let Some(c) = a.stockout_cost {
+            out["expected_short_before"] = json!(before);
+            out["expected_short_after"] = json!(after);
+            out["expected_stockout_cost_before"] = json!(before * c);
+            out["expected_stockout_cost_after"] = json!(after * c);
+            out["risk"] = json!(r.risk);
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
+    if let Some(c) = a.stockout_cost {
+        println!(
+            "expected units short over the lead time: {:.1} before, {:.1} after (stockout cost {:.2} → {:.2}); transfer cost {:.2}, total {:.2}",
+            before,
+            after,
+            before * c,
+            after * c,
+            r.cost,
+            r.cost + after * c
+        );
+    }
     let short: f64 = r.shortfall.iter().map(|s| s.2).sum();
-    println!(
-        "transfer cost {:.2}; {} transfers; {} units still below target where stock or lanes do not allow",
-        r.cost,
-        r.transfers.len(),
-        fmt_units(short)
-    );
+    if a.stockout_cost.is_none() || short > 0.0 {
+        println!(
+            "transfer cost {:.2}; {} transfers; {} units still below target where stock or lanes do not allow",
+            r.cost,
+            r.transfers.len(),
+            fmt_units(short)
+        );
+    }
     println!("\nfrom,to,sku,units");
     for t in &r.transfers {
         println!(

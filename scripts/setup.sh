@@ -47,7 +47,7 @@ if [[ "$what" == all ]]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
   fi
-  if [[ ! -d tests/e2e/node_modules/playwright-core ]]; then
+  if [[ ! -d tests/e2e/node_modules/playwright-core || ! -d tests/e2e/node_modules/axe-core ]]; then
     step "npm ci (playwright-core for the end-to-end test; it uses Debian's chromium)"
     (cd tests/e2e && npm ci --no-audit --no-fund)
   fi

@@ -14,6 +14,7 @@
 
 pub mod data;
 pub mod forecast;
+pub mod format;
 pub mod inventory;
 pub mod logistics;
 #[cfg(feature = "nn")]

@@ -128,7 +128,7 @@ impl PolicyKind {
 
     /// The levels in words, e.g. "r = 12, Q = 30".
     pub fn levels(&self) -> String {
-        let f = crate::data::fmt_qty;
+        let f = crate::format::units;
         match *self {
             PolicyKind::ReorderPoint { r, q } => format!("r = {}, Q = {}", f(r), f(q)),
             PolicyKind::OrderUpTo { review_days, s } => {
@@ -235,6 +235,10 @@ pub struct SkuPlan {
     pub days_of_cover: f64,
     /// Probability of running out before an order placed today arrives.
     pub stockout_risk: f64,
+    /// Money at risk: the margin expected to be lost to stockouts before an order placed
+    /// today can arrive (expected units short over the lead time at today's stock
+    /// position, times the lost margin per unit).
+    pub money_at_risk: f64,
     /// Units to order today (0: none).
     pub order_qty: f64,
     /// What today's order costs.
@@ -369,8 +373,8 @@ pub fn plan_sku(
             } else if eoq > 1.5 * daily * p.review_days {
                 why.push(format!(
                     "The economic order quantity ({}) exceeds 1.5× the demand of a review period ({}): ordering every review would waste the fixed cost, so (s, S).",
-                    crate::data::fmt_qty(eoq),
-                    crate::data::fmt_qty(daily * p.review_days)
+                    crate::format::units(eoq),
+                    crate::format::units(daily * p.review_days)
                 ));
                 PolicyChoice::MinMax
             } else {
@@ -414,18 +418,18 @@ pub fn plan_sku(
             let r = level_for(&ltd, q_units);
             why.push(format!(
                 "Reorder point r = {} is the lead-time demand the {target_text} needs; lead-time demand drawn from {} forecast paths × lead times (mean {}, s.d. {}).",
-                crate::data::fmt_qty(r),
+                crate::format::units(r),
                 paths.len(),
-                crate::data::fmt_qty(ltd.mean()),
-                crate::data::fmt_qty(ltd.sd())
+                crate::format::units(ltd.mean()),
+                crate::format::units(ltd.sd())
             ));
             why.push(format!(
                 "Q = {} units: EOQ √(2KD/h) = {} (ordering + holding {} a year) rounded to case pack {} and MOQ {}.",
-                crate::data::fmt_qty(q_units),
-                crate::data::fmt_figure(eoq, 1),
-                crate::data::fmt_figure((2.0 * p.order_cost * annual_demand * h_year).sqrt(), 2),
-                crate::data::fmt_qty(p.case_pack),
-                crate::data::fmt_qty(p.moq)
+                crate::format::units(q_units),
+                crate::format::units(eoq),
+                crate::format::money((2.0 * p.order_cost * annual_demand * h_year).sqrt(), ""),
+                crate::format::units(p.case_pack),
+                crate::format::units(p.moq)
             ));
             (
                 PolicyKind::ReorderPoint { r, q: q_units },
@@ -446,8 +450,8 @@ pub fn plan_sku(
             let s = level_for(&ptd, cycle);
             why.push(format!(
                 "Order-up-to level S = {} covers the lead time plus one review period ({} days) at the {target_text}.",
-                crate::data::fmt_qty(s),
-                crate::data::fmt_qty(p.lead_time_days + p.review_days)
+                crate::format::units(s),
+                crate::format::units(p.lead_time_days + p.review_days)
             ));
             (
                 PolicyKind::OrderUpTo {
@@ -471,8 +475,8 @@ pub fn plan_sku(
             let big_s = s + q_units;
             why.push(format!(
                 "Reorder level s = {} covers lead time + review at the {target_text}; S = s + Q = {} with Q the EOQ rounded to packs.",
-                crate::data::fmt_qty(s),
-                crate::data::fmt_qty(big_s)
+                crate::format::units(s),
+                crate::format::units(big_s)
             ));
             (
                 PolicyKind::MinMax {
@@ -511,11 +515,11 @@ pub fn plan_sku(
             let s = wd.quantile(ratio);
             why.push(format!(
                 "Newsvendor: stock for lead time + {} days of selling; critical ratio {:.2} = lost margin {} / (margin + unit cost {}), so S = {}.",
-                crate::data::fmt_qty(window),
+                crate::format::units(window),
                 ratio,
-                crate::data::fmt_figure(cu, 2),
-                crate::data::fmt_figure(co, 2),
-                crate::data::fmt_qty(s)
+                crate::format::money(cu, ""),
+                crate::format::money(co, ""),
+                crate::format::units(s)
             ));
             (
                 PolicyKind::Newsvendor {
@@ -541,8 +545,8 @@ pub fn plan_sku(
     let safety_stock = kind.reorder_level() - protect.mean();
     why.push(format!(
         "Safety stock {} units (level minus the mean demand over the protection interval, {}).",
-        crate::data::fmt_qty(safety_stock),
-        crate::data::fmt_qty(protect.mean())
+        crate::format::units(safety_stock),
+        crate::format::units(protect.mean())
     ));
 
     // Today's recommendation.
@@ -558,7 +562,7 @@ pub fn plan_sku(
             }
             why.push(format!(
                 "Order capped at {} units: what is expected to sell within the shelf life.",
-                crate::data::fmt_qty(order_qty)
+                crate::format::units(order_qty)
             ));
         }
     }
@@ -629,8 +633,8 @@ pub fn plan_sku(
         Some((lo, hi)) => (
             format!(
                 "Current min/max ({}/{})",
-                crate::data::fmt_qty(lo),
-                crate::data::fmt_qty(hi)
+                crate::format::units(lo),
+                crate::format::units(hi)
             ),
             SimPolicy {
                 reorder: lo,
@@ -698,6 +702,7 @@ pub fn plan_sku(
         position,
         days_of_cover: cover_days(p.on_hand),
         stockout_risk,
+        money_at_risk: ltd.loss(position) * margin,
         order_qty,
         order_value: order_qty * p.unit_cost,
         arrival,

@@ -5,6 +5,21 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::data::{Dataset, Series};
+use crate::format::{tick, tick_decimals};
+
+/// A range that can be drawn: a degenerate one (all values equal) is widened around
+/// its value so that the axis has distinct ticks.
+fn widen(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    if hi - lo > 1e-12 * hi.abs().max(1.0) {
+        (lo, hi)
+    } else if lo == 0.0 {
+        (0.0, 1.0)
+    } else {
+        let pad = lo.abs() * 0.1;
+        (lo - pad, hi + pad)
+    }
+}
 
 /// Colours shared by the charts.
 pub mod palette {
@@ -46,20 +61,16 @@ fn dated_chart<'a, DB: DrawingBackend>(
     } else {
         x0 + chrono::Duration::days(1)
     };
+    let ymax = widen(0.0, ymax).1;
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
         .margin(10)
         .margin_right(28)
         .x_label_area_size(28)
-        .y_label_area_size(48)
+        .y_label_area_size(56)
         .build_cartesian_2d(x0..x1, 0.0..ymax)?;
-    let y_fmt = |v: &f64| {
-        if ymax >= 10.0 {
-            format!("{v:.0}")
-        } else {
-            format!("{v:.1}")
-        }
-    };
+    let decimals = tick_decimals(ymax, 6);
+    let y_fmt = |v: &f64| tick(*v, decimals);
     let mut mesh = chart.configure_mesh();
     mesh.light_line_style(palette::GRID)
         .x_labels(8)
@@ -312,7 +323,9 @@ impl DecompositionChart {
             };
             let lo = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
             let hi = pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-            let pad = ((hi - lo) * 0.05).max(1e-6);
+            let (lo, hi) = widen(lo, hi);
+            let pad = (hi - lo) * 0.05;
+            let decimals = tick_decimals(hi - lo, 3);
             let mut chart = ChartBuilder::on(panel)
                 .caption(name, ("sans-serif", 13))
                 .margin(6)
@@ -329,6 +342,7 @@ impl DecompositionChart {
                 .x_labels(6)
                 .y_labels(3)
                 .x_label_formatter(&|d: &NaiveDate| d.format("%Y-%m").to_string())
+                .y_label_formatter(&|v: &f64| tick(*v, decimals))
                 .draw()?;
             chart.draw_series(LineSeries::new(
                 pts.iter().copied(),
@@ -512,8 +526,13 @@ impl TradeoffChart {
             .iter()
             .map(|p| p.0)
             .chain(self.current.map(|c| c.0));
-        let xmax = xs.clone().fold(0.0_f64, f64::max).max(1.0) * 1.05;
-        let xmin = xs.fold(f64::INFINITY, f64::min).min(xmax) * 0.95;
+        let (xmin, xmax) = widen(
+            xs.clone().fold(f64::INFINITY, f64::min),
+            xs.fold(f64::NEG_INFINITY, f64::max),
+        );
+        let pad = (xmax - xmin) * 0.05;
+        let (xmin, xmax) = ((xmin - pad).max(0.0), xmax + pad);
+        let x_decimals = tick_decimals(xmax - xmin, 8);
         let ymin = self
             .points
             .iter()
@@ -535,17 +554,37 @@ impl TradeoffChart {
             .light_line_style(palette::GRID)
             .x_desc("average inventory investment")
             .y_desc("fill rate %")
-            .x_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .x_labels(8)
+            .x_label_formatter(&|v: &f64| tick(*v, x_decimals))
+            .y_label_formatter(&|v: &f64| tick(*v, 1))
             .draw()?;
         chart.draw_series(LineSeries::new(
             self.points.iter().map(|p| (p.0, p.1)),
             palette::DEMAND.stroke_width(2),
         ))?;
-        chart.draw_series(self.points.iter().map(|p| {
-            EmptyElement::at((p.0, p.1))
-                + Circle::new((0, 0), 3, palette::DEMAND.filled())
-                + Text::new(format!("{:.1}%", p.2 * 100.0), (4, 6), ("sans-serif", 11))
-        }))?;
+        chart.draw_series(
+            self.points
+                .iter()
+                .map(|p| Circle::new((p.0, p.1), 3, palette::DEMAND.filled())),
+        )?;
+        // A target's label only where it does not overlap one already placed (points
+        // crowd where the curve flattens).
+        let mut placed: Vec<(i32, i32)> = Vec::new();
+        let mut labels = Vec::new();
+        for p in &self.points {
+            let (px, py) = chart.backend_coord(&(p.0, p.1));
+            if placed
+                .iter()
+                .all(|&(x, y)| (x - px).abs() > 44 || (y - py).abs() > 14)
+            {
+                placed.push((px, py));
+                labels.push(
+                    EmptyElement::at((p.0, p.1))
+                        + Text::new(format!("{:.1}%", p.2 * 100.0), (4, 6), ("sans-serif", 11)),
+                );
+            }
+        }
+        chart.draw_series(labels)?;
         if let Some(c) = self.current {
             chart.draw_series(std::iter::once(Circle::new(
                 c,
@@ -570,12 +609,20 @@ pub struct LossChart {
 }
 
 impl LossChart {
-    /// Draws the chart onto `area` (an empty frame before the first epoch).
+    /// Whether there is anything to draw (no chart is drawn before the first epoch).
+    pub fn is_empty(&self) -> bool {
+        self.train.is_empty() && self.valid.is_empty()
+    }
+
+    /// Draws the chart onto `area` (only a white frame when it is empty).
     pub fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         area.fill(&WHITE)?;
+        if self.is_empty() {
+            return area.present();
+        }
         let xmax = self.train.iter().map(|p| p.0).fold(1.0_f64, f64::max) + 0.5;
         let ys = self
             .train
@@ -583,9 +630,14 @@ impl LossChart {
             .chain(&self.valid)
             .map(|p| p.1)
             .filter(|v| v.is_finite());
-        let ymax = ys.clone().fold(0.0_f64, f64::max).max(1e-3) * 1.1;
-        let ymin = ys.fold(f64::INFINITY, f64::min).min(ymax) * 0.9;
-        let ymin = if ymin.is_finite() { ymin } else { 0.0 };
+        let (lo, hi) = widen(
+            ys.clone().fold(f64::INFINITY, f64::min),
+            ys.fold(f64::NEG_INFINITY, f64::max),
+        );
+        let pad = (hi - lo) * 0.1;
+        let (ymin, ymax) = ((lo - pad).max(0.0), hi + pad);
+        let y_decimals = tick_decimals(ymax - ymin, 6);
+        let epochs = xmax.floor() as usize;
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 16))
             .margin(10)
@@ -598,8 +650,17 @@ impl LossChart {
             .light_line_style(palette::GRID)
             .x_desc("epoch")
             .y_desc("loss")
-            .x_label_formatter(&|v: &f64| format!("{v:.0}"))
-            .y_label_formatter(&|v: &f64| format!("{v:.3}"))
+            // Whole epochs only.
+            .x_labels(epochs.clamp(1, 10) + 1)
+            .x_label_formatter(&|v: &f64| {
+                if (v - v.round()).abs() < 1e-6 && *v >= 1.0 {
+                    format!("{v:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .y_labels(6)
+            .y_label_formatter(&|v: &f64| tick(*v, y_decimals))
             .draw()?;
         chart
             .draw_series(LineSeries::new(
@@ -716,9 +777,15 @@ impl RouteChart {
             .x_label_area_size(30)
             .y_label_area_size(50)
             .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))?;
+        let (dx, dy) = (
+            tick_decimals(x1 - x0 + 2.0 * px, 8),
+            tick_decimals(y1 - y0 + 2.0 * py, 8),
+        );
         chart
             .configure_mesh()
             .light_line_style(palette::GRID)
+            .x_label_formatter(&|v: &f64| tick(*v, dx))
+            .y_label_formatter(&|v: &f64| tick(*v, dy))
             .draw()?;
         for (i, stops) in self.routes.iter().enumerate() {
             let colour = SERIES[i % SERIES.len()];
@@ -834,7 +901,7 @@ impl AllocationChart {
                 }
             })
             .y_desc("units shipped")
-            .y_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .y_label_formatter(&|v: &f64| tick(*v, tick_decimals(top, 6)))
             .draw()?;
         for (r, region) in self.regions.iter().enumerate() {
             let colour = SERIES[r % SERIES.len()];
@@ -874,5 +941,139 @@ impl AllocationChart {
         }
         area.present()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters_backend::{
+        BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+    };
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// A backend that keeps the text drawn on it, so that axis labels can be read back.
+    #[derive(Clone, Default)]
+    struct Texts(Rc<RefCell<Vec<(String, BackendCoord)>>>);
+
+    #[derive(Debug)]
+    struct Never;
+    impl std::fmt::Display for Never {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("never")
+        }
+    }
+    impl std::error::Error for Never {}
+
+    impl DrawingBackend for Texts {
+        type ErrorType = Never;
+        fn get_size(&self) -> (u32, u32) {
+            (900, 300)
+        }
+        fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+        fn present(&mut self) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+        fn draw_pixel(&mut self, _: BackendCoord, _: BackendColor) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+        fn draw_text<S: BackendTextStyle>(
+            &mut self,
+            text: &str,
+            _: &S,
+            pos: BackendCoord,
+        ) -> Result<(), DrawingErrorKind<Never>> {
+            self.0.borrow_mut().push((text.to_string(), pos));
+            Ok(())
+        }
+        fn estimate_text_size<S: BackendTextStyle>(
+            &self,
+            text: &str,
+            _: &S,
+        ) -> Result<(u32, u32), DrawingErrorKind<Never>> {
+            Ok((7 * text.chars().count() as u32, 12))
+        }
+        fn draw_line<S: BackendStyle>(&mut self, _: BackendCoord, _: BackendCoord, _: &S) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+        fn draw_rect<S: BackendStyle>(&mut self, _: BackendCoord, _: BackendCoord, _: &S, _: bool) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+        fn draw_circle<S: BackendStyle>(&mut self, _: BackendCoord, _: u32, _: &S, _: bool) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+        fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, _: I, _: &S) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+        fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, _: I, _: &S) -> Result<(), DrawingErrorKind<Never>> {
+            Ok(())
+        }
+    }
+
+    fn numeric(texts: &[(String, BackendCoord)]) -> Vec<String> {
+        texts
+            .iter()
+            .map(|t| t.0.clone())
+            .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '-'))
+            .collect()
+    }
+
+    /// One epoch with losses 0.00091–0.00112 used to print six "0.001" and an epoch
+    /// axis "0 1 1 1 1 1 1 1 1 1 2": every tick now reads differently, epochs whole.
+    #[test]
+    fn loss_chart_ticks_are_distinct_whatever_the_range() {
+        for (train, valid) in [
+            (vec![(1.0, 0.00112)], vec![(1.0, 0.00091)]),
+            (vec![(1.0, 0.5)], vec![(1.0, 0.5)]),
+            ((1..=37).map(|e| (e as f64, 1.0 / e as f64)).collect(), vec![]),
+        ] {
+            let b = Texts::default();
+            let chart = LossChart { title: "t".into(), train, valid };
+            chart.draw(&b.clone().into_drawing_area()).unwrap();
+            let labels = numeric(&b.0.borrow());
+            let mut seen = std::collections::HashSet::new();
+            for l in &labels {
+                assert!(seen.insert(l.clone()), "repeated tick {l} in {labels:?}");
+            }
+            assert!(labels.len() >= 3, "{labels:?}");
+        }
+        // Nothing at all before the first epoch.
+        let b = Texts::default();
+        let empty = LossChart { title: "t".into(), train: vec![], valid: vec![] };
+        assert!(empty.is_empty());
+        empty.draw(&b.clone().into_drawing_area()).unwrap();
+        assert!(b.0.borrow().is_empty());
+    }
+
+    /// A slow SKU's trade-off (investment 0.2–1.4) used to read "0 0 0 0 0 1 1 1" with
+    /// overlapping point labels: distinct ticks, and no two target labels on top of
+    /// each other.
+    #[test]
+    fn tradeoff_chart_ticks_distinct_labels_apart() {
+        let points: Vec<(f64, f64, f64)> = [0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995]
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| (0.2 + 0.12 * i as f64, 90.0 + 9.0 * t, t))
+            .collect();
+        let chart = TradeoffChart { title: "t".into(), points, current: Some((0.9, 98.0)) };
+        let b = Texts::default();
+        chart.draw(&b.clone().into_drawing_area()).unwrap();
+        let texts = b.0.borrow();
+        let labels = numeric(&texts);
+        let mut seen = std::collections::HashSet::new();
+        for l in &labels {
+            assert!(seen.insert(l.clone()), "repeated tick {l} in {labels:?}");
+        }
+        let targets: Vec<&(String, BackendCoord)> = texts.iter().filter(|t| t.0.ends_with('%')).collect();
+        assert!(targets.len() >= 3, "{targets:?}");
+        for (i, a) in targets.iter().enumerate() {
+            for b in &targets[i + 1..] {
+                let (dx, dy) = ((a.1.0 - b.1.0).abs(), (a.1.1 - b.1.1).abs());
+                assert!(dx > 40 || dy > 12, "{} and {} overlap", a.0, b.0);
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::Glossary;
 use super::jobs::{Job, JobEvent};
 use super::storage;
 use crate::data::{
@@ -83,15 +84,7 @@ fn head(buf: &ArrayBuffer) -> Vec<u8> {
 }
 
 pub(crate) fn fmt_int(v: f64) -> String {
-    let s = format!("{:.0}", v.round().abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < -0.5 { format!("-{out}") } else { out }
+    crate::format::int(v)
 }
 
 fn delimiter_name(d: u8) -> &'static str {
@@ -263,6 +256,14 @@ pub fn DataPage(
     view! {
         <section class="card load" data-testid="load">
             <h2>"Sales data"</h2>
+            <p class="summary-line" data-testid="data-next">{move || match dataset.get() {
+                None => "Next: drop your shop's order or sales export below (it stays in this browser), or use the sample store.".to_string(),
+                Some(ds) => format!(
+                    "{} SKUs over {} periods loaded. Next: check the cleaning report below, then forecast on the Forecast page.",
+                    fmt_int(ds.series.len() as f64),
+                    fmt_int(ds.periods.len() as f64)
+                ),
+            }}</p>
             <div class="drop" on:dragover=|ev: web_sys::DragEvent| ev.prevent_default() on:drop=on_drop>
                 <p>"Drop an order or sales export (CSV) here, or "</p>
                 <label class="button">
@@ -461,7 +462,7 @@ fn MappingEditor<F: Fn() + Copy + Send + Sync + 'static>(
                 {move || sniff.get().map(|s| {
                     let roles = s.mapping.columns.clone();
                     view! {
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="The file's first rows">
                             <table class="preview" data-testid="preview">
                                 <thead><tr>
                                     {s.headers.iter().enumerate().map(|(i, h)| {
@@ -610,11 +611,19 @@ fn SkuBrowser(
         }
     };
     let ds3 = ds.clone();
+    let page = RwSignal::new(0usize);
+    // A new sort or search starts again at the first page.
+    Effect::new(move |_| {
+        rows.track();
+        page.set(0);
+    });
     let table = move || {
         let idx = rows.get();
         let total = idx.len();
+        let at = page.get().min(total.div_ceil(TABLE_ROWS).max(1) - 1);
         let body = idx
             .into_iter()
+            .skip(at * TABLE_ROWS)
             .take(TABLE_ROWS)
             .map(|i| {
                 let s = &ds3.series[i];
@@ -637,8 +646,8 @@ fn SkuBrowser(
             })
             .collect_view();
         view! {
-            <p class="muted" data-testid="sku-count">{format!("{} SKUs{}", total, if total > TABLE_ROWS { format!(", the first {TABLE_ROWS} shown") } else { String::new() })}</p>
-            <div class="table-wrap tall">
+            <p class="muted" data-testid="sku-count">{format!("{} SKUs{}", fmt_int(total as f64), if total > TABLE_ROWS { format!(", {TABLE_ROWS} a page") } else { String::new() })}</p>
+            <div class="table-wrap tall" tabindex="0" role="region" aria-label="SKUs in the data">
                 <table class="skus" data-testid="sku-table">
                     <thead><tr>
                         {header("SKU", SortKey::Sku, "")}
@@ -653,6 +662,7 @@ fn SkuBrowser(
                     <tbody>{body}</tbody>
                 </table>
             </div>
+            {(total > TABLE_ROWS).then(|| view! { <super::Pager total=total page=page size=TABLE_ROWS what="SKUs" /> })}
         }
     };
     view! {
@@ -696,6 +706,7 @@ fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoVi
             None => web_sys::console::error_1(&JsValue::from_str("no 2d canvas context")),
         }
     });
+    let ds3 = ds.clone();
     let details = move || {
         let sku = selected.get()?;
         let s = ds.get(&sku)?;
@@ -724,7 +735,22 @@ fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoVi
     };
     view! {
         <h2>"Demand history"</h2>
-        <canvas node_ref=canvas width="900" height="340" data-testid="chart" data-drawn=move || drawn.get()></canvas>
+        <Glossary terms=super::DATA_TERMS />
+        <canvas node_ref=canvas width="900" height="340" data-testid="chart" data-drawn=move || drawn.get()
+            role="img" aria-label=move || {
+                let sku = drawn.get();
+                match ds3.get(&sku) {
+                    Some(s) => format!(
+                        "Demand of {} per period from {} to {}: {} units in all, at most {} in a period.",
+                        s.sku,
+                        s.dates(&ds3).first().map(|d| d.to_string()).unwrap_or_default(),
+                        s.dates(&ds3).last().map(|d| d.to_string()).unwrap_or_default(),
+                        fmt_int(s.units),
+                        crate::format::units(s.values.iter().copied().fold(0.0, f64::max))
+                    ),
+                    None => "Demand history (no SKU selected).".to_string(),
+                }
+            }></canvas>
         <p class="muted">"Red dots: extreme one-off spikes (robust z-score of log demand above 6), flagged for review and kept in the data."</p>
         {details}
     }

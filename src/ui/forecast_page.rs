@@ -259,6 +259,11 @@ pub fn ForecastPage(
     view! {
         <section class="card" data-testid="forecast-controls">
             <h2>"Demand forecast"</h2>
+            <p class="summary-line" data-testid="forecast-next">{move || match (dataset.get(), run.get()) {
+                (None, _) => "Next: load your sales on the Data page; forecasts are made from it.".to_string(),
+                (Some(_), None) => "Next: forecast all SKUs. Each SKU's model is chosen by backtests on its own history.".to_string(),
+                (Some(_), Some(_)) => "Forecasts ready: pick a SKU below to see its forecast, or go to Plan for what to order.".to_string(),
+            }}</p>
             {move || match dataset.get() {
                 None => view! { <p class="muted">"Load sales data on the Data page first."</p> }.into_any(),
                 Some(ds) => view! {
@@ -336,10 +341,17 @@ pub fn ForecastPage(
         <NeuralPanel dataset=dataset setup=setup neural=neural neural_key=neural_key start=start />
         {move || match (run_ds.get(), run.get()) {
             (Some(ds), Some(r)) => view! { <Results ds=ds run=r selected=selected sort=sort /> }.into_any(),
-            _ => ().into_any(),
+            _ => view! {
+                <section class="card empty" data-testid="forecast-empty">
+                    <p>"Each SKU's forecast (median and P10–P90 band over its history), its model's backtest scores and a seasonal decomposition will appear here once the SKUs are forecast."</p>
+                </section>
+            }.into_any(),
         }}
     }
 }
+
+/// Rows a page of the SKU table shows.
+const ROWS: usize = 100;
 
 #[component]
 fn Results(
@@ -374,10 +386,14 @@ fn Results(
     };
     let ds3 = ds.clone();
     let run3 = run.clone();
+    let page = RwSignal::new(0usize);
+    let total = run.skus.iter().filter(|s| s.result.is_ok()).count();
     let table = move || {
+        let at = page.get().min(total.div_ceil(ROWS).max(1) - 1);
         rows()
             .into_iter()
-            .take(150)
+            .skip(at * ROWS)
+            .take(ROWS)
             .map(|(i, mase, units, risk)| {
                 let s = &run3.skus[i];
                 let Ok(c) = &s.result else { return ().into_any() };
@@ -401,7 +417,7 @@ fn Results(
     };
     let header = move |label: &'static str, key: Option<SortKey>, class: &'static str| {
         view! {
-            <th class=class on:click=move |_| if let Some(k) = key { sort.set(k) }>
+            <th class=class on:click=move |_| if let Some(k) = key { sort.set(k); page.set(0); }>
                 {label}{move || (key == Some(sort.get())).then_some(" ▾")}
             </th>
         }
@@ -412,7 +428,8 @@ fn Results(
                 <div class="left">
                     <h2>"SKUs"</h2>
                     <p class="muted">"Sort by backtest error (MASE), volume (units sold) or risk (P10–P90 width relative to the expected demand)."</p>
-                    <div class="table-wrap tall">
+                    <super::Glossary terms=super::FORECAST_TERMS />
+                    <div class="table-wrap tall" tabindex="0" role="region" aria-label="SKUs and their forecasts">
                         <table class="skus" data-testid="forecast-table">
                             <thead><tr>
                                 {header("SKU", None, "")}
@@ -425,6 +442,7 @@ fn Results(
                             <tbody>{table}</tbody>
                         </table>
                     </div>
+                    {(total > ROWS).then(|| view! { <super::Pager total=total page=page size=ROWS what="SKUs" /> })}
                 </div>
                 <div class="right">
                     <SkuForecastView ds=ds run=run selected=selected />
@@ -444,6 +462,7 @@ fn SkuForecastView(
     let decomposition = NodeRef::<Canvas>::new();
     let drawn = RwSignal::new(String::new());
     let (ds2, run2) = (ds.clone(), run.clone());
+    let run_figures = run.clone();
     Effect::new(move |_| {
         use plotters::prelude::IntoDrawingArea;
         let sku = selected.get();
@@ -537,12 +556,54 @@ fn SkuForecastView(
             }}</p>
         })
     };
+    // The figures behind the chart, for screen readers and for reading exact values.
+    let run4 = run_figures.clone();
+    let figures = move || {
+        let sku = drawn.get();
+        let f = run4.skus.iter().find(|f| f.sku == sku)?;
+        let c = f.result.as_ref().ok()?;
+        let q = &c.forecast.quantiles;
+        Some(view! {
+            <details data-testid="forecast-figures">
+                <summary>"The figures behind the chart"</summary>
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Forecast figures">
+                    <table class="small">
+                        <thead><tr><th>"Date"</th><th class="num">"P10"</th><th class="num">"Median"</th><th class="num">"P90"</th></tr></thead>
+                        <tbody>{run4.dates.iter().enumerate().map(|(i, d)| view! {
+                            <tr><td>{d.to_string()}</td>
+                                <td class="num">{crate::format::units(q[0].get(i).copied().unwrap_or(f64::NAN))}</td>
+                                <td class="num">{crate::format::units(q[1].get(i).copied().unwrap_or(f64::NAN))}</td>
+                                <td class="num">{crate::format::units(q[2].get(i).copied().unwrap_or(f64::NAN))}</td></tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                </div>
+            </details>
+        })
+    };
+    let run5 = run_figures.clone();
+    let alt = move || {
+        let sku = drawn.get();
+        let Some(c) = run5.skus.iter().find(|f| f.sku == sku).and_then(|f| f.result.as_ref().ok()) else {
+            return "Forecast chart (no SKU selected).".to_string();
+        };
+        let q = &c.forecast.quantiles;
+        format!(
+            "Forecast of {sku} with {}: {} units expected over the next {} periods (P10–P90 {}–{} per period on average); history before it.",
+            c.forecast.model,
+            crate::format::units(q[1].iter().sum::<f64>()),
+            q[1].len(),
+            crate::format::units(q[0].iter().sum::<f64>() / q[0].len().max(1) as f64),
+            crate::format::units(q[2].iter().sum::<f64>() / q[2].len().max(1) as f64),
+        )
+    };
     view! {
         <h2>"Forecast"</h2>
-        <canvas node_ref=canvas width="900" height="360" data-testid="forecast-chart" data-drawn=move || drawn.get()></canvas>
+        <canvas node_ref=canvas width="900" height="360" data-testid="forecast-chart" data-drawn=move || drawn.get() role="img" aria-label=alt></canvas>
+        {figures}
         {details}
         <h2>"Decomposition"</h2>
-        <canvas node_ref=decomposition width="900" height="360" data-testid="decomposition-chart"></canvas>
+        <canvas node_ref=decomposition width="900" height="360" data-testid="decomposition-chart" role="img"
+            aria-label=move || format!("Trend, seasonal and remainder components of {}'s demand (MSTL).", drawn.get())></canvas>
     }
 }
 
@@ -779,7 +840,19 @@ fn NeuralPanel(
                 view! { <p data-testid="nn-progress">{text}</p> }
             })}
             {move || status.get().map(|m| view! { <p class="note" data-testid="nn-status">{m}</p> })}
-            <canvas node_ref=canvas width="900" height="260" data-testid="loss-chart" data-epochs=move || history.get().len().to_string()></canvas>
+            // No chart before the first epoch: a sentence says what will appear.
+            <p class="muted" data-testid="loss-empty" style=move || if history.get().is_empty() { "" } else { "display:none" }>
+                "The training and validation loss of each epoch will be drawn here while a model trains."
+            </p>
+            <canvas node_ref=canvas width="900" height="260" data-testid="loss-chart" data-epochs=move || history.get().len().to_string()
+                style=move || if history.get().is_empty() { "display:none" } else { "" }
+                role="img" aria-label=move || {
+                    let h = history.get();
+                    match h.iter().min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss)) {
+                        Some(b) => format!("Training loss over {} epochs; the best validation loss {} at epoch {}.", h.len(), crate::format::figure(b.valid_loss, 4), b.epoch),
+                        None => "Training loss (no epoch yet).".to_string(),
+                    }
+                }></canvas>
         </section>
     }
 }

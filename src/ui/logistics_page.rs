@@ -686,10 +686,10 @@ pub fn LogisticsPage(
                     save();
                 }>"Clear the inputs"</button>
             </div>
-            <table class="inputs" data-testid="logistics-inputs">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Input files"><table class="inputs" data-testid="logistics-inputs">
                 <thead><tr><th>"Input"</th><th>"Columns"</th><th>"Loaded"</th><th>"File"</th></tr></thead>
                 <tbody>{Slot::ALL.into_iter().map(picker).collect_view()}</tbody>
-            </table>
+            </table></div>
             <p class="muted">"Demand to allocate: a demand file if one is loaded; otherwise the forecasts (or, before forecasting, recent sales) split by the region shares. Extra columns are ignored; a file with a problem is rejected with its line and column, and the previous one is kept."</p>
             <div class="settings">
                 {number("Cost of a unit left unmet", "logistics-unmet-cost", |i| i.unmet_cost, |i, v| i.unmet_cost = v, 0.0)}
@@ -789,7 +789,7 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
                 money(if a.unmet_units > 0.0 { a.breakdown.unmet_penalty / a.unmet_units } else { 0.0 }),
                 money(a.breakdown.unmet_penalty), units(served), source
             )}</p>
-            <table data-testid="allocation-capacity">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Capacity of each location"><table data-testid="allocation-capacity">
                 <thead><tr><th>"Location"</th><th>"Ships"</th><th>"Capacity"</th><th title="What one more unit of shipping capacity at this location would save, from re-solving the plan with it">"One more unit of capacity saves"</th></tr></thead>
                 <tbody>{a.capacity.iter().map(|c| view! {
                     <tr>
@@ -799,7 +799,7 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
                         <td class="num">{if c.value_of_one_more_unit > 0.0 { money(c.value_of_one_more_unit) } else { "nothing (not full)".into() }}</td>
                     </tr>
                 }).collect_view()}</tbody>
-            </table>
+            </table></div>
             <canvas node_ref=canvas width="900" height="300" data-testid="allocation-chart" role="img" aria-label=alt></canvas>
             {(!a.receipts.is_empty()).then(|| {
                 let total: f64 = a.receipts.iter().map(|r| r.units).sum();
@@ -826,18 +826,18 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
                 }
             })}
             <h4>"Shipments by location and region"</h4>
-            <table data-testid="allocation-lanes">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Units per location and region"><table data-testid="allocation-lanes">
                 <thead><tr><th>"From"</th><th>"To region"</th><th>"Units"</th></tr></thead>
                 <tbody>{lanes.into_iter().map(|((l, r), u)| view! {
                     <tr><td>{l}</td><td>{r}</td><td class="num">{units(u)}</td></tr>
                 }).collect_view()}</tbody>
-            </table>
+            </table></div>
             {(total_unmet > 0).then(|| view! {
                 <h4>{format!("Short: {} SKUs cannot be fully served{}", total_unmet, if total_unmet > ROWS { format!(" (the {ROWS} shortest are shown; the download has all)") } else { String::new() })}</h4>
-                <table data-testid="allocation-unmet">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Unmet demand per SKU"><table data-testid="allocation-unmet">
                     <thead><tr><th>"SKU"</th><th>"Units unmet"</th></tr></thead>
                     <tbody>{unmet.into_iter().take(ROWS).map(|(k, u)| view! { <tr><td>{k}</td><td class="num">{units(u)}</td></tr> }).collect_view()}</tbody>
-                </table>
+                </table></div>
             })}
             <button data-testid="download-allocation" on:click=move |_| {
                 let mut csv = String::from("location,region,sku,units\n");
@@ -908,21 +908,21 @@ fn RebalanceView(r: Arc<Rebalance>) -> impl IntoView {
             <h3>"Rebalancing"</h3>
             <p data-testid="rebalance-summary">{summary}</p>
             {(n > ROWS).then(|| view! { <p class="muted">{format!("The {ROWS} largest of {n} transfers are shown; the download has all.")}</p> })}
-            <table data-testid="rebalance-transfers">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Transfers"><table data-testid="rebalance-transfers">
                 <caption>"Transfers, largest first"</caption>
                 <thead><tr><th>"From"</th><th>"To"</th><th>"SKU"</th><th>"Units"</th></tr></thead>
                 <tbody>{transfers.into_iter().take(ROWS).map(|t| view! {
                     <tr><td>{t.from}</td><td>{t.to}</td><td>{t.sku}</td><td class="num">{units(t.units)}</td></tr>
                 }).collect_view()}</tbody>
-            </table>
+            </table></div>
             {(n_risk > 0).then(|| view! {
-                <table data-testid="rebalance-risk">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Expected units short"><table data-testid="rebalance-risk">
                     <caption>{format!("Expected units short over the period, where the transfers change it{}", if n_risk > ROWS { format!(" (the {ROWS} largest changes of {n_risk})") } else { String::new() })}</caption>
                     <thead><tr><th>"Location"</th><th>"SKU"</th><th>"Before"</th><th>"After"</th></tr></thead>
                     <tbody>{risk.into_iter().take(ROWS).map(|x| view! {
                         <tr><td>{x.location}</td><td>{x.sku}</td><td class="num">{format!("{:.1}", x.before)}</td><td class="num">{format!("{:.1}", x.after)}</td></tr>
                     }).collect_view()}</tbody>
-                </table>
+                </table></div>
             })}
             <button data-testid="download-transfers" on:click=move |_| {
                 let mut csv = String::from("from,to,sku,units\n");
@@ -970,18 +970,18 @@ fn RoutesView(p: Arc<RoutingProblem>, r: Arc<Routes>) -> impl IntoView {
             )}</p>
             <p class="muted">"Distances are straight lines (great-circle on latitude/longitude, at the set speed for times): road distances are not available offline, so allow for detours."</p>
             <canvas node_ref=canvas width="900" height="420" data-testid="routes-chart" data-drawn=move || drawn.get().to_string() role="img" aria-label=alt></canvas>
-            <table data-testid="routes-table">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Routes"><table data-testid="routes-table">
                 <thead><tr><th>"Vehicle"</th><th>"Stops in order (arrival)"</th><th>"Load"</th><th>"Distance"</th><th>"Back"</th></tr></thead>
                 <tbody>{r.routes.iter().enumerate().map(|(v, route)| view! {
                     <tr>
                         <td>{v + 1}</td>
-                        <td>{route.stops.iter().zip(&route.arrivals).map(|(&s, &t)| format!("{} ({})", p.deliveries[s].id, clock(t))).collect::<Vec<_>>().join(" → ")}</td>
+                        <td class="wrap">{route.stops.iter().zip(&route.arrivals).map(|(&s, &t)| format!("{} ({})", p.deliveries[s].id, clock(t))).collect::<Vec<_>>().join(" → ")}</td>
                         <td class="num">{units(route.load)}</td>
                         <td class="num">{format!("{:.1}", route.distance)}</td>
                         <td class="num">{clock(route.end)}</td>
                     </tr>
                 }).collect_view()}</tbody>
-            </table>
+            </table></div>
             {(!r.unserved.is_empty()).then(|| view! {
                 <h4>"Not served"</h4>
                 <ul data-testid="routes-unserved">{r.unserved.iter().map(|(i, why)| view! { <li>{format!("{}: {why}", p.deliveries[*i].id)}</li> }).collect_view()}</ul>

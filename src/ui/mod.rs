@@ -13,6 +13,7 @@ pub mod plan_page;
 pub mod storage;
 pub mod worker;
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -103,7 +104,7 @@ pub fn App() -> impl IntoView {
     };
     view! {
         <header class="top">
-            <div class="brand">"supplycast"</div>
+            <h1 class="brand">"supplycast"</h1>
             <nav>
                 {Page::ALL
                     .into_iter()
@@ -146,3 +147,112 @@ pub fn App() -> impl IntoView {
         </main>
     }
 }
+
+/// Paging for a long table: "SKUs 101–200 of 3,793" with Previous and Next, so that no
+/// table stops at a fixed number of rows without saying so.
+#[component]
+pub fn Pager(
+    /// Rows in all.
+    total: usize,
+    /// The page shown (0-based).
+    page: RwSignal<usize>,
+    /// Rows per page.
+    size: usize,
+    /// What the rows are ("SKUs").
+    what: &'static str,
+) -> impl IntoView {
+    let pages = total.div_ceil(size.max(1)).max(1);
+    view! {
+        <nav class="pager" data-testid="pager" aria-label=format!("Pages of {what}")>
+            <button class="secondary" data-testid="pager-prev" disabled=move || page.get() == 0
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+            <span aria-live="polite" data-testid="pager-text">{move || {
+                let p = page.get().min(pages - 1);
+                format!("{what} {}–{} of {}", crate::format::int((p * size + 1) as f64), crate::format::int(((p + 1) * size).min(total) as f64), crate::format::int(total as f64))
+            }}</span>
+            <button class="secondary" data-testid="pager-next" disabled=move || page.get() + 1 >= pages
+                on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))>"Next"</button>
+        </nav>
+    }
+}
+
+thread_local! {
+    /// The shop's currency for every amount shown (empty: none), kept in IndexedDB.
+    static CURRENCY: RefCell<Option<RwSignal<String>>> = const { RefCell::new(None) };
+}
+
+/// The currency setting as a signal (created on first use, loaded from IndexedDB).
+pub(crate) fn currency_signal() -> RwSignal<String> {
+    CURRENCY.with(|c| {
+        *c.borrow_mut().get_or_insert_with(|| {
+            let sig = RwSignal::new(String::new());
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(b)) = storage::load_key("currency").await
+                    && let Ok(text) = String::from_utf8(b)
+                {
+                    sig.set(text);
+                }
+            });
+            sig
+        })
+    })
+}
+
+/// The shop's currency, tracked where a view reads it.
+pub(crate) fn currency() -> String {
+    currency_signal().try_get().unwrap_or_default()
+}
+
+/// Sets (and keeps) the shop's currency.
+pub(crate) fn set_currency(text: String) {
+    let text: String = text.trim().chars().take(8).collect();
+    currency_signal().set(text.clone());
+    leptos::task::spawn_local(async move {
+        let _ = storage::save_key("currency", text.as_bytes()).await;
+    });
+}
+
+/// Plain-words meanings of the derived figures a page shows.
+#[component]
+pub fn Glossary(
+    /// (term, meaning).
+    terms: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    view! {
+        <details class="glossary" data-testid="glossary">
+            <summary>"What the figures mean"</summary>
+            <dl>{terms.iter().map(|(t, m)| view! { <dt>{*t}</dt><dd>{*m}</dd> }).collect_view()}</dl>
+        </details>
+    }
+}
+
+/// The forecast page's figures.
+pub(crate) const FORECAST_TERMS: &[(&str, &str)] = &[
+    ("MASE", "Mean absolute scaled error of the backtests: the model's average miss divided by the average miss of simply repeating last season. Below 1 beats that naive rule; lower is better."),
+    ("RMSSE", "Root mean squared scaled error: like MASE, but large misses count more."),
+    ("SQL", "Scaled quantile (pinball) loss of the P10, P50 and P90 forecasts: how good the whole range is, not just the middle. Lower is better; the automatic choice uses it."),
+    ("Cov. 80", "How often the actual demand fell inside the P10–P90 band in the backtests; 80 % is right, much less means the band is too narrow."),
+    ("Risk", "Width of the P10–P90 band relative to the expected demand: how uncertain the forecast is."),
+    ("P10, P50, P90", "Demand levels that actual demand stays below 10 %, 50 % and 90 % of the time."),
+];
+
+/// The plan page's figures.
+pub(crate) const PLAN_TERMS: &[(&str, &str)] = &[
+    ("Stockout risk", "Probability of running out before an order placed today can arrive."),
+    ("Money at risk", "Margin expected to be lost to stockouts before an order placed today can arrive: expected units short over the lead time times the margin per unit."),
+    ("Fill rate", "Share of demand served from stock (simulated); the rest is lost or back-ordered."),
+    ("Cycle service level", "Share of replenishment cycles that end without a stockout."),
+    ("Days of cover", "How many days the stock on hand lasts at the forecast demand."),
+    ("Safety stock", "Stock kept above the expected demand over the lead time (and review period) to absorb its uncertainty."),
+    ("EOQ", "Economic order quantity: the order size that balances the cost of ordering against the cost of holding stock."),
+    ("(r, Q), (R, S), (s, S)", "Reorder rules: order Q units when stock falls to r; every R days order up to S; every review, if at or below s, order up to S."),
+];
+
+/// The data page's figures.
+pub(crate) const DATA_TERMS: &[(&str, &str)] = &[
+    ("Class", "How a SKU sells: smooth (regularly, steady amounts), erratic (regularly, very varied amounts), intermittent (rarely, steady amounts) or lumpy (rarely, varied amounts). It decides which models are tried."),
+    ("ADI", "Average demand interval: periods between two sales on average (1 = sells every period)."),
+    ("CV²", "Squared coefficient of variation of the non-zero sales: how much the amounts vary."),
+    ("Zero", "Share of periods without a sale."),
+    ("Flags", "Points to review: extreme one-off spikes, long gaps and other oddities found while cleaning; they are kept in the data."),
+];

@@ -8,11 +8,10 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use super::data_page::fmt_int;
 use super::forecast_page::download;
 use super::jobs::{Job, JobEvent, JobSlot};
 use super::storage;
-use crate::data::{Dataset, fmt_figure, fmt_qty};
+use crate::data::{Dataset, fmt_figure};
 use crate::forecast::run::ForecastRun;
 use crate::inventory::params::{self, PolicyChoice, SkuParams};
 use crate::inventory::plan::{self, Plan, PlanRequest, SkuPlan, Status};
@@ -29,6 +28,40 @@ enum Filter {
     AtRisk,
     Overstocked,
 }
+
+/// The purchase list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    MoneyAtRisk,
+    OrderValue,
+    StockoutRisk,
+    Priority,
+}
+
+impl Order {
+    const ALL: [Order; 4] = [Order::MoneyAtRisk, Order::OrderValue, Order::StockoutRisk, Order::Priority];
+
+    fn label(self) -> &'static str {
+        match self {
+            Order::MoneyAtRisk => "money at risk",
+            Order::OrderValue => "value of today's order",
+            Order::StockoutRisk => "stockout risk",
+            Order::Priority => "margin protected per money spent",
+        }
+    }
+
+    fn key(self, s: &SkuPlan) -> f64 {
+        match self {
+            Order::MoneyAtRisk => s.money_at_risk,
+            Order::OrderValue => s.order_value,
+            Order::StockoutRisk => s.stockout_risk,
+            Order::Priority => s.priority,
+        }
+    }
+}
+
+/// Rows a page of the purchase list shows.
+const PAGE: usize = 200;
 
 impl Filter {
     fn keeps(self, s: &SkuPlan) -> bool {
@@ -51,11 +84,7 @@ fn now_ms() -> f64 {
 }
 
 fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.1} %", v * 100.0)
-    } else {
-        "—".into()
-    }
+    crate::format::percent(v)
 }
 
 fn days(v: f64) -> String {
@@ -66,16 +95,9 @@ fn days(v: f64) -> String {
     }
 }
 
+/// Money in the shop's currency (the Plan page's setting), as every page shows it.
 pub(crate) fn money(v: f64) -> String {
-    if v.is_finite() {
-        if v.abs() >= 1000.0 {
-            fmt_int(v)
-        } else {
-            format!("{v:.2}")
-        }
-    } else {
-        "—".into()
-    }
+    crate::format::money(v, &super::currency())
 }
 
 /// The Plan page.
@@ -228,12 +250,31 @@ pub fn PlanPage(
                     </p>
                 }.into_any(),
                 Some((run, _)) => view! {
+                    <p class="summary-line" data-testid="plan-next">{move || match plan.get() {
+                        None => "Planning: what to order today follows from the forecasts, your stock and each SKU's costs.".to_string(),
+                        Some(p) => {
+                            let n = p.skus.iter().filter(|s| s.order_qty > 0.0).count();
+                            if n > 0 {
+                                format!("Next: review the {n} orders below (largest money at risk first) and download the purchase list; import your stock levels and costs for exact numbers.")
+                            } else {
+                                "Nothing needs ordering today. Import your stock levels and costs (Parameters) to plan with your real numbers.".to_string()
+                            }
+                        }
+                    }}</p>
                     <p class="muted">{format!(
                         "From the forecasts of {} SKUs starting {}. Lead-time demand is drawn from each forecast's sample paths; each policy is simulated over the horizon.",
                         run.skus.iter().filter(|s| s.result.is_ok()).count(),
                         run.dates.first().map(|d| d.to_string()).unwrap_or_default()
                     )}</p>
                     <div class="settings">
+                        <label title="A symbol (£, $, €) is put before amounts, a code (EUR) after them">"Currency "
+                            <input type="text" size="4" maxlength="8" data-testid="plan-currency" prop:value=move || super::currency_signal().get()
+                                on:change=move |ev| {
+                                    super::set_currency(event_target_value(&ev));
+                                    // Redraw what shows money.
+                                    plan.update(|_| {});
+                                } />
+                        </label>
                         <label>"Budget for today's orders "
                             <input type="number" min="0" placeholder="no limit" data-testid="plan-budget"
                                 on:change=move |ev| budget.set(event_target_value(&ev).parse::<f64>().ok().filter(|b| b.is_finite() && *b >= 0.0)) />
@@ -357,7 +398,9 @@ fn Summary(plan: Arc<Plan>) -> impl IntoView {
             <button data-testid="download-orders" disabled=orders.is_empty() on:click=move |_| {
                 let _ = download("purchase_orders.csv", &p3.purchase_csv());
             }>"Download purchase list (CSV)"</button>
-            <canvas node_ref=canvas width="900" height="300" data-testid="tradeoff-chart"></canvas>
+            <canvas node_ref=canvas width="900" height="300" data-testid="tradeoff-chart" role="img"
+                aria-label="Catalogue fill rate against average inventory investment for service targets from 50 % to 99.5 %; the table below lists the points."></canvas>
+            {tradeoff_table(&plan.tradeoff)}
         </div>
     }
 }
@@ -370,6 +413,8 @@ fn Catalogue(
 ) -> impl IntoView {
     let p2 = plan.clone();
     let count = move |f: Filter| p2.skus.iter().filter(|s| f.keeps(s)).count();
+    let order = RwSignal::new(Order::MoneyAtRisk);
+    let page = RwSignal::new(0usize);
     let tabs = [
         (Filter::All, "All"),
         (Filter::OrderNow, "Order now"),
@@ -378,44 +423,71 @@ fn Catalogue(
     ];
     view! {
         <section class="card" data-testid="plan-table">
-            <div class="filters">
+            <h2>"Purchase list"</h2>
+            <div class="filters" role="group" aria-label="Show">
                 {tabs.into_iter().map(|(f, label)| {
                     let n = count(f);
                     view! {
                         <button class=move || if filter.get() == f { "chip active" } else { "chip" }
+                            aria-pressed=move || (filter.get() == f).to_string()
                             data-testid=format!("filter-{}", label.to_lowercase().replace(' ', "-"))
-                            on:click=move |_| filter.set(f)>{format!("{label} ({n})")}</button>
+                            on:click=move |_| { filter.set(f); page.set(0); }>{format!("{label} ({n})")}</button>
                     }
                 }).collect_view()}
+                <label class="sort">"Sort by "
+                    <select data-testid="plan-sort" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        if let Some(o) = Order::ALL.into_iter().find(|o| o.label() == v) {
+                            order.set(o);
+                            page.set(0);
+                        }
+                    }>
+                        {Order::ALL.into_iter().map(|o| view! { <option value=o.label() selected=move || order.get() == o>{o.label()}</option> }).collect_view()}
+                    </select>
+                </label>
             </div>
+            <super::Glossary terms=super::PLAN_TERMS />
+            <p class="muted" data-testid="plan-order-note">{move || format!(
+                "Sorted by {}, largest first. Money at risk is the margin expected to be lost to stockouts before an order placed today could arrive.",
+                order.get().label()
+            )}</p>
             {move || {
                 let mut rows: Vec<&SkuPlan> = plan.skus.iter().filter(|s| filter.get().keeps(s)).collect();
+                let o = order.get();
                 rows.sort_by(|a, b| {
-                    (b.order_qty > 0.0).cmp(&(a.order_qty > 0.0))
-                        .then(b.priority.total_cmp(&a.priority))
-                        .then(b.stockout_risk.total_cmp(&a.stockout_risk))
+                    o.key(b).total_cmp(&o.key(a))
+                        .then(b.money_at_risk.total_cmp(&a.money_at_risk))
+                        .then(b.order_value.total_cmp(&a.order_value))
                 });
                 let total = rows.len();
+                let pages = total.div_ceil(PAGE).max(1);
+                let at = page.get().min(pages - 1);
                 view! {
-                    <table class="skus">
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="Purchase list"><table class="skus">
                         <thead><tr>
-                            <th>"SKU"</th><th>"Product"</th><th>"On hand"</th><th>"Days of cover"</th>
-                            <th>"Stockout risk"</th><th>"Order"</th><th>"Value"</th><th>"Arrives"</th>
-                            <th title="Simulated cost over the horizon: holding + ordering + lost margin">"Cost"</th><th>"Status"</th>
+                            <th>"SKU"</th><th>"Product"</th><th class="num">"On hand"</th><th class="num">"Days of cover"</th>
+                            <th class="num" title="Probability of running out before an order placed today arrives">"Stockout risk"</th>
+                            <th class="num" title="Margin expected to be lost to stockouts before an order placed today could arrive">"Money at risk"</th>
+                            <th class="num">"Order"</th><th class="num">"Value"</th><th>"Arrives"</th>
+                            <th class="num" title="Simulated cost over the horizon: holding + ordering + lost margin">"Cost"</th><th>"Status"</th>
                         </tr></thead>
                         <tbody>
-                            {rows.into_iter().take(200).map(|s| {
+                            {rows.into_iter().skip(at * PAGE).take(PAGE).map(|s| {
                                 let sku = s.sku.clone();
                                 let sku2 = s.sku.clone();
+                                let sku3 = s.sku.clone();
                                 view! {
                                     <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "selected" } else { "" }
-                                        data-testid="plan-row" on:click=move |_| selected.set(Some(sku.clone()))>
+                                        data-testid="plan-row" tabindex="0"
+                                        on:click=move |_| selected.set(Some(sku.clone()))
+                                        on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); selected.set(Some(sku3.clone())) }>
                                         <td>{s.sku.clone()}</td>
                                         <td class="desc">{s.description.clone()}</td>
-                                        <td class="num">{fmt_qty(s.on_hand)}</td>
+                                        <td class="num">{crate::format::units(s.on_hand)}</td>
                                         <td class="num">{days(s.days_of_cover)}</td>
                                         <td class="num">{pct(s.stockout_risk)}</td>
-                                        <td class="num" data-testid="plan-order">{if s.order_qty > 0.0 { fmt_qty(s.order_qty) } else { String::new() }}</td>
+                                        <td class="num" data-testid="plan-money-at-risk">{money(s.money_at_risk)}</td>
+                                        <td class="num" data-testid="plan-order">{if s.order_qty > 0.0 { crate::format::units(s.order_qty) } else { String::new() }}</td>
                                         <td class="num">{if s.order_qty > 0.0 { money(s.order_value) } else { String::new() }}</td>
                                         <td>{if s.order_qty > 0.0 { s.arrival.to_string() } else { String::new() }}</td>
                                         <td class="num">{money(s.simulated.total_cost.mean)}</td>
@@ -426,11 +498,32 @@ fn Catalogue(
                                 }
                             }).collect_view()}
                         </tbody>
-                    </table>
-                    {(total > 200).then(|| view! { <p class="muted">{format!("Showing 200 of {total}; use the filters to narrow down.")}</p> })}
+                    </table></div>
+                    {(total > PAGE).then(|| view! { <super::Pager total=total page=page size=PAGE what="SKUs" /> })}
                 }
             }}
         </section>
+    }
+}
+
+/// The points of a fill-rate/investment chart as a table (the chart's text alternative).
+fn tradeoff_table(points: &[crate::inventory::plan::TradeoffPoint]) -> impl IntoView + use<> {
+    let rows: Vec<_> = points
+        .iter()
+        .map(|p| (pct(p.target), crate::format::units(p.safety_stock), money(p.investment), pct(p.fill_rate)))
+        .collect();
+    view! {
+        <details data-testid="tradeoff-figures">
+            <summary>"The figures behind the chart"</summary>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Fill rate against investment">
+                <table class="small">
+                    <thead><tr><th class="num">"Service target"</th><th class="num">"Safety stock"</th><th class="num">"Investment"</th><th class="num">"Fill rate"</th></tr></thead>
+                    <tbody>{rows.into_iter().map(|(t, s, i, f)| view! {
+                        <tr><td class="num">{t}</td><td class="num">{s}</td><td class="num">{i}</td><td class="num">{f}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+            </div>
+        </details>
     }
 }
 
@@ -443,20 +536,20 @@ fn comparison(rec: &SimSummary, base: &SimSummary, base_name: &str) -> impl Into
         format!("{} ({}–{})", money(s.mean), money(s.lo), money(s.hi))
     };
     view! {
-        <table class="compare" data-testid="policy-comparison">
-            <thead><tr><th></th><th>"Recommended"</th><th>{base_name.to_string()}</th></tr></thead>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Simulated comparison"><table class="compare" data-testid="policy-comparison">
+            <thead><tr><th><span class="sr-only">"Measure"</span></th><th>"Recommended"</th><th>{base_name.to_string()}</th></tr></thead>
             <tbody>
                 {sim_row("Fill rate", pct(rec.fill_rate), pct(base.fill_rate))}
                 {sim_row("Cycle service level", pct(rec.cycle_service), pct(base.cycle_service))}
                 {sim_row("P(any stockout)", pct(rec.stockout_probability), pct(base.stockout_probability))}
-                {sim_row("Average on hand", fmt_figure(rec.avg_on_hand.mean, 1), fmt_figure(base.avg_on_hand.mean, 1))}
-                {sim_row("Orders placed", fmt_figure(rec.orders.mean, 1), fmt_figure(base.orders.mean, 1))}
+                {sim_row("Average on hand", crate::format::units(rec.avg_on_hand.mean), crate::format::units(base.avg_on_hand.mean))}
+                {sim_row("Orders placed", crate::format::units(rec.orders.mean), crate::format::units(base.orders.mean))}
                 {sim_row("Holding cost", band(&rec.holding_cost), band(&base.holding_cost))}
                 {sim_row("Ordering cost", band(&rec.ordering_cost), band(&base.ordering_cost))}
                 {sim_row("Stockout cost", band(&rec.shortage_cost), band(&base.shortage_cost))}
                 {sim_row("Total cost", band(&rec.total_cost), band(&base.total_cost))}
             </tbody>
-        </table>
+        </table></div>
         <p class="muted">"Means over the runs, with the 5–95 % range across runs in brackets; both policies see the same demand paths and lead times."</p>
     }
 }
@@ -506,20 +599,27 @@ fn SkuDetail(
                 <h3>{format!("{} {}", s.sku, s.description)}</h3>
                 <p data-testid="plan-policy"><strong>{format!("{}: {}", s.policy.name(), s.policy.levels())}</strong>
                     {format!(" · safety stock {} · EOQ {} · demand {}/day · lead-time demand {} ± {}",
-                        fmt_qty(s.safety_stock.round()), fmt_figure(s.eoq, 1), fmt_figure(s.daily_demand, 2),
-                        fmt_figure(s.lead_time_demand.0, 1), fmt_figure(s.lead_time_demand.1, 1))}</p>
+                        crate::format::units(s.safety_stock.round()), crate::format::units(s.eoq), crate::format::units(s.daily_demand),
+                        crate::format::units(s.lead_time_demand.0), crate::format::units(s.lead_time_demand.1))}</p>
                 <p>{if s.order_qty > 0.0 {
                     format!("Order {} today ({}), expected {}; {} days of cover now, {} when it arrives. Stockout risk before it can arrive: {}.",
-                        fmt_qty(s.order_qty), money(s.order_value), s.arrival, days(s.days_of_cover), days(s.cover_at_arrival_days), pct(s.stockout_risk))
+                        crate::format::units(s.order_qty), money(s.order_value), s.arrival, days(s.days_of_cover), days(s.cover_at_arrival_days), pct(s.stockout_risk))
                 } else {
                     format!("No order today: position {} (on hand {}, on order {}); {} days of cover. Stockout risk within the lead time: {}.",
-                        fmt_qty(s.position), fmt_qty(s.on_hand), fmt_qty(s.on_order), days(s.days_of_cover), pct(s.stockout_risk))
+                        crate::format::units(s.position), crate::format::units(s.on_hand), crate::format::units(s.on_order), days(s.days_of_cover), pct(s.stockout_risk))
                 }}</p>
                 <ul class="explain">{s.explanation.iter().map(|l| view! { <li>{l.clone()}</li> }).collect_view()}</ul>
                 {comparison(&s.simulated, &s.baseline, &s.baseline_name)}
             })}
-            <canvas node_ref=canvas width="900" height="340" data-testid="inventory-chart" data-drawn=move || drawn.get()></canvas>
-            <canvas node_ref=tradeoff width="900" height="260" data-testid="sku-tradeoff-chart"></canvas>
+            <p class="muted" data-testid="plan-detail-empty" style=move || if drawn.get().is_empty() { "" } else { "display:none" }>
+                "Pick a SKU in the purchase list to see why its order is what it is, its projected stock and its fill rate against investment."
+            </p>
+            <canvas node_ref=canvas width="900" height="340" data-testid="inventory-chart" data-drawn=move || drawn.get()
+                style=move || if drawn.get().is_empty() { "display:none" } else { "" }
+                role="img" aria-label=move || format!("Projected stock on hand of {} over the simulation: median and P10–P90 band, the reorder level, the safety stock and order arrivals.", drawn.get())></canvas>
+            <canvas node_ref=tradeoff width="900" height="260" data-testid="sku-tradeoff-chart"
+                style=move || if drawn.get().is_empty() { "display:none" } else { "" }
+                role="img" aria-label=move || format!("Fill rate of {} against average inventory investment for service targets from 50 % to 99.5 %.", drawn.get())></canvas>
             {move || selected.get().map(|k| view! { <ParamsEditor sku=k params=params on_apply=on_apply /> })}
         </section>
     }

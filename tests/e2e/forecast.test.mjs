@@ -38,7 +38,12 @@ test('forecast every SKU of the sample store and download the CSV', { timeout: 2
 
   // The worst-backtested SKU is first; picking the best seller draws its forecast.
   const rows = page.locator('[data-testid=forecast-table] tbody tr');
-  assert.equal(await rows.count(), 150);
+  assert.equal(await rows.count(), 100);
+  // The table pages instead of stopping at a fixed number of rows.
+  assert.equal(await page.locator('[data-testid=pager-text]').innerText(), 'SKUs 1–100 of 200');
+  await page.click('[data-testid=pager-next]');
+  assert.equal(await page.locator('[data-testid=pager-text]').innerText(), 'SKUs 101–200 of 200');
+  assert.equal(await rows.count(), 100);
   await page.locator('[data-testid=forecast-table] th', { hasText: 'Units' }).click();
   await rows.first().click();
   await page.waitForFunction(() => document.querySelector('[data-testid=forecast-chart]').dataset.drawn === '21212');

@@ -46,6 +46,11 @@ test('forecast, plan, download the purchase list, import stock levels', { timeou
 
   const rows = page.locator('[data-testid=plan-table] tbody tr');
   assert.equal(await rows.count(), 200);
+  // What matters first: the list is sorted by money at risk, largest first, and says so.
+  assert.match(await page.locator('[data-testid=plan-order-note]').innerText(), /^Sorted by money at risk, largest first/);
+  const atRisk = (await page.locator('[data-testid=plan-money-at-risk]').allInnerTexts()).map((t) => Number(t.replace(/[^\d.]/g, '')));
+  assert.ok(atRisk[0] > 0, `money at risk ${atRisk[0]}`);
+  for (let i = 1; i < atRisk.length; i++) assert.ok(atRisk[i] <= atRisk[i - 1], `row ${i}: ${atRisk[i]} after ${atRisk[i - 1]}`);
   await page.click('[data-testid=filter-order-now]');
   assert.equal(await rows.count(), toOrder);
 
@@ -112,7 +117,7 @@ test('forecast, plan, download the purchase list, import stock levels', { timeou
   await page.waitForFunction((n) => new RegExp(`${n} to order today`).test(document.querySelector('[data-testid=plan-summary]')?.innerText || ''), toOrder, { timeout: 120_000 });
   // Case packs of 12 from the import are kept.
   const order = await page.locator('[data-testid=plan-row]', { hasText: '21212' }).locator('[data-testid=plan-order]').innerText();
-  assert.equal(Number(order) % 12, 0, `order ${order} in cases of 12`);
+  assert.equal(Number(order.replace(/,/g, '')) % 12, 0, `order ${order} in cases of 12`);
 
   // The parameters survive a reload (IndexedDB).
   await page.reload();

@@ -604,9 +604,11 @@ fn SkuBrowser(
     });
     let header = move |label: &'static str, key: SortKey, class: &'static str| {
         view! {
-            <th class=class on:click=move |_| sort.update(|s| *s = (key, if s.0 == key { !s.1 } else { key != SortKey::Sku }))>
-                {label}
-                {move || { let (k, d) = sort.get(); (k == key).then_some(if d { " ▾" } else { " ▴" }) }}
+            <th class=class aria-sort=move || { let (k, d) = sort.get(); if k != key { "none" } else if d { "descending" } else { "ascending" } }>
+                <button class="th-sort" on:click=move |_| sort.update(|s| *s = (key, if s.0 == key { !s.1 } else { key != SortKey::Sku }))>
+                    {label}
+                    {move || { let (k, d) = sort.get(); (k == key).then_some(if d { " ▾" } else { " ▴" }) }}
+                </button>
             </th>
         }
     };
@@ -631,8 +633,9 @@ fn SkuBrowser(
                 let sku2 = sku.clone();
                 let q = &s.quality;
                 view! {
-                    <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" }
-                        on:click=move |_| selected.set(Some(sku.clone()))>
+                    <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" } tabindex="0"
+                        on:click={let sku = sku.clone(); move |_| selected.set(Some(sku.clone()))}
+                        on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); selected.set(Some(sku.clone())) }>
                         <td>{s.sku.clone()}</td>
                         <td class="desc">{s.description.clone()}</td>
                         <td class="num">{fmt_int(s.units)}</td>
@@ -662,7 +665,7 @@ fn SkuBrowser(
                     <tbody>{body}</tbody>
                 </table>
             </div>
-            {(total > TABLE_ROWS).then(|| view! { <super::Pager total=total page=page size=TABLE_ROWS what="SKUs" /> })}
+            {(total > TABLE_ROWS).then(|| view! { <super::Pager total=total page=page size=TABLE_ROWS what="SKUs" name="data" /> })}
         }
     };
     view! {

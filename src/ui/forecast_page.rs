@@ -402,7 +402,9 @@ fn Results(
                 let sku = s.sku.clone();
                 let sku2 = sku.clone();
                 view! {
-                    <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" } on:click=move |_| selected.set(Some(sku.clone()))>
+                    <tr class=move || if selected.get().as_deref() == Some(sku2.as_str()) { "sel" } else { "" } tabindex="0"
+                        on:click={let sku = sku.clone(); move |_| selected.set(Some(sku.clone()))}
+                        on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); selected.set(Some(sku.clone())) }>
                         <td>{s.sku.clone()}</td>
                         <td title=c.forecast.model.clone()>{short_model(&c.forecast.model)}</td>
                         <td class="num">{fmt_figure(mase, 3)}</td>
@@ -417,8 +419,15 @@ fn Results(
     };
     let header = move |label: &'static str, key: Option<SortKey>, class: &'static str| {
         view! {
-            <th class=class on:click=move |_| if let Some(k) = key { sort.set(k); page.set(0); }>
-                {label}{move || (key == Some(sort.get())).then_some(" ▾")}
+            <th class=class aria-sort=move || if key.is_some() && key == Some(sort.get()) { "descending" } else { "none" }>
+                {match key {
+                    Some(k) => view! {
+                        <button class="th-sort" on:click=move |_| { sort.set(k); page.set(0); }>
+                            {label}{move || (key == Some(sort.get())).then_some(" ▾")}
+                        </button>
+                    }.into_any(),
+                    None => view! { {label} }.into_any(),
+                }}
             </th>
         }
     };
@@ -442,7 +451,7 @@ fn Results(
                             <tbody>{table}</tbody>
                         </table>
                     </div>
-                    {(total > ROWS).then(|| view! { <super::Pager total=total page=page size=ROWS what="SKUs" /> })}
+                    {(total > ROWS).then(|| view! { <super::Pager total=total page=page size=ROWS what="SKUs" name="forecast" /> })}
                 </div>
                 <div class="right">
                     <SkuForecastView ds=ds run=run selected=selected />

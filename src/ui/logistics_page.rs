@@ -888,16 +888,17 @@ fn RebalanceView(r: Arc<Rebalance>) -> impl IntoView {
         )
     } else if n == 0 {
         format!(
-            "No transfer pays for itself: expected units short over the period stay at {before:.1}, and moving stock would cost more than the stockouts it saves."
+            "No transfer pays for itself: expected units short over the period stay at {}, and moving stock would cost more than the stockouts it saves.",
+            crate::format::units(before)
         )
     } else {
         format!(
-            "{} transfers move {} units for {}. Each location faces the demand of the regions it serves most cheaply; the expected units short over the period fall from {:.1} to {:.1} (at the unmet cost, {} → {}), a net saving of {}. Stock moves only where the stockouts it prevents are worth more than the lane's cost.",
+            "{} transfers move {} units for {}. Each location faces the demand of the regions it serves most cheaply; the expected units short over the period fall from {} to {} (at the unmet cost, {} → {}), a net saving of {}. Stock moves only where the stockouts it prevents are worth more than the lane's cost.",
             n,
             units(moved),
             money(r.cost),
-            before,
-            after,
+            crate::format::units(before),
+            crate::format::units(after),
             money(before * r.stockout_per_unit()),
             money(after * r.stockout_per_unit()),
             money((before - after) * r.stockout_per_unit() - r.cost)
@@ -920,7 +921,7 @@ fn RebalanceView(r: Arc<Rebalance>) -> impl IntoView {
                     <caption>{format!("Expected units short over the period, where the transfers change it{}", if n_risk > ROWS { format!(" (the {ROWS} largest changes of {n_risk})") } else { String::new() })}</caption>
                     <thead><tr><th>"Location"</th><th>"SKU"</th><th>"Before"</th><th>"After"</th></tr></thead>
                     <tbody>{risk.into_iter().take(ROWS).map(|x| view! {
-                        <tr><td>{x.location}</td><td>{x.sku}</td><td class="num">{format!("{:.1}", x.before)}</td><td class="num">{format!("{:.1}", x.after)}</td></tr>
+                        <tr><td>{x.location}</td><td>{x.sku}</td><td class="num">{crate::format::units(x.before)}</td><td class="num">{crate::format::units(x.after)}</td></tr>
                     }).collect_view()}</tbody>
                 </table></div>
             })}

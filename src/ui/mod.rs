@@ -79,6 +79,7 @@ fn current_hash() -> String {
 #[component]
 pub fn App() -> impl IntoView {
     let page = RwSignal::new(Page::from_hash(&current_hash()));
+    init_currency();
     // The loaded dataset, shared by the pages (data flows one way: Data -> Forecast).
     let dataset = RwSignal::new(None::<Arc<Dataset>>);
     // The latest forecasts and the dataset they were made from (Forecast -> Plan).
@@ -160,17 +161,19 @@ pub fn Pager(
     size: usize,
     /// What the rows are ("SKUs").
     what: &'static str,
+    /// Which table it pages (`data-for`, and in the label), e.g. "forecast".
+    name: &'static str,
 ) -> impl IntoView {
     let pages = total.div_ceil(size.max(1)).max(1);
     view! {
-        <nav class="pager" data-testid="pager" aria-label=format!("Pages of {what}")>
+        <nav class="pager" data-testid="pager" data-for=name aria-label=format!("Pages of the {name} table")>
             <button class="secondary" data-testid="pager-prev" disabled=move || page.get() == 0
                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
             <span aria-live="polite" data-testid="pager-text">{move || {
                 let p = page.get().min(pages - 1);
                 format!("{what} {}–{} of {}", crate::format::int((p * size + 1) as f64), crate::format::int(((p + 1) * size).min(total) as f64), crate::format::int(total as f64))
             }}</span>
-            <button class="secondary" data-testid="pager-next" disabled=move || page.get() + 1 >= pages
+            <button class="secondary" data-testid="pager-next" disabled=move || { page.get() + 1 >= pages }
                 on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))>"Next"</button>
         </nav>
     }
@@ -181,21 +184,23 @@ thread_local! {
     static CURRENCY: RefCell<Option<RwSignal<String>>> = const { RefCell::new(None) };
 }
 
-/// The currency setting as a signal (created on first use, loaded from IndexedDB).
+/// The currency setting as a signal. The app creates it at its root (so that no page's
+/// re-render disposes it) and loads it from IndexedDB; before that (tests) a fresh one.
 pub(crate) fn currency_signal() -> RwSignal<String> {
-    CURRENCY.with(|c| {
-        *c.borrow_mut().get_or_insert_with(|| {
-            let sig = RwSignal::new(String::new());
-            leptos::task::spawn_local(async move {
-                if let Ok(Some(b)) = storage::load_key("currency").await
-                    && let Ok(text) = String::from_utf8(b)
-                {
-                    sig.set(text);
-                }
-            });
-            sig
-        })
-    })
+    CURRENCY.with(|c| *c.borrow_mut().get_or_insert_with(|| RwSignal::new(String::new())))
+}
+
+/// Creates the currency setting under the app's root owner and loads the saved value.
+fn init_currency() {
+    let sig = RwSignal::new(String::new());
+    CURRENCY.with(|c| *c.borrow_mut() = Some(sig));
+    leptos::task::spawn_local(async move {
+        if let Ok(Some(b)) = storage::load_key("currency").await
+            && let Ok(text) = String::from_utf8(b)
+        {
+            sig.set(text);
+        }
+    });
 }
 
 /// The shop's currency, tracked where a view reads it.
@@ -206,7 +211,7 @@ pub(crate) fn currency() -> String {
 /// Sets (and keeps) the shop's currency.
 pub(crate) fn set_currency(text: String) {
     let text: String = text.trim().chars().take(8).collect();
-    currency_signal().set(text.clone());
+    currency_signal().try_set(text.clone());
     leptos::task::spawn_local(async move {
         let _ = storage::save_key("currency", text.as_bytes()).await;
     });

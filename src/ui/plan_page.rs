@@ -268,7 +268,7 @@ pub fn PlanPage(
                     )}</p>
                     <div class="settings">
                         <label title="A symbol (£, $, €) is put before amounts, a code (EUR) after them">"Currency "
-                            <input type="text" size="4" maxlength="8" data-testid="plan-currency" prop:value=move || super::currency_signal().get()
+                            <input type="text" size="4" maxlength="8" data-testid="plan-currency" prop:value=move || super::currency()
                                 on:change=move |ev| {
                                     super::set_currency(event_target_value(&ev));
                                     // Redraw what shows money.
@@ -499,7 +499,7 @@ fn Catalogue(
                             }).collect_view()}
                         </tbody>
                     </table></div>
-                    {(total > PAGE).then(|| view! { <super::Pager total=total page=page size=PAGE what="SKUs" /> })}
+                    {(total > PAGE).then(|| view! { <super::Pager total=total page=page size=PAGE what="SKUs" name="plan" /> })}
                 }
             }}
         </section>

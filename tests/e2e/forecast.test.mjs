@@ -40,9 +40,9 @@ test('forecast every SKU of the sample store and download the CSV', { timeout: 2
   const rows = page.locator('[data-testid=forecast-table] tbody tr');
   assert.equal(await rows.count(), 100);
   // The table pages instead of stopping at a fixed number of rows.
-  assert.equal(await page.locator('[data-testid=pager-text]').innerText(), 'SKUs 1–100 of 200');
-  await page.click('[data-testid=pager-next]');
-  assert.equal(await page.locator('[data-testid=pager-text]').innerText(), 'SKUs 101–200 of 200');
+  assert.equal(await page.locator('[data-testid=pager][data-for=forecast] [data-testid=pager-text]').innerText(), 'SKUs 1–100 of 200');
+  await page.click('[data-testid=pager][data-for=forecast] [data-testid=pager-next]');
+  assert.equal(await page.locator('[data-testid=pager][data-for=forecast] [data-testid=pager-text]').innerText(), 'SKUs 101–200 of 200');
   assert.equal(await rows.count(), 100);
   await page.locator('[data-testid=forecast-table] th', { hasText: 'Units' }).click();
   await rows.first().click();

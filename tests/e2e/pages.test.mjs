@@ -73,6 +73,12 @@ for (const width of [1280, 768]) {
     await page.locator('[data-testid=forecast-summary]').waitFor({ timeout: 180_000 });
     await page.locator('[data-testid=forecast-chart]').waitFor();
     assert.ok(!(await visibleCanvases(page)).includes('loss-chart'), 'no training chart before training');
+    // A SKU is picked with the keyboard as well as the mouse.
+    const second = page.locator('[data-testid=forecast-table] tbody tr').nth(1);
+    const sku = (await second.locator('td').first().innerText()).trim();
+    await second.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((s) => document.querySelector('[data-testid=forecast-chart]').dataset.drawn === s, sku);
     await check(page, 'forecast', width, problems);
 
     // Plan page: sorted by what matters (money at risk), explanation in plain numbers.

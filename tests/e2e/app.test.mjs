@@ -139,22 +139,6 @@ test('a file with unknown headers is mapped by hand', { timeout: 60_000 }, async
   await context.close();
 });
 
-test('the Content-Security-Policy blocks requests to other origins', { timeout: 60_000 }, async () => {
-  const context = await browser.newContext();
-  const { page } = await openApp(context);
-  await waitForReport(page, 'sample_store.csv');
-  const outcome = await page.evaluate(async () => {
-    try {
-      await fetch('http://127.0.0.2:9/exfiltrate');
-      return 'sent';
-    } catch (e) {
-      return 'blocked';
-    }
-  });
-  assert.equal(outcome, 'blocked');
-  await context.close();
-});
-
 test('loading can be cancelled and the data shown stays', { timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   const { page } = await openApp(context);

@@ -51,6 +51,19 @@ fn post_progress(scope: &DedicatedWorkerGlobalScope, f: f64) {
     let _ = scope.post_message(&o);
 }
 
+/// Reports a request the worker cannot read: the page shows it, the job does not run
+/// with defaults in its place.
+fn post_unreadable(scope: &DedicatedWorkerGlobalScope, what: &str, e: impl std::fmt::Display, ms: f64) {
+    post_bytes(
+        scope,
+        "error",
+        "error",
+        &postcard::to_allocvec(&DataError::Stored(format!("{what} could not be read: {e}")))
+            .unwrap_or_default(),
+        ms,
+    );
+}
+
 fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
     let get = |k: &str| Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let now = || scope.performance().map(|p| p.now()).unwrap_or(0.0);
@@ -59,8 +72,10 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
     match get("kind").as_string().as_deref() {
         Some("load") => {
             let file = get("file").as_string().unwrap_or_else(|| "upload".into());
-            let opts: LoadOptions =
-                postcard::from_bytes(&Uint8Array::new(&get("opts")).to_vec()).unwrap_or_default();
+            let opts: LoadOptions = match postcard::from_bytes(&Uint8Array::new(&get("opts")).to_vec()) {
+                Ok(o) => o,
+                Err(e) => return post_unreadable(scope, "the loading options", e, now() - t0),
+            };
             let mut last = -1.0_f32;
             let mut progress = |f: f32| {
                 if f - last >= 0.02 || f >= 1.0 {
@@ -80,8 +95,10 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
             }
         }
         Some("forecast") => {
-            let config: BacktestConfig =
-                postcard::from_bytes(&Uint8Array::new(&get("config")).to_vec()).unwrap_or_default();
+            let config: BacktestConfig = match postcard::from_bytes(&Uint8Array::new(&get("config")).to_vec()) {
+                Ok(c) => c,
+                Err(e) => return post_unreadable(scope, "the forecast settings", e, now() - t0),
+            };
             let ds = match Dataset::from_bytes(&bytes) {
                 Ok(ds) => ds,
                 Err(e) => {
@@ -177,6 +194,11 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                 now() - t0,
             );
         }
-        _ => {}
+        other => post_unreadable(
+            scope,
+            "the job",
+            format_args!("unknown kind {:?}", other.unwrap_or("(none)")),
+            now() - t0,
+        ),
     }
 }

@@ -2,7 +2,7 @@
 //! rules on real and hand-made exports, and malformed files.
 
 use supplycast::data::{
-    self, CancellationRule, DataError, DateStyle, Format, Frequency, LoadOptions, Role,
+    self, CancellationRule, DataError, Dataset, DateStyle, Format, Frequency, LoadOptions, Role,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -573,4 +573,29 @@ mod coarser_frequencies {
         assert_eq!(ds.periods[0], d("2024-01-03"));
         assert_eq!(ds.future_periods(1), vec![d("2024-05-22")]);
     }
+}
+
+/// Stored datasets carry their format: the current one and the headerless bytes of the
+/// first versions (format 0) read back; a newer format and broken bytes are errors that
+/// say which (the page keeps such bytes instead of replacing them).
+#[test]
+fn stored_datasets_carry_their_format() {
+    let ds = data::load(
+        "monthly_long.csv",
+        include_bytes!("fixtures/monthly_long.csv"),
+        &LoadOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let stored = ds.to_stored_bytes();
+    assert_eq!(&stored[..6], b"SCDS\x01\x00");
+    assert_eq!(Dataset::from_stored_bytes(&stored).unwrap(), ds);
+    assert_eq!(Dataset::from_stored_bytes(&ds.to_bytes()).unwrap(), ds, "format 0");
+    let newer = [b"SCDS".as_slice(), &[9, 0], &stored[6..]].concat();
+    let e = Dataset::from_stored_bytes(&newer).unwrap_err().to_string();
+    assert!(e.contains("newer version") && e.contains("format 9"), "{e}");
+    let e = Dataset::from_stored_bytes(&stored[..stored.len() / 2]).unwrap_err().to_string();
+    assert!(e.contains("format 1, but"), "{e}");
+    assert!(Dataset::from_stored_bytes(b"SCD").is_err());
+    assert!(Dataset::from_stored_bytes(b"SCDS\x01").is_err());
 }

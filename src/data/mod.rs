@@ -518,7 +518,44 @@ impl Dataset {
     pub fn from_bytes(bytes: &[u8]) -> Result<Dataset, DataError> {
         postcard::from_bytes(bytes).map_err(|e| DataError::Stored(e.to_string()))
     }
+
+    /// The bytes kept in the browser's storage (or a store file): a header naming the
+    /// format ([`STORED_MAGIC`], then [`STORED_FORMAT`] as two little-endian bytes) and
+    /// the dataset, so that a later version can tell what it is reading.
+    pub fn to_stored_bytes(&self) -> Vec<u8> {
+        let mut out = STORED_MAGIC.to_vec();
+        out.extend_from_slice(&STORED_FORMAT.to_le_bytes());
+        out.extend(self.to_bytes());
+        out
+    }
+
+    /// Reads stored bytes: the current format, or the headerless bytes the first
+    /// versions stored (format 0). A newer format, or bytes that do not decode, are an
+    /// error that says which — the caller keeps the bytes rather than replace them.
+    pub fn from_stored_bytes(bytes: &[u8]) -> Result<Dataset, DataError> {
+        match bytes.strip_prefix(STORED_MAGIC.as_slice()) {
+            Some(rest) if rest.len() >= 2 => {
+                let format = u16::from_le_bytes([rest[0], rest[1]]);
+                if format > STORED_FORMAT {
+                    return Err(DataError::Stored(format!(
+                        "it was saved by a newer version of supplycast (format {format}; this version reads formats 0 to {STORED_FORMAT})"
+                    )));
+                }
+                Dataset::from_bytes(&rest[2..])
+                    .map_err(|e| DataError::Stored(format!("format {format}, but {e}")))
+            }
+            Some(_) => Err(DataError::Stored("the saved data is cut short".into())),
+            None => Dataset::from_bytes(bytes).map_err(|e| {
+                DataError::Stored(format!("it is not in a format this version knows ({e})"))
+            }),
+        }
+    }
 }
+
+/// The first bytes of a stored dataset.
+pub const STORED_MAGIC: [u8; 4] = *b"SCDS";
+/// The stored dataset's format: 1 adds the header; 0 was the bare dataset.
+pub const STORED_FORMAT: u16 = 1;
 
 /// A CSV field, quoted (with doubled quotes) when it holds a comma, quote or newline.
 pub fn csv_field(s: &str) -> String {

@@ -110,6 +110,9 @@ pub fn DataPage(
     let progress = RwSignal::new(None::<f32>);
     let error = RwSignal::new(None::<DataError>);
     let message = RwSignal::new(None::<String>);
+    // Saved bytes this version cannot read: kept, offered for download, never replaced
+    // behind the merchant's back.
+    let unreadable = RwSignal::new(None::<Vec<u8>>);
     let job = StoredValue::new_local(None::<Job>);
     let selected = RwSignal::new(None::<String>);
     let search = RwSignal::new(String::new());
@@ -168,7 +171,8 @@ pub fn DataPage(
                         fmt_int(ds.report.rows as f64),
                         ms / 1000.0
                     )));
-                    let bytes = ds.to_bytes();
+                    let bytes = ds.to_stored_bytes();
+                    unreadable.set(None);
                     selected.set(ds.series.first().map(|s| s.sku.clone()));
                     dataset.set(Some(Arc::new(*ds)));
                     spawn_local(async move {
@@ -217,7 +221,7 @@ pub fn DataPage(
     // First visit: the sample store; later visits: what was loaded last time.
     spawn_local(async move {
         match storage::load().await {
-            Ok(Some(bytes)) => match Dataset::from_bytes(&bytes) {
+            Ok(Some(bytes)) => match Dataset::from_stored_bytes(&bytes) {
                 Ok(ds) => {
                     selected.set(ds.series.first().map(|s| s.sku.clone()));
                     source_name.set(ds.name.clone());
@@ -227,9 +231,19 @@ pub fn DataPage(
                     )));
                     dataset.set(Some(Arc::new(ds)));
                 }
-                Err(_) => load_new(Source::Sample, SAMPLE_NAME.into()),
+                // Never replace the merchant's saved data with the sample store: say
+                // what happened, keep the bytes, offer them for download.
+                Err(e) => {
+                    message.set(Some(format!(
+                        "The data saved in this browser could not be read: {e}. It is kept as it was: download it below, or load a file (which replaces it)."
+                    )));
+                    unreadable.set(Some(bytes));
+                }
             },
-            _ => load_new(Source::Sample, SAMPLE_NAME.into()),
+            Ok(None) => load_new(Source::Sample, SAMPLE_NAME.into()),
+            Err(e) => message.set(Some(format!(
+                "This browser's storage could not be opened ({e:?}); nothing was loaded. Load a file or the sample store."
+            ))),
         }
     });
 
@@ -285,6 +299,11 @@ pub fn DataPage(
                 </div>
             })}
             {move || message.get().map(|m| view! { <p class="note" data-testid="message">{m}</p> })}
+            {move || unreadable.get().map(|b| view! {
+                <button class="secondary" data-testid="download-unreadable" on:click=move |_| {
+                    let _ = super::forecast_page::download_bytes("supplycast-saved-data.bin", &b);
+                }>"Download the saved data"</button>
+            })}
             {move || timing.get().map(|m| view! { <p class="muted" data-testid="timing">{m}</p> })}
             <ErrorView error=error opts=opts run=run />
             <MappingEditor sniff=sniff unknown=unknown_columns opts=opts run=run />

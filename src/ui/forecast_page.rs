@@ -125,7 +125,7 @@ pub(crate) fn download(name: &str, text: &str) -> Result<(), JsValue> {
 }
 
 /// Offers `bytes` as a binary file download.
-fn download_bytes(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+pub(crate) fn download_bytes(name: &str, bytes: &[u8]) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("application/octet-stream");

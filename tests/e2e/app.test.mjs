@@ -183,3 +183,40 @@ test('a monthly file stays monthly, with its season, and forecasts months ahead'
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('saved data this version cannot read is kept and reported, never replaced by the sample', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const { page, errors } = await openApp(context);
+  await waitForReport(page, 'sample_store.csv');
+  // What a newer version would have saved: the header with format 9.
+  const saved = [83, 67, 68, 83, 9, 0, 1, 2, 3, 4];
+  const put = (bytes) => page.evaluate((b) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('supplycast', 1);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('datasets', 'readwrite');
+      tx.objectStore('datasets').put(new Uint8Array(b), 'current');
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  }), bytes);
+  const get = () => page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('supplycast', 1);
+    open.onsuccess = () => {
+      const req = open.result.transaction('datasets').objectStore('datasets').get('current');
+      req.onsuccess = () => { const v = req.result; open.result.close(); resolve(v ? Array.from(v) : null); };
+    };
+  }));
+  await put(saved);
+  await page.reload();
+  const msg = page.locator('[data-testid=message]');
+  await msg.waitFor({ timeout: 30_000 });
+  assert.match(await msg.innerText(), /could not be read: .*saved by a newer version of supplycast \(format 9; this version reads formats 0 to 1\).*kept as it was/);
+  await page.waitForTimeout(1500);
+  assert.equal(await page.locator('[data-testid=report]').count(), 0, 'the sample store was not loaded in its place');
+  assert.deepEqual(await get(), saved, 'the saved bytes are untouched');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-unreadable]')]);
+  assert.deepEqual(Array.from(fs.readFileSync(await dl.path())), saved);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -521,6 +521,7 @@ impl<'a> Search<'a> {
         let mut route_order: Vec<usize> = (0..self.routes.len()).collect();
         let mut loop_id = 0;
         let mut complete = false;
+        let mut empty: Option<usize> = None;
         while !complete {
             if loop_id > 1 {
                 complete = true;
@@ -543,8 +544,12 @@ impl<'a> Search<'a> {
                         }
                     }
                 }
+                // The first empty route, rescanned only when the last one found filled.
+                if loop_id > 0 && empty.is_none_or(|r| !self.routes[r].is_empty()) {
+                    empty = (0..self.routes.len()).find(|&r| self.routes[r].is_empty());
+                }
                 if loop_id > 0
-                    && let Some(r) = (0..self.routes.len()).find(|&r| self.routes[r].is_empty())
+                    && let Some(r) = empty
                 {
                     let s = self.start(r);
                     if self.route_moves_at_start(u, s) {

@@ -440,3 +440,27 @@ fn routing_with_time_windows_runs_in_the_browser() {
     // all cores; one thread and restarted slices here).
     assert!(r.cost <= 270.2 * 1.05, "{}", r.cost);
 }
+
+/// The page ↔ worker protocol: a request survives the envelope, and a message that is
+/// not one, or does not decode, is an error (which the worker reports to the page)
+/// rather than a job run with defaults.
+#[wasm_bindgen_test]
+fn worker_messages_are_typed_and_bad_ones_are_errors() {
+    use supplycast::ui::protocol::{Request, envelope, open};
+    let req = Request::Load {
+        file: "orders.csv".into(),
+        opts: supplycast::data::LoadOptions::default(),
+    };
+    let payload = js_sys::Uint8Array::from(&b"date,sku,quantity\n"[..]);
+    let (o, transfer) = envelope(&req, Some(&payload));
+    assert_eq!(transfer.length(), 1);
+    let (back, bytes) = open::<Request>(&o).unwrap();
+    assert!(matches!(back, Request::Load { ref file, .. } if file == "orders.csv"));
+    assert_eq!(bytes, b"date,sku,quantity\n");
+    let e = open::<Request>(&wasm_bindgen::JsValue::from_str("load")).unwrap_err();
+    assert!(e.contains("not a supplycast message"), "{e}");
+    let bad = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&bad, &"message".into(), &js_sys::Uint8Array::from(&[250u8, 1, 2][..]));
+    let e = open::<Request>(&bad).unwrap_err();
+    assert!(e.contains("could not be decoded"), "{e}");
+}

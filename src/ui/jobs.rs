@@ -3,11 +3,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
+use super::protocol::{self, Reply, Request};
 use super::worker::message;
 use crate::data::{DataError, Dataset, LoadOptions};
 use crate::forecast::backtest::BacktestConfig;
@@ -112,53 +113,44 @@ fn bytes_of(v: &JsValue) -> Vec<u8> {
 }
 
 impl Job {
-    /// Starts a worker, sends it `request` (transferring `buffer`) once it is ready,
-    /// and decodes its "done" payload (field `field`) with `decode`.
+    /// Starts a worker, sends it `request` with `payload` (transferred) once it is
+    /// ready, and decodes the payload of its answers with `decode`.
     fn start<T: 'static>(
-        request: Object,
-        buffer: ArrayBuffer,
-        field: &'static str,
+        request: Request,
+        payload: Uint8Array,
         decode: impl Fn(&[u8]) -> Option<T> + 'static,
         on_event: impl FnMut(JobEvent<T>) + 'static,
     ) -> Result<Job, JsValue> {
         let wo = WorkerOptions::new();
         wo.set_type(WorkerType::Module);
         let worker = Worker::new_with_options("./worker_loader.js", &wo)?;
-        let pending = RefCell::new(Some((request, buffer)));
+        let pending = RefCell::new(Some((request, payload)));
         let on_event = Rc::new(RefCell::new(on_event));
         let w2 = worker.clone();
         let ev = on_event.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let data = e.data();
-            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            let event = match get("kind").as_string().as_deref() {
+            let event = match protocol::open::<Reply>(&e.data()) {
+                Err(e) => JobEvent::Crashed(format!("the worker's answer could not be read: {e}")),
                 // The worker's handler exists only once it says so: send the job then.
-                Some("ready") => {
-                    if let Some((req, buf)) = pending.borrow_mut().take() {
-                        if let Err(e) = w2.post_message_with_transfer(&req, &Array::of1(&buf)) {
+                Ok((Reply::Ready, _)) => {
+                    if let Some((req, payload)) = pending.borrow_mut().take() {
+                        let (o, transfer) = protocol::envelope(&req, Some(&payload));
+                        if let Err(e) = w2.post_message_with_transfer(&o, &transfer) {
                             (ev.borrow_mut())(JobEvent::Crashed(format!("{e:?}")));
                         }
                     }
                     return;
                 }
-                Some("progress") => JobEvent::Progress(get("value").as_f64().unwrap_or(0.0) as f32),
-                Some("partial") => match decode(&bytes_of(&get("partial"))) {
+                Ok((Reply::Progress(f), _)) => JobEvent::Progress(f as f32),
+                Ok((Reply::Partial, bytes)) => match decode(&bytes) {
                     Some(v) => JobEvent::Partial(Box::new(v)),
                     None => return,
                 },
-                Some("done") => match decode(&bytes_of(&get(field))) {
-                    Some(v) => {
-                        JobEvent::Done(Box::new(v), get("elapsed_ms").as_f64().unwrap_or(0.0))
-                    }
+                Ok((Reply::Done { elapsed_ms }, bytes)) => match decode(&bytes) {
+                    Some(v) => JobEvent::Done(Box::new(v), elapsed_ms),
                     None => JobEvent::Crashed("the worker's answer could not be read".into()),
                 },
-                Some("error") => {
-                    match postcard::from_bytes::<DataError>(&bytes_of(&get("error"))) {
-                        Ok(e) => JobEvent::Failed(e),
-                        Err(e) => JobEvent::Crashed(e.to_string()),
-                    }
-                }
-                _ => return,
+                Ok((Reply::Failed(e), _)) => JobEvent::Failed(e),
             };
             (ev.borrow_mut())(event);
         });
@@ -185,18 +177,13 @@ impl Job {
         opts: &LoadOptions,
         on_event: impl FnMut(JobEvent<Dataset>) + 'static,
     ) -> Result<Job, JsValue> {
-        let request = message("load");
-        Reflect::set(&request, &"file".into(), &file.into())?;
-        Reflect::set(
-            &request,
-            &"opts".into(),
-            &Uint8Array::from(postcard::to_allocvec(opts).unwrap_or_default().as_slice()),
-        )?;
-        Reflect::set(&request, &"bytes".into(), &buffer)?;
+        let request = Request::Load {
+            file: file.to_string(),
+            opts: opts.clone(),
+        };
         Job::start(
             request,
-            buffer,
-            "dataset",
+            Uint8Array::new(&buffer),
             |b| Dataset::from_bytes(b).ok(),
             on_event,
         )
@@ -210,27 +197,13 @@ impl Job {
         globals: &[crate::forecast::global::GlobalForecasts],
         on_event: impl FnMut(JobEvent<ForecastRun>) + 'static,
     ) -> Result<Job, JsValue> {
-        let bytes = Uint8Array::from(ds.to_bytes().as_slice());
-        let request = message("forecast");
-        Reflect::set(
-            &request,
-            &"globals".into(),
-            &Uint8Array::from(
-                postcard::to_allocvec(globals)
-                    .unwrap_or_default()
-                    .as_slice(),
-            ),
-        )?;
-        Reflect::set(
-            &request,
-            &"config".into(),
-            &Uint8Array::from(postcard::to_allocvec(config).unwrap_or_default().as_slice()),
-        )?;
-        Reflect::set(&request, &"bytes".into(), &bytes)?;
+        let request = Request::Forecast {
+            config: *config,
+            globals: globals.to_vec(),
+        };
         Job::start(
             request,
-            bytes.buffer(),
-            "run",
+            Uint8Array::from(ds.to_bytes().as_slice()),
             ForecastRun::from_bytes,
             on_event,
         )
@@ -241,13 +214,9 @@ impl Job {
         req: &crate::logistics::Request,
         on_event: impl FnMut(JobEvent<Result<crate::logistics::Outcome, String>>) + 'static,
     ) -> Result<Job, JsValue> {
-        let bytes = Uint8Array::from(postcard::to_allocvec(req).unwrap_or_default().as_slice());
-        let request = message("logistics");
-        Reflect::set(&request, &"bytes".into(), &bytes)?;
         Job::start(
-            request,
-            bytes.buffer(),
-            "outcome",
+            Request::Logistics,
+            Uint8Array::from(postcard::to_allocvec(req).unwrap_or_default().as_slice()),
             |b| postcard::from_bytes(b).ok(),
             on_event,
         )
@@ -258,10 +227,12 @@ impl Job {
         req: &PlanRequest,
         on_event: impl FnMut(JobEvent<Plan>) + 'static,
     ) -> Result<Job, JsValue> {
-        let bytes = Uint8Array::from(req.to_bytes().as_slice());
-        let request = message("plan");
-        Reflect::set(&request, &"bytes".into(), &bytes)?;
-        Job::start(request, bytes.buffer(), "plan", Plan::from_bytes, on_event)
+        Job::start(
+            Request::Plan,
+            Uint8Array::from(req.to_bytes().as_slice()),
+            Plan::from_bytes,
+            on_event,
+        )
     }
 }
 

@@ -10,6 +10,7 @@ pub mod logistics_page;
 #[cfg(feature = "nn")]
 pub mod nn_worker;
 pub mod plan_page;
+pub mod protocol;
 pub mod storage;
 pub mod worker;
 

@@ -1,0 +1,87 @@
+//! The page ↔ worker protocol: one postcard-encoded enum each way ([`Request`],
+//! [`Reply`]) and, beside it, the job's large payload (a file, a dataset, a plan, a
+//! result) as a transferred buffer, so that a 45 MB export is not copied through the
+//! page's wasm memory on its way. A message that does not decode is an error shown to
+//! the merchant, never a job run with defaults.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::data::{DataError, LoadOptions};
+use crate::forecast::backtest::BacktestConfig;
+use crate::forecast::global::GlobalForecasts;
+
+/// What the page asks the worker for; the payload travels beside it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// Read a file into a dataset (payload: the file's bytes).
+    Load {
+        /// The file's name, for messages.
+        file: String,
+        /// Format, columns, frequency, cleaning choices.
+        opts: LoadOptions,
+    },
+    /// Forecast every SKU (payload: the dataset's bytes).
+    Forecast {
+        /// Horizon, backtest windows, season.
+        config: BacktestConfig,
+        /// The global models' forecasts among every SKU's candidates.
+        globals: Vec<GlobalForecasts>,
+    },
+    /// Plan replenishment (payload: the encoded plan request).
+    Plan,
+    /// Allocate, rebalance or route (payload: the encoded logistics request).
+    Logistics,
+}
+
+/// What the worker answers; results travel as the payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    /// The worker's handler is installed: the page may send its request.
+    Ready,
+    /// Fraction done.
+    Progress(f64),
+    /// The best result so far of a job that improves it (payload).
+    Partial,
+    /// The result (payload), and how long the worker took (ms).
+    Done {
+        /// Milliseconds in the worker.
+        elapsed_ms: f64,
+    },
+    /// The input could not be used.
+    Failed(DataError),
+}
+
+/// A message as it crosses: `{message: Uint8Array, payload?: Uint8Array}`, with the
+/// payload's buffer in the transfer list.
+pub fn envelope(message: &impl Serialize, payload: Option<&Uint8Array>) -> (Object, Array) {
+    let o = Object::new();
+    let bytes = postcard::to_allocvec(message).unwrap_or_default();
+    let _ = Reflect::set(&o, &"message".into(), &Uint8Array::from(bytes.as_slice()));
+    let transfer = Array::new();
+    if let Some(p) = payload {
+        let _ = Reflect::set(&o, &"payload".into(), p);
+        transfer.push(&p.buffer());
+    }
+    (o, transfer)
+}
+
+/// Opens an envelope: the message, and the payload's bytes (empty without one).
+pub fn open<T: DeserializeOwned>(data: &JsValue) -> Result<(T, Vec<u8>), String> {
+    let field = |k: &str| Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let message = field("message");
+    if !message.is_instance_of::<Uint8Array>() {
+        return Err("not a supplycast message".into());
+    }
+    let message: T = postcard::from_bytes(&Uint8Array::new(&message).to_vec())
+        .map_err(|e| format!("the message could not be decoded: {e}"))?;
+    let payload = field("payload");
+    let payload = if payload.is_instance_of::<Uint8Array>() {
+        Uint8Array::new(&payload).to_vec()
+    } else {
+        Vec::new()
+    };
+    Ok((message, payload))
+}

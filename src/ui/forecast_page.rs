@@ -688,7 +688,7 @@ fn NeuralPanel(
         running.set(Some(now_ms()));
         let started = NnJob::start(
             &ds,
-            postcard::to_allocvec(&req).unwrap_or_default(),
+            req,
             move |ev| match ev {
                 NnEvent::Device(t) => device_text.set(Some(t)),
                 NnEvent::Epoch(p) => history.update(|h| h.push(p)),

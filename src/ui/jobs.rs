@@ -3,13 +3,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use super::protocol::{self, Reply, Request};
-use super::worker::message;
+use super::protocol::{self, NnCommand, NnReply, Reply, Request};
 use crate::data::{DataError, Dataset, LoadOptions};
 use crate::forecast::backtest::BacktestConfig;
 use crate::forecast::run::ForecastRun;
@@ -108,9 +107,6 @@ impl Drop for Job {
     }
 }
 
-fn bytes_of(v: &JsValue) -> Vec<u8> {
-    Uint8Array::new(v).to_vec()
-}
 
 impl Job {
     /// Starts a worker, sends it `request` with `payload` (transferred) once it is
@@ -325,51 +321,39 @@ impl NnJob {
     /// Asks the worker to stop training at the next report and finish with the best
     /// weights so far.
     pub fn stop(&self) {
-        let _ = self.worker.post_message(&message("stop"));
+        let (o, transfer) = protocol::envelope(&NnCommand::Stop, None);
+        let _ = self.worker.post_message_with_transfer(&o, &transfer);
     }
 
-    /// Starts the neural worker on `ds` with an encoded request.
+    /// Starts the neural worker on `ds` with `request`.
     pub fn start(
         ds: &Dataset,
-        request: Vec<u8>,
+        request: NnRequest,
         on_event: impl FnMut(NnEvent) + 'static,
     ) -> Result<NnJob, JsValue> {
         let wo = WorkerOptions::new();
         wo.set_type(WorkerType::Module);
         let worker = Worker::new_with_options("./nn_worker_loader.js", &wo)?;
-        let bytes = Uint8Array::from(ds.to_bytes().as_slice());
-        let msg = message("train");
-        Reflect::set(&msg, &"bytes".into(), &bytes)?;
-        Reflect::set(
-            &msg,
-            &"request".into(),
-            &Uint8Array::from(request.as_slice()),
-        )?;
-        let pending = RefCell::new(Some((msg, bytes.buffer())));
+        let payload = Uint8Array::from(ds.to_bytes().as_slice());
+        let pending = RefCell::new(Some((NnCommand::Train(request), payload)));
         let on_event = Rc::new(RefCell::new(on_event));
         let (w2, ev) = (worker.clone(), on_event.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let data = e.data();
-            let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            let event = match get("kind").as_string().as_deref() {
-                Some("ready") => {
-                    if let Some((req, buf)) = pending.borrow_mut().take()
-                        && let Err(e) = w2.post_message_with_transfer(&req, &Array::of1(&buf))
-                    {
-                        (ev.borrow_mut())(NnEvent::Failed(format!("{e:?}")));
+            let event = match protocol::open::<NnReply>(&e.data()) {
+                Err(e) => NnEvent::Failed(format!("the neural worker's answer could not be read: {e}")),
+                Ok((NnReply::Ready, _)) => {
+                    if let Some((cmd, payload)) = pending.borrow_mut().take() {
+                        let (o, transfer) = protocol::envelope(&cmd, Some(&payload));
+                        if let Err(e) = w2.post_message_with_transfer(&o, &transfer) {
+                            (ev.borrow_mut())(NnEvent::Failed(format!("{e:?}")));
+                        }
                     }
                     return;
                 }
-                Some("device") => NnEvent::Device(get("text").as_string().unwrap_or_default()),
-                Some("epoch") => {
-                    match postcard::from_bytes::<NnProgress>(&bytes_of(&get("progress"))) {
-                        Ok(p) => NnEvent::Epoch(p),
-                        Err(e) => NnEvent::Failed(e.to_string()),
-                    }
-                }
-                Some("done") => NnEvent::Done(bytes_of(&get("result"))),
-                Some("error_text") => NnEvent::Failed(get("text").as_string().unwrap_or_default()),
-                _ => return,
+                Ok((NnReply::Device(text), _)) => NnEvent::Device(text),
+                Ok((NnReply::Epoch(p), _)) => NnEvent::Epoch(p),
+                Ok((NnReply::Done, bytes)) => NnEvent::Done(bytes),
+                Ok((NnReply::Failed(text), _)) => NnEvent::Failed(text),
             };
             (ev.borrow_mut())(event);
         });

@@ -3,13 +3,14 @@
 //! with per-epoch progress, and returns its forecasts from every backtest origin for the
 //! automatic choice, plus the model file.
 
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::jobs::{NnProgress, NnRequest, NnResult};
+use super::protocol::{NnCommand, NnReply};
 use crate::data::Dataset;
 use crate::forecast::global::GlobalForecasts;
 use crate::nn::corpus::FreqCode;
@@ -28,23 +29,33 @@ pub fn start() {
         let scope = s2.clone();
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(msg) = handle(&scope, &e.data()).await {
-                let o = super::worker::message("error_text");
-                let _ = Reflect::set(&o, &"text".into(), &msg.into());
-                let _ = scope.post_message(&o);
+                reply(&scope, &NnReply::Failed(msg), None);
             }
         });
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let _ = scope.post_message(&super::worker::message("ready"));
+    reply(&scope, &NnReply::Ready, None);
 }
 
-fn post(scope: &DedicatedWorkerGlobalScope, kind: &str, fields: &[(&str, JsValue)]) {
-    let o: Object = super::worker::message(kind);
-    for (k, v) in fields {
-        let _ = Reflect::set(&o, &(*k).into(), v);
+fn reply(scope: &DedicatedWorkerGlobalScope, r: &NnReply, payload: Option<&[u8]>) {
+    let payload = payload.map(Uint8Array::from);
+    let (o, transfer) = super::protocol::envelope(r, payload.as_ref());
+    let _ = scope.post_message_with_transfer(&o, &transfer);
+}
+
+/// An epoch report as the page reads it.
+fn report_of(p: &Progress) -> NnProgress {
+    NnProgress {
+        epoch: p.epoch,
+        epochs: p.epochs,
+        step: p.step,
+        train_loss: p.train_loss,
+        valid_loss: p.valid_loss,
+        best_loss: p.best_loss,
+        windows_per_s: p.windows_per_s,
+        elapsed_s: p.elapsed_s,
     }
-    let _ = scope.post_message(&o);
 }
 
 /// Lets the worker's event loop run (messages out get delivered while training).
@@ -191,23 +202,24 @@ fn progress_of(p: &PretrainProgress, k: usize, reports: usize, best: f64) -> NnP
 }
 
 async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), String> {
-    let get = |k: &str| Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    match get("kind").as_string().as_deref() {
-        Some("stop") => {
+    // A command that does not decode is reported, never run with defaults.
+    let (command, payload) = super::protocol::open::<NnCommand>(data)
+        .map_err(|e| format!("the job could not be read: {e}"))?;
+    let req: NnRequest = match command {
+        NnCommand::Stop => {
             STOP.with(|s| s.set(true));
             return Ok(());
         }
-        Some("train") => STOP.with(|s| s.set(false)),
-        _ => return Ok(()),
-    }
-    let req: NnRequest = postcard::from_bytes(&Uint8Array::new(&get("request")).to_vec())
-        .map_err(|e| format!("bad request: {e}"))?;
-    let ds =
-        Dataset::from_bytes(&Uint8Array::new(&get("bytes")).to_vec()).map_err(|e| e.to_string())?;
+        NnCommand::Train(req) => {
+            STOP.with(|s| s.set(false));
+            req
+        }
+    };
+    let ds = Dataset::from_bytes(&payload).map_err(|e| e.to_string())?;
     let choice =
         Choice::parse(&req.device).ok_or_else(|| format!("unknown device {}", req.device))?;
     let (dev, label, on_gpu) = pick(choice).await?;
-    post(scope, "device", &[("text", label.clone().into())]);
+    reply(scope, &NnReply::Device(label.clone()), None);
     let series = NnSeries::from_dataset(&ds, req.backtest.h);
     let bt = req.backtest;
     let freq = FreqCode::of(ds.frequency());
@@ -297,12 +309,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                     .fold(p.valid_loss, f64::min);
                 let np = progress_of(p, history.len() + 1, reports, best);
                 history.push(np);
-                let bytes = postcard::to_allocvec(&np).unwrap_or_default();
-                post(
-                    scope,
-                    "epoch",
-                    &[("progress", Uint8Array::from(bytes.as_slice()).into())],
-                );
+                reply(scope, &NnReply::Epoch(np), None);
                 !stopped()
             };
             let (tuned, _, through) = pretrained::finetune(
@@ -370,12 +377,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                 ..TrainConfig::default()
             };
             let mut on_epoch = |p: &Progress| {
-                let bytes = postcard::to_allocvec(p).unwrap_or_default();
-                post(
-                    scope,
-                    "epoch",
-                    &[("progress", Uint8Array::from(bytes.as_slice()).into())],
-                );
+                reply(scope, &NnReply::Epoch(report_of(p)), None);
                 !stopped()
             };
             let run = train::candidates_yielding(
@@ -448,9 +450,6 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         wasm_memory_mb,
     };
     let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;
-    let arr = Uint8Array::from(bytes.as_slice());
-    let o = super::worker::message("done");
-    let _ = Reflect::set(&o, &"result".into(), &arr);
-    let _ = scope.post_message_with_transfer(&o, &Array::of1(&arr.buffer()));
+    reply(scope, &NnReply::Done, Some(&bytes));
     Ok(())
 }

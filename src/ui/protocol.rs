@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use super::jobs::{NnProgress, NnRequest};
 use crate::data::{DataError, LoadOptions};
 use crate::forecast::backtest::BacktestConfig;
 use crate::forecast::global::GlobalForecasts;
@@ -52,6 +53,31 @@ pub enum Reply {
     },
     /// The input could not be used.
     Failed(DataError),
+}
+
+/// What the page asks the neural worker for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum NnCommand {
+    /// Train (or forecast with a saved or the pretrained model; payload: the dataset's
+    /// bytes).
+    Train(NnRequest),
+    /// Stop at the next report and finish with the best weights so far.
+    Stop,
+}
+
+/// What the neural worker answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum NnReply {
+    /// The handler is installed.
+    Ready,
+    /// The device chosen, in words.
+    Device(String),
+    /// An epoch (or a fine-tuning report) finished.
+    Epoch(NnProgress),
+    /// The result (payload: the encoded `NnResult`).
+    Done,
+    /// The job failed, in words.
+    Failed(String),
 }
 
 /// A message as it crosses: `{message: Uint8Array, payload?: Uint8Array}`, with the

@@ -2,7 +2,7 @@
 //! replenishment, allocate, rebalance, route) as a [`Request`], runs it with the core
 //! and posts progress and the result back as [`Reply`]s. Nothing here touches the page.
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -22,13 +22,6 @@ pub fn start() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     post(&scope, &Reply::Ready, None);
-}
-
-/// A message object `{kind}` (the neural worker's protocol).
-pub(crate) fn message(kind: &str) -> Object {
-    let o = Object::new();
-    let _ = Reflect::set(&o, &"kind".into(), &kind.into());
-    o
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, reply: &Reply, payload: Option<&[u8]>) {

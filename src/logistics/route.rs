@@ -660,10 +660,18 @@ impl RoutingProblem {
         warm: Option<&Routes>,
         report: &mut dyn FnMut(&Routes),
     ) -> Result<Routes, LogisticsError> {
-        if self.searches_continuously()
-            && let Some(r) = self.solve_hgs(options, warm, report)
-        {
-            return Ok(r);
+        if self.searches_continuously() {
+            let timer = Timer::start();
+            if let Some(r) = self.solve_hgs(options, warm, report) {
+                return Ok(r);
+            }
+            // No routes serve everyone (a fleet too small): vrp-core decides what to
+            // leave out, in the time that is left (at least a second).
+            let left = RouteOptions {
+                time_limit: (options.time_limit - timer.elapsed_secs_as_float()).max(1.0),
+                ..options.clone()
+            };
+            return self.solve_vrp_core(&left, warm);
         }
         self.solve_vrp_core(options, warm)
     }

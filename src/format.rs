@@ -69,11 +69,7 @@ pub fn percent(share: f64) -> String {
 
 /// Days, whole ("12"); "∞" when there is no end (no demand).
 pub fn days(v: f64) -> String {
-    if v.is_finite() {
-        int(v)
-    } else {
-        "∞".into()
-    }
+    if v.is_finite() { int(v) } else { "∞".into() }
 }
 
 /// A figure with a fixed number of decimals ("0.87"), "—" when it is not a number (an
@@ -139,7 +135,13 @@ mod tests {
     /// Ticks that would print alike ("0 0 1 1", "0.001 0.001") get enough decimals.
     #[test]
     fn ticks_print_distinct() {
-        for (lo, hi) in [(0.0, 1.5), (0.00091, 0.00112), (0.0, 1e6), (98.0, 100.5), (3.0, 3.2)] {
+        for (lo, hi) in [
+            (0.0, 1.5),
+            (0.00091, 0.00112),
+            (0.0, 1e6),
+            (98.0, 100.5),
+            (3.0, 3.2),
+        ] {
             let n = 6;
             let d = tick_decimals(hi - lo, n);
             let step = (hi - lo) / n as f64;

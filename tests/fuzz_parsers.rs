@@ -37,8 +37,24 @@ impl Rng {
 }
 
 const TOKENS: [&[u8]; 18] = [
-    b",", b";", b"\n", b"\r\n", b"\"", b"-", b"0", b"-1", b"1e308", b"-1e308", b"NaN", b"inf",
-    b"99999999999999999999", b"\0", b"\xff\xfe", b"2024-02-30", b"  ", b"depot",
+    b",",
+    b";",
+    b"\n",
+    b"\r\n",
+    b"\"",
+    b"-",
+    b"0",
+    b"-1",
+    b"1e308",
+    b"-1e308",
+    b"NaN",
+    b"inf",
+    b"99999999999999999999",
+    b"\0",
+    b"\xff\xfe",
+    b"2024-02-30",
+    b"  ",
+    b"depot",
 ];
 
 fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
@@ -74,7 +90,8 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
             5 if n > 0 => v.truncate(rng.below(n)),
             6 => {
                 // Swap two lines.
-                let mut lines: Vec<Vec<u8>> = v.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+                let mut lines: Vec<Vec<u8>> =
+                    v.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
                 if lines.len() > 2 {
                     let (a, b) = (rng.below(lines.len()), rng.below(lines.len()));
                     lines.swap(a, b);
@@ -83,7 +100,10 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
             }
             _ => {
                 // Replace a number-looking run with a hostile token.
-                if let Some(i) = (0..n).map(|_| rng.below(n.max(1))).find(|&i| v[i].is_ascii_digit()) {
+                if let Some(i) = (0..n)
+                    .map(|_| rng.below(n.max(1)))
+                    .find(|&i| v[i].is_ascii_digit())
+                {
                     let mut j = i;
                     while j < v.len() && (v[j].is_ascii_digit() || v[j] == b'.') {
                         j += 1;
@@ -106,7 +126,10 @@ fn head(b: Vec<u8>, max: usize) -> Vec<u8> {
     if b.len() <= max {
         return b;
     }
-    let cut = b[..max].iter().rposition(|&c| c == b'\n').map_or(max, |i| i + 1);
+    let cut = b[..max]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(max, |i| i + 1);
     b[..cut].to_vec()
 }
 
@@ -116,7 +139,13 @@ fn text(b: &[u8]) -> String {
 
 /// Runs `n` mutated inputs through `parse` (true: the input was accepted); returns the
 /// inputs that panicked. The seeds themselves must be accepted.
-fn fuzz(name: &str, seeds: &[Vec<u8>], n: usize, seed: u64, parse: &dyn Fn(&[u8]) -> bool) -> Vec<Vec<u8>> {
+fn fuzz(
+    name: &str,
+    seeds: &[Vec<u8>],
+    n: usize,
+    seed: u64,
+    parse: &dyn Fn(&[u8]) -> bool,
+) -> Vec<Vec<u8>> {
     let mut rng = Rng(seed | 1);
     let mut crashes = Vec::new();
     let mut accepted = 0usize;
@@ -161,7 +190,9 @@ fn every_parser_survives_a_million_mutated_inputs() {
     std::panic::set_hook(Box::new(|_| {}));
     let mut failed = Vec::new();
     let mut run = |name: &str, seeds: Vec<Vec<u8>>, parse: &dyn Fn(&[u8]) -> bool| {
-        let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        });
         if !fuzz(name, &seeds, n, seed, parse).is_empty() {
             failed.push(name.to_string());
         }
@@ -224,7 +255,8 @@ fn every_parser_survives_a_million_mutated_inputs() {
         windows: 2,
         ..Default::default()
     };
-    let run_bytes = supplycast::forecast::run::forecast_dataset(&ds, config, &mut |_, _| true).to_bytes();
+    let run_bytes =
+        supplycast::forecast::run::forecast_dataset(&ds, config, &mut |_, _| true).to_bytes();
     run("stored dataset bytes", vec![ds_bytes], &|b| {
         Dataset::from_bytes(b).is_ok()
     });
@@ -236,51 +268,92 @@ fn every_parser_survives_a_million_mutated_inputs() {
     let asset = |f: &str| read(&format!("assets/logistics/{f}"));
     let (locations, stock, costs, lanes) = (
         text(&asset("locations.csv")),
-        text(&asset("stock.csv")).lines().take(40).collect::<Vec<_>>().join("\n"),
+        text(&asset("stock.csv"))
+            .lines()
+            .take(40)
+            .collect::<Vec<_>>()
+            .join("\n"),
         text(&asset("costs.csv")),
         text(&asset("lanes.csv")),
     );
     let demand = "region,sku,demand\nNorth,21212,40\nMidlands,21212,12\nScotland,85123A,3\n";
-    run("allocation: locations", vec![locations.clone().into_bytes()], &|b| {
-        AllocationProblem::from_csv(("l.csv", &text(b)), ("s.csv", &stock), ("d.csv", demand), ("c.csv", &costs)).is_ok()
-    });
-    run("allocation: stock", vec![stock.clone().into_bytes()], &|b| {
-        AllocationProblem::from_csv(("l.csv", &locations), ("s.csv", &text(b)), ("d.csv", demand), ("c.csv", &costs)).is_ok()
-    });
-    run("allocation: demand", vec![demand.as_bytes().to_vec()], &|b| {
-        logistics::allocate::read_demand("d.csv", &text(b)).is_ok()
-    });
-    run("allocation: costs", vec![costs.clone().into_bytes()], &|b| {
-        AllocationProblem::from_csv(("l.csv", &locations), ("s.csv", &stock), ("d.csv", demand), ("c.csv", &text(b))).is_ok()
-    });
+    run(
+        "allocation: locations",
+        vec![locations.clone().into_bytes()],
+        &|b| {
+            AllocationProblem::from_csv(
+                ("l.csv", &text(b)),
+                ("s.csv", &stock),
+                ("d.csv", demand),
+                ("c.csv", &costs),
+            )
+            .is_ok()
+        },
+    );
+    run(
+        "allocation: stock",
+        vec![stock.clone().into_bytes()],
+        &|b| {
+            AllocationProblem::from_csv(
+                ("l.csv", &locations),
+                ("s.csv", &text(b)),
+                ("d.csv", demand),
+                ("c.csv", &costs),
+            )
+            .is_ok()
+        },
+    );
+    run(
+        "allocation: demand",
+        vec![demand.as_bytes().to_vec()],
+        &|b| logistics::allocate::read_demand("d.csv", &text(b)).is_ok(),
+    );
+    run(
+        "allocation: costs",
+        vec![costs.clone().into_bytes()],
+        &|b| {
+            AllocationProblem::from_csv(
+                ("l.csv", &locations),
+                ("s.csv", &stock),
+                ("d.csv", demand),
+                ("c.csv", &text(b)),
+            )
+            .is_ok()
+        },
+    );
     run("lanes", vec![lanes.clone().into_bytes()], &|b| {
         logistics::rebalance::read_lanes("lanes.csv", &text(b)).is_ok()
     });
     run(
         "region coordinates",
-        vec![b"region,lat,lon\nNorth,54.0,-2.0\nScotland,56.5,-4.2\n".to_vec(), b"region,x,y\nA,1,2\n".to_vec()],
-        &|b| {
-            logistics::allocate::read_region_coords("r.csv", &text(b)).is_ok()
-        },
+        vec![
+            b"region,lat,lon\nNorth,54.0,-2.0\nScotland,56.5,-4.2\n".to_vec(),
+            b"region,x,y\nA,1,2\n".to_vec(),
+        ],
+        &|b| logistics::allocate::read_region_coords("r.csv", &text(b)).is_ok(),
     );
     run(
         "forecast split by region",
         vec![b"sku,p50\n21212,40\n85123A,3\n".to_vec()],
         &|b| {
-            logistics::allocate::demand_from_forecast(("f.csv", &text(b)), ("s.csv", "region,share\nNorth,0.5\nScotland,0.5\n")).is_ok()
+            logistics::allocate::demand_from_forecast(
+                ("f.csv", &text(b)),
+                ("s.csv", "region,share\nNorth,0.5\nScotland,0.5\n"),
+            )
+            .is_ok()
         },
     );
     run(
         "order export for region shares",
         vec![head(read("tests/fixtures/online_retail_excerpt.csv"), 2000)],
-        &|b| {
-            logistics::regions::shares_from_orders("orders.csv", &text(b), None).is_ok()
-        },
+        &|b| logistics::regions::shares_from_orders("orders.csv", &text(b), None).is_ok(),
     );
     let routing = |f: &str| read(&format!("tests/reference/routing/{f}"));
-    run("deliveries CSV", vec![routing("small_latlon.csv"), asset("deliveries.csv")], &|b| {
-        RoutingProblem::parse("day.csv", &text(b), Some(3), Some(20.0), None).is_ok()
-    });
+    run(
+        "deliveries CSV",
+        vec![routing("small_latlon.csv"), asset("deliveries.csv")],
+        &|b| RoutingProblem::parse("day.csv", &text(b), Some(3), Some(20.0), None).is_ok(),
+    );
     run("CVRPLIB file", vec![routing("small_cvrp.vrp")], &|b| {
         RoutingProblem::parse("x.vrp", &text(b), None, None, None).is_ok()
     });

@@ -590,11 +590,17 @@ fn stored_datasets_carry_their_format() {
     let stored = ds.to_stored_bytes();
     assert_eq!(&stored[..6], b"SCDS\x01\x00");
     assert_eq!(Dataset::from_stored_bytes(&stored).unwrap(), ds);
-    assert_eq!(Dataset::from_stored_bytes(&ds.to_bytes()).unwrap(), ds, "format 0");
+    assert_eq!(
+        Dataset::from_stored_bytes(&ds.to_bytes()).unwrap(),
+        ds,
+        "format 0"
+    );
     let newer = [b"SCDS".as_slice(), &[9, 0], &stored[6..]].concat();
     let e = Dataset::from_stored_bytes(&newer).unwrap_err().to_string();
     assert!(e.contains("newer version") && e.contains("format 9"), "{e}");
-    let e = Dataset::from_stored_bytes(&stored[..stored.len() / 2]).unwrap_err().to_string();
+    let e = Dataset::from_stored_bytes(&stored[..stored.len() / 2])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("format 1, but"), "{e}");
     assert!(Dataset::from_stored_bytes(b"SCD").is_err());
     assert!(Dataset::from_stored_bytes(b"SCDS\x01").is_err());

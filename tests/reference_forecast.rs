@@ -285,12 +285,19 @@ fn ses_and_croston_sba_match_statsforecast() {
             for (a, b) in ours.iter().zip(t) {
                 let rel = (a - b).abs() / b.abs().max(1e-3);
                 worst[k] = worst[k].max(rel);
-                assert!(rel <= TWIN_TOL, "{} {sku}: ours {a}, StatsForecast {b}", m.name());
+                assert!(
+                    rel <= TWIN_TOL,
+                    "{} {sku}: ours {a}, StatsForecast {b}",
+                    m.name()
+                );
             }
         }
         compared += 1;
     }
-    eprintln!("SESOpt worst relative difference {:.2e}, CrostonSBA {:.2e}", worst[0], worst[1]);
+    eprintln!(
+        "SESOpt worst relative difference {:.2e}, CrostonSBA {:.2e}",
+        worst[0], worst[1]
+    );
     assert_eq!(compared, 500);
 }
 

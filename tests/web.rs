@@ -460,7 +460,11 @@ fn worker_messages_are_typed_and_bad_ones_are_errors() {
     let e = open::<Request>(&wasm_bindgen::JsValue::from_str("load")).unwrap_err();
     assert!(e.contains("not a supplycast message"), "{e}");
     let bad = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&bad, &"message".into(), &js_sys::Uint8Array::from(&[250u8, 1, 2][..]));
+    let _ = js_sys::Reflect::set(
+        &bad,
+        &"message".into(),
+        &js_sys::Uint8Array::from(&[250u8, 1, 2][..]),
+    );
     let e = open::<Request>(&bad).unwrap_err();
     assert!(e.contains("could not be decoded"), "{e}");
 }

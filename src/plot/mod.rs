@@ -10,7 +10,11 @@ use crate::format::{tick, tick_decimals};
 /// A range that can be drawn: a degenerate one (all values equal) is widened around
 /// its value so that the axis has distinct ticks.
 fn widen(lo: f64, hi: f64) -> (f64, f64) {
-    let (lo, hi) = if lo.is_finite() && hi.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
     if hi - lo > 1e-12 * hi.abs().max(1.0) {
         (lo, hi)
     } else if lo == 0.0 {
@@ -977,7 +981,11 @@ mod tests {
         fn present(&mut self) -> Result<(), DrawingErrorKind<Never>> {
             Ok(())
         }
-        fn draw_pixel(&mut self, _: BackendCoord, _: BackendColor) -> Result<(), DrawingErrorKind<Never>> {
+        fn draw_pixel(
+            &mut self,
+            _: BackendCoord,
+            _: BackendColor,
+        ) -> Result<(), DrawingErrorKind<Never>> {
             Ok(())
         }
         fn draw_text<S: BackendTextStyle>(
@@ -996,19 +1004,44 @@ mod tests {
         ) -> Result<(u32, u32), DrawingErrorKind<Never>> {
             Ok((7 * text.chars().count() as u32, 12))
         }
-        fn draw_line<S: BackendStyle>(&mut self, _: BackendCoord, _: BackendCoord, _: &S) -> Result<(), DrawingErrorKind<Never>> {
+        fn draw_line<S: BackendStyle>(
+            &mut self,
+            _: BackendCoord,
+            _: BackendCoord,
+            _: &S,
+        ) -> Result<(), DrawingErrorKind<Never>> {
             Ok(())
         }
-        fn draw_rect<S: BackendStyle>(&mut self, _: BackendCoord, _: BackendCoord, _: &S, _: bool) -> Result<(), DrawingErrorKind<Never>> {
+        fn draw_rect<S: BackendStyle>(
+            &mut self,
+            _: BackendCoord,
+            _: BackendCoord,
+            _: &S,
+            _: bool,
+        ) -> Result<(), DrawingErrorKind<Never>> {
             Ok(())
         }
-        fn draw_circle<S: BackendStyle>(&mut self, _: BackendCoord, _: u32, _: &S, _: bool) -> Result<(), DrawingErrorKind<Never>> {
+        fn draw_circle<S: BackendStyle>(
+            &mut self,
+            _: BackendCoord,
+            _: u32,
+            _: &S,
+            _: bool,
+        ) -> Result<(), DrawingErrorKind<Never>> {
             Ok(())
         }
-        fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, _: I, _: &S) -> Result<(), DrawingErrorKind<Never>> {
+        fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+            &mut self,
+            _: I,
+            _: &S,
+        ) -> Result<(), DrawingErrorKind<Never>> {
             Ok(())
         }
-        fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, _: I, _: &S) -> Result<(), DrawingErrorKind<Never>> {
+        fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+            &mut self,
+            _: I,
+            _: &S,
+        ) -> Result<(), DrawingErrorKind<Never>> {
             Ok(())
         }
     }
@@ -1017,7 +1050,11 @@ mod tests {
         texts
             .iter()
             .map(|t| t.0.clone())
-            .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '-'))
+            .filter(|t| {
+                !t.is_empty()
+                    && t.chars()
+                        .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == '-')
+            })
             .collect()
     }
 
@@ -1028,10 +1065,17 @@ mod tests {
         for (train, valid) in [
             (vec![(1.0, 0.00112)], vec![(1.0, 0.00091)]),
             (vec![(1.0, 0.5)], vec![(1.0, 0.5)]),
-            ((1..=37).map(|e| (e as f64, 1.0 / e as f64)).collect(), vec![]),
+            (
+                (1..=37).map(|e| (e as f64, 1.0 / e as f64)).collect(),
+                vec![],
+            ),
         ] {
             let b = Texts::default();
-            let chart = LossChart { title: "t".into(), train, valid };
+            let chart = LossChart {
+                title: "t".into(),
+                train,
+                valid,
+            };
             chart.draw(&b.clone().into_drawing_area()).unwrap();
             let labels = numeric(&b.0.borrow());
             let mut seen = std::collections::HashSet::new();
@@ -1042,7 +1086,11 @@ mod tests {
         }
         // Nothing at all before the first epoch.
         let b = Texts::default();
-        let empty = LossChart { title: "t".into(), train: vec![], valid: vec![] };
+        let empty = LossChart {
+            title: "t".into(),
+            train: vec![],
+            valid: vec![],
+        };
         assert!(empty.is_empty());
         empty.draw(&b.clone().into_drawing_area()).unwrap();
         assert!(b.0.borrow().is_empty());
@@ -1053,12 +1101,17 @@ mod tests {
     /// each other.
     #[test]
     fn tradeoff_chart_ticks_distinct_labels_apart() {
-        let points: Vec<(f64, f64, f64)> = [0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995]
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| (0.2 + 0.12 * i as f64, 90.0 + 9.0 * t, t))
-            .collect();
-        let chart = TradeoffChart { title: "t".into(), points, current: Some((0.9, 98.0)) };
+        let points: Vec<(f64, f64, f64)> =
+            [0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995]
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| (0.2 + 0.12 * i as f64, 90.0 + 9.0 * t, t))
+                .collect();
+        let chart = TradeoffChart {
+            title: "t".into(),
+            points,
+            current: Some((0.9, 98.0)),
+        };
         let b = Texts::default();
         chart.draw(&b.clone().into_drawing_area()).unwrap();
         let texts = b.0.borrow();
@@ -1067,7 +1120,8 @@ mod tests {
         for l in &labels {
             assert!(seen.insert(l.clone()), "repeated tick {l} in {labels:?}");
         }
-        let targets: Vec<&(String, BackendCoord)> = texts.iter().filter(|t| t.0.ends_with('%')).collect();
+        let targets: Vec<&(String, BackendCoord)> =
+            texts.iter().filter(|t| t.0.ends_with('%')).collect();
         assert!(targets.len() >= 3, "{targets:?}");
         for (i, a) in targets.iter().enumerate() {
             for b in &targets[i + 1..] {

@@ -592,7 +592,12 @@ fn SkuForecastView(
     let run5 = run_figures.clone();
     let alt = move || {
         let sku = drawn.get();
-        let Some(c) = run5.skus.iter().find(|f| f.sku == sku).and_then(|f| f.result.as_ref().ok()) else {
+        let Some(c) = run5
+            .skus
+            .iter()
+            .find(|f| f.sku == sku)
+            .and_then(|f| f.result.as_ref().ok())
+        else {
             return "Forecast chart (no SKU selected).".to_string();
         };
         let q = &c.forecast.quantiles;
@@ -686,26 +691,23 @@ fn NeuralPanel(
         device_text.set(None);
         status.set(None);
         running.set(Some(now_ms()));
-        let started = NnJob::start(
-            &ds,
-            req,
-            move |ev| match ev {
-                NnEvent::Device(t) => device_text.set(Some(t)),
-                NnEvent::Epoch(p) => history.update(|h| h.push(p)),
-                NnEvent::Done(bytes) => {
-                    running.set(None);
-                    job.set_value(None);
-                    match postcard::from_bytes::<NnResult>(&bytes) {
-                        Ok(r) => {
-                            if neural_key.get_value() != Some(key) {
-                                neural.set(Vec::new());
-                                neural_key.set_value(Some(key));
-                            }
-                            let best = r
-                                .history
-                                .iter()
-                                .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
-                            status.set(Some(match best {
+        let started = NnJob::start(&ds, req, move |ev| match ev {
+            NnEvent::Device(t) => device_text.set(Some(t)),
+            NnEvent::Epoch(p) => history.update(|h| h.push(p)),
+            NnEvent::Done(bytes) => {
+                running.set(None);
+                job.set_value(None);
+                match postcard::from_bytes::<NnResult>(&bytes) {
+                    Ok(r) => {
+                        if neural_key.get_value() != Some(key) {
+                            neural.set(Vec::new());
+                            neural_key.set_value(Some(key));
+                        }
+                        let best = r
+                            .history
+                            .iter()
+                            .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
+                        status.set(Some(match best {
                             Some(b) => {
                                 let mut speeds: Vec<f64> = r.history.iter().map(|p| p.windows_per_s).collect();
                                 speeds.sort_by(f64::total_cmp);
@@ -717,36 +719,34 @@ fn NeuralPanel(
                             }
                             None => format!("{} forecasts ready on {}; the forecasts now include it.", r.name, r.device),
                         } + &r.note));
-                            if !r.model.is_empty() && !r.history.is_empty() {
-                                let (name, bytes) = (r.name.clone(), r.model.clone());
-                                leptos::task::spawn_local(async move {
-                                    let _ =
-                                        super::storage::save_key(&format!("model:{name}"), &bytes)
-                                            .await;
-                                });
-                                saved.update(|s| {
-                                    s.retain(|(n, _)| *n != r.name);
-                                    s.push((r.name.clone(), r.model.clone()));
-                                });
-                            }
-                            neural.update(|n| {
-                                n.retain(|g| g.name != r.candidates.name);
-                                n.push(r.candidates);
+                        if !r.model.is_empty() && !r.history.is_empty() {
+                            let (name, bytes) = (r.name.clone(), r.model.clone());
+                            leptos::task::spawn_local(async move {
+                                let _ = super::storage::save_key(&format!("model:{name}"), &bytes)
+                                    .await;
                             });
-                            start();
+                            saved.update(|s| {
+                                s.retain(|(n, _)| *n != r.name);
+                                s.push((r.name.clone(), r.model.clone()));
+                            });
                         }
-                        Err(e) => status.set(Some(format!(
-                            "the neural worker's answer could not be read: {e}"
-                        ))),
+                        neural.update(|n| {
+                            n.retain(|g| g.name != r.candidates.name);
+                            n.push(r.candidates);
+                        });
+                        start();
                     }
+                    Err(e) => status.set(Some(format!(
+                        "the neural worker's answer could not be read: {e}"
+                    ))),
                 }
-                NnEvent::Failed(m) => {
-                    running.set(None);
-                    job.set_value(None);
-                    status.set(Some(m));
-                }
-            },
-        );
+            }
+            NnEvent::Failed(m) => {
+                running.set(None);
+                job.set_value(None);
+                status.set(Some(m));
+            }
+        });
         match started {
             Ok(j) => job.set_value(Some(j)),
             Err(e) => {

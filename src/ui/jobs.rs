@@ -107,7 +107,6 @@ impl Drop for Job {
     }
 }
 
-
 impl Job {
     /// Starts a worker, sends it `request` with `payload` (transferred) once it is
     /// ready, and decodes the payload of its answers with `decode`.
@@ -340,7 +339,9 @@ impl NnJob {
         let (w2, ev) = (worker.clone(), on_event.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let event = match protocol::open::<NnReply>(&e.data()) {
-                Err(e) => NnEvent::Failed(format!("the neural worker's answer could not be read: {e}")),
+                Err(e) => {
+                    NnEvent::Failed(format!("the neural worker's answer could not be read: {e}"))
+                }
                 Ok((NnReply::Ready, _)) => {
                     if let Some((cmd, payload)) = pending.borrow_mut().take() {
                         let (o, transfer) = protocol::envelope(&cmd, Some(&payload));

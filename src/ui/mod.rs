@@ -188,7 +188,10 @@ thread_local! {
 /// The currency setting as a signal. The app creates it at its root (so that no page's
 /// re-render disposes it) and loads it from IndexedDB; before that (tests) a fresh one.
 pub(crate) fn currency_signal() -> RwSignal<String> {
-    CURRENCY.with(|c| *c.borrow_mut().get_or_insert_with(|| RwSignal::new(String::new())))
+    CURRENCY.with(|c| {
+        *c.borrow_mut()
+            .get_or_insert_with(|| RwSignal::new(String::new()))
+    })
 }
 
 /// Creates the currency setting under the app's root owner and loads the saved value.
@@ -234,31 +237,85 @@ pub fn Glossary(
 
 /// The forecast page's figures.
 pub(crate) const FORECAST_TERMS: &[(&str, &str)] = &[
-    ("MASE", "Mean absolute scaled error of the backtests: the model's average miss divided by the average miss of simply repeating last season. Below 1 beats that naive rule; lower is better."),
-    ("RMSSE", "Root mean squared scaled error: like MASE, but large misses count more."),
-    ("SQL", "Scaled quantile (pinball) loss of the P10, P50 and P90 forecasts: how good the whole range is, not just the middle. Lower is better; the automatic choice uses it."),
-    ("Cov. 80", "How often the actual demand fell inside the P10–P90 band in the backtests; 80 % is right, much less means the band is too narrow."),
-    ("Risk", "Width of the P10–P90 band relative to the expected demand: how uncertain the forecast is."),
-    ("P10, P50, P90", "Demand levels that actual demand stays below 10 %, 50 % and 90 % of the time."),
+    (
+        "MASE",
+        "Mean absolute scaled error of the backtests: the model's average miss divided by the average miss of simply repeating last season. Below 1 beats that naive rule; lower is better.",
+    ),
+    (
+        "RMSSE",
+        "Root mean squared scaled error: like MASE, but large misses count more.",
+    ),
+    (
+        "SQL",
+        "Scaled quantile (pinball) loss of the P10, P50 and P90 forecasts: how good the whole range is, not just the middle. Lower is better; the automatic choice uses it.",
+    ),
+    (
+        "Cov. 80",
+        "How often the actual demand fell inside the P10–P90 band in the backtests; 80 % is right, much less means the band is too narrow.",
+    ),
+    (
+        "Risk",
+        "Width of the P10–P90 band relative to the expected demand: how uncertain the forecast is.",
+    ),
+    (
+        "P10, P50, P90",
+        "Demand levels that actual demand stays below 10 %, 50 % and 90 % of the time.",
+    ),
 ];
 
 /// The plan page's figures.
 pub(crate) const PLAN_TERMS: &[(&str, &str)] = &[
-    ("Stockout risk", "Probability of running out before an order placed today can arrive."),
-    ("Money at risk", "Margin expected to be lost to stockouts before an order placed today can arrive: expected units short over the lead time times the margin per unit."),
-    ("Fill rate", "Share of demand served from stock (simulated); the rest is lost or back-ordered."),
-    ("Cycle service level", "Share of replenishment cycles that end without a stockout."),
-    ("Days of cover", "How many days the stock on hand lasts at the forecast demand."),
-    ("Safety stock", "Stock kept above the expected demand over the lead time (and review period) to absorb its uncertainty."),
-    ("EOQ", "Economic order quantity: the order size that balances the cost of ordering against the cost of holding stock."),
-    ("(r, Q), (R, S), (s, S)", "Reorder rules: order Q units when stock falls to r; every R days order up to S; every review, if at or below s, order up to S."),
+    (
+        "Stockout risk",
+        "Probability of running out before an order placed today can arrive.",
+    ),
+    (
+        "Money at risk",
+        "Margin expected to be lost to stockouts before an order placed today can arrive: expected units short over the lead time times the margin per unit.",
+    ),
+    (
+        "Fill rate",
+        "Share of demand served from stock (simulated); the rest is lost or back-ordered.",
+    ),
+    (
+        "Cycle service level",
+        "Share of replenishment cycles that end without a stockout.",
+    ),
+    (
+        "Days of cover",
+        "How many days the stock on hand lasts at the forecast demand.",
+    ),
+    (
+        "Safety stock",
+        "Stock kept above the expected demand over the lead time (and review period) to absorb its uncertainty.",
+    ),
+    (
+        "EOQ",
+        "Economic order quantity: the order size that balances the cost of ordering against the cost of holding stock.",
+    ),
+    (
+        "(r, Q), (R, S), (s, S)",
+        "Reorder rules: order Q units when stock falls to r; every R days order up to S; every review, if at or below s, order up to S.",
+    ),
 ];
 
 /// The data page's figures.
 pub(crate) const DATA_TERMS: &[(&str, &str)] = &[
-    ("Class", "How a SKU sells: smooth (regularly, steady amounts), erratic (regularly, very varied amounts), intermittent (rarely, steady amounts) or lumpy (rarely, varied amounts). It decides which models are tried."),
-    ("ADI", "Average demand interval: periods between two sales on average (1 = sells every period)."),
-    ("CV²", "Squared coefficient of variation of the non-zero sales: how much the amounts vary."),
+    (
+        "Class",
+        "How a SKU sells: smooth (regularly, steady amounts), erratic (regularly, very varied amounts), intermittent (rarely, steady amounts) or lumpy (rarely, varied amounts). It decides which models are tried.",
+    ),
+    (
+        "ADI",
+        "Average demand interval: periods between two sales on average (1 = sells every period).",
+    ),
+    (
+        "CV²",
+        "Squared coefficient of variation of the non-zero sales: how much the amounts vary.",
+    ),
     ("Zero", "Share of periods without a sale."),
-    ("Flags", "Points to review: extreme one-off spikes, long gaps and other oddities found while cleaning; they are kept in the data."),
+    (
+        "Flags",
+        "Points to review: extreme one-off spikes, long gaps and other oddities found while cleaning; they are kept in the data.",
+    ),
 ];

@@ -39,7 +39,12 @@ enum Order {
 }
 
 impl Order {
-    const ALL: [Order; 4] = [Order::MoneyAtRisk, Order::OrderValue, Order::StockoutRisk, Order::Priority];
+    const ALL: [Order; 4] = [
+        Order::MoneyAtRisk,
+        Order::OrderValue,
+        Order::StockoutRisk,
+        Order::Priority,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -510,7 +515,14 @@ fn Catalogue(
 fn tradeoff_table(points: &[crate::inventory::plan::TradeoffPoint]) -> impl IntoView + use<> {
     let rows: Vec<_> = points
         .iter()
-        .map(|p| (pct(p.target), crate::format::units(p.safety_stock), money(p.investment), pct(p.fill_rate)))
+        .map(|p| {
+            (
+                pct(p.target),
+                crate::format::units(p.safety_stock),
+                money(p.investment),
+                pct(p.fill_rate),
+            )
+        })
         .collect();
     view! {
         <details data-testid="tradeoff-figures">

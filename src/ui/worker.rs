@@ -40,7 +40,12 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
     // A request that does not decode is reported, never run with defaults.
     let (request, bytes) = match protocol::open::<Request>(data) {
         Ok(r) => r,
-        Err(e) => return failed(scope, DataError::Stored(format!("the job could not be read: {e}"))),
+        Err(e) => {
+            return failed(
+                scope,
+                DataError::Stored(format!("the job could not be read: {e}")),
+            );
+        }
     };
     let mut last_post = t0;
     // At most ~20 progress messages a second: the page only redraws a bar.
@@ -55,7 +60,13 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
         Request::Load { file, opts } => {
             let mut on = |f: f32| progress(f64::from(f), f >= 1.0);
             match data::load(&file, &bytes, &opts, &mut on) {
-                Ok(ds) => post(scope, &Reply::Done { elapsed_ms: now() - t0 }, Some(&ds.to_bytes())),
+                Ok(ds) => post(
+                    scope,
+                    &Reply::Done {
+                        elapsed_ms: now() - t0,
+                    },
+                    Some(&ds.to_bytes()),
+                ),
                 Err(e) => failed(scope, e),
             }
         }
@@ -70,11 +81,20 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
             };
             let mut result = run::forecast_dataset_with(&ds, config, &globals, &mut on);
             result.seconds = (now() - t0) / 1000.0;
-            post(scope, &Reply::Done { elapsed_ms: now() - t0 }, Some(&result.to_bytes()));
+            post(
+                scope,
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
+                Some(&result.to_bytes()),
+            );
         }
         Request::Plan => {
             let Some(req) = PlanRequest::from_bytes(&bytes) else {
-                return failed(scope, DataError::Stored("the planning request could not be read".into()));
+                return failed(
+                    scope,
+                    DataError::Stored("the planning request could not be read".into()),
+                );
             };
             let mut on = |done: usize, total: usize| {
                 progress(done as f64 / total.max(1) as f64, done == total);
@@ -82,7 +102,13 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
             };
             let mut plan = req.run(&mut on);
             plan.seconds = (now() - t0) / 1000.0;
-            post(scope, &Reply::Done { elapsed_ms: now() - t0 }, Some(&plan.to_bytes()));
+            post(
+                scope,
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
+                Some(&plan.to_bytes()),
+            );
         }
         Request::Logistics => {
             let outcome: Result<crate::logistics::Outcome, String> =
@@ -92,14 +118,20 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                         let mut partial = |f: f64, o: &crate::logistics::Outcome| {
                             post(scope, &Reply::Progress(f), None);
                             let ok: Result<&crate::logistics::Outcome, String> = Ok(o);
-                            post(scope, &Reply::Partial, Some(&postcard::to_allocvec(&ok).unwrap_or_default()));
+                            post(
+                                scope,
+                                &Reply::Partial,
+                                Some(&postcard::to_allocvec(&ok).unwrap_or_default()),
+                            );
                         };
                         crate::logistics::run(&req, &mut partial).map_err(|e| e.to_string())
                     }
                 };
             post(
                 scope,
-                &Reply::Done { elapsed_ms: now() - t0 },
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
                 Some(&postcard::to_allocvec(&outcome).unwrap_or_default()),
             );
         }

@@ -413,20 +413,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
             let model = train::save(&net, &meta).map_err(|e| e.to_string())?;
             (
                 g,
-                trained
-                    .history
-                    .iter()
-                    .map(|p| NnProgress {
-                        epoch: p.epoch,
-                        epochs: p.epochs,
-                        step: p.step,
-                        train_loss: p.train_loss,
-                        valid_loss: p.valid_loss,
-                        best_loss: p.best_loss,
-                        windows_per_s: p.windows_per_s,
-                        elapsed_s: p.elapsed_s,
-                    })
-                    .collect(),
+                trained.history.iter().map(report_of).collect(),
                 model,
                 kind.name().to_string(),
                 String::new(),

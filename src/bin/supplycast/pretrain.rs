@@ -51,6 +51,18 @@ pub(crate) struct PretrainArgs {
     /// Mixer blocks.
     #[arg(long)]
     pub(crate) layers: Option<usize>,
+    /// Longest context in periods (a multiple of 16).
+    #[arg(long)]
+    pub(crate) context: Option<usize>,
+    /// Public series files to add whole (long `date,sku,quantity` CSVs, gzip or not; see
+    /// tests/reference/pretrain/make_public_series.py); repeatable.
+    #[arg(long = "series")]
+    pub(crate) series: Vec<PathBuf>,
+    /// Seconds of training to plan for: the step count is set from the speed of 30
+    /// calibration steps on this device (the steps taken are recorded, so that
+    /// `--steps N` repeats the run). Overrides `--steps`.
+    #[arg(long)]
+    pub(crate) time_budget: Option<f64>,
 }
 
 #[cfg(feature = "nn")]
@@ -83,6 +95,66 @@ mod imp {
             .unwrap_or_else(|| "unknown".into())
     }
 
+    /// Reads a sales or series file (gzip or not) through the app's ingestion.
+    fn load(path: &Path) -> anyhow::Result<data::Dataset> {
+        let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
+                .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
+            out
+        } else {
+            raw
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_end_matches(".gz").to_string())
+            .unwrap_or_default();
+        Ok(data::load(
+            &name,
+            &bytes,
+            &data::LoadOptions::default(),
+            &mut |_| {},
+        )?)
+    }
+
+    /// Seconds per training step on this device: 10 warm-up steps (kernels compiled and
+    /// tuned), then 30 timed ones with one validation, on a copy of the network.
+    fn calibrate(
+        net: &pretrained::DemandNet,
+        cfg: &PretrainedConfig,
+        corpus: &[CorpusSeries],
+        valid: &[pretrained::Encoded],
+        a: &PretrainArgs,
+        dev: &burn::tensor::Device,
+    ) -> anyhow::Result<f64> {
+        let run = |steps: usize| -> anyhow::Result<f64> {
+            let st = PretrainSettings {
+                steps,
+                batch: a.batch,
+                lr: a.lr,
+                seed: a.seed ^ 0xCA11,
+                report_every: steps,
+            };
+            let t = std::time::Instant::now();
+            block_on(pretrained::train(
+                net.clone(),
+                cfg,
+                WindowSource::Corpus(corpus),
+                valid,
+                &st,
+                0,
+                false,
+                dev,
+                &mut |_, _| true,
+                || async {},
+            ))?;
+            Ok(t.elapsed().as_secs_f64())
+        };
+        run(10)?;
+        Ok(run(30)? / 30.0)
+    }
+
     /// Runs `supplycast pretrain`.
     pub(crate) fn pretrain(a: PretrainArgs) -> anyhow::Result<()> {
         let t0 = std::time::Instant::now();
@@ -95,26 +167,31 @@ mod imp {
         if let Some(l) = a.layers {
             cfg = cfg.with_layers(l);
         }
+        if let Some(c) = a.context {
+            anyhow::ensure!(
+                c >= cfg.patch && c % cfg.patch == 0,
+                "--context {c}: expected a positive multiple of {}",
+                cfg.patch
+            );
+            cfg = cfg.with_context(c);
+        }
         // The corpus.
         let mut corpus: Vec<CorpusSeries> = corpus::synthetic(a.synthetic, 800, a.seed);
+        for path in &a.series {
+            let ds = load(path)?;
+            let public = corpus::from_dataset(&ds, None, "public");
+            eprintln!(
+                "public series: {} ({:?}) from {}",
+                public.len(),
+                ds.frequency(),
+                path.display()
+            );
+            corpus.extend(public);
+        }
         if let Some(path) = &a.real {
             let before = chrono::NaiveDate::parse_from_str(&a.real_before, "%Y-%m-%d")
                 .with_context(|| format!("--real-before {}: expected YYYY-MM-DD", a.real_before))?;
-            let raw =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-                let mut out = Vec::new();
-                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
-                    .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
-                out
-            } else {
-                raw
-            };
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().trim_end_matches(".gz").to_string())
-                .unwrap_or_default();
-            let ds = data::load(&name, &bytes, &data::LoadOptions::default(), &mut |_| {})?;
+            let ds = load(path)?;
             let mut real = corpus::from_dataset(&ds, Some(before), "real-daily");
             // Weekly series of the same shop, cut at the same date (whole weeks before it).
             real.extend(corpus::from_dataset(
@@ -133,10 +210,22 @@ mod imp {
             corpus.extend(mixed);
         }
         let stats = corpus::stats(&corpus);
+        // Windows are drawn series by series, so the ~1,400 long public series would give
+        // under 2 % of them: each is drawn as if it were there PUBLIC_WEIGHT times.
+        const PUBLIC_WEIGHT: usize = 4;
+        let public: Vec<CorpusSeries> = corpus
+            .iter()
+            .filter(|c| c.source == "public")
+            .cloned()
+            .collect();
+        for _ in 1..PUBLIC_WEIGHT {
+            corpus.extend(public.iter().cloned());
+        }
         eprintln!(
-            "corpus: {} synthetic, {} real, {} mixup series; {} periods, {:.0} % zeros",
+            "corpus: {} synthetic, {} real, {} public, {} mixup series; {} periods, {:.0} % zeros",
             stats.synthetic,
             stats.real,
+            stats.public,
             stats.mixup,
             stats.periods,
             100.0 * stats.zero_share
@@ -180,23 +269,37 @@ mod imp {
             pretrained::parameters(&net),
             cfg
         );
+        let steps = match a.time_budget {
+            Some(budget) => {
+                let s = calibrate(&net, &cfg, &corpus, &valid, &a, &dev)?;
+                let planned = start + ((budget / s) as usize).max(1);
+                eprintln!(
+                    "calibration: {:.1} ms a step of {} windows; {planned} steps fit {budget:.0} s",
+                    1e3 * s,
+                    a.batch
+                );
+                planned
+            }
+            None => a.steps,
+        };
         let args: Vec<String> = std::env::args().collect();
         provenance.push(format!(
-        "pretrain: `{}` at commit {} on {}; corpus {} synthetic + {} real + {} mixup series ({} periods, {:.1} % zeros); steps {}..{} of batch {}",
+        "pretrain: `{}` at commit {} on {}; corpus {} synthetic + {} real + {} public + {} mixup series ({} periods, {:.1} % zeros); steps {}..{} of batch {}",
         args.join(" "),
         commit(),
         why,
         stats.synthetic,
         stats.real,
+        stats.public,
         stats.mixup,
         stats.periods,
         100.0 * stats.zero_share,
         start,
-        a.steps,
+        steps,
         a.batch
     ));
         let st = PretrainSettings {
-            steps: a.steps,
+            steps,
             batch: a.batch,
             lr: a.lr,
             seed: a.seed,

@@ -20,7 +20,8 @@ log="$out/a/pretrain.log"
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; nproc; } >> "$log" 2>&1
 probe() {
   timeout 120 "$bin" pretrain --out /tmp/probe/p.sct --steps 2 --batch 8 --synthetic 50 \
-    --report-every 1 --device auto 2>&1 | tee -a "$log" | grep -q "^device: GPU"
+    --report-every 1 --device auto >> "$log" 2>&1
+  tail -n 30 "$log" | grep "^device: GPU" > /dev/null
 }
 if ! probe; then
   echo "== no GPU through the default loader; trying the driver's own ICD files" >> "$log"

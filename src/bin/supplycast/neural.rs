@@ -51,12 +51,16 @@ mod imp {
         list.split(',').any(|s| s.trim().eq_ignore_ascii_case(name))
     }
 
-    /// The shipped pretrained weights, or those of `file` (a fine-tuned model).
+    /// The shipped pretrained weights, or those of `file` (a fine-tuned model). The
+    /// environment variable `SUPPLYCAST_PRETRAINED=FILE` stands in for the shipped file,
+    /// so that a candidate from `supplycast pretrain` is measured by the same commands
+    /// before it is shipped.
     pub(crate) fn pretrained_net(
         file: Option<&Path>,
         dev: &burn::tensor::Device,
     ) -> anyhow::Result<(DemandNet, PretrainedMeta)> {
-        Ok(match file {
+        let candidate = std::env::var_os("SUPPLYCAST_PRETRAINED").map(std::path::PathBuf::from);
+        Ok(match file.or(candidate.as_deref()) {
             None => pretrained::load(pretrained::shipped(), dev)
                 .context("the shipped pretrained weights")?,
             Some(p) => {

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/supplycast/target}"
+# wasm-opt from npm's binaryen (scripts/setup.sh), for Trunk's release builds.
+export PATH="$HOME/.cache/supplycast/binaryen/node_modules/.bin:$PATH"
 src="${1:-../shared/data/online_retail_ii_2009-12_2010-12.csv.gz}"
 csv="${TMPDIR:-/tmp}/supplycast-bench.csv"
 case "$src" in *.gz) gzip -dc "$src" > "$csv" ;; *) cp "$src" "$csv" ;; esac

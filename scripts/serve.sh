@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh app
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/supplycast/target}"
+# wasm-opt from npm's binaryen (scripts/setup.sh), for Trunk's release builds.
+export PATH="$HOME/.cache/supplycast/binaryen/node_modules/.bin:$PATH"
 exec trunk serve --release --no-autoreload --address 127.0.0.1 --port "${PORT:-8080}"

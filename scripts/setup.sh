@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing supplycast needs, skipping what is already there:
 # the wasm32 target, trunk, wasm-bindgen-cli (the version in Cargo.lock), Debian's
-# chromium + chromedriver, a software Vulkan driver, and the e2e test's node packages. Safe to run repeatedly.
+# chromium + chromedriver, a software Vulkan driver, npm's binaryen (wasm-opt), and the e2e test's node packages. Safe to run repeatedly.
 #   scripts/setup.sh          everything
 #   scripts/setup.sh app      only what building and serving the app needs
 set -euo pipefail
@@ -26,6 +26,23 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WBG_VERS
   step "cargo install wasm-bindgen-cli $WBG_VERSION (about 4 min cold)"
   # Without --locked: a dependency pinned in its lock file is gone from the registry.
   cargo install wasm-bindgen-cli --version "$WBG_VERSION" --force
+fi
+
+# wasm-opt for the release bundles (Trunk runs it; Trunk.toml pins the version). npm's
+# binaryen (wasm-opt compiled to wasm, run by node): Debian's older binaryen breaks the
+# app's wasm.
+BINARYEN_VERSION=132
+BINARYEN_DIR="$HOME/.cache/supplycast/binaryen"
+if [[ "$("$BINARYEN_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null || true)" != "wasm-opt version $BINARYEN_VERSION (version_$BINARYEN_VERSION)" ]]; then
+  if ! command -v npm >/dev/null; then
+    step "apt-get install nodejs npm"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  step "npm install binaryen@$BINARYEN_VERSION.0.0 (wasm-opt)"
+  mkdir -p "$BINARYEN_DIR"
+  (cd "$BINARYEN_DIR" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION.0.0")
 fi
 
 # Trunk builds offline (Trunk.toml): every crate must be in the local cargo cache

@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/supplycast/target}"
+# wasm-opt from npm's binaryen (scripts/setup.sh), for Trunk's release builds.
+export PATH="$HOME/.cache/supplycast/binaryen/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR=never
 declare -a TIMES=()
 stage() {

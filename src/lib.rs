@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod logistics;
 #[cfg(feature = "nn")]
 pub mod nn;
+pub mod par;
 pub mod plot;
 mod rng;
 #[cfg(target_arch = "wasm32")]

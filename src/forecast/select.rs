@@ -20,8 +20,9 @@ use std::collections::HashMap;
 
 use super::backtest::{self, BacktestConfig, Choice, Standing, origins, quantile};
 use super::metrics::{self, Scores};
-use super::{Forecast, ForecastError, Model, check_history, par_map};
+use super::{Forecast, ForecastError, Model, check_history};
 use crate::data::quality::{DemandClass, intermittency};
+use crate::par::par_map;
 
 /// The model a recipe falls back on where none of its members forecasts: simple
 /// exponential smoothing forecasts every history of two periods or more.

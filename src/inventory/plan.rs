@@ -747,7 +747,7 @@ pub fn plan_catalogue(
     // chunk are spread over the cores natively.
     let all: Vec<usize> = (0..demand.len()).collect();
     for chunk in all.chunks(64) {
-        let results = crate::forecast::par_map(chunk, threads, |&i| {
+        let results = crate::par::par_map(chunk, threads, |&i| {
             let d = &demand[i];
             let p = index
                 .get(d.sku)

@@ -28,7 +28,7 @@ pub fn default_config(kind: Kind, horizon: usize) -> NetConfig {
 /// A neural forecast as the engine's [`Forecast`]: the median as the point forecast,
 /// P10/P50/P90, and `paths` sample paths drawn per period from the quantiles.
 pub fn to_forecast(name: &str, q: [Vec<f64>; 3], paths: usize, seed: u64) -> Forecast {
-    let paths = crate::inventory::forecast_file::paths_from_quantiles(&q, paths, seed)
+    let paths = crate::forecast::quantile_paths::paths_from_quantiles(&q, paths, seed)
         .into_iter()
         .map(|p| p.into_iter().map(f64::round).collect())
         .collect();

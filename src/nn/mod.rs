@@ -30,6 +30,9 @@ pub enum NnError {
     /// A model file could not be written or read.
     #[error("{0}")]
     Model(String),
+    /// A saved model does not fit the data or the forecast asked of it.
+    #[error("{0}")]
+    Mismatch(String),
 }
 
 /// Awaits natively (see [`block_on`]); the benchmark is native-only.

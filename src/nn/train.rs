@@ -407,6 +407,29 @@ pub struct ModelMeta {
     pub fitted_through: Option<chrono::NaiveDate>,
 }
 
+impl ModelMeta {
+    /// Whether this saved model can forecast `h` periods of data whose periods last
+    /// `period_days` on average — the one rule the page and the CLI both apply before
+    /// using a model file: no longer horizon than it was built for, and the calendar it
+    /// was trained on (a daily model says nothing useful about weekly totals).
+    pub fn check_fits(&self, h: usize, period_days: f64) -> Result<(), NnError> {
+        let kind = self.config.kind.name();
+        if h > self.config.horizon {
+            return Err(NnError::Mismatch(format!(
+                "the saved {kind} model forecasts {} periods; the forecast asks for {h}",
+                self.config.horizon
+            )));
+        }
+        if (self.period_days - period_days).abs() > 0.5 {
+            return Err(NnError::Mismatch(format!(
+                "the saved {kind} model was trained on periods of {:.1} days; this data has {:.1}-day periods (daily and weekly data need their own models)",
+                self.period_days, period_days
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Serialises a model: magic, the metadata as JSON-free postcard, then Burn's record
 /// (burnpack) bytes. The same bytes are written natively and in the browser.
 pub fn save(net: &Net, meta: &ModelMeta) -> Result<Vec<u8>, NnError> {
@@ -577,6 +600,29 @@ pub(crate) mod tests {
         assert_eq!(q, q2);
         assert!(load(&bytes[..20], &dev).is_err());
         assert!(load(b"not a model at all", &dev).is_err());
+    }
+
+    /// The page and the CLI refuse a saved model the same way: too short a horizon, or
+    /// another calendar.
+    #[test]
+    fn a_saved_model_must_fit_the_horizon_and_the_calendar() {
+        let meta = ModelMeta {
+            config: NetConfig::new(Kind::Lstm, 56, 28),
+            period_days: 1.0,
+            series: 10,
+            valid_loss: 0.5,
+            epochs: 3,
+            fitted_through: None,
+        };
+        assert!(meta.check_fits(28, 1.0).is_ok());
+        assert!(meta.check_fits(14, 1.02).is_ok());
+        let e = meta.check_fits(29, 1.0).unwrap_err().to_string();
+        assert!(
+            e.contains("forecasts 28 periods") && e.contains("asks for 29"),
+            "{e}"
+        );
+        let e = meta.check_fits(8, 7.0).unwrap_err().to_string();
+        assert!(e.contains("1.0 days") && e.contains("7.0-day"), "{e}");
     }
 
     #[test]

@@ -245,14 +245,8 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         }
         (Some(bytes), _) => {
             let (net, meta) = train::load(bytes, &dev).map_err(|e| e.to_string())?;
-            if meta.config.horizon < bt.h {
-                return Err(format!(
-                    "the saved {} model forecasts {} periods; the forecast asks for {}",
-                    meta.config.kind.name(),
-                    meta.config.horizon,
-                    bt.h
-                ));
-            }
+            meta.check_fits(bt.h, ds.period_days())
+                .map_err(|e| e.to_string())?;
             let name = format!("{} (saved)", meta.config.kind.name());
             let mut g =
                 train::forecasts_from(&net, &meta.config, &series, &bt, meta.fitted_through, &dev)

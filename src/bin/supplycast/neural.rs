@@ -15,7 +15,7 @@ pub(crate) fn unavailable() -> anyhow::Error {
 mod imp {
     use std::path::Path;
 
-    use anyhow::{Context, bail};
+    use anyhow::Context;
     use supplycast::data::Dataset;
     use supplycast::forecast::bench::ModelReport;
     use supplycast::nn::bench::{self as nnbench, NnReport};
@@ -299,21 +299,8 @@ mod imp {
         let bytes =
             std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
         let (net, meta) = train::load(&bytes, &dev).with_context(|| model.display().to_string())?;
-        if h > meta.config.horizon {
-            bail!(
-                "{}: the model forecasts {} periods; ask for at most that many (--h)",
-                model.display(),
-                meta.config.horizon
-            );
-        }
-        if (meta.period_days - ds.period_days()).abs() > 0.5 {
-            bail!(
-                "{}: trained on periods of {:.1} days, the data has {:.1}-day periods (daily/weekly mismatch)",
-                model.display(),
-                meta.period_days,
-                ds.period_days()
-            );
-        }
+        meta.check_fits(h, ds.period_days())
+            .with_context(|| model.display().to_string())?;
         let series = NnSeries::from_dataset(ds, meta.config.horizon);
         let q = block_on(train::predict(&net, &meta.config, &series, &dev))?;
         let q = q

@@ -110,9 +110,10 @@ mod cli {
             /// Most epochs (training stops early when validation stops improving).
             #[arg(long, default_value_t = 30)]
             epochs: usize,
-            /// Horizon the model forecasts (periods).
-            #[arg(long, default_value_t = 28)]
-            h: usize,
+            /// Horizon the model forecasts (periods; default: the data's frequency's,
+            /// 28 days, 8 weeks, 6 months, 4 quarters).
+            #[arg(long)]
+            h: Option<usize>,
             /// Model file to write.
             #[arg(long)]
             out: PathBuf,
@@ -399,7 +400,14 @@ mod cli {
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
                 #[cfg(feature = "nn")]
-                crate::neural_cli::train_cmd(&ds, &model, &device, epochs, h, &out)?;
+                crate::neural_cli::train_cmd(
+                    &ds,
+                    &model,
+                    &device,
+                    epochs,
+                    h.unwrap_or(ds.frequency().default_horizon()),
+                    &out,
+                )?;
                 #[cfg(not(feature = "nn"))]
                 {
                     let _ = (ds, model, device, epochs, h, out);

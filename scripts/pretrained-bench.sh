@@ -15,8 +15,12 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/supplycast/target}"
 out="${1:-${TMPDIR:-/tmp}/supplycast-suite}"
 [[ -f "$out/daily.csv" ]] || { echo "no $out/daily.csv: run scripts/quality-suite.sh $out first"; exit 1; }
-cargo build --locked --features nn --bin supplycast
-bin="$CARGO_TARGET_DIR/debug/supplycast"
+# BIN=... measures another build; SUPPLYCAST_PRETRAINED=FILE measures candidate weights
+# instead of the shipped ones.
+if [[ -z "${BIN:-}" ]]; then
+  cargo build --release --locked --features nn --bin supplycast
+fi
+bin="${BIN:-$CARGO_TARGET_DIR/release/supplycast}"
 shapes="${SHAPES:-daily:28:6 weekly:8:1 m3_monthly:18:12 m3_quarterly:8:4 m1_monthly:18:12 m1_quarterly:8:4 tourism_monthly:24:12 tourism_quarterly:8:4}"
 for s in $shapes; do
   IFS=: read -r name h season <<< "$s"

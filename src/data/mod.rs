@@ -10,6 +10,7 @@ pub mod dates;
 pub mod ingest;
 pub mod quality;
 pub mod series;
+pub mod sniff;
 
 use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};

@@ -167,21 +167,25 @@ impl DemandNet {
 }
 
 /// The pinball loss over the nine quantiles, averaged over the targets that exist
-/// (`mask` = 1), in units of each window's scale.
+/// (`mask` = 1), each window weighted by 1 / max(1, its mean scaled target). Without the
+/// weight, the few windows whose targets are hundreds of times their context (a launch
+/// after a quiet spell, the end of a long stock-out) dominate the loss: they are
+/// unforecastable from the context, and the weight makes them count as relative errors.
 ///
-/// No weight may depend on the targets: the first shipped weights divided each window's
-/// loss by its mean scaled target (so that launches after a quiet spell, hundreds of
-/// times their context, would not dominate the reported loss), and that pulled every
-/// quantile down — among windows with the same context, the ones that rose counted
-/// less — so the model forecast 15–20 % low on smooth, growing series (Tourism). The
-/// pinball loss's gradient is bounded whatever the error, so such windows cannot swamp
-/// the training step anyway.
+/// The weight depends on the targets, so it pulls every quantile down a little (among
+/// windows with the same context, those that rose count less): the shipped model
+/// forecasts Tourism's growing series about 15–20 % low. An unweighted loss was tried
+/// as a continuation of the shipped run and lost on the validation periods (mean MASE
+/// over the eight shapes 2.165 against 1.963: better on daily and Tourism, much worse on
+/// M1/M3), so the weight stays until a context-only weighting is measured.
 ///
 /// # Shapes
 /// - `pred`: `[batch, horizon, 9]`, `y`, `mask`: `[batch, horizon]`; output `[1]`.
 pub fn masked_pinball(pred: Tensor<3>, y: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
     let [b, h, q] = pred.dims();
     let device = pred.device();
+    let per = mask.clone().sum_dim(1).clamp_min(1.0);
+    let level = ((y.clone() * mask.clone()).sum_dim(1) / per).clamp_min(1.0);
     let e = y.reshape([b, h, 1]).expand([b, h, q]) - pred;
     let w = Tensor::<1>::from_floats(LEVELS.map(|l| (l - 0.5) as f32).as_slice(), &device)
         .reshape([1, 1, q]);
@@ -189,7 +193,7 @@ pub fn masked_pinball(pred: Tensor<3>, y: Tensor<2>, mask: Tensor<2>) -> Tensor<
         .mean_dim(2)
         .reshape([b, h]);
     let count = mask.clone().sum().clamp_min(1.0);
-    (loss * mask).sum() / count
+    (loss * mask / level.expand([b, h])).sum() / count
 }
 
 /// Windows in flat arrays, ready for tensors.
@@ -789,27 +793,6 @@ mod tests {
             .with_width(16)
             .with_layers(2)
             .with_head(32)
-    }
-
-    /// The loss's best forecast is the targets' own quantiles, however large the targets:
-    /// two windows with the same prediction and targets 1 and 3 (scaled) cost the same
-    /// at 1.5 and 2.5 (all nine quantiles there), since the levels are symmetric around
-    /// the median. The first loss, which divided each window by its mean target, made
-    /// 1.5 cheaper — every quantile leant low (this test fails on it).
-    #[test]
-    fn the_loss_does_not_lean_on_large_targets() {
-        let dev = device::cpu();
-        let loss_at = |q: f32| -> f32 {
-            let pred = Tensor::<3>::from_data(TensorData::new(vec![q; 2 * 2 * 9], [2, 2, 9]), &dev);
-            let y =
-                Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 1.0, 3.0, 3.0], [2, 2]), &dev);
-            let m = Tensor::<2>::ones([2, 2], &dev);
-            block_on(read_back(masked_pinball(pred, y, m))).unwrap()[0]
-        };
-        let (low, high) = (loss_at(1.5), loss_at(2.5));
-        assert!((low - high).abs() < 1e-6, "{low} vs {high}");
-        // And a forecast off to one side costs more than one in between.
-        assert!(loss_at(0.5) > low + 0.1 && loss_at(3.5) > high + 0.1);
     }
 
     #[test]

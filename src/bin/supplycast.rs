@@ -776,7 +776,7 @@ mod cli {
         println!("total wall time: {total:.2} s");
     }
 
-    fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    pub(crate) fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
         let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let name = path
             .file_name()

@@ -783,12 +783,19 @@ fn AllocationView(a: Arc<Allocation>, source: String) -> impl IntoView {
     view! {
         <section class="card" data-testid="allocation-result">
             <h3>"Allocation"</h3>
-            <p data-testid="allocation-summary">{format!(
-                "Total cost {}: shipping {} plus {} units left unmet at {} each ({}). {} units shipped. Demand: {}.",
-                money(a.cost), money(a.breakdown.shipping), units(a.unmet_units),
-                money(if a.unmet_units > 0.0 { a.breakdown.unmet_penalty / a.unmet_units } else { 0.0 }),
-                money(a.breakdown.unmet_penalty), units(served), source
-            )}</p>
+            <p data-testid="allocation-summary">{if a.unmet_units > 0.0 {
+                format!(
+                    "Total cost {}: shipping {} plus {} units left unmet at {} each ({}). {} units shipped. Demand: {}.",
+                    money(a.cost), money(a.breakdown.shipping), units(a.unmet_units),
+                    money(a.breakdown.unmet_penalty / a.unmet_units),
+                    money(a.breakdown.unmet_penalty), units(served), source
+                )
+            } else {
+                format!(
+                    "Total cost {}: shipping only, all demand met. {} units shipped. Demand: {}.",
+                    money(a.cost), units(served), source
+                )
+            }}</p>
             <div class="table-scroll" tabindex="0" role="region" aria-label="Capacity of each location"><table data-testid="allocation-capacity">
                 <thead><tr><th>"Location"</th><th>"Ships"</th><th>"Capacity"</th><th title="What one more unit of shipping capacity at this location would save, from re-solving the plan with it">"One more unit of capacity saves"</th></tr></thead>
                 <tbody>{a.capacity.iter().map(|c| view! {

@@ -97,19 +97,7 @@ mod imp {
 
     /// Reads a sales or series file (gzip or not) through the app's ingestion.
     fn load(path: &Path) -> anyhow::Result<data::Dataset> {
-        let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&raw[..]), &mut out)
-                .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
-            out
-        } else {
-            raw
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().trim_end_matches(".gz").to_string())
-            .unwrap_or_default();
+        let (name, bytes) = crate::cli::read_input(path)?;
         Ok(data::load(
             &name,
             &bytes,
@@ -119,7 +107,9 @@ mod imp {
     }
 
     /// Seconds per training step on this device: 10 warm-up steps (kernels compiled and
-    /// tuned), then 30 timed ones with one validation, on a copy of the network.
+    /// tuned), then 30 timed ones on a copy of the network. The timed run includes two
+    /// validation passes (before and after), more than 30 steps of a real run carry, so
+    /// the estimate errs long and the planned run ends inside its budget.
     fn calibrate(
         net: &pretrained::DemandNet,
         cfg: &PretrainedConfig,

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{SERIES, palette};
+use super::{SERIES, legend, palette};
 use crate::format::{tick, tick_decimals};
 
 /// Units shipped from each location, stacked by region.
@@ -114,12 +114,7 @@ impl AllocationChart {
             }
         }
         if !self.regions.is_empty() {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(palette::GRID)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         area.present()?;
         Ok(())

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{dated_chart, palette};
+use super::{dated_chart, legend, palette};
 use crate::data::{Dataset, Series};
 
 /// What a demand chart shows: the series and its flagged points, as plain numbers
@@ -81,11 +81,7 @@ impl DemandChart {
                 .label("flagged spike")
                 .legend(|(x, y)| Circle::new((x + 8, y), 4, palette::FLAG.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         area.present()?;
         Ok(())
     }

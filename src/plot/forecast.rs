@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{dated_chart, palette};
+use super::{dated_chart, legend, palette};
 use crate::data::{Dataset, Series};
 
 /// What a forecast chart shows: recent history, the backtest windows' forecasts, and
@@ -130,12 +130,7 @@ impl ForecastChart {
             .legend(|(x, y)| {
                 PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         area.present()?;
         Ok(())
     }

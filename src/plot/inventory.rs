@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{dated_chart, palette};
+use super::{dated_chart, legend, palette};
 
 /// What a projected-inventory chart shows: the P10–P90 band and median of on-hand
 /// stock over the simulation, the reorder level and safety stock, and order arrivals.
@@ -125,11 +125,7 @@ impl InventoryChart {
                 .label("order arrives (units)")
                 .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, palette::BACKTEST.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         area.present()?;
         Ok(())
     }

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{palette, widen};
+use super::{legend, palette, widen};
 use crate::format::{tick, tick_decimals};
 
 /// What a training-loss chart shows: training and validation loss per epoch.
@@ -89,11 +89,7 @@ impl LossChart {
             .legend(|(x, y)| {
                 PathElement::new([(x, y), (x + 16, y)], palette::FORECAST.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         area.present()?;
         Ok(())
     }

@@ -87,6 +87,20 @@ pub(crate) fn dated_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// The one legend style of every chart: a white, slightly see-through box with a light
+/// border, at `position`.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(palette::GRID)
+        .position(position)
+        .draw()
+}
+
 /// Colours for one series each (vehicles, regions), distinct on white.
 pub(crate) const SERIES: [RGBColor; 8] = [
     RGBColor(37, 99, 235),

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{SERIES, palette};
+use super::{SERIES, legend, palette};
 use crate::format::{tick, tick_decimals};
 
 /// A day's delivery routes: the depot, every stop in visiting order, one colour per
@@ -116,12 +116,7 @@ impl RouteChart {
                 + Text::new("depot", (8, -14), ("sans-serif", 12)),
         ))?;
         if !self.routes.is_empty() {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(palette::GRID)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         area.present()?;
         Ok(())

@@ -250,23 +250,16 @@ fn yearly_shape(rng: &mut SplitMix) -> impl Fn(f64) -> f64 + use<> {
     let coef: Vec<(f64, f64)> = (1..=k)
         .map(|j| (rng.normal() / j as f64, rng.normal() / j as f64))
         .collect();
-    let peak = (0..64)
-        .map(|i| {
-            let x = std::f64::consts::TAU * i as f64 / 64.0;
-            coef.iter()
-                .enumerate()
-                .map(|(j, (a, b))| a * ((j + 1) as f64 * x).sin() + b * ((j + 1) as f64 * x).cos())
-                .sum::<f64>()
-                .abs()
-        })
-        .fold(1e-9, f64::max);
-    move |x: f64| {
+    let eval = move |x: f64| -> f64 {
         coef.iter()
             .enumerate()
             .map(|(j, (a, b))| a * ((j + 1) as f64 * x).sin() + b * ((j + 1) as f64 * x).cos())
-            .sum::<f64>()
-            / peak
-    }
+            .sum()
+    };
+    let peak = (0..64)
+        .map(|i| eval(std::f64::consts::TAU * i as f64 / 64.0).abs())
+        .fold(1e-9, f64::max);
+    move |x: f64| eval(x) / peak
 }
 
 /// Share of a calendar's synthetic series drawn as aggregates ([`aggregate_one`]).

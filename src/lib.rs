@@ -4,7 +4,7 @@
 //! the merchant's browser (WebAssembly, with a Web Worker for the heavy work) or as a
 //! native command-line program.
 //!
-//! The core ([`data`], [`forecast`], [`inventory`], [`logistics`])
+//! The core ([`data`], [`forecast`], [`anomaly`], [`inventory`], [`logistics`])
 //! is plain Rust that knows nothing of the browser or the terminal; [`plot`] draws
 //! charts from core types on any plotters backend; `ui` (wasm only) is the Leptos app
 //! and its worker; the CLI lives in `src/bin/supplycast.rs`.
@@ -12,6 +12,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 
+pub mod anomaly;
 pub mod data;
 pub mod forecast;
 pub mod format;

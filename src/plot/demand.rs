@@ -17,6 +17,9 @@ pub struct DemandChart {
     pub points: Vec<(NaiveDate, f64)>,
     /// (date, demand) of flagged spikes.
     pub flagged: Vec<(NaiveDate, f64)>,
+    /// (date, demand) of the periods the anomaly detectors flagged, with whether the
+    /// merchant excluded them (imputed before forecasting).
+    pub anomalies: Vec<(NaiveDate, f64, bool)>,
 }
 
 impl DemandChart {
@@ -43,7 +46,28 @@ impl DemandChart {
             title: format!("{name} ({} demand)", ds.freq.label()),
             points,
             flagged,
+            anomalies: Vec::new(),
         }
+    }
+
+    /// Marks the periods of this SKU's anomalies (and the whole shop's), each with
+    /// whether it is excluded.
+    pub fn with_anomalies<'a>(
+        mut self,
+        sku: &str,
+        flags: impl IntoIterator<Item = (&'a crate::anomaly::Anomaly, bool)>,
+    ) -> DemandChart {
+        for (a, excluded) in flags {
+            if a.sku.as_deref().is_some_and(|s| s != sku) {
+                continue;
+            }
+            for d in &a.dates {
+                if let Ok(k) = self.points.binary_search_by_key(d, |p| p.0) {
+                    self.anomalies.push((*d, self.points[k].1, excluded));
+                }
+            }
+        }
+        self
     }
 
     /// Draws the chart onto `area`.
@@ -80,6 +104,29 @@ impl DemandChart {
                 )?
                 .label("flagged spike")
                 .legend(|(x, y)| Circle::new((x + 8, y), 4, palette::FLAG.filled()));
+        }
+        for (excluded, label) in [
+            (false, "anomaly, kept"),
+            (true, "anomaly, excluded (imputed)"),
+        ] {
+            let pts: Vec<(NaiveDate, f64)> = self
+                .anomalies
+                .iter()
+                .filter(|a| a.2 == excluded)
+                .map(|a| (a.0, a.1))
+                .collect();
+            if pts.is_empty() {
+                continue;
+            }
+            let style = if excluded {
+                palette::FORECAST.stroke_width(2)
+            } else {
+                palette::FORECAST.filled()
+            };
+            chart
+                .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 6, style)))?
+                .label(label)
+                .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 5, style));
         }
         legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         area.present()?;

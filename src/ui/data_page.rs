@@ -102,6 +102,8 @@ fn delimiter_name(d: u8) -> &'static str {
 pub fn DataPage(
     /// The loaded dataset, shared with the other pages.
     dataset: RwSignal<Option<Arc<Dataset>>>,
+    /// Its anomalies and what the merchant decided about them.
+    anomalies: super::anomaly_panel::AnomalyState,
 ) -> impl IntoView {
     let source = StoredValue::new_local(None::<Source>);
     let source_name = RwSignal::new(String::new());
@@ -310,7 +312,8 @@ pub fn DataPage(
         </section>
         {move || dataset.get().map(|ds| view! {
             <Report ds=ds.clone() />
-            <SkuBrowser ds=ds selected=selected search=search sort=sort />
+            <super::anomaly_panel::AnomalyPanel state=anomalies dataset=dataset selected=selected />
+            <SkuBrowser ds=ds selected=selected search=search sort=sort anomalies=anomalies />
         })}
     }
 }
@@ -593,6 +596,7 @@ fn SkuBrowser(
     selected: RwSignal<Option<String>>,
     search: RwSignal<String>,
     sort: RwSignal<(SortKey, bool)>,
+    anomalies: super::anomaly_panel::AnomalyState,
 ) -> impl IntoView {
     let ds2 = ds.clone();
     let rows = Memo::new(move |_| {
@@ -697,7 +701,7 @@ fn SkuBrowser(
                     {table}
                 </div>
                 <div class="right">
-                    <SkuChart ds=ds selected=selected />
+                    <SkuChart ds=ds selected=selected anomalies=anomalies />
                 </div>
             </div>
         </section>
@@ -705,9 +709,14 @@ fn SkuBrowser(
 }
 
 #[component]
-fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoView {
+fn SkuChart(
+    ds: Arc<Dataset>,
+    selected: RwSignal<Option<String>>,
+    anomalies: super::anomaly_panel::AnomalyState,
+) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let drawn = RwSignal::new(String::new());
+    let marked = RwSignal::new(0usize);
     let ds2 = ds.clone();
     Effect::new(move |_| {
         let sku = selected.get();
@@ -715,7 +724,18 @@ fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoVi
         let Some(s) = sku.as_deref().and_then(|k| ds2.get(k)) else {
             return;
         };
-        let chart = DemandChart::new(&ds2, s);
+        let flags = anomalies.flags.get();
+        let chart = match &flags {
+            Some(f) => anomalies.excluded.with(|ex| {
+                DemandChart::new(&ds2, s).with_anomalies(
+                    &s.sku,
+                    f.iter()
+                        .zip(ex.iter().copied().chain(std::iter::repeat(false))),
+                )
+            }),
+            None => DemandChart::new(&ds2, s),
+        };
+        marked.set(chart.anomalies.len());
         match plotters_canvas::CanvasBackend::with_canvas_object(el) {
             Some(backend) => {
                 use plotters::prelude::IntoDrawingArea;
@@ -759,6 +779,7 @@ fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoVi
         <h2>"Demand history"</h2>
         <Glossary terms=super::DATA_TERMS />
         <canvas node_ref=canvas width="900" height="340" data-testid="chart" data-drawn=move || drawn.get()
+            data-anomalies=move || marked.get()
             role="img" aria-label=move || {
                 let sku = drawn.get();
                 match ds3.get(&sku) {
@@ -773,7 +794,7 @@ fn SkuChart(ds: Arc<Dataset>, selected: RwSignal<Option<String>>) -> impl IntoVi
                     None => "Demand history (no SKU selected).".to_string(),
                 }
             }></canvas>
-        <p class="muted">"Red dots: extreme one-off spikes (robust z-score of log demand above 6), flagged for review and kept in the data."</p>
+        <p class="muted">"Red dots: extreme one-off spikes (robust z-score of log demand above 6), flagged for review and kept in the data. Orange triangles: the periods listed under Anomalies (hollow: excluded, so imputed before forecasting)."</p>
         {details}
     }
 }

@@ -155,6 +155,8 @@ pub fn ForecastPage(
     dataset: RwSignal<Option<Arc<Dataset>>>,
     /// The latest forecasts with the dataset they were made from, for the Plan page.
     shared: RwSignal<Option<(Arc<ForecastRun>, Arc<Dataset>)>>,
+    /// What was imputed in `dataset` (excluded anomalies), said above the forecasts.
+    cleaning: super::anomaly_panel::AnomalyState,
 ) -> impl IntoView {
     let horizon = RwSignal::new(None::<usize>);
     // Weekly forecasts from a daily dataset regroup its days into weeks.
@@ -259,6 +261,7 @@ pub fn ForecastPage(
     view! {
         <section class="card" data-testid="forecast-controls">
             <h2>"Demand forecast"</h2>
+            {move || cleaning.summary().map(|m| view! { <p class="note" data-testid="forecast-cleaning">{m}</p> })}
             <p class="summary-line" data-testid="forecast-next">{move || match (dataset.get(), run.get()) {
                 (None, _) => "Next: load your sales on the Data page; forecasts are made from it.".to_string(),
                 (Some(_), None) => "Next: forecast all SKUs. Each SKU's model is chosen by backtests on its own history.".to_string(),

@@ -204,6 +204,19 @@ impl Job {
         )
     }
 
+    /// Flags the anomalies of a dataset ([`crate::anomaly::detect`]).
+    pub fn anomalies(
+        ds: &Dataset,
+        on_event: impl FnMut(JobEvent<Vec<crate::anomaly::Anomaly>>) + 'static,
+    ) -> Result<Job, JsValue> {
+        Job::start(
+            Request::Anomalies,
+            Uint8Array::from(ds.to_bytes().as_slice()),
+            |b| postcard::from_bytes(b).ok(),
+            on_event,
+        )
+    }
+
     /// Allocates, rebalances or routes; the answer is the outcome or the error in words.
     pub fn logistics(
         req: &crate::logistics::Request,

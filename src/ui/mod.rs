@@ -3,6 +3,7 @@
 //! The UI is a thin shell: it reads files, hands them to the worker ([`jobs`]), keeps
 //! the result in IndexedDB ([`storage`]) and shows core types.
 
+pub mod anomaly_panel;
 pub mod data_page;
 pub mod forecast_page;
 pub mod jobs;
@@ -87,6 +88,9 @@ pub fn App() -> impl IntoView {
     let forecast = RwSignal::new(None::<(Arc<ForecastRun>, Arc<Dataset>)>);
     // The latest plan (Plan -> Logistics: today's orders are split across locations).
     let plan = RwSignal::new(None::<Arc<crate::inventory::plan::Plan>>);
+    // Its anomalies, the merchant's keep/exclude choices, and the cleaned dataset that
+    // the forecasts are made from (Data -> anomalies -> Forecast).
+    let anomalies = anomaly_panel::AnomalyState::watch(dataset);
     // Back and forward move between pages too.
     if let Some(w) = web_sys::window() {
         let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
@@ -135,10 +139,10 @@ pub fn App() -> impl IntoView {
             // Every page stays mounted so that their state (and a
             // running job) survives tab switches.
             <div style=move || if page.get() == Page::Data { "" } else { "display:none" }>
-                <data_page::DataPage dataset=dataset />
+                <data_page::DataPage dataset=dataset anomalies=anomalies />
             </div>
             <div style=move || if page.get() == Page::Forecast { "" } else { "display:none" }>
-                <forecast_page::ForecastPage dataset=dataset shared=forecast />
+                <forecast_page::ForecastPage dataset=anomalies.clean shared=forecast cleaning=anomalies />
             </div>
             <div style=move || if page.get() == Page::Plan { "" } else { "display:none" }>
                 <plan_page::PlanPage forecast=forecast plan=plan />

@@ -31,6 +31,8 @@ pub enum Request {
         /// The global models' forecasts among every SKU's candidates.
         globals: Vec<GlobalForecasts>,
     },
+    /// Flag the anomalies of a dataset (payload: the dataset's bytes).
+    Anomalies,
     /// Plan replenishment (payload: the encoded plan request).
     Plan,
     /// Allocate, rebalance or route (payload: the encoded logistics request).

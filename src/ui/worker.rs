@@ -1,4 +1,4 @@
-//! The Web Worker side: receives a job (load a file, forecast a dataset, plan
+//! The Web Worker side: receives a job (load a file, flag anomalies, forecast a dataset, plan
 //! replenishment, allocate, rebalance, route) as a [`Request`], runs it with the core
 //! and posts progress and the result back as [`Reply`]s. Nothing here touches the page.
 
@@ -87,6 +87,20 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                     elapsed_ms: now() - t0,
                 },
                 Some(&result.to_bytes()),
+            );
+        }
+        Request::Anomalies => {
+            let ds = match Dataset::from_bytes(&bytes) {
+                Ok(ds) => ds,
+                Err(e) => return failed(scope, e),
+            };
+            let flags = crate::anomaly::detect(&ds, &crate::anomaly::Settings::default());
+            post(
+                scope,
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
+                Some(&postcard::to_allocvec(&flags).unwrap_or_default()),
             );
         }
         Request::Plan => {

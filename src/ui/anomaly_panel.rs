@@ -1,0 +1,296 @@
+//! Anomalies on the Data page: the list (sortable by impact on the forecast, by
+//! strength or by date; filtered by kind), keep or exclude each, and the cleaned
+//! dataset the other pages forecast from.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::Pager;
+use super::jobs::{Job, JobEvent};
+use crate::anomaly::{self, Anomaly, ImputeReport, Kind};
+use crate::data::Dataset;
+
+/// Rows shown at once.
+const ROWS: usize = 50;
+
+/// The anomalies of the loaded dataset and what the merchant decided about them.
+#[derive(Clone, Copy)]
+pub struct AnomalyState {
+    /// The flags (None while they are being found).
+    pub flags: RwSignal<Option<Arc<Vec<Anomaly>>>>,
+    /// Per flag: excluded (imputed) or kept.
+    pub excluded: RwSignal<Vec<bool>>,
+    /// The dataset with the excluded anomalies imputed: what Forecast, Plan and
+    /// Logistics work from (None until the flags are known).
+    pub clean: RwSignal<Option<Arc<Dataset>>>,
+    /// What the imputation changed.
+    pub report: RwSignal<ImputeReport>,
+    /// Why there are no flags (the detection job failed), in words.
+    pub note: RwSignal<Option<String>>,
+}
+
+impl AnomalyState {
+    /// Finds the anomalies of every dataset loaded into `dataset` (in the worker) and
+    /// keeps [`AnomalyState::clean`] up to date with the merchant's choices.
+    pub fn watch(dataset: RwSignal<Option<Arc<Dataset>>>) -> AnomalyState {
+        let st = AnomalyState {
+            flags: RwSignal::new(None),
+            excluded: RwSignal::new(Vec::new()),
+            clean: RwSignal::new(None),
+            report: RwSignal::new(ImputeReport::default()),
+            note: RwSignal::new(None),
+        };
+        let job = StoredValue::new_local(None::<Job>);
+        Effect::new(move |_| {
+            let Some(ds) = dataset.get() else {
+                job.set_value(None);
+                st.flags.set(None);
+                st.clean.set(None);
+                return;
+            };
+            st.flags.set(None);
+            st.clean.set(None);
+            st.note.set(None);
+            let mine = Arc::as_ptr(&ds) as usize;
+            let started = Job::anomalies(&ds, move |ev| {
+                // A newer dataset arrived meanwhile: this answer is for the old one.
+                let current =
+                    dataset.with_untracked(|d| d.as_ref().map(|d| Arc::as_ptr(d) as usize));
+                if current != Some(mine) {
+                    return;
+                }
+                let fail = |m: String| {
+                    st.note.set(Some(format!(
+                        "Anomalies could not be checked ({m}); forecasts use the data as loaded."
+                    )));
+                    st.excluded.set(Vec::new());
+                    st.flags.set(Some(Arc::new(Vec::new())));
+                };
+                match ev {
+                    JobEvent::Done(mut flags, _) => {
+                        flags.sort_by(|a, b| b.impact.total_cmp(&a.impact));
+                        st.excluded
+                            .set(flags.iter().map(|a| a.kind.excluded_by_default()).collect());
+                        st.flags.set(Some(Arc::new(*flags)));
+                        job.set_value(None);
+                    }
+                    JobEvent::Failed(e) => fail(e.to_string()),
+                    JobEvent::Crashed(m) => fail(m),
+                    JobEvent::Progress(_) | JobEvent::Partial(_) => {}
+                }
+            });
+            match started {
+                Ok(j) => job.set_value(Some(j)),
+                Err(e) => {
+                    st.note.set(Some(format!(
+                        "Anomalies could not be checked (cannot start the background worker: {e:?}); forecasts use the data as loaded."
+                    )));
+                    st.flags.set(Some(Arc::new(Vec::new())));
+                }
+            }
+        });
+        Effect::new(move |_| {
+            let (Some(ds), Some(flags)) = (dataset.get(), st.flags.get()) else {
+                return;
+            };
+            let excluded: Vec<Anomaly> = st.excluded.with(|ex| {
+                flags
+                    .iter()
+                    .zip(ex)
+                    .filter(|(_, e)| **e)
+                    .map(|(a, _)| a.clone())
+                    .collect()
+            });
+            if excluded.is_empty() {
+                st.report.set(ImputeReport::default());
+                st.clean.set(Some(ds));
+            } else {
+                let (clean, rep) = anomaly::impute(&ds, &excluded);
+                st.report.set(rep);
+                st.clean.set(Some(Arc::new(clean)));
+            }
+        });
+        st
+    }
+
+    /// One line on what the forecasts are made from, when anything was imputed.
+    pub fn summary(&self) -> Option<String> {
+        let r = self.report.get();
+        (r.points > 0 || r.shifts > 0).then(|| {
+            let mut s = format!(
+                "Forecasting from cleaned history: {} period{} of {} SKU{} imputed from each SKU's own demand around them ({} units in the data, {} put in their place)",
+                crate::format::int(r.points as f64),
+                if r.points == 1 { "" } else { "s" },
+                crate::format::int(r.skus as f64),
+                if r.skus == 1 { "" } else { "s" },
+                crate::format::int(r.units_before),
+                crate::format::int(r.units_after),
+            );
+            if r.shifts > 0 {
+                s.push_str(&format!(
+                    "; history before {} level shift{} left out",
+                    r.shifts,
+                    if r.shifts == 1 { "" } else { "s" }
+                ));
+            }
+            s.push_str(". Change it under Anomalies on the Data page.");
+            s
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Impact,
+    Score,
+    Date,
+}
+
+/// The list of anomalies with keep / exclude.
+#[component]
+pub fn AnomalyPanel(
+    /// The anomalies and the choices.
+    state: AnomalyState,
+    /// The loaded dataset (for the unit of its periods).
+    dataset: RwSignal<Option<Arc<Dataset>>>,
+    /// The SKU shown in the SKU browser: a click on a row shows it there.
+    selected: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let kind = RwSignal::new(None::<Kind>);
+    let sort = RwSignal::new(Sort::Impact);
+    let page = RwSignal::new(0usize);
+    let set_kind = move |k: Option<Kind>| {
+        kind.set(k);
+        page.set(0);
+    };
+    let set_all = move |which: fn(Kind) -> bool| {
+        if let Some(flags) = state.flags.get_untracked() {
+            state
+                .excluded
+                .set(flags.iter().map(|a| which(a.kind)).collect());
+        }
+    };
+    let rows = move || -> Vec<usize> {
+        let Some(flags) = state.flags.get() else {
+            return Vec::new();
+        };
+        let k = kind.get();
+        let mut idx: Vec<usize> = (0..flags.len())
+            .filter(|&i| k.is_none_or(|k| flags[i].kind == k))
+            .collect();
+        match sort.get() {
+            Sort::Impact => {}
+            Sort::Score => idx.sort_by(|&a, &b| flags[b].score.total_cmp(&flags[a].score)),
+            Sort::Date => idx.sort_by_key(|&i| std::cmp::Reverse(flags[i].start)),
+        }
+        idx
+    };
+    view! {
+        <section class="card" data-testid="anomalies">
+            <h2>"Anomalies"</h2>
+            {move || state.note.get().map(|m| view! { <p class="note" data-testid="anomaly-note">{m}</p> })}
+            {move || match state.flags.get() {
+                None => view! { <p class="muted" data-testid="anomaly-status">"Checking the history for anomalies in the background worker …"</p> }.into_any(),
+                Some(flags) => {
+                    let count = |k: Kind| flags.iter().filter(|a| a.kind == k).count();
+                    let counts: Vec<String> = Kind::ALL
+                        .iter()
+                        .filter(|k| count(**k) > 0)
+                        .map(|k| format!("{} {}", count(*k), k.label().replace('_', " ")))
+                        .collect();
+                    let excluded = state.excluded.with(|e| e.iter().filter(|x| **x).count());
+                    view! {
+                        <p class="summary-line" data-testid="anomaly-summary">{format!(
+                            "{} anomalies ({}); {} excluded — their periods are imputed from the SKU's own demand around them before forecasting. Stock-outs and missing data are excluded unless you keep them: zeros there are demand that could not be recorded, not a lack of demand.",
+                            flags.len(),
+                            if counts.is_empty() { "none".to_string() } else { counts.join(", ") },
+                            excluded
+                        )}</p>
+                        <p class="hint">
+                            "Spikes and dips: a period far from the SKU's robust weekly pattern. Level shift: the level stepped and stayed. Stock-out: a run of zero periods improbable for how often the SKU sells. Missing: the whole shop sold far less than usual (data missing from the export) or had no line on open days."
+                        </p>
+                    }.into_any()
+                }
+            }}
+            <div class="controls">
+                <label>"Show "
+                    <select data-testid="anomaly-kind" on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        set_kind(Kind::ALL.into_iter().find(|k| k.label() == v));
+                    }>
+                        <option value="all">"every kind"</option>
+                        {Kind::ALL.into_iter().map(|k| view! { <option value=k.label()>{k.label().replace('_', " ")}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>" sorted by "
+                    <select data-testid="anomaly-sort" on:change=move |ev| {
+                        sort.set(match event_target_value(&ev).as_str() {
+                            "score" => Sort::Score,
+                            "date" => Sort::Date,
+                            _ => Sort::Impact,
+                        });
+                        page.set(0);
+                    }>
+                        <option value="impact">"impact on the forecast"</option>
+                        <option value="score">"strength of evidence"</option>
+                        <option value="date">"date, newest first"</option>
+                    </select>
+                </label>
+                <button class="secondary" data-testid="anomaly-default" on:click=move |_| set_all(Kind::excluded_by_default)>
+                    "Exclude stock-outs and missing data only"
+                </button>
+                <button class="secondary" data-testid="anomaly-keep-all" on:click=move |_| set_all(|_| false)>
+                    "Keep everything as loaded"
+                </button>
+            </div>
+            {move || {
+                let Some(flags) = state.flags.get() else { return ().into_any() };
+                let idx = rows();
+                let total = idx.len();
+                let p = page.get().min(total.saturating_sub(1) / ROWS);
+                let unit = dataset.with(|d| d.as_ref().map(|d| d.frequency().unit()).unwrap_or("day"));
+                view! {
+                    <table class="anomalies" data-testid="anomaly-table">
+                        <thead><tr>
+                            <th>"Exclude"</th><th>"SKU"</th><th>"Kind"</th><th>"From"</th><th>{format!("{unit}s")}</th>
+                            <th title="Units away from the expected demand, halved for every 90 days of age">"Impact (units)"</th>
+                            <th>"Why"</th>
+                        </tr></thead>
+                        <tbody>
+                            {idx.into_iter().skip(p * ROWS).take(ROWS).map(|i| {
+                                let a = flags[i].clone();
+                                let show = a.sku.clone();
+                                let periods = if a.len > 0 { a.len } else { a.dates.len() };
+                                view! {
+                                    <tr data-testid="anomaly-row" data-kind=a.kind.label()>
+                                        <td><input type="checkbox" data-testid="anomaly-exclude"
+                                            aria-label="Exclude this anomaly (impute its periods)"
+                                            prop:checked=move || state.excluded.with(|e| e.get(i).copied().unwrap_or(false))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                state.excluded.update(|e| if let Some(x) = e.get_mut(i) { *x = on });
+                                            } /></td>
+                                        <td>{match show {
+                                            Some(s) => {
+                                                let s2 = s.clone();
+                                                view! { <a href="#data" on:click=move |ev| { ev.prevent_default(); selected.set(Some(s2.clone())); }>{s}</a> }.into_any()
+                                            }
+                                            None => view! { <span>"whole shop"</span> }.into_any(),
+                                        }}</td>
+                                        <td>{a.kind.label().replace('_', " ")}</td>
+                                        <td>{a.dates.first().map(|d| d.to_string()).unwrap_or_default()}</td>
+                                        <td class="num">{periods}</td>
+                                        <td class="num">{crate::format::int(a.impact)}</td>
+                                        <td data-testid="anomaly-reason">{a.reason.clone()}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {(total > ROWS).then(|| view! { <Pager total=total page=page size=ROWS what="anomalies" name="anomalies" /> })}
+                }.into_any()
+            }}
+        </section>
+    }
+}

@@ -136,7 +136,7 @@ fn robust_scale(resid: &[f64]) -> f64 {
 }
 
 /// An expected quantity as the merchant reads it: whole units from 10 up.
-fn about(v: f64) -> String {
+pub(crate) fn about(v: f64) -> String {
     if v >= 10.0 {
         format!("{v:.0}")
     } else {
@@ -502,7 +502,13 @@ fn detect_series(
                 v[i] / exp.max(1e-9)
             );
             out.push(an);
-        } else if z <= -settings.spike_z && exp >= 5.0 && v[i] <= 0.1 * exp {
+        } else if z <= -settings.spike_z
+            && exp >= 5.0
+            && v[i] <= 0.1 * exp
+            // A zero day is only a dip for a SKU that almost never has one (else it
+            // is the SKU's ordinary intermittency).
+            && (v[i] > 0.0 || zero_share < 0.02)
+        {
             let mut an = anomaly(Kind::Dip, i, 1, -z, v[i], exp);
             an.reason = format!(
                 "{} units against about {} expected for this {u} (robust z {z:.1})",

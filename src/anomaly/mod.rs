@@ -39,7 +39,8 @@ pub use detect::{Settings, detect};
 pub enum Kind {
     /// A period far above the SKU's expected demand.
     Spike,
-    /// A period at most a tenth of the expected demand (but not a run of zeros).
+    /// A period at most a tenth of the expected demand (not a run of zeros; a single
+    /// zero only for a SKU that almost never has a zero period).
     Dip,
     /// The SKU's level stepped up or down and stayed there.
     LevelShift,

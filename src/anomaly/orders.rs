@@ -100,12 +100,12 @@ pub fn detect_orders(parsed: &Parsed, ds: &Dataset, z: f64) -> Vec<Anomaly> {
                 l.line,
                 fmt_qty(l.qty),
                 l.qty / usual,
-                fmt_qty(usual)
+                super::detect::about(usual)
             );
             match own {
                 Some(o) => reason.push_str(&format!(
                     "; this customer usually buys {} of it",
-                    fmt_qty(o)
+                    super::detect::about(o)
                 )),
                 None if l.customer == 0 => reason.push_str("; no customer on the line"),
                 None => reason.push_str("; the customer's first large line of it"),

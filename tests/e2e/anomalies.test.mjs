@@ -1,0 +1,84 @@
+// End-to-end test of anomalies: the sample store's history is checked in the worker;
+// the Data page lists the flagged periods with their reasons, marks them on the SKU's
+// chart, and keeping a stock-out instead of excluding it changes that SKU's forecast
+// (an excluded stock-out is imputed from the SKU's own demand around it).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, launch } from './serve.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function forecastOf(page, sku, name) {
+  await page.click('[data-testid=nav-forecast]');
+  await page.fill('[data-testid=horizon]', '7');
+  await page.dispatchEvent('[data-testid=horizon]', 'change');
+  await page.click('[data-testid=run-forecast]');
+  await page.locator('[data-testid=forecast-summary]').waitFor({ timeout: 180_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const file = path.join(server.artifacts, name);
+  await download.saveAs(file);
+  const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const mine = rows.filter((r) => r[0] === sku);
+  assert.equal(mine.length, 7);
+  return mine.reduce((s, r) => s + Number(r[3]), 0);
+}
+
+test('anomalies are listed with reasons, drawn, and keeping a stock-out changes the forecast', { timeout: 480_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.origin + '/#data');
+  const summary = page.locator('[data-testid=anomaly-summary]');
+  await summary.waitFor({ timeout: 90_000 });
+  const text = await summary.innerText();
+  assert.match(text, /^\d+ anomalies \(.*\d+ stockout.*\); \d+ excluded/);
+  const rows = page.locator('[data-testid=anomaly-row]');
+  assert.ok((await rows.count()) > 10);
+  for (const reason of await page.locator('[data-testid=anomaly-reason]').allInnerTexts()) {
+    assert.ok(reason.length > 20, reason);
+  }
+
+  // Stock-outs only: each is excluded by default and says why.
+  await page.selectOption('[data-testid=anomaly-kind]', 'stockout');
+  const first = rows.first();
+  assert.equal(await first.getAttribute('data-kind'), 'stockout');
+  assert.match(await first.locator('[data-testid=anomaly-reason]').innerText(), /no sale for \d+ days .* (likely lost to a stock-out|out of stock)|no sale in the last \d+ days/);
+  assert.equal(await first.locator('[data-testid=anomaly-exclude]').isChecked(), true);
+  const sku = await first.locator('td').nth(1).innerText();
+  await first.locator('td').nth(1).locator('a').click();
+  await page.waitForFunction((s) => document.querySelector('[data-testid=chart]').dataset.drawn === s, sku);
+  const marked = Number(await page.locator('[data-testid=chart]').getAttribute('data-anomalies'));
+  assert.ok(marked > 0, `the SKU's flagged periods are marked on its chart (${marked})`);
+  await page.screenshot({ path: path.join(server.artifacts, 'anomalies.png'), fullPage: true });
+
+  const imputed = await forecastOf(page, sku, 'anomaly-excluded.csv');
+  assert.match(await page.locator('[data-testid=forecast-cleaning]').innerText(), /Forecasting from cleaned history: \d+ periods of \d+ SKUs imputed/);
+
+  // Keep the stock-out's zeros instead: the forecasts are made again from the data
+  // with them, and that SKU's forecast moves.
+  await page.click('[data-testid=nav-data]');
+  await page.selectOption('[data-testid=anomaly-kind]', 'stockout');
+  await first.locator('[data-testid=anomaly-exclude]').uncheck();
+  assert.equal(await first.locator('[data-testid=anomaly-exclude]').isChecked(), false);
+  const kept = await forecastOf(page, sku, 'anomaly-kept.csv');
+  assert.notEqual(kept.toFixed(3), imputed.toFixed(3), `${sku}: ${imputed} with the stock-out imputed, ${kept} with its zeros kept`);
+
+  // Keeping everything removes the note.
+  await page.click('[data-testid=nav-data]');
+  await page.click('[data-testid=anomaly-keep-all]');
+  await page.click('[data-testid=nav-forecast]');
+  assert.equal(await page.locator('[data-testid=forecast-cleaning]').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -52,8 +52,13 @@ fn injected_anomalies_of_every_kind_are_found_in_real_series() {
     let flags = anomaly::detect(&injected, &settings);
     let ev = inject::evaluate(&injected, &flags, &original, &inj, None);
     let recall = |k: Kind| ev.kinds.iter().find(|s| s.kind == k).unwrap().recall();
-    let new_precision =
-        |k: Kind| ev.kinds.iter().find(|s| s.kind == k).unwrap().new_precision();
+    let new_precision = |k: Kind| {
+        ev.kinds
+            .iter()
+            .find(|s| s.kind == k)
+            .unwrap()
+            .new_precision()
+    };
     // The figures of `bench-anomalies assets/sample_store.csv --top 200` (both halves):
     // stock-outs 15 of 21 found, every new stock-out flag right; both lost weeks found;
     // spikes and level shifts are found far less often in this wholesale data, whose
@@ -82,7 +87,11 @@ fn anomalies_command_writes_flags_with_order_line_numbers() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("sku,date,kind,score,reason,line"));

@@ -251,6 +251,7 @@ pub fn AnomalyPanel(
                 let p = page.get().min(total.saturating_sub(1) / ROWS);
                 let unit = dataset.with(|d| d.as_ref().map(|d| d.frequency().unit()).unwrap_or("day"));
                 view! {
+                    <div class="table-wrap tall" tabindex="0" role="region" aria-label="Anomalies in the history">
                     <table class="anomalies" data-testid="anomaly-table">
                         <thead><tr>
                             <th>"Exclude"</th><th>"SKU"</th><th>"Kind"</th><th>"From"</th><th>{format!("{unit}s")}</th>
@@ -282,12 +283,13 @@ pub fn AnomalyPanel(
                                         <td>{a.dates.first().map(|d| d.to_string()).unwrap_or_default()}</td>
                                         <td class="num">{periods}</td>
                                         <td class="num">{crate::format::int(a.impact)}</td>
-                                        <td data-testid="anomaly-reason">{a.reason.clone()}</td>
+                                        <td class="wrap" data-testid="anomaly-reason">{a.reason.clone()}</td>
                                     </tr>
                                 }
                             }).collect_view()}
                         </tbody>
                     </table>
+                    </div>
                     {(total > ROWS).then(|| view! { <Pager total=total page=page size=ROWS what="anomalies" name="anomalies" /> })}
                 }.into_any()
             }}

@@ -4,6 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::{Anomaly, Kind};
+use crate::data::quality::median;
 use crate::data::{Dataset, Frequency, Series, fmt_qty};
 
 /// Thresholds of the detectors. The defaults were chosen on the injected anomalies of
@@ -103,19 +104,6 @@ pub fn local_expected(values: &[f64], mask: &[bool], avoid: &[usize], period: us
         out[i] = if cnt > 0 { sum / cnt as f64 } else { overall };
     }
     out
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// A robust spread: 1.4826 × MAD, or 1.2533 × the mean absolute deviation when the MAD

@@ -71,7 +71,11 @@ pub struct Flag {
 /// Robust z-score above which a point is flagged.
 pub const SPIKE_THRESHOLD: f64 = 6.0;
 
-fn median(v: &mut [f64]) -> f64 {
+/// The median (sorts `v`); NaN for an empty slice.
+pub(crate) fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 {

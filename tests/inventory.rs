@@ -46,6 +46,7 @@ fn sample_store_forecast_to_purchase_list() {
         windows: 3,
         season: ds.season(),
         paths: 100,
+        scenarios: Default::default(),
     };
     let fr = run::forecast_dataset(&ds, cfg, &mut |_, _| true);
     let mut params = plan::default_params(&ds);

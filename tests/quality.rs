@@ -55,6 +55,7 @@ fn check(path: &str, h: usize, series: usize, want: Expected) {
         windows: 3,
         season: ds.season(),
         paths: 0,
+        scenarios: Default::default(),
     };
     let input: Vec<(String, Vec<f64>)> = ds
         .series

@@ -124,6 +124,7 @@ fn run_bench(input: &str, h: usize, season: usize) -> bench::BenchReport {
         windows: 3,
         season,
         paths: 0,
+        scenarios: Default::default(),
     };
     bench::run(&series(input), &cfg, false, 2, &mut |_| {})
 }

@@ -114,6 +114,7 @@ fn forecasting_engine_runs_in_the_browser() {
         windows: 3,
         season: ds.season(),
         paths: 50,
+        scenarios: Default::default(),
     };
     let r = run::forecast_dataset(&ds, cfg, &mut |_, _| true);
     assert_eq!(r.skus.len(), 3);

@@ -313,6 +313,7 @@ mod tests {
             windows: 2,
             season: 7,
             paths: 0,
+            scenarios: Default::default(),
         };
         let f_raw = crate::forecast::run::forecast_dataset(&ds, cfg.clone(), &mut |_, _| true);
         let f_clean = crate::forecast::run::forecast_dataset(&clean, cfg, &mut |_, _| true);

@@ -32,6 +32,10 @@ mod neural_cli;
 mod pretrain_cli;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "supplycast/scenarios.rs"]
+mod scenarios_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::{Read, Write};
     use std::path::{Path, PathBuf};
@@ -104,6 +108,39 @@ mod cli {
             /// demand around them) before forecasting, as the app does by default.
             #[arg(long)]
             clean: bool,
+            /// Sample paths (demand scenarios) per SKU, written with `--paths-out`.
+            #[arg(long, default_value_t = 100)]
+            paths: usize,
+            /// Write the sample paths here: `sku,path,date,quantity`.
+            #[arg(long)]
+            paths_out: Option<PathBuf>,
+            /// How the periods of a path depend on each other: copula (default; fitted
+            /// to the backtest errors), windows (whole backtest error windows) or
+            /// independent.
+            #[arg(long, default_value = "copula")]
+            scenarios: String,
+        },
+        /// Measure the demand scenarios: coverage of the 80 % interval and CRPS of demand
+        /// summed over 1, 7, 14 and 28 periods (and a lead time) on the last h periods
+        /// and on the h before them, for each way of drawing paths.
+        BenchScenarios {
+            #[command(flatten)]
+            input: Input,
+            /// Periods forecast (default: 28 days, 8 weeks, 6 months, 4 quarters).
+            #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+            h: Option<u16>,
+            /// SKUs scored (the best-selling with at least 4h periods).
+            #[arg(long, default_value_t = 400)]
+            top: usize,
+            /// Sample paths per SKU.
+            #[arg(long, default_value_t = 500)]
+            paths: usize,
+            /// Also score demand over this lead time (days).
+            #[arg(long)]
+            lead_days: Option<f64>,
+            /// Print JSON.
+            #[arg(long)]
+            json: bool,
         },
         /// Flag anomalies — spikes, dips, level shifts, stock-outs, missing data and
         /// (order-line files) extreme order lines — with a score and a reason each.
@@ -419,6 +456,20 @@ mod cli {
                     sweep,
                 )?;
             }
+            Command::BenchScenarios {
+                input,
+                h,
+                top,
+                paths,
+                lead_days,
+                json,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let h = h.map_or(ds.frequency().default_horizon(), usize::from);
+                crate::scenarios_cli::bench(&ds, h, ds.season(), top, paths, lead_days, json)?;
+            }
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
             Command::Allocate(a) => crate::logistics_cli::allocate(a)?,
             Command::Rebalance(a) => crate::logistics_cli::rebalance(a)?,
@@ -499,7 +550,11 @@ mod cli {
                 model,
                 pretrained,
                 clean,
+                paths,
+                paths_out,
+                scenarios,
             } => {
+                let scenarios = crate::scenarios_cli::parse(&scenarios)?;
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
@@ -560,7 +615,8 @@ mod cli {
                     h,
                     windows,
                     season,
-                    paths: 0,
+                    paths: if paths_out.is_some() { paths } else { 0 },
+                    scenarios,
                 };
                 let dates = ds.future_periods(h);
                 let sink: Box<dyn Write> = match &out {
@@ -618,6 +674,9 @@ mod cli {
                         p.display()
                     );
                 }
+                if let Some(p) = paths_out {
+                    crate::scenarios_cli::write_paths(&run, &p)?;
+                }
             }
             Command::BenchForecast {
                 input,
@@ -665,6 +724,7 @@ mod cli {
                     windows,
                     season,
                     paths: 0,
+                    scenarios: Default::default(),
                 };
                 let series: Vec<(String, Vec<f64>)> = ds
                     .series

@@ -17,6 +17,9 @@ pub struct BacktestConfig {
     pub season: usize,
     /// Sample paths per forecast.
     pub paths: usize,
+    /// Where the sample paths take their dependence between periods from.
+    #[serde(default)]
+    pub scenarios: super::scenarios::Scenarios,
 }
 
 impl Default for BacktestConfig {
@@ -26,6 +29,7 @@ impl Default for BacktestConfig {
             windows: 3,
             season: 7,
             paths: 100,
+            scenarios: Default::default(),
         }
     }
 }
@@ -168,6 +172,7 @@ mod tests {
             windows: 3,
             season: 7,
             paths: 30,
+            scenarios: Default::default(),
         }
     }
 

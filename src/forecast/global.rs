@@ -132,6 +132,7 @@ mod tests {
             windows: 2,
             season: 7,
             paths: 10,
+            scenarios: Default::default(),
         };
         let all = requests(&[&dates], &cfg, None);
         assert_eq!(all, vec![(0, 47), (0, 50), (0, 53), (0, 60)]);

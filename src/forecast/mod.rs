@@ -15,6 +15,8 @@ pub mod metrics;
 pub mod models;
 pub mod quantile_paths;
 pub mod run;
+pub mod scenario_bench;
+pub mod scenarios;
 pub mod season;
 pub mod select;
 pub mod theta;

@@ -223,6 +223,7 @@ mod tests {
             windows: 3,
             season: ds.season(),
             paths: 20,
+            scenarios: Default::default(),
         };
         let mut calls = Vec::new();
         let run = forecast_dataset(&ds, cfg, &mut |done, total| {
@@ -285,6 +286,7 @@ mod tests {
             windows: 2,
             season: 7,
             paths: 30,
+            scenarios: Default::default(),
         };
         let new_i = ds.series.iter().position(|s| s.sku == "NEW").unwrap();
         let q = [vec![1.0; 7], vec![3.0; 7], vec![6.0; 7]];

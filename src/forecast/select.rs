@@ -20,6 +20,7 @@ use std::collections::HashMap;
 
 use super::backtest::{self, BacktestConfig, Choice, Standing, origins, quantile};
 use super::metrics::{self, Scores};
+use super::scenarios::{self, Dependence, Scenarios};
 use super::{Forecast, ForecastError, Model, check_history};
 use crate::data::quality::{DemandClass, intermittency};
 use crate::par::par_map;
@@ -433,6 +434,12 @@ pub struct GroupPlan {
     shift: bool,
     /// Error windows (relative) of the recipe in the group, for sample paths.
     windows: Vec<Vec<f64>>,
+    /// The group's errors at each step ahead, sorted (the marginals of sample paths of
+    /// SKUs without enough errors of their own).
+    step_sorted: Vec<Vec<f64>>,
+    /// How the errors of consecutive periods depend on each other (the copula of the
+    /// sample paths).
+    dependence: Dependence,
     /// Pooled quantile offsets of each single model (by id), for the leaderboards.
     single_offsets: HashMap<usize, [f64; 3]>,
 }
@@ -613,16 +620,34 @@ fn learn_group(
         .collect();
     let all_steps = sorted(wins.iter().flatten().copied().collect());
     let overall = Q.map(|q| quantile(&all_steps, q));
-    let step_offsets: Vec<[f64; 3]> = (0..h)
+    let step_sorted: Vec<Vec<f64>> = (0..h)
         .map(|j| {
             let at = sorted(wins.iter().filter_map(|w| w.get(j).copied()).collect());
             if at.len() >= MIN_STEP_ERRORS {
-                Q.map(|q| quantile(&at, q))
+                at
             } else {
-                overall
+                all_steps.clone()
             }
         })
         .collect();
+    let step_offsets: Vec<[f64; 3]> = step_sorted
+        .iter()
+        .map(|at| {
+            if at.is_empty() {
+                overall
+            } else {
+                Q.map(|q| quantile(at, q))
+            }
+        })
+        .collect();
+    // The copula: lag correlations of the recipe's errors, each series' windows ranked
+    // on their own (a series' errors in units of its level).
+    let dependence = Dependence::fit(
+        &members
+            .iter()
+            .map(|&i| recipe_errors(&best.recipe, &bt.series[i], ys[i], fallback, By::Level))
+            .collect::<Vec<_>>(),
+    );
     let profile = profile(&best.recipe, members, bt, ys, fallback, h);
     let (width, shift) = calibrate(&best.recipe, members, bt, ys, fallback, &profile);
     GroupPlan {
@@ -636,6 +661,8 @@ fn learn_group(
         width,
         shift,
         windows: wins,
+        step_sorted,
+        dependence,
         single_offsets,
     }
 }
@@ -831,44 +858,72 @@ fn finish_one(
             quantiles[k][j] = qs[k];
         }
     }
-    // Sample paths: whole error windows (so that a run of high or low errors stays a
-    // run), the SKU's own when intervals are, else the group's.
+    // Sample paths: the marginal of each period as the intervals (the SKU's own errors
+    // pooled over the steps and widened by the step's growth, or its group's errors at
+    // that step), the dependence between periods as `cfg.scenarios` says.
     let integer = y.iter().all(|v| v.fract() == 0.0);
-    let (pool, mult): (&[Vec<f64>], f64) = if use_own {
-        (&own, level_now)
-    } else {
-        (&plan.windows, dispersion_now)
-    };
     let mut rng = crate::rng::SplitMix::new(seed);
-    let paths = if pool.iter().all(|w| w.is_empty()) {
+    let value = |j: usize, e: f64| -> f64 {
+        let mult = if use_own { level_now } else { dispersion_now };
+        let v = (point[j] + e * mult).max(0.0);
+        if integer { v.round() } else { v }
+    };
+    // The relative error of period j at uniform u.
+    let error_at = |j: usize, u: f64| -> f64 {
+        if use_own {
+            let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
+            let c = if plan.shift { own_q[1] } else { 0.0 };
+            c + g * (quantile(&own_sorted, u) - own_q[1])
+        } else {
+            let at = &plan.step_sorted[j.min(plan.step_sorted.len().saturating_sub(1))];
+            let o = plan.step_offsets.get(j).copied().unwrap_or([0.0; 3]);
+            let c = if plan.shift { o[1] } else { 0.0 };
+            c + quantile(at, u) - o[1]
+        }
+    };
+    let has_errors = if use_own {
+        !own_sorted.is_empty()
+    } else {
+        plan.step_sorted.iter().any(|s| !s.is_empty())
+    };
+    let paths: Vec<Vec<f64>> = if !has_errors || cfg.paths == 0 {
         Vec::new()
     } else {
-        (0..cfg.paths)
-            .map(|_| {
-                let w = loop {
-                    let w = &pool[rng.below(pool.len())];
-                    if !w.is_empty() {
-                        break w;
+        match cfg.scenarios {
+            Scenarios::Windows => window_paths(
+                if use_own { &own } else { &plan.windows },
+                cfg.paths,
+                cfg.h,
+                &mut rng,
+                |j, e| {
+                    if use_own {
+                        // Spread as the intervals are: around the median error, by the
+                        // step's growth and the calibrated width.
+                        let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
+                        let c = if plan.shift { own_q[1] } else { 0.0 };
+                        value(j, c + g * (e - own_q[1]))
+                    } else {
+                        value(j, e)
                     }
+                },
+            ),
+            Scenarios::Independent | Scenarios::Copula => {
+                let dep = if cfg.scenarios == Scenarios::Copula {
+                    plan.dependence
+                } else {
+                    Dependence::default()
                 };
-                point
-                    .iter()
-                    .enumerate()
-                    .map(|(j, p)| {
-                        let mut e = w[j % w.len()];
-                        if use_own {
-                            // Spread as the intervals are: around the median error,
-                            // by the step's growth and the calibrated width.
-                            let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
-                            let c = if plan.shift { own_q[1] } else { 0.0 };
-                            e = c + g * (e - own_q[1]);
-                        }
-                        let v = (p + e * mult).max(0.0);
-                        if integer { v.round() } else { v }
+                (0..cfg.paths)
+                    .map(|_| {
+                        dep.sample(cfg.h, &mut rng)
+                            .into_iter()
+                            .enumerate()
+                            .map(|(j, z)| value(j, error_at(j, scenarios::normal_cdf(z))))
+                            .collect()
                     })
                     .collect()
-            })
-            .collect()
+            }
+        }
     };
     // The SKU's leaderboard: every candidate (and the recipe) on its own backtest.
     let mut leaderboard: Vec<Standing> = s
@@ -926,6 +981,31 @@ fn finish_one(
         leaderboard,
         windows,
     })
+}
+
+/// Paths from whole error windows (so that a run of high or low errors stays a run):
+/// `value(step, error)` turns a window's error into demand.
+fn window_paths(
+    pool: &[Vec<f64>],
+    n: usize,
+    h: usize,
+    rng: &mut crate::rng::SplitMix,
+    value: impl Fn(usize, f64) -> f64,
+) -> Vec<Vec<f64>> {
+    if pool.iter().all(|w| w.is_empty()) {
+        return Vec::new();
+    }
+    (0..n)
+        .map(|_| {
+            let w = loop {
+                let w = &pool[rng.below(pool.len())];
+                if !w.is_empty() {
+                    break w;
+                }
+            };
+            (0..h).map(|j| value(j, w[j % w.len()])).collect()
+        })
+        .collect()
 }
 
 /// The width factor of own-error intervals that covers 80 % out of sample, learnt on
@@ -1165,6 +1245,7 @@ mod tests {
             windows: 3,
             season,
             paths: 50,
+            scenarios: Default::default(),
         }
     }
 

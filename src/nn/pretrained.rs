@@ -984,6 +984,7 @@ mod tests {
             windows: 2,
             season: 7,
             paths: 10,
+            scenarios: Default::default(),
         };
         let g = block_on(global_forecasts(
             &tuned,

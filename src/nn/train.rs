@@ -639,6 +639,7 @@ pub(crate) mod tests {
             windows: 2,
             season: 7,
             paths: 20,
+            scenarios: Default::default(),
         };
         let cfg = NetConfig::new(Kind::Mlp, 14, 7).with_hidden(32);
         let (g, t) = block_on(candidates(

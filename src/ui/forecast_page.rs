@@ -217,6 +217,7 @@ pub fn ForecastPage(
             windows: windows.get_untracked(),
             season: ds.season(),
             paths: 100,
+            scenarios: Default::default(),
         };
         Some((ds, config, key))
     };

@@ -68,6 +68,7 @@ fn accuracy(train: &Dataset, raw: &Dataset, tests: &[Vec<f64>], h: usize) -> (f6
         windows: 3,
         season: train.season(),
         paths: 0,
+        scenarios: Default::default(),
     };
     let run = forecast::run::forecast_dataset(train, cfg, &mut |_, _| true);
     let (mut mase, mut sql, mut n) = (0.0, 0.0, 0usize);

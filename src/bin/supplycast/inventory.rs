@@ -381,6 +381,7 @@ pub(crate) fn bench_plan(
         windows: 3,
         season: ds.season(),
         paths: 100,
+        scenarios: Default::default(),
     };
     let t0 = Instant::now();
     let fr = run::forecast_dataset(ds, cfg, &mut |_, _| true);

@@ -14,8 +14,8 @@
 //!   shapes as there are backtest windows);
 //! - `Copula` (default): a Gaussian copula whose correlation is a shared level shock
 //!   plus an AR(1) term, ρ(lag) = a + (1 − a)·φ^lag, fitted per group of SKUs to the
-//!   lag correlations of the chosen recipe's backtest errors (normal scores, so heavy
-//!   tails and the zeros of sporadic demand do not distort it). A level shock is what
+//!   lag correlations of the chosen recipe's backtest errors (normal scores across the
+//!   group, so heavy tails and the zeros of sporadic demand do not distort it). A level shock is what
 //!   a forecast of a drifting series gets wrong for a whole horizon; the AR term is a
 //!   promotion or a stock-out lasting a few periods.
 //!
@@ -113,14 +113,15 @@ impl Dependence {
             .collect()
     }
 
-    /// Fits `level` and `ar` to error windows grouped by series (`series[i]` = that
-    /// series' windows, each a run of consecutive errors). Errors become normal scores
-    /// within their series (mid-ranks), the lag correlations are pooled over every
-    /// window, and the pair minimising the pair-weighted squared gap to them wins
-    /// (grid 0.00–0.95). Too few pairs (under 30 at lag 1): no dependence.
-    pub fn fit(series: &[Vec<Vec<f64>>]) -> Dependence {
+    /// Fits `level` and `ar` to error windows in pools (`pools[i]` = windows, each a
+    /// run of consecutive errors, whose errors are comparable: one series, or a group
+    /// in units of each series' level). Errors become normal scores within their pool
+    /// (mid-ranks), the lag correlations are pooled over every window, and the pair
+    /// minimising the pair-weighted squared gap to them wins (grid 0.00–0.95). Too few
+    /// pairs (under 30 at lag 1): no dependence.
+    pub fn fit(pools: &[Vec<Vec<f64>>]) -> Dependence {
         let mut sums: Vec<(f64, f64, f64, usize)> = Vec::new(); // (Σxy, Σx², Σy², n) per lag
-        for windows in series {
+        for windows in pools {
             let all: Vec<f64> = windows.iter().flatten().copied().collect();
             if all.len() < 4 {
                 continue;

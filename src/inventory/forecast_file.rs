@@ -2,8 +2,10 @@
 //! `supplycast forecast` write it) for planning from the command line.
 //!
 //! Such a file has quantiles, not sample paths, so paths are drawn from them
-//! ([`crate::forecast::quantile_paths`]); the app plans from the models' own
-//! bootstrapped paths instead.
+//! ([`crate::forecast::quantile_paths`], independently per period) unless the
+//! forecast's own paths come with it ([`read_paths_csv`]: `sku,path,date,quantity`, as
+//! `supplycast forecast --paths-out` writes them); the app plans from the forecasts'
+//! own paths.
 
 use std::collections::HashMap;
 
@@ -144,6 +146,108 @@ pub fn read_forecast_csv(file: &str, bytes: &[u8]) -> Result<ForecastTable, Inve
     Ok(ForecastTable { dates, skus })
 }
 
+/// Reads a sample-path file (`sku,path,date,quantity`) for the SKUs and dates of
+/// `table`: per SKU, its paths in path-number order, each over `table.dates`. Every
+/// path must have every date; SKUs the table lacks are an error (a file from another
+/// forecast), SKUs the file lacks are simply absent. Errors name the line and column.
+pub fn read_paths_csv(
+    file: &str,
+    bytes: &[u8],
+    table: &ForecastTable,
+) -> Result<HashMap<String, Vec<Vec<f64>>>, InventoryError> {
+    let err = |detail: String| InventoryError::ForecastFile {
+        file: file.to_string(),
+        detail,
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| err(format!("line 1: {e}")))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let col = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            err(format!(
+                "line 1: no \"{name}\" column (expected sku,path,date,quantity)"
+            ))
+        })
+    };
+    let (c_sku, c_path, c_date, c_qty) =
+        (col("sku")?, col("path")?, col("date")?, col("quantity")?);
+    let date_index: HashMap<NaiveDate, usize> = table
+        .dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (*d, i))
+        .collect();
+    let known: std::collections::HashSet<&str> =
+        table.skus.iter().map(|s| s.sku.as_str()).collect();
+    // Per SKU: path number -> (values, periods seen).
+    let mut paths: HashMap<String, std::collections::BTreeMap<u32, (Vec<f64>, usize)>> =
+        HashMap::new();
+    let h = table.dates.len();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| err(format!("line {line}: {e}")))?;
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        let sku = get(c_sku);
+        if !known.contains(sku) {
+            return Err(err(format!(
+                "line {line}, column sku: \"{sku}\" is not in the forecast file"
+            )));
+        }
+        let path: u32 = get(c_path).parse().map_err(|_| {
+            err(format!(
+                "line {line}, column path: \"{}\" is not a path number",
+                get(c_path)
+            ))
+        })?;
+        let date = NaiveDate::parse_from_str(get(c_date), "%Y-%m-%d")
+            .ok()
+            .and_then(|d| date_index.get(&d).copied())
+            .ok_or_else(|| {
+                err(format!(
+                    "line {line}, column date: \"{}\" is not one of the forecast's dates",
+                    get(c_date)
+                ))
+            })?;
+        let q: f64 = get(c_qty)
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| {
+                err(format!(
+                    "line {line}, column quantity: \"{}\" is not a non-negative number",
+                    get(c_qty)
+                ))
+            })?;
+        let entry = paths
+            .entry(sku.to_string())
+            .or_default()
+            .entry(path)
+            .or_insert_with(|| (vec![f64::NAN; h], 0));
+        if entry.0[date].is_nan() {
+            entry.1 += 1;
+        }
+        entry.0[date] = q;
+    }
+    let mut out = HashMap::with_capacity(paths.len());
+    for (sku, by_path) in paths {
+        let mut v = Vec::with_capacity(by_path.len());
+        for (k, (values, seen)) in by_path {
+            if seen != h {
+                return Err(err(format!(
+                    "SKU \"{sku}\", path {k}: {seen} of the forecast's {h} dates"
+                )));
+            }
+            v.push(values);
+        }
+        out.insert(sku, v);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +274,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("no \"date\" column"), "{e}");
+    }
+
+    #[test]
+    fn reads_a_path_file_and_names_bad_cells() {
+        let fc = "sku,date,p10,p50,p90\nA,2026-11-23,1,2,4\nA,2026-11-24,1,2,4\n";
+        let t = read_forecast_csv("f.csv", fc.as_bytes()).unwrap();
+        let ok = "sku,path,date,quantity\nA,2,2026-11-24,5\nA,1,2026-11-23,1\nA,1,2026-11-24,0\nA,2,2026-11-23,3.5\n";
+        let p = read_paths_csv("p.csv", ok.as_bytes(), &t).unwrap();
+        assert_eq!(p["A"], vec![vec![1.0, 0.0], vec![3.5, 5.0]]);
+        let cases = [
+            (
+                "sku,path,date,quantity\nB,1,2026-11-23,1\n",
+                "line 2, column sku",
+            ),
+            (
+                "sku,path,date,quantity\nA,x,2026-11-23,1\n",
+                "line 2, column path",
+            ),
+            (
+                "sku,path,date,quantity\nA,1,2026-12-23,1\n",
+                "line 2, column date",
+            ),
+            (
+                "sku,path,date,quantity\nA,1,2026-11-23,-1\n",
+                "line 2, column quantity",
+            ),
+            (
+                "sku,path,date,quantity\nA,1,2026-11-23,1\n",
+                "path 1: 1 of the forecast's 2 dates",
+            ),
+            ("sku,date,quantity\n", "no \"path\" column"),
+        ];
+        for (text, want) in cases {
+            let e = read_paths_csv("p.csv", text.as_bytes(), &t)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("p.csv") && e.contains(want), "{want}: {e}");
+        }
     }
 }

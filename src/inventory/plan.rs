@@ -40,6 +40,10 @@ pub struct PlanConfig {
     pub normal_approximation: bool,
     /// Random seed.
     pub seed: u64,
+    /// How the forecast's sample paths link their periods (`None`: paths of unknown
+    /// origin, e.g. drawn from a forecast file's quantiles).
+    #[serde(default)]
+    pub scenarios: Option<crate::forecast::scenarios::Scenarios>,
 }
 
 impl PlanConfig {
@@ -55,6 +59,7 @@ impl PlanConfig {
             unmet: Unmet::Lost,
             normal_approximation: false,
             seed: 42,
+            scenarios: None,
         }
     }
 
@@ -417,9 +422,10 @@ pub fn plan_sku(
         PolicyChoice::ReorderPoint | PolicyChoice::Auto => {
             let r = level_for(&ltd, q_units);
             why.push(format!(
-                "Reorder point r = {} is the lead-time demand the {target_text} needs; lead-time demand drawn from {} forecast paths × lead times (mean {}, s.d. {}).",
+                "Reorder point r = {} is the lead-time demand the {target_text} needs; lead-time demand drawn from {} forecast paths{} × lead times (mean {}, s.d. {}).",
                 crate::format::units(r),
                 paths.len(),
+                cfg.scenarios.map(|s| format!(" ({})", s.name())).unwrap_or_default(),
                 crate::format::units(ltd.mean()),
                 crate::format::units(ltd.sd())
             ));
@@ -944,7 +950,8 @@ impl PlanRequest {
         } else {
             ds.frequency().days()
         };
-        let config = PlanConfig::new(today, period_days, run.config.season);
+        let mut config = PlanConfig::new(today, period_days, run.config.season);
+        config.scenarios = Some(run.config.scenarios);
         let demand = run
             .skus
             .iter()

@@ -16,6 +16,7 @@ use crate::forecast::backtest::{BacktestConfig, Choice};
 use crate::forecast::global::GlobalForecasts;
 use crate::forecast::models::Mstl;
 use crate::forecast::run::ForecastRun;
+use crate::forecast::scenarios::Scenarios;
 use crate::plot::{DecompositionChart, ForecastChart};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +165,7 @@ pub fn ForecastPage(
     // The dataset the shown forecasts were made from (daily or regrouped weekly).
     let run_ds = RwSignal::new(None::<Arc<Dataset>>);
     let windows = RwSignal::new(3usize);
+    let scenarios = RwSignal::new(Scenarios::default());
     let run = RwSignal::new(None::<Arc<ForecastRun>>);
     let slot = JobSlot::new();
     let (progress, message) = (slot.progress, slot.message);
@@ -217,7 +219,7 @@ pub fn ForecastPage(
             windows: windows.get_untracked(),
             season: ds.season(),
             paths: 100,
-            scenarios: Default::default(),
+            scenarios: scenarios.get_untracked(),
         };
         Some((ds, config, key))
     };
@@ -288,6 +290,11 @@ pub fn ForecastPage(
                         <label>"Backtest windows "
                             <select on:change=move |ev| windows.set(event_target_value(&ev).parse().unwrap_or(3))>
                                 {[2usize, 3, 4, 5].into_iter().map(|w| view! { <option value=w.to_string() selected=move || windows.get() == w>{w}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <label title="How the periods of each demand scenario (sample path) the planner uses depend on each other: a fitted copula keeps streaks of high or low demand together, so lead-time demand spreads as it really does">"Demand scenarios "
+                            <select data-testid="scenarios" on:change=move |ev| scenarios.set(Scenarios::parse(&event_target_value(&ev)).unwrap_or_default())>
+                                {[Scenarios::Copula, Scenarios::Windows, Scenarios::Independent].into_iter().map(|k| view! { <option value=k.key() selected=move || scenarios.get() == k>{k.name()}</option> }).collect_view()}
                             </select>
                         </label>
                         <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { weekly_season(&ds) } else { ds.season() })}</span>

@@ -399,6 +399,13 @@ fn Summary(plan: Arc<Plan>) -> impl IntoView {
                 "Simulated over {:.0} days: fill rate {} with the recommended policies against {} without safety stock or with your current rules; expected cost {} against {} (holding, ordering and lost margin).",
                 plan.config.horizon_days, pct(w(f_rec)), pct(w(f_base)), money(c_rec), money(c_base)
             )}</p>
+            <p data-testid="plan-scenarios">{format!(
+                "Demand scenarios: {}.",
+                match plan.config.scenarios {
+                    Some(k) => format!("the forecasts' sample paths, {} (set on the Forecast page)", k.name()),
+                    None => "drawn from each period's P10/P50/P90".to_string(),
+                }
+            )}</p>
             {(!plan.skipped.is_empty()).then(|| view! { <p class="note">{format!("{} SKUs could not be planned: {}", plan.skipped.len(), plan.skipped.iter().take(5).map(|(s, e)| format!("{s} ({e})")).collect::<Vec<_>>().join("; "))}</p> })}
             <button data-testid="download-orders" disabled=orders.is_empty() on:click=move |_| {
                 let _ = download("purchase_orders.csv", &p3.purchase_csv());

@@ -260,6 +260,12 @@ pub(crate) struct PlanArgs {
     /// Write a parameters template (every SKU with its defaults) here and stop.
     #[arg(long)]
     params_template: Option<PathBuf>,
+    /// The forecast's own sample paths (`sku,path,date,quantity`, from `supplycast
+    /// forecast --paths-out`): their dependence between periods sets the spread of
+    /// lead-time demand. Without it, paths are drawn from each period's P10/P50/P90
+    /// independently (too narrow when demand runs in streaks).
+    #[arg(long)]
+    paths: Option<PathBuf>,
 }
 
 /// Plans purchases from a forecast file.
@@ -306,12 +312,39 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
     } else {
         Unmet::Lost
     };
+    let mut given = match &a.paths {
+        Some(p) => {
+            let pname = p.display().to_string();
+            let b = std::fs::read(p).with_context(|| format!("cannot read {pname}"))?;
+            forecast_file::read_paths_csv(&pname, &b, &table)?
+        }
+        None => Default::default(),
+    };
+    let mut drawn = 0usize;
     let paths: Vec<Vec<Vec<f64>>> = table
         .skus
         .iter()
         .enumerate()
-        .map(|(i, s)| forecast_file::paths_from_quantiles(&s.quantiles, 200, 7 + i as u64))
+        .map(|(i, s)| {
+            given.remove(&s.sku).unwrap_or_else(|| {
+                drawn += 1;
+                forecast_file::paths_from_quantiles(&s.quantiles, 200, 7 + i as u64)
+            })
+        })
         .collect();
+    eprintln!(
+        "demand scenarios: {}",
+        match (&a.paths, drawn) {
+            (Some(p), 0) => format!("the forecast's own paths from {}", p.display()),
+            (Some(p), n) => format!(
+                "the forecast's own paths from {} ({n} SKUs without paths: independent draws from P10/P50/P90)",
+                p.display()
+            ),
+            (None, _) =>
+                "independent draws from each period's P10/P50/P90 (give --paths for the forecast's own)"
+                    .to_string(),
+        }
+    );
     let demand: Vec<DemandInput<'_>> = table
         .skus
         .iter()

@@ -138,6 +138,10 @@ mod cli {
             /// Also score demand over this lead time (days).
             #[arg(long)]
             lead_days: Option<f64>,
+            /// Also train the generative scenario model (conditional VAE; feature `nn`)
+            /// on each origin's history and score its paths.
+            #[arg(long)]
+            vae: bool,
             /// Print JSON.
             #[arg(long)]
             json: bool,
@@ -462,13 +466,14 @@ mod cli {
                 top,
                 paths,
                 lead_days,
+                vae,
                 json,
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
                 let h = h.map_or(ds.frequency().default_horizon(), usize::from);
-                crate::scenarios_cli::bench(&ds, h, ds.season(), top, paths, lead_days, json)?;
+                crate::scenarios_cli::bench(&ds, h, ds.season(), top, paths, lead_days, vae, json)?;
             }
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
             Command::Allocate(a) => crate::logistics_cli::allocate(a)?,

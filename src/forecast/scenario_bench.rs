@@ -38,9 +38,15 @@ pub struct SumRow {
     pub service95: f64,
 }
 
+/// A generative model for the benchmark: trained on the histories it is given (each
+/// cut at the origin), it returns paths (path × period, in units) of the `h` periods
+/// after each history.
+pub type Generator<'a> = dyn Fn(&[&[f64]], usize) -> Vec<Option<Vec<Vec<f64>>>> + 'a;
+
 /// Runs the benchmark on the `top` best-selling SKUs with at least `4h` periods.
 /// `lens` are the summed lengths (each ≤ `h`); `lead` optionally gives each SKU's lead
-/// time in periods (by SKU name), scored as length 0.
+/// time in periods (by SKU name), scored as length 0. `generate` is needed for
+/// [`Scenarios::Generative`] (without it that kind is skipped).
 pub fn run(
     ds: &Dataset,
     h: usize,
@@ -50,6 +56,7 @@ pub fn run(
     kinds: &[Scenarios],
     lens: &[usize],
     lead: &dyn Fn(&str) -> Option<usize>,
+    generate: Option<&Generator<'_>>,
     threads: usize,
 ) -> Vec<SumRow> {
     let mut idx: Vec<usize> = (0..ds.series.len())
@@ -85,17 +92,28 @@ pub fn run(
             |i: usize| -> Vec<Box<dyn Model>> { models::for_series(ys[i], cfg.season) };
         let bt = select::backtest_all(&ys, &candidates, &cfg, threads, &mut |_| true);
         let learnt = select::learn(&bt, &ys, h, None);
+        let uniforms: Vec<Option<Vec<Vec<f64>>>> = match generate {
+            Some(g) if kinds.contains(&Scenarios::Generative) => g(&ys, h)
+                .into_iter()
+                .map(|t| t.map(|t| super::scenarios::from_template(&t)))
+                .collect(),
+            _ => Vec::new(),
+        };
         for &kind in kinds {
+            if kind == Scenarios::Generative && uniforms.is_empty() {
+                continue;
+            }
             let cfg = BacktestConfig {
                 scenarios: kind,
                 ..cfg
             };
-            let choices = select::finish(
+            let choices = select::finish_with(
                 &bt,
                 &learnt,
                 &ys,
                 &candidates,
                 &cfg,
+                &uniforms,
                 threads,
                 17,
                 &mut |_| true,

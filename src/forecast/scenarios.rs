@@ -37,6 +37,9 @@ pub enum Scenarios {
     /// A Gaussian copula fitted to the backtest errors' correlations (level + AR(1)).
     #[default]
     Copula,
+    /// Ranks of a generative model's paths (the neural scenario model), each SKU's
+    /// conditioned on its own recent demand; the copula where it has none.
+    Generative,
 }
 
 impl Scenarios {
@@ -46,6 +49,7 @@ impl Scenarios {
             Scenarios::Independent => "independent periods",
             Scenarios::Windows => "backtest error windows",
             Scenarios::Copula => "fitted copula (level + AR(1))",
+            Scenarios::Generative => "generative model (conditional VAE)",
         }
     }
 
@@ -55,6 +59,7 @@ impl Scenarios {
             Scenarios::Independent => "independent",
             Scenarios::Windows => "windows",
             Scenarios::Copula => "copula",
+            Scenarios::Generative => "vae",
         }
     }
 

@@ -723,6 +723,35 @@ pub fn finish(
     seed: u64,
     progress: &mut dyn FnMut(usize) -> bool,
 ) -> Vec<Result<Choice, ForecastError>> {
+    finish_with(
+        bt,
+        learnt,
+        ys,
+        candidates,
+        cfg,
+        &[],
+        threads,
+        seed,
+        progress,
+    )
+}
+
+/// [`finish`] with a generative model's path ranks: `uniforms[i]`, when present, gives
+/// series `i`'s paths as per-period uniforms (path × period, see
+/// [`scenarios::from_template`]) and is used when `cfg.scenarios` is
+/// [`Scenarios::Generative`]; series without them take the copula.
+#[allow(clippy::too_many_arguments)]
+pub fn finish_with(
+    bt: &Backtests,
+    learnt: &Learnt,
+    ys: &[&[f64]],
+    candidates: &Candidates<'_>,
+    cfg: &BacktestConfig,
+    uniforms: &[Option<Vec<Vec<f64>>>],
+    threads: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> Vec<Result<Choice, ForecastError>> {
     let n = bt.series.len();
     let idx: Vec<usize> = (0..n).collect();
     let mut out = Vec::with_capacity(n);
@@ -736,6 +765,7 @@ pub fn finish(
                 ys[i],
                 &candidates(i),
                 cfg,
+                uniforms.get(i).and_then(|u| u.as_deref()),
                 seed.wrapping_add(i as u64),
             )
         }));
@@ -753,6 +783,7 @@ fn finish_one(
     y: &[f64],
     models: &[Box<dyn Model + '_>],
     cfg: &BacktestConfig,
+    uniforms: Option<&[Vec<f64>]>,
     seed: u64,
 ) -> Result<Choice, ForecastError> {
     check_history(y)?;
@@ -912,8 +943,17 @@ fn finish_one(
                     }
                 },
             ),
-            Scenarios::Independent | Scenarios::Copula => {
-                let dep = if cfg.scenarios == Scenarios::Copula {
+            Scenarios::Generative if uniforms.is_some_and(|u| !u.is_empty()) => uniforms
+                .unwrap_or_default()
+                .iter()
+                .map(|u| {
+                    (0..cfg.h)
+                        .map(|j| value(j, error_at(j, u.get(j).copied().unwrap_or(0.5))))
+                        .collect()
+                })
+                .collect(),
+            Scenarios::Independent | Scenarios::Copula | Scenarios::Generative => {
+                let dep = if cfg.scenarios != Scenarios::Independent {
                     plan.dependence
                 } else {
                     Dependence::default()

@@ -10,6 +10,7 @@ pub mod data;
 pub mod device;
 pub mod models;
 pub mod pretrained;
+pub mod scenario;
 pub mod train;
 
 use burn::tensor::{Device, Tensor, TensorData};

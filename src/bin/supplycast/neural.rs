@@ -415,4 +415,47 @@ mod imp {
             &dev,
         ))?)
     }
+
+    /// The generative scenario model for `bench-scenarios --vae`: trained on `ys` (the
+    /// histories up to the origin) on the CPU, then `paths` paths after each.
+    pub(crate) fn vae_paths(ys: &[&[f64]], h: usize, paths: usize) -> Vec<Option<Vec<Vec<f64>>>> {
+        use supplycast::nn::scenario::{self, VaeConfig};
+        let dev = device::cpu();
+        let t = std::time::Instant::now();
+        let trained = match block_on(scenario::train(VaeConfig::new(h), ys, &dev, &mut |_| true)) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("scenario model: {e}");
+                return vec![None; ys.len()];
+            }
+        };
+        let train_s = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let out = block_on(scenario::generate(
+            &trained.model,
+            &trained.config,
+            ys,
+            paths,
+            1,
+            &dev,
+        ));
+        eprintln!(
+            "scenario model: trained in {train_s:.1} s ({:.0} windows/s; loss {:?}), {} × {paths} paths in {:.1} s",
+            trained.windows_per_s,
+            trained
+                .losses
+                .iter()
+                .map(|l| (l * 1000.0).round() / 1000.0)
+                .collect::<Vec<_>>(),
+            ys.len(),
+            t.elapsed().as_secs_f64()
+        );
+        match out {
+            Ok(p) => p.into_iter().map(Some).collect(),
+            Err(e) => {
+                eprintln!("scenario model: {e}");
+                vec![None; ys.len()]
+            }
+        }
+    }
 }

@@ -55,14 +55,31 @@ pub(crate) fn bench(
     top: usize,
     paths: usize,
     lead_days: Option<f64>,
+    vae: bool,
     json: bool,
 ) -> anyhow::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let kinds = [
+    #[allow(unused_mut)]
+    let mut kinds = vec![
         Scenarios::Independent,
         Scenarios::Windows,
         Scenarios::Copula,
     ];
+    #[cfg(feature = "nn")]
+    let generator = |ys: &[&[f64]], h: usize| crate::neural_cli::vae_paths(ys, h, paths);
+    #[cfg(feature = "nn")]
+    let generate: Option<&scenario_bench::Generator<'_>> = if vae {
+        kinds.push(Scenarios::Generative);
+        Some(&generator)
+    } else {
+        None
+    };
+    #[cfg(not(feature = "nn"))]
+    let generate: Option<&scenario_bench::Generator<'_>> = if vae {
+        return Err(crate::neural_cli::unavailable());
+    } else {
+        None
+    };
     let period_days = ds.frequency().days();
     let lead = move |_: &str| lead_days.map(|d| (d / period_days).round().max(1.0) as usize);
     let t = std::time::Instant::now();
@@ -75,6 +92,7 @@ pub(crate) fn bench(
         &kinds,
         &[1, 7, 14, 28],
         &lead,
+        generate,
         threads,
     );
     let secs = t.elapsed().as_secs_f64();

@@ -115,7 +115,8 @@ mod cli {
             #[arg(long)]
             paths_out: Option<PathBuf>,
             /// How the periods of a path depend on each other: copula (default; fitted
-            /// to the backtest errors), windows (whole backtest error windows) or
+            /// to the backtest errors), vae (the generative scenario model trained on
+            /// this file; feature `nn`), windows (whole backtest error windows) or
             /// independent.
             #[arg(long, default_value = "copula")]
             scenarios: String,
@@ -647,8 +648,27 @@ mod cli {
                 } else {
                     Vec::new()
                 };
-                let run =
-                    forecast::run::forecast_dataset_with(&ds, cfg, &globals, &mut |_, _| true);
+                let templates = if scenarios == forecast::scenarios::Scenarios::Generative {
+                    #[cfg(feature = "nn")]
+                    {
+                        let ys: Vec<&[f64]> =
+                            ds.series.iter().map(|s| s.values.as_slice()).collect();
+                        crate::neural_cli::vae_paths(&ys, h, paths)
+                    }
+                    #[cfg(not(feature = "nn"))]
+                    {
+                        return Err(crate::neural_cli::unavailable());
+                    }
+                } else {
+                    Vec::new()
+                };
+                let run = forecast::run::forecast_dataset_scenarios(
+                    &ds,
+                    cfg,
+                    &globals,
+                    &templates,
+                    &mut |_, _| true,
+                );
                 for s in &run.skus {
                     let c = match &s.result {
                         Ok(c) => c,

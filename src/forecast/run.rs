@@ -55,6 +55,25 @@ pub fn forecast_dataset_with(
     globals: &[GlobalForecasts],
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> ForecastRun {
+    forecast_dataset_scenarios(ds, config, globals, &[], progress)
+}
+
+/// [`forecast_dataset_with`] with a generative model's paths for the scenarios:
+/// `templates[i]` (path × period, in units, from the neural scenario model) gives SKU
+/// `i`'s paths their dependence when `config.scenarios` is
+/// [`super::scenarios::Scenarios::Generative`] (their ranks only: each period's values
+/// stay the chosen forecaster's).
+pub fn forecast_dataset_scenarios(
+    ds: &Dataset,
+    config: BacktestConfig,
+    globals: &[GlobalForecasts],
+    templates: &[Option<Vec<Vec<f64>>>],
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> ForecastRun {
+    let uniforms: Vec<Option<Vec<Vec<f64>>>> = templates
+        .iter()
+        .map(|t| t.as_ref().map(|t| super::scenarios::from_template(t)))
+        .collect();
     let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
     let dates: Vec<&[NaiveDate]> = ds.series.iter().map(|s| s.dates(ds)).collect();
     let extra: Vec<Vec<models::Precomputed>> =
@@ -73,7 +92,8 @@ pub fn forecast_dataset_with(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     };
-    let results = super::select::choose_all(&ys, &candidates, &config, threads, 0, progress);
+    let results =
+        super::select::choose_all_with(&ys, &candidates, &config, &uniforms, threads, 0, progress);
     let skus = ds
         .series
         .iter()

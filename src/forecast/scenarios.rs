@@ -69,6 +69,7 @@ impl Scenarios {
             Scenarios::Independent,
             Scenarios::Windows,
             Scenarios::Copula,
+            Scenarios::Generative,
         ]
         .into_iter()
         .find(|k| k.key() == s)

@@ -1262,6 +1262,19 @@ pub fn choose_all(
     seed: u64,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Vec<Result<Choice, ForecastError>> {
+    choose_all_with(ys, candidates, cfg, &[], threads, seed, progress)
+}
+
+/// [`choose_all`] with a generative model's path ranks per series (see [`finish_with`]).
+pub fn choose_all_with(
+    ys: &[&[f64]],
+    candidates: &Candidates<'_>,
+    cfg: &BacktestConfig,
+    uniforms: &[Option<Vec<Vec<f64>>>],
+    threads: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Vec<Result<Choice, ForecastError>> {
     let total = 2 * ys.len();
     let mut stopped = false;
     let bt = backtest_all(ys, candidates, cfg, threads, &mut |d| {
@@ -1272,11 +1285,21 @@ pub fn choose_all(
     let ys = &ys[..bt.series.len()];
     let learnt = learn(&bt, ys, cfg.h, None);
     let n = bt.series.len();
-    finish(&bt, &learnt, ys, candidates, cfg, threads, seed, &mut |d| {
-        // After a stop the series backtested so far are still forecast.
-        let go = progress(n + d, total);
-        stopped || go
-    })
+    finish_with(
+        &bt,
+        &learnt,
+        ys,
+        candidates,
+        cfg,
+        uniforms,
+        threads,
+        seed,
+        &mut |d| {
+            // After a stop the series backtested so far are still forecast.
+            let go = progress(n + d, total);
+            stopped || go
+        },
+    )
 }
 
 #[cfg(test)]

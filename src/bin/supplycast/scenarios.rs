@@ -11,8 +11,9 @@ use supplycast::forecast::scenarios::Scenarios;
 
 /// Parses `--scenarios`.
 pub(crate) fn parse(s: &str) -> anyhow::Result<Scenarios> {
-    Scenarios::parse(s)
-        .with_context(|| format!("--scenarios must be independent, windows or copula, not '{s}'"))
+    Scenarios::parse(s).with_context(|| {
+        format!("--scenarios must be copula, vae, windows or independent, not '{s}'")
+    })
 }
 
 /// Writes `sku,path,date,quantity`, one row per SKU, path and period.

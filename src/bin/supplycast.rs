@@ -653,7 +653,10 @@ mod cli {
                     {
                         let ys: Vec<&[f64]> =
                             ds.series.iter().map(|s| s.values.as_slice()).collect();
-                        crate::neural_cli::vae_paths(&ys, h, paths)
+                        crate::neural_cli::vae_paths(&ys, h, paths.min(256))
+                            .iter()
+                            .map(|t| t.as_deref().and_then(forecast::scenarios::Ranks::of))
+                            .collect::<Vec<_>>()
                     }
                     #[cfg(not(feature = "nn"))]
                     {

@@ -59,20 +59,20 @@ pub fn forecast_dataset_with(
 }
 
 /// [`forecast_dataset_with`] with a generative model's paths for the scenarios:
-/// `templates[i]` (path × period, in units, from the neural scenario model) gives SKU
-/// `i`'s paths their dependence when `config.scenarios` is
-/// [`super::scenarios::Scenarios::Generative`] (their ranks only: each period's values
-/// stay the chosen forecaster's).
+/// `ranks[i]` (from the neural scenario model's paths for SKU `i`) gives its paths
+/// their dependence when `config.scenarios` is
+/// [`super::scenarios::Scenarios::Generative`] (ranks only: each period's values stay
+/// the chosen forecaster's).
 pub fn forecast_dataset_scenarios(
     ds: &Dataset,
     config: BacktestConfig,
     globals: &[GlobalForecasts],
-    templates: &[Option<Vec<Vec<f64>>>],
+    ranks: &[Option<super::scenarios::Ranks>],
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> ForecastRun {
-    let uniforms: Vec<Option<Vec<Vec<f64>>>> = templates
+    let uniforms: Vec<Option<Vec<Vec<f64>>>> = ranks
         .iter()
-        .map(|t| t.as_ref().map(|t| super::scenarios::from_template(t)))
+        .map(|r| r.as_ref().map(|r| r.uniforms()).filter(|u| !u.is_empty()))
         .collect();
     let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
     let dates: Vec<&[NaiveDate]> = ds.series.iter().map(|s| s.dates(ds)).collect();

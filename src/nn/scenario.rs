@@ -157,6 +157,23 @@ fn normals(rng: &mut SplitMix, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.normal() as f32).collect()
 }
 
+/// A report during training (every tenth of the steps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VaeProgress {
+    /// Report number (1..=10).
+    pub report: usize,
+    /// Steps done.
+    pub step: usize,
+    /// Mean training loss since the last report (negative ELBO per period).
+    pub train_loss: f64,
+    /// The loss on each series' last held-out window (NaN without a hold-out).
+    pub valid_loss: f64,
+    /// Training windows per second.
+    pub windows_per_s: f64,
+    /// Seconds since the start.
+    pub elapsed_s: f64,
+}
+
 /// A trained model and how training went.
 #[derive(Debug)]
 pub struct TrainedVae {
@@ -164,25 +181,73 @@ pub struct TrainedVae {
     pub model: ScenarioVae,
     /// Its settings.
     pub config: VaeConfig,
-    /// Mean loss per tenth of training.
-    pub losses: Vec<f64>,
-    /// Training windows per second.
-    pub windows_per_s: f64,
+    /// One entry per report.
+    pub history: Vec<VaeProgress>,
 }
 
-/// Trains on every window of `series` (each series' history up to its end; windows
-/// of `context + horizon` periods, the context padded for short series). `progress`
-/// gets the fraction done and may return `false` to stop.
-pub async fn train(
-    config: VaeConfig,
+/// The loss on each series' last `horizon` periods given the context before them (one
+/// latent draw per window, a fixed seed: the same number for the same model).
+async fn holdout_loss(
+    model: &ScenarioVae,
+    config: &VaeConfig,
     series: &[&[f64]],
     device: &Device,
-    progress: &mut dyn FnMut(f64) -> bool,
-) -> Result<TrainedVae, NnError> {
+) -> Result<f64, NnError> {
     let (c, h) = (config.context, config.horizon);
-    // (series, window end) of every window whose future lies inside the series and
-    // whose context has at least a horizon of data.
-    let starts: Vec<(usize, usize)> = series
+    let rows: Vec<&[f64]> = series
+        .iter()
+        .copied()
+        .filter(|y| y.len() >= 2 * h)
+        .collect();
+    if rows.is_empty() {
+        return Ok(f64::NAN);
+    }
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for y in &rows {
+        let o = y.len() - h;
+        let ctx = context(y, o, c);
+        let scale = 1.0 + ctx.iter().sum::<f64>() / c as f64;
+        xs.extend(transform(&ctx, scale));
+        ys.extend(transform(&y[o..], scale));
+    }
+    let n = rows.len();
+    let mut rng = SplitMix::new(0x7A11);
+    let x = Tensor::<2>::from_data(TensorData::new(xs, [n, c]), device);
+    let y = Tensor::<2>::from_data(TensorData::new(ys, [n, h]), device);
+    let eps = Tensor::<2>::from_data(
+        TensorData::new(normals(&mut rng, n * config.latent), [n, config.latent]),
+        device,
+    );
+    let l = model.loss(x, y, eps, config.beta);
+    Ok(read_back(l).await?.first().copied().unwrap_or(f32::NAN) as f64)
+}
+
+/// Trains on every window of `series` cut `holdout` periods before their ends
+/// (windows of `context + horizon` periods, the context padded for short series) and
+/// reports the loss on the held-out last window of each series ten times; the
+/// weights of the best report are kept. `progress` may return `false` to stop (the
+/// best weights so far are kept); `yield_now` is awaited after each report (a browser
+/// worker's event loop runs in between).
+pub async fn train<Y, F>(
+    config: VaeConfig,
+    series: &[&[f64]],
+    holdout: usize,
+    device: &Device,
+    progress: &mut dyn FnMut(&VaeProgress) -> bool,
+    yield_now: Y,
+) -> Result<TrainedVae, NnError>
+where
+    Y: Fn() -> F,
+    F: std::future::Future<Output = ()>,
+{
+    let (c, h) = (config.context, config.horizon);
+    let cut: Vec<&[f64]> = series
+        .iter()
+        .map(|y| &y[..y.len().saturating_sub(holdout)])
+        .collect();
+    // (series, window end) of every window whose future lies inside the training part
+    // and whose context has at least a horizon of data.
+    let starts: Vec<(usize, usize)> = cut
         .iter()
         .enumerate()
         .flat_map(|(i, y)| (h.max(1)..=y.len().saturating_sub(h)).map(move |o| (i, o)))
@@ -190,7 +255,7 @@ pub async fn train(
     if starts.is_empty() {
         return Err(NnError::NoData(format!(
             "no series has the {} periods a scenario window needs",
-            2 * h
+            2 * h + holdout
         )));
     }
     device.seed(config.seed);
@@ -202,15 +267,17 @@ pub async fn train(
     let mut rng = SplitMix::new(config.seed ^ 0x5CE4);
     let b = config.batch.max(1);
     let steps = config.steps.max(1);
-    let mut losses = Vec::new();
-    let mut acc: Option<Tensor<1>> = None;
     let tenth = steps.div_ceil(10);
+    let mut history: Vec<VaeProgress> = Vec::new();
+    let mut best: Option<(f64, ScenarioVae)> = None;
+    let mut acc: Option<Tensor<1>> = None;
     let t0 = super::train::now_s();
+    let mut t_report = t0;
     for step in 0..steps {
         let (mut xs, mut ys) = (Vec::with_capacity(b * c), Vec::with_capacity(b * h));
         for _ in 0..b {
             let (i, o) = starts[rng.below(starts.len())];
-            let y = series[i];
+            let y = cut[i];
             let ctx = context(y, o, c);
             let scale = 1.0 + ctx.iter().sum::<f64>() / c as f64;
             xs.extend(transform(&ctx, scale));
@@ -225,6 +292,8 @@ pub async fn train(
         let frac = step as f64 / steps as f64;
         let lr = config.lr * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos()));
         let loss = model.loss(x, yt, eps, config.beta);
+        // Summed on the device and read once per report: a read-back per step would
+        // stall a GPU.
         acc = Some(match acc {
             Some(a) => a + loss.clone().detach(),
             None => loss.clone().detach(),
@@ -233,22 +302,98 @@ pub async fn train(
         model = optim.step(lr, model, grads);
         if (step + 1) % tenth == 0 || step + 1 == steps {
             let n = (step % tenth) + 1;
-            if let Some(a) = acc.take() {
-                let v = read_back(a).await?.first().copied().unwrap_or(f32::NAN) as f64;
-                losses.push(v / n as f64);
+            let train_loss = match acc.take() {
+                Some(a) => {
+                    read_back(a).await?.first().copied().unwrap_or(f32::NAN) as f64 / n as f64
+                }
+                None => f64::NAN,
+            };
+            let plain = model.valid();
+            let valid_loss = if holdout > 0 {
+                holdout_loss(&plain, &config, series, device).await?
+            } else {
+                f64::NAN
+            };
+            let now = super::train::now_s();
+            let p = VaeProgress {
+                report: history.len() + 1,
+                step: step + 1,
+                train_loss,
+                valid_loss,
+                windows_per_s: (n * b) as f64 / (now - t_report).max(1e-9),
+                elapsed_s: now - t0,
+            };
+            t_report = now;
+            history.push(p);
+            // Without a hold-out the last weights are kept.
+            let key = if valid_loss.is_finite() {
+                valid_loss
+            } else {
+                -(step as f64)
+            };
+            if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                best = Some((key, plain));
             }
-            if !progress((step + 1) as f64 / steps as f64) {
+            let go_on = progress(&p);
+            yield_now().await;
+            if !go_on || !train_loss.is_finite() {
                 break;
             }
         }
     }
-    let elapsed = super::train::now_s() - t0;
+    let model = match best {
+        Some((_, m)) => m,
+        None => model.valid(),
+    };
     Ok(TrainedVae {
-        model: model.valid(),
-        windows_per_s: (losses.len() * tenth * b) as f64 / elapsed.max(1e-9),
+        model,
         config,
-        losses,
+        history,
     })
+}
+
+const MAGIC: &[u8; 8] = b"SCVAEv01";
+
+/// What a scenario model file records besides its weights.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct VaeMeta {
+    /// The model's settings.
+    pub config: VaeConfig,
+    /// Average calendar days per period of the data it was trained on.
+    pub period_days: f64,
+    /// Its best hold-out loss.
+    pub valid_loss: f64,
+    /// Where and on what it was trained, in words.
+    pub provenance: String,
+}
+
+/// Whether `bytes` look like a scenario model file.
+pub fn is_model_file(bytes: &[u8]) -> bool {
+    bytes.starts_with(MAGIC)
+}
+
+/// A scenario model file (the same bytes natively and in the browser).
+pub fn save(model: &ScenarioVae, meta: &VaeMeta) -> Result<Vec<u8>, NnError> {
+    super::pack(MAGIC, meta, model)
+}
+
+/// Reads what [`save`] wrote onto `device`.
+pub fn load(bytes: &[u8], device: &Device) -> Result<(ScenarioVae, VaeMeta), NnError> {
+    let bad = |why: &str| NnError::Model(format!("not a supplycast scenario model file: {why}"));
+    if !is_model_file(bytes) {
+        return Err(bad("wrong header"));
+    }
+    let (_, head, record) = super::unpack(bytes).ok_or_else(|| bad("truncated"))?;
+    let meta: VaeMeta = postcard::from_bytes(head).map_err(|e| bad(&e.to_string()))?;
+    if meta.config.context == 0 || meta.config.horizon == 0 || meta.config.latent == 0 {
+        return Err(bad("empty dimensions"));
+    }
+    let model = meta
+        .config
+        .init(device)
+        .try_load_record(record)
+        .map_err(|e| bad(&format!("{e:?}")))?;
+    Ok((model, meta))
 }
 
 /// `paths` demand paths of `horizon` periods after the end of each series (in units),
@@ -331,14 +476,43 @@ mod tests {
             .with_steps(300)
             .with_batch(64)
             .with_hidden(32);
-        let trained = super::super::block_on(train(cfg, &refs, &device, &mut |_| true)).unwrap();
-        assert!(trained.losses.iter().all(|l| l.is_finite()));
-        // Loss falls from the first tenth of training to the last.
+        let trained =
+            super::super::block_on(train(cfg, &refs, 28, &device, &mut |_| true, || async {}))
+                .unwrap();
+        let h = &trained.history;
+        assert_eq!(h.len(), 10);
         assert!(
-            trained.losses.last().unwrap() < trained.losses.first().unwrap(),
-            "{:?}",
-            trained.losses
+            h.iter()
+                .all(|p| p.train_loss.is_finite() && p.valid_loss.is_finite())
         );
+        // Both losses fall from the first report to the best.
+        let best = h.iter().map(|p| p.valid_loss).fold(f64::INFINITY, f64::min);
+        assert!(h[9].train_loss < h[0].train_loss, "{h:?}");
+        assert!(best < h[0].valid_loss, "{h:?}");
+        // The file round-trips: the same paths from the reloaded weights.
+        let meta = VaeMeta {
+            config: trained.config.clone(),
+            period_days: 1.0,
+            valid_loss: best,
+            provenance: "test".into(),
+        };
+        let bytes = save(&trained.model, &meta).unwrap();
+        let (again, m2) = load(&bytes, &device).unwrap();
+        assert_eq!(m2.config, trained.config);
+        let a = super::super::block_on(generate(
+            &trained.model,
+            &trained.config,
+            &refs[..1],
+            5,
+            3,
+            &device,
+        ))
+        .unwrap();
+        let b = super::super::block_on(generate(&again, &m2.config, &refs[..1], 5, 3, &device))
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(load(&bytes[..20], &device).is_err());
+        assert!(load(b"SCNNv002xxxxxxxxxxxx", &device).is_err());
         let paths = super::super::block_on(generate(
             &trained.model,
             &trained.config,

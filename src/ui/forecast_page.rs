@@ -16,7 +16,7 @@ use crate::forecast::backtest::{BacktestConfig, Choice};
 use crate::forecast::global::GlobalForecasts;
 use crate::forecast::models::Mstl;
 use crate::forecast::run::ForecastRun;
-use crate::forecast::scenarios::Scenarios;
+use crate::forecast::scenarios::{Ranks, Scenarios};
 use crate::plot::{DecompositionChart, ForecastChart};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +166,9 @@ pub fn ForecastPage(
     let run_ds = RwSignal::new(None::<Arc<Dataset>>);
     let windows = RwSignal::new(3usize);
     let scenarios = RwSignal::new(Scenarios::default());
+    // The scenario model's path ranks per SKU, valid for one (dataset, weekly, h, windows).
+    type RanksFor = ((usize, bool, usize, usize), Arc<Vec<Option<Ranks>>>);
+    let scenario_ranks = RwSignal::new(None::<RanksFor>);
     let run = RwSignal::new(None::<Arc<ForecastRun>>);
     let slot = JobSlot::new();
     let (progress, message) = (slot.progress, slot.message);
@@ -232,9 +235,22 @@ pub fn ForecastPage(
             neural.set(Vec::new());
         }
         let globals: Vec<GlobalForecasts> = neural.get_untracked();
+        let mut config = config;
+        // Generative scenarios need the scenario model's paths for this very setup;
+        // without them the copula stands in, and the settings say so.
+        let ranks: Vec<Option<Ranks>> = match scenario_ranks.get_untracked() {
+            Some((k, r)) if k == key && config.scenarios == Scenarios::Generative => r.to_vec(),
+            _ => {
+                if config.scenarios == Scenarios::Generative {
+                    config.scenarios = Scenarios::Copula;
+                    scenarios.set(Scenarios::Copula);
+                }
+                Vec::new()
+            }
+        };
         let for_run = ds.clone();
         slot.begin(now_ms());
-        let started = Job::forecast(&ds, &config, &globals, move |ev| match ev {
+        let started = Job::forecast(&ds, &config, &globals, &ranks, move |ev| match ev {
             JobEvent::Partial(_) => {}
             JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(r, _) => {
@@ -294,7 +310,11 @@ pub fn ForecastPage(
                         </label>
                         <label title="How the periods of each demand scenario (sample path) the planner uses depend on each other: a fitted copula keeps streaks of high or low demand together, so lead-time demand spreads as it really does">"Demand scenarios "
                             <select data-testid="scenarios" on:change=move |ev| scenarios.set(Scenarios::parse(&event_target_value(&ev)).unwrap_or_default())>
-                                {[Scenarios::Copula, Scenarios::Windows, Scenarios::Independent].into_iter().map(|k| view! { <option value=k.key() selected=move || scenarios.get() == k>{k.name()}</option> }).collect_view()}
+                                {[Scenarios::Copula, Scenarios::Generative, Scenarios::Windows, Scenarios::Independent].into_iter().map(|k| {
+                                    // The generative model's scenarios once it is trained for this setup.
+                                    let off = move || k == Scenarios::Generative && scenario_ranks.with(|r| r.is_none());
+                                    view! { <option value=k.key() selected=move || scenarios.get() == k disabled=off>{k.name()}</option> }
+                                }).collect_view()}
                             </select>
                         </label>
                         <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { weekly_season(&ds) } else { ds.season() })}</span>
@@ -349,7 +369,7 @@ pub fn ForecastPage(
                 }
             })}
         </section>
-        <NeuralPanel dataset=dataset setup=setup neural=neural neural_key=neural_key start=start />
+        <NeuralPanel dataset=dataset setup=setup neural=neural neural_key=neural_key start=start scenario_ranks=scenario_ranks scenarios=scenarios />
         {move || match (run_ds.get(), run.get()) {
             (Some(ds), Some(r)) => view! { <Results ds=ds run=r selected=selected sort=sort /> }.into_any(),
             _ => view! {
@@ -646,6 +666,8 @@ fn NeuralPanel(
     neural: RwSignal<Vec<GlobalForecasts>>,
     neural_key: StoredValue<Option<(usize, bool, usize, usize)>>,
     start: impl Fn() + Copy + Send + Sync + 'static,
+    scenario_ranks: RwSignal<Option<((usize, bool, usize, usize), Arc<Vec<Option<Ranks>>>)>>,
+    scenarios: RwSignal<Scenarios>,
 ) -> impl IntoView {
     use super::jobs::{NnEvent, NnJob, NnProgress, NnRequest, NnResult};
     let kind = RwSignal::new("lstm".to_string());
@@ -663,7 +685,14 @@ fn NeuralPanel(
     // Models trained before (kept in IndexedDB) can be used again after a reload.
     leptos::task::spawn_local(async move {
         let mut found = Vec::new();
-        for k in ["lstm", "gru", "patchtst", "mlp", "pretrained-ft"] {
+        for k in [
+            "lstm",
+            "gru",
+            "patchtst",
+            "mlp",
+            "pretrained-ft",
+            "scenario-vae",
+        ] {
             if let Ok(Some(bytes)) = super::storage::load_key(&format!("model:{k}")).await {
                 found.push((k.to_string(), bytes));
             }
@@ -677,7 +706,11 @@ fn NeuralPanel(
         let h = history.get();
         if let Some(el) = canvas.get() {
             let chart = crate::plot::LossChart {
-                title: "Training (pinball loss, scaled)".into(),
+                title: if kind.get_untracked() == "scenario-vae" {
+                    "Training the scenario model (negative ELBO per period)".into()
+                } else {
+                    "Training (pinball loss, scaled)".into()
+                },
                 train: h.iter().map(|p| (p.epoch as f64, p.train_loss)).collect(),
                 valid: h.iter().map(|p| (p.epoch as f64, p.valid_loss)).collect(),
             };
@@ -709,6 +742,35 @@ fn NeuralPanel(
                 running.set(None);
                 job.set_value(None);
                 match postcard::from_bytes::<NnResult>(&bytes) {
+                    Ok(r) if !r.scenarios.is_empty() => {
+                        let best = r
+                            .history
+                            .iter()
+                            .map(|p| p.valid_loss)
+                            .fold(f64::INFINITY, f64::min);
+                        status.set(Some(if r.history.is_empty() {
+                            format!("{} made {} SKUs' demand scenarios on {}; the forecasts' scenarios now come from it.", r.name, r.scenarios.len(), r.device)
+                        } else {
+                            format!(
+                                "{} trained on {}: {} steps in {:.1} s, best hold-out loss {:.4}; {} SKUs' demand scenarios now come from it (each period's forecast stays its model's). Neural worker memory: {:.0} MB.",
+                                r.name, r.device, r.history.last().map_or(0, |p| p.step), r.history.last().map_or(0.0, |p| p.elapsed_s), best, r.scenarios.len(), r.wasm_memory_mb
+                            )
+                        }));
+                        if !r.history.is_empty() && !r.model.is_empty() {
+                            let bytes = r.model.clone();
+                            leptos::task::spawn_local(async move {
+                                let _ =
+                                    super::storage::save_key("model:scenario-vae", &bytes).await;
+                            });
+                            saved.update(|s| {
+                                s.retain(|(n, _)| n != "scenario-vae");
+                                s.push(("scenario-vae".to_string(), r.model.clone()));
+                            });
+                        }
+                        scenario_ranks.set(Some((key, Arc::new(r.scenarios))));
+                        scenarios.set(Scenarios::Generative);
+                        start();
+                    }
                     Ok(r) => {
                         if neural_key.get_value() != Some(key) {
                             neural.set(Vec::new());
@@ -790,6 +852,7 @@ fn NeuralPanel(
                         <option value="gru">"GRU"</option>
                         <option value="patchtst">"PatchTST (Transformer)"</option>
                         <option value="mlp">"MLP (N-BEATS-like)"</option>
+                        <option value="scenario-vae">"Scenario model (conditional VAE: demand paths for the planner)"</option>
                     </select>
                 </label>
                 <label>"Epochs (at most) "
@@ -829,7 +892,14 @@ fn NeuralPanel(
                     let n2 = name.clone();
                     view! {
                         <button class="secondary" data-testid="nn-download" on:click=move |_| {
-                            let ext = if bytes.starts_with(b"SCPT") { "sct" } else { "model" };
+                            let ext = if bytes.starts_with(b"SCPT") {
+                                "sct"
+                            } else if bytes.starts_with(b"SCVAE") {
+                                // A scenario model file (`nn::scenario`, not in the page's build).
+                                "scv"
+                            } else {
+                                "model"
+                            };
                             let _ = download_bytes(&format!("supplycast-{name}.{ext}"), &bytes);
                         }>{format!("Download {n2} model")}</button>
                         <button class="secondary" data-testid="nn-use-saved" disabled=move || running.get().is_some()

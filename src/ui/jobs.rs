@@ -190,11 +190,13 @@ impl Job {
         ds: &Dataset,
         config: &BacktestConfig,
         globals: &[crate::forecast::global::GlobalForecasts],
+        scenarios: &[Option<crate::forecast::scenarios::Ranks>],
         on_event: impl FnMut(JobEvent<ForecastRun>) + 'static,
     ) -> Result<Job, JsValue> {
         let request = Request::Forecast {
             config: *config,
             globals: globals.to_vec(),
+            scenarios: scenarios.to_vec(),
         };
         Job::start(
             request,
@@ -248,8 +250,8 @@ impl Job {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NnRequest {
     /// lstm, gru, patchtst or mlp (trained from scratch), `pretrained` (the shipped
-    /// pretrained model, zero-shot) or `pretrained-ft` (it fine-tuned on the shop);
-    /// ignored with `model`.
+    /// pretrained model, zero-shot), `pretrained-ft` (it fine-tuned on the shop) or
+    /// `scenario-vae` (the generative scenario model); ignored with `model`.
     pub kind: String,
     /// Most epochs.
     pub epochs: usize,
@@ -277,6 +279,9 @@ pub struct NnResult {
     pub device: String,
     /// The model's name.
     pub name: String,
+    /// The scenario model's path ranks per SKU (dataset order; empty for a
+    /// forecaster).
+    pub scenarios: Vec<Option<crate::forecast::scenarios::Ranks>>,
     /// The neural worker's WebAssembly memory at the end (MB): linear memory only
     /// grows, so this is its peak.
     pub wasm_memory_mb: f64,

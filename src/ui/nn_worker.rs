@@ -220,6 +220,13 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         Choice::parse(&req.device).ok_or_else(|| format!("unknown device {}", req.device))?;
     let (dev, label, on_gpu) = pick(choice).await?;
     reply(scope, &NnReply::Device(label.clone()), None);
+    let is_scenario_file = req
+        .model
+        .as_deref()
+        .is_some_and(crate::nn::scenario::is_model_file);
+    if req.kind == "scenario-vae" || is_scenario_file {
+        return scenario_job(scope, &req, &ds, dev, label, on_gpu).await;
+    }
     let series = NnSeries::from_dataset(&ds, req.backtest.h);
     let bt = req.backtest;
     let freq = FreqCode::of(ds.frequency());
@@ -428,7 +435,136 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         model,
         device: label,
         name,
+        scenarios: Vec::new(),
         wasm_memory_mb,
+    };
+    let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;
+    reply(scope, &NnReply::Done, Some(&bytes));
+    Ok(())
+}
+
+/// The neural worker's WebAssembly memory (MB): linear memory only grows, so this is
+/// its peak.
+fn wasm_memory_mb() -> f64 {
+    let memory = wasm_bindgen::memory();
+    Reflect::get(&memory, &"buffer".into())
+        .and_then(|b| Reflect::get(&b, &"byteLength".into()))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+        / 1e6
+}
+
+/// Trains the generative scenario model on the shop (or loads a saved one) and
+/// answers with its path ranks for every SKU.
+async fn scenario_job(
+    scope: &DedicatedWorkerGlobalScope,
+    req: &NnRequest,
+    ds: &Dataset,
+    dev: burn::tensor::Device,
+    label: String,
+    on_gpu: bool,
+) -> Result<(), String> {
+    use crate::forecast::scenarios::Ranks;
+    use crate::nn::scenario::{self, VaeConfig, VaeMeta};
+    const PATHS: usize = 100;
+    let h = req.backtest.h;
+    let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
+    let stopped = || STOP.with(|s| s.get());
+    let (model, config, history, bytes, name) = match &req.model {
+        Some(bytes) => {
+            let (m, meta) = scenario::load(bytes, &dev).map_err(|e| e.to_string())?;
+            if meta.config.horizon != h {
+                return Err(format!(
+                    "this scenario model generates {} periods, the forecast needs {h}: train one for this horizon",
+                    meta.config.horizon
+                ));
+            }
+            (
+                m,
+                meta.config,
+                Vec::new(),
+                bytes.clone(),
+                "scenario-vae (saved)".to_string(),
+            )
+        }
+        None => {
+            // 75 steps an "epoch": the default 20 train for about 1,500 steps.
+            let config = VaeConfig::new(h).with_steps(req.epochs.max(1) * 75);
+            let mut history: Vec<NnProgress> = Vec::new();
+            let mut on_report = |p: &scenario::VaeProgress| {
+                let best = history
+                    .iter()
+                    .map(|x| x.valid_loss)
+                    .fold(p.valid_loss, f64::min);
+                let np = NnProgress {
+                    epoch: p.report,
+                    epochs: 10,
+                    step: p.step,
+                    train_loss: p.train_loss,
+                    valid_loss: p.valid_loss,
+                    best_loss: best,
+                    windows_per_s: p.windows_per_s,
+                    elapsed_s: p.elapsed_s,
+                };
+                history.push(np);
+                reply(scope, &NnReply::Epoch(np), None);
+                !stopped()
+            };
+            let trained = scenario::train(config, &ys, h, &dev, &mut on_report, yield_now)
+                .await
+                .map_err(|e| e.to_string())?;
+            let best = history
+                .iter()
+                .map(|p| p.valid_loss)
+                .fold(f64::INFINITY, f64::min);
+            let meta = VaeMeta {
+                config: trained.config.clone(),
+                period_days: ds.period_days(),
+                valid_loss: best,
+                provenance: format!(
+                    "trained in the browser on {} ({} series) for {} steps on {label}",
+                    ds.name,
+                    ys.len(),
+                    history.last().map_or(0, |p| p.step)
+                ),
+            };
+            // On WebGPU the weights are read back asynchronously onto the CPU first.
+            let cpu = if on_gpu {
+                crate::nn::to_cpu_async(&trained.model, trained.config.init(&device::cpu()))
+                    .await
+                    .map_err(|e| e.to_string())?
+            } else {
+                trained.model.clone()
+            };
+            let bytes = scenario::save(&cpu, &meta).map_err(|e| e.to_string())?;
+            (
+                trained.model,
+                trained.config,
+                history,
+                bytes,
+                "scenario-vae".to_string(),
+            )
+        }
+    };
+    let paths = scenario::generate(&model, &config, &ys, PATHS, 1, &dev)
+        .await
+        .map_err(|e| e.to_string())?;
+    let scenarios: Vec<Option<Ranks>> = paths.iter().map(|p| Ranks::of(p)).collect();
+    let result = NnResult {
+        note: String::new(),
+        candidates: GlobalForecasts {
+            name: name.clone(),
+            fitted_through: None,
+            per_series: Vec::new(),
+            own_quantiles: Vec::new(),
+        },
+        history,
+        model: bytes,
+        device: label,
+        name,
+        scenarios,
+        wasm_memory_mb: wasm_memory_mb(),
     };
     let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;
     reply(scope, &NnReply::Done, Some(&bytes));

@@ -30,6 +30,9 @@ pub enum Request {
         config: BacktestConfig,
         /// The global models' forecasts among every SKU's candidates.
         globals: Vec<GlobalForecasts>,
+        /// The scenario model's path ranks per SKU (dataset order; empty without it),
+        /// for `config.scenarios` = generative.
+        scenarios: Vec<Option<crate::forecast::scenarios::Ranks>>,
     },
     /// Flag the anomalies of a dataset (payload: the dataset's bytes).
     Anomalies,

@@ -70,7 +70,11 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                 Err(e) => failed(scope, e),
             }
         }
-        Request::Forecast { config, globals } => {
+        Request::Forecast {
+            config,
+            globals,
+            scenarios,
+        } => {
             let ds = match Dataset::from_bytes(&bytes) {
                 Ok(ds) => ds,
                 Err(e) => return failed(scope, e),
@@ -79,7 +83,8 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                 progress(done as f64 / total.max(1) as f64, done == total);
                 true
             };
-            let mut result = run::forecast_dataset_with(&ds, config, &globals, &mut on);
+            let mut result =
+                run::forecast_dataset_scenarios(&ds, config, &globals, &scenarios, &mut on);
             result.seconds = (now() - t0) / 1000.0;
             post(
                 scope,

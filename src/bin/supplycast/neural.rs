@@ -422,7 +422,14 @@ mod imp {
         use supplycast::nn::scenario::{self, VaeConfig};
         let dev = device::cpu();
         let t = std::time::Instant::now();
-        let trained = match block_on(scenario::train(VaeConfig::new(h), ys, &dev, &mut |_| true)) {
+        let trained = match block_on(scenario::train(
+            VaeConfig::new(h),
+            ys,
+            h,
+            &dev,
+            &mut |_| true,
+            || async {},
+        )) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("scenario model: {e}");

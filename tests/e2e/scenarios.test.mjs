@@ -29,7 +29,7 @@ test('plans use the copula scenarios, then the trained scenario model', { timeou
   const select = page.locator('[data-testid=scenarios]');
   assert.equal(await select.inputValue(), 'copula');
   // The generative option waits for its model.
-  assert.equal(await page.locator('[data-testid=scenarios] option[value=vae]').isDisabled(), true);
+  assert.equal(await page.locator('[data-testid=scenarios] option[value=vae]').evaluate((o) => o.disabled), true);
   await page.click('[data-testid=run-forecast]');
   await page.locator('[data-testid=forecast-summary]').waitFor({ timeout: 180_000 });
   await page.click('[data-testid=nav-plan]');

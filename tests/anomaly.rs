@@ -122,3 +122,46 @@ fn anomalies_command_writes_flags_with_order_line_numbers() {
     assert_eq!(st.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&st.stderr).contains("bad.csv"));
 }
+
+#[test]
+fn autoencoder_errors_become_spikes_and_dips_per_sku_scale() {
+    let ds = sample_store();
+    // Ordinary errors everywhere (a SKU's own spread), the reconstruction equal to the
+    // demand; one period of the first SKU reconstructed far below what sold, one of the
+    // second far above.
+    let mut recon: Vec<Vec<(f64, f64)>> = ds
+        .series
+        .iter()
+        .map(|s| {
+            s.values
+                .iter()
+                .enumerate()
+                .map(|(t, v)| (*v, ((t * 7919) % 13) as f64 / 6.0 - 1.0))
+                .collect()
+        })
+        .collect();
+    let pick =
+        |i: usize, f: &dyn Fn(f64) -> bool| ds.series[i].values.iter().position(|v| f(*v)).unwrap();
+    let up = pick(0, &|v| v >= 10.0);
+    recon[0][up] = (1.0, 30.0);
+    let i_dip = (1..ds.series.len())
+        .find(|&i| ds.series[i].values.iter().any(|v| *v == 0.0))
+        .unwrap();
+    let down = pick(i_dip, &|v| v == 0.0);
+    recon[i_dip][down] = (50.0, -30.0);
+    let flags = anomaly::from_reconstruction(&ds, &recon, 5.0, &[]);
+    assert_eq!(flags.len(), 2, "{flags:?}");
+    let spike = flags.iter().find(|f| f.kind == Kind::Spike).unwrap();
+    assert_eq!(spike.sku.as_deref(), Some(ds.series[0].sku.as_str()));
+    assert_eq!(spike.start, ds.series[0].start + up);
+    assert!(
+        spike.reason.starts_with("autoencoder: "),
+        "{}",
+        spike.reason
+    );
+    let dip = flags.iter().find(|f| f.kind == Kind::Dip).unwrap();
+    assert_eq!(dip.start, ds.series[i_dip].start + down);
+    // A period another detector already flags is left to that flag.
+    let again = anomaly::from_reconstruction(&ds, &recon, 5.0, &flags);
+    assert!(again.is_empty(), "{again:?}");
+}

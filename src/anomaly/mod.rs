@@ -32,7 +32,7 @@ use thiserror::Error;
 
 use crate::data::{Dataset, csv_field};
 
-pub use detect::{Settings, detect};
+pub use detect::{Settings, detect, from_reconstruction};
 
 /// What kind of anomaly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -159,6 +159,11 @@ mod cli {
             /// Write JSON (every field, one object per anomaly) instead of CSV.
             #[arg(long)]
             json: bool,
+            /// Also flag spikes and dips by the autoencoder (the scenario model trained
+            /// on this file, reconstruction error scaled per SKU; feature `nn`): more
+            /// injected spikes found, far more false alarms (see the README).
+            #[arg(long)]
+            autoencoder: bool,
         },
         /// Measure the anomaly detectors: inject labelled anomalies into the best-selling
         /// SKUs, print precision and recall per kind, false alarms on untouched SKUs and
@@ -184,6 +189,10 @@ mod cli {
             /// Also score each threshold moved alone, on the validation half only.
             #[arg(long)]
             sweep: bool,
+            /// Also measure the autoencoder detector (the scenario model trained on the
+            /// injected file; feature `nn`).
+            #[arg(long)]
+            autoencoder: bool,
         },
         /// Train a neural model across all SKUs and save it.
         Train {
@@ -431,11 +440,29 @@ mod cli {
                     return Err(crate::neural_cli::unavailable());
                 }
             }
-            Command::Anomalies { input, out, json } => {
+            Command::Anomalies {
+                input,
+                out,
+                json,
+                autoencoder,
+            } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
-                let flags = crate::anomaly_cli::find(&name, &bytes, &opts, &ds)?;
+                let mut flags = crate::anomaly_cli::find(&name, &bytes, &opts, &ds)?;
+                if autoencoder {
+                    #[cfg(feature = "nn")]
+                    {
+                        let recon = crate::neural_cli::reconstruction(&ds)?;
+                        let z = supplycast::anomaly::Settings::default().autoencoder_z;
+                        let extra =
+                            supplycast::anomaly::from_reconstruction(&ds, &recon, z, &flags);
+                        flags.extend(extra);
+                        flags.sort_by(|a, b| b.impact.total_cmp(&a.impact));
+                    }
+                    #[cfg(not(feature = "nn"))]
+                    return Err(crate::neural_cli::unavailable());
+                }
                 crate::anomaly_cli::write(&flags, out.as_deref(), json)?;
             }
             Command::BenchAnomalies {
@@ -446,6 +473,7 @@ mod cli {
                 accuracy,
                 labels_out,
                 sweep,
+                autoencoder,
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
@@ -459,6 +487,7 @@ mod cli {
                     accuracy,
                     labels_out.as_deref(),
                     sweep,
+                    autoencoder,
                 )?;
             }
             Command::BenchScenarios {

@@ -123,6 +123,17 @@ impl ScenarioVae {
         nll.mean() + kl.sum_dim(1).mean().mul_scalar(beta / h)
     }
 
+    /// The autoencoder's reconstruction of each future window: encoded with its
+    /// context to the posterior mean and decoded; mean and log-s.d. per period,
+    /// `[batch, horizon]` each (transformed units).
+    pub fn reconstruct(&self, x: Tensor<2>, y: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let l = self.latent;
+        let hc = relu(self.ctx.forward(x));
+        let e = relu(self.enc1.forward(Tensor::cat(vec![hc.clone(), y], 1)));
+        let mu = self.enc2.forward(e).slice(s![.., 0..l]);
+        self.decode(hc, mu)
+    }
+
     /// Paths for each context row: latent draws from the prior, decoded, plus the
     /// decoder's own noise. `z` and `noise`: standard normal, `[rows, latent]` and
     /// `[rows, horizon]`; output `[rows, horizon]` (transformed units).
@@ -449,6 +460,68 @@ pub async fn generate(
     Ok(out)
 }
 
+/// The autoencoder's view of every period of every series: (expected units, error in
+/// the decoder's s.d.), from windows of `horizon` periods laid end to end back from
+/// the end of each series (each with the context before it, padded at the start), so
+/// that every period is reconstructed once.
+pub async fn reconstruction(
+    model: &ScenarioVae,
+    config: &VaeConfig,
+    series: &[&[f64]],
+    device: &Device,
+) -> Result<Vec<Vec<(f64, f64)>>, NnError> {
+    let (c, h) = (config.context, config.horizon);
+    let mut out: Vec<Vec<(f64, f64)>> = series
+        .iter()
+        .map(|y| vec![(f64::NAN, f64::NAN); y.len()])
+        .collect();
+    // (series, window start), batched.
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    for (i, y) in series.iter().enumerate() {
+        if y.len() < h {
+            continue;
+        }
+        let mut o = y.len() - h;
+        loop {
+            windows.push((i, o));
+            if o == 0 {
+                break;
+            }
+            o = o.saturating_sub(h);
+        }
+    }
+    for chunk in windows.chunks(2048) {
+        let n = chunk.len();
+        let (mut xs, mut ys, mut scales) = (
+            Vec::with_capacity(n * c),
+            Vec::with_capacity(n * h),
+            Vec::with_capacity(n),
+        );
+        for &(i, o) in chunk {
+            let y = series[i];
+            let ctx = context(y, o, c);
+            let scale = 1.0 + ctx.iter().sum::<f64>() / c as f64;
+            scales.push(scale);
+            xs.extend(transform(&ctx, scale));
+            ys.extend(transform(&y[o..o + h], scale));
+        }
+        let x = Tensor::<2>::from_data(TensorData::new(xs, [n, c]), device);
+        let yt = Tensor::<2>::from_data(TensorData::new(ys.clone(), [n, h]), device);
+        let (mean, log_sd) = model.reconstruct(x, yt);
+        let mean = read_back(mean).await?;
+        let log_sd = read_back(log_sd).await?;
+        for (k, &(i, o)) in chunk.iter().enumerate() {
+            for j in 0..h {
+                let m = mean[k * h + j] as f64;
+                let sd = (log_sd[k * h + j] as f64).exp();
+                let z = (ys[k * h + j] as f64 - m) / sd.max(1e-6);
+                out[i][o + j] = ((m.exp_m1() * scales[k]).max(0.0), z);
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,6 +585,22 @@ mod tests {
             .unwrap();
         assert_eq!(a, b);
         assert!(load(&bytes[..20], &device).is_err());
+        // The autoencoder: a ×20 day stands out among the series' reconstruction errors.
+        let mut spiked = series[0].clone();
+        spiked[200] = 20.0 * spiked[200].max(5.0);
+        let r = super::super::block_on(reconstruction(
+            &trained.model,
+            &trained.config,
+            &[&spiked],
+            &device,
+        ))
+        .unwrap();
+        assert_eq!(r[0].len(), spiked.len());
+        assert!(r[0].iter().all(|(e, z)| e.is_finite() && z.is_finite()));
+        let top = (0..spiked.len())
+            .max_by(|&a, &b| r[0][a].1.total_cmp(&r[0][b].1))
+            .unwrap();
+        assert_eq!(top, 200);
         assert!(load(b"SCNNv002xxxxxxxxxxxx", &device).is_err());
         let paths = super::super::block_on(generate(
             &trained.model,

@@ -101,6 +101,7 @@ pub(crate) fn bench(
     with_accuracy: bool,
     labels_out: Option<&Path>,
     sweep: bool,
+    autoencoder: bool,
 ) -> Result<()> {
     let settings = Settings::default();
     let t0 = Instant::now();
@@ -224,6 +225,12 @@ pub(crate) fn bench(
             );
         }
     }
+    if autoencoder {
+        #[cfg(feature = "nn")]
+        autoencoder_bench(&injected, &flags, &original, &inj)?;
+        #[cfg(not(feature = "nn"))]
+        return Err(crate::neural_cli::unavailable());
+    }
     let ev = inject::evaluate(&injected, &flags, &original, &inj, None);
     println!(
         "\nflags per 1,000 SKU-periods on the {} untouched SKUs ({} SKU-periods): {}",
@@ -262,5 +269,82 @@ pub(crate) fn bench(
             );
         }
     }
+    Ok(())
+}
+
+/// The autoencoder's flags on the injected data: alone at each threshold on the
+/// validation half, then at the threshold chosen there on the test half, alone and
+/// added to the statistical detectors' flags.
+#[cfg(feature = "nn")]
+fn autoencoder_bench(
+    injected: &Dataset,
+    flags: &[Anomaly],
+    original: &[Anomaly],
+    inj: &inject::Injection,
+) -> Result<()> {
+    let recon = crate::neural_cli::reconstruction(injected)?;
+    let row = |f: &[Anomaly], half: Option<u8>| -> String {
+        let ev = inject::evaluate(injected, f, original, inj, half);
+        ev.kinds
+            .iter()
+            .filter(|k| matches!(k.kind, Kind::Spike | Kind::LevelShift))
+            .map(|k| {
+                format!(
+                    "{} recall {:.3} ({}/{}), flags {}, precision of new flags {:.3}",
+                    k.kind.label(),
+                    k.recall(),
+                    k.found,
+                    k.injected,
+                    k.flags,
+                    k.new_precision()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+            + &format!(
+                "; false alarms per 1,000 untouched SKU-periods: {}",
+                ev.false_alarms
+                    .iter()
+                    .filter(|(k, _)| matches!(k, Kind::Spike | Kind::Dip))
+                    .map(|(k, r)| format!("{} {r:.2}", k.label()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+    };
+    println!("\nautoencoder alone, validation half, by threshold:");
+    let mut best = (f64::NEG_INFINITY, 4.5);
+    for z in [3.0, 3.5, 4.0, 4.5, 5.0, 6.0] {
+        let ae = anomaly::from_reconstruction(injected, &recon, z, &[]);
+        println!("z {z}: {}", row(&ae, Some(0)));
+        // F1 of spikes on the validation half picks the threshold.
+        let ev = inject::evaluate(injected, &ae, original, inj, Some(0));
+        if let Some(k) = ev.kinds.iter().find(|k| k.kind == Kind::Spike) {
+            let (r, p) = (k.recall(), k.new_precision());
+            let f1 = if r + p > 0.0 {
+                2.0 * r * p / (r + p)
+            } else {
+                0.0
+            };
+            if f1 > best.0 {
+                best = (f1, z);
+            }
+        }
+    }
+    let z = best.1;
+    let ae = anomaly::from_reconstruction(injected, &recon, z, &[]);
+    println!(
+        "\ntest half, autoencoder alone (z {z}): {}",
+        row(&ae, Some(1))
+    );
+    let mut both = flags.to_vec();
+    both.extend(anomaly::from_reconstruction(injected, &recon, z, flags));
+    println!(
+        "test half, statistical detectors alone: {}",
+        row(flags, Some(1))
+    );
+    println!(
+        "test half, statistical + autoencoder: {}",
+        row(&both, Some(1))
+    );
     Ok(())
 }

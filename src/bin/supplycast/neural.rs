@@ -447,12 +447,12 @@ mod imp {
             &dev,
         ));
         eprintln!(
-            "scenario model: trained in {train_s:.1} s ({:.0} windows/s; loss {:?}), {} × {paths} paths in {:.1} s",
-            trained.windows_per_s,
+            "scenario model: trained in {train_s:.1} s ({:.0} windows/s; hold-out loss per tenth {:?}), {} × {paths} paths in {:.1} s",
+            trained.history.last().map_or(0.0, |p| p.windows_per_s),
             trained
-                .losses
+                .history
                 .iter()
-                .map(|l| (l * 1000.0).round() / 1000.0)
+                .map(|p| (p.valid_loss * 1000.0).round() / 1000.0)
                 .collect::<Vec<_>>(),
             ys.len(),
             t.elapsed().as_secs_f64()
@@ -464,5 +464,37 @@ mod imp {
                 vec![None; ys.len()]
             }
         }
+    }
+
+    /// The autoencoder's reconstruction of every period of `ds` (the scenario model
+    /// trained on the whole file, its last 28 periods held out to pick the weights).
+    pub(crate) fn reconstruction(ds: &Dataset) -> anyhow::Result<Vec<Vec<(f64, f64)>>> {
+        use supplycast::nn::scenario::{self, VaeConfig};
+        let dev = device::cpu();
+        let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
+        let h = 28.min(ds.frequency().default_horizon());
+        let t = std::time::Instant::now();
+        let trained = block_on(scenario::train(
+            VaeConfig::new(h),
+            &ys,
+            h,
+            &dev,
+            &mut |_| true,
+            || async {},
+        ))?;
+        let train_s = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let r = block_on(scenario::reconstruction(
+            &trained.model,
+            &trained.config,
+            &ys,
+            &dev,
+        ))?;
+        eprintln!(
+            "autoencoder: trained in {train_s:.1} s, {} SKUs reconstructed in {:.1} s",
+            ys.len(),
+            t.elapsed().as_secs_f64()
+        );
+        Ok(r)
     }
 }

@@ -28,6 +28,8 @@ pub struct AnomalyState {
     pub report: RwSignal<ImputeReport>,
     /// Why there are no flags (the detection job failed), in words.
     pub note: RwSignal<Option<String>>,
+    /// The autoencoder's run: progress or its outcome, in words.
+    pub autoencoder: RwSignal<Option<String>>,
 }
 
 impl AnomalyState {
@@ -40,9 +42,11 @@ impl AnomalyState {
             clean: RwSignal::new(None),
             report: RwSignal::new(ImputeReport::default()),
             note: RwSignal::new(None),
+            autoencoder: RwSignal::new(None),
         };
         let job = StoredValue::new_local(None::<Job>);
         Effect::new(move |_| {
+            st.autoencoder.set(None);
             let Some(ds) = dataset.get() else {
                 job.set_value(None);
                 st.flags.set(None);
@@ -114,6 +118,34 @@ impl AnomalyState {
         st
     }
 
+    /// Adds flags found later (the autoencoder's), kept by default, skipping those of
+    /// a SKU and period already listed; the list stays sorted by impact.
+    pub fn add(&self, more: Vec<Anomaly>) -> usize {
+        let Some(flags) = self.flags.get_untracked() else {
+            return 0;
+        };
+        let seen: std::collections::HashSet<(Option<String>, usize)> =
+            flags.iter().map(|a| (a.sku.clone(), a.start)).collect();
+        let ex = self.excluded.get_untracked();
+        let mut all: Vec<(Anomaly, bool)> = flags
+            .iter()
+            .cloned()
+            .zip(ex.into_iter().chain(std::iter::repeat(false)))
+            .collect();
+        let before = all.len();
+        all.extend(
+            more.into_iter()
+                .filter(|a| !seen.contains(&(a.sku.clone(), a.start)))
+                .map(|a| (a, false)),
+        );
+        let added = all.len() - before;
+        all.sort_by(|a, b| b.0.impact.total_cmp(&a.0.impact));
+        self.excluded.set(all.iter().map(|x| x.1).collect());
+        self.flags
+            .set(Some(Arc::new(all.into_iter().map(|x| x.0).collect())));
+        added
+    }
+
     /// One line on what the forecasts are made from, when anything was imputed.
     pub fn summary(&self) -> Option<String> {
         let r = self.report.get();
@@ -169,6 +201,75 @@ pub fn AnomalyPanel(
             state
                 .excluded
                 .set(flags.iter().map(|a| which(a.kind)).collect());
+        }
+    };
+    let ae_job = StoredValue::new_local(None::<super::jobs::NnJob>);
+    let ae_running = RwSignal::new(false);
+    let run_autoencoder = move || {
+        use super::jobs::{NnEvent, NnJob, NnRequest, NnResult};
+        let Some(ds) = dataset.get_untracked() else {
+            return;
+        };
+        let req = NnRequest {
+            kind: "autoencoder".into(),
+            epochs: 20,
+            device: "auto".into(),
+            backtest: crate::forecast::backtest::BacktestConfig {
+                h: ds.frequency().default_horizon(),
+                ..Default::default()
+            },
+            model: None,
+        };
+        let mine = Arc::as_ptr(&ds) as usize;
+        state.autoencoder.set(Some(
+            "Training the autoencoder in the neural worker …".into(),
+        ));
+        let started = NnJob::start(&ds, req, move |ev| {
+            let current = dataset.with_untracked(|d| d.as_ref().map(|d| Arc::as_ptr(d) as usize));
+            if current != Some(mine) {
+                return;
+            }
+            match ev {
+                NnEvent::Device(_) => {}
+                NnEvent::Epoch(p) => state.autoencoder.set(Some(format!(
+                    "Training the autoencoder: {}/10, hold-out loss {:.4}, {:.0} windows/s …",
+                    p.epoch, p.valid_loss, p.windows_per_s
+                ))),
+                NnEvent::Done(bytes) => {
+                    ae_job.set_value(None);
+                    ae_running.set(false);
+                    match postcard::from_bytes::<NnResult>(&bytes) {
+                        Ok(r) => {
+                            let found = r.anomalies.len();
+                            let added = state.add(r.anomalies);
+                            state.autoencoder.set(Some(format!(
+                                "The autoencoder (trained on {} in {:.1} s) flagged {found} periods; {added} were not listed yet and are added, kept (not excluded) until you exclude them.",
+                                r.device,
+                                r.history.last().map_or(0.0, |p| p.elapsed_s)
+                            )));
+                        }
+                        Err(e) => state.autoencoder.set(Some(format!(
+                            "the neural worker's answer could not be read: {e}"
+                        ))),
+                    }
+                }
+                NnEvent::Failed(m) => {
+                    ae_job.set_value(None);
+                    ae_running.set(false);
+                    state
+                        .autoencoder
+                        .set(Some(format!("The autoencoder could not run: {m}")));
+                }
+            }
+        });
+        match started {
+            Ok(j) => {
+                ae_job.set_value(Some(j));
+                ae_running.set(true);
+            }
+            Err(e) => state
+                .autoencoder
+                .set(Some(format!("cannot start the neural worker: {e:?}"))),
         }
     };
     let rows = move || -> Vec<usize> {
@@ -243,7 +344,14 @@ pub fn AnomalyPanel(
                 <button class="secondary" data-testid="anomaly-keep-all" on:click=move |_| set_all(|_| false)>
                     "Keep everything as loaded"
                 </button>
+                <button class="secondary" data-testid="anomaly-autoencoder"
+                    title="Trains a neural autoencoder on every SKU's windows in the neural worker (about a minute on a CPU) and lists the periods it reconstructs worst for their SKU as spikes or dips. It finds more injected spikes than the rules above but also flags many more ordinary busy days: review before excluding."
+                    disabled=move || state.flags.with(|f| f.is_none()) || ae_running.get()
+                    on:click=move |_| run_autoencoder()>
+                    "Also check with the autoencoder"
+                </button>
             </div>
+            {move || state.autoencoder.get().map(|m| view! { <p class="note" data-testid="anomaly-autoencoder-status">{m}</p> })}
             {move || {
                 let Some(flags) = state.flags.get() else { return ().into_any() };
                 let idx = rows();

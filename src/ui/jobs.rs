@@ -251,7 +251,8 @@ impl Job {
 pub struct NnRequest {
     /// lstm, gru, patchtst or mlp (trained from scratch), `pretrained` (the shipped
     /// pretrained model, zero-shot), `pretrained-ft` (it fine-tuned on the shop) or
-    /// `scenario-vae` (the generative scenario model); ignored with `model`.
+    /// `scenario-vae` (the generative scenario model) or `autoencoder` (the same
+    /// network trained to flag anomalies); ignored with `model`.
     pub kind: String,
     /// Most epochs.
     pub epochs: usize,
@@ -282,6 +283,8 @@ pub struct NnResult {
     /// The scenario model's path ranks per SKU (dataset order; empty for a
     /// forecaster).
     pub scenarios: Vec<Option<crate::forecast::scenarios::Ranks>>,
+    /// The autoencoder's anomalies (kind `autoencoder` only).
+    pub anomalies: Vec<crate::anomaly::Anomaly>,
     /// The neural worker's WebAssembly memory at the end (MB): linear memory only
     /// grows, so this is its peak.
     pub wasm_memory_mb: f64,

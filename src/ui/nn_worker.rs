@@ -224,6 +224,9 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         .model
         .as_deref()
         .is_some_and(crate::nn::scenario::is_model_file);
+    if req.kind == "autoencoder" {
+        return autoencoder_job(scope, &req, &ds, dev, label).await;
+    }
     if req.kind == "scenario-vae" || is_scenario_file {
         return scenario_job(scope, &req, &ds, dev, label, on_gpu).await;
     }
@@ -436,6 +439,7 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
         device: label,
         name,
         scenarios: Vec::new(),
+        anomalies: Vec::new(),
         wasm_memory_mb,
     };
     let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;
@@ -564,6 +568,70 @@ async fn scenario_job(
         device: label,
         name,
         scenarios,
+        anomalies: Vec::new(),
+        wasm_memory_mb: wasm_memory_mb(),
+    };
+    let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;
+    reply(scope, &NnReply::Done, Some(&bytes));
+    Ok(())
+}
+
+/// Trains the scenario network on the shop (as it was loaded: anomalies and all) and
+/// flags the periods it reconstructs worst for their SKU ([`crate::anomaly::from_reconstruction`]).
+async fn autoencoder_job(
+    scope: &DedicatedWorkerGlobalScope,
+    req: &NnRequest,
+    ds: &Dataset,
+    dev: burn::tensor::Device,
+    label: String,
+) -> Result<(), String> {
+    use crate::nn::scenario::{self, VaeConfig};
+    let h = req.backtest.h.clamp(1, 28);
+    let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
+    let stopped = || STOP.with(|s| s.get());
+    let config = VaeConfig::new(h).with_steps(req.epochs.max(1) * 75);
+    let mut history: Vec<NnProgress> = Vec::new();
+    let mut on_report = |p: &scenario::VaeProgress| {
+        let best = history
+            .iter()
+            .map(|x| x.valid_loss)
+            .fold(p.valid_loss, f64::min);
+        let np = NnProgress {
+            epoch: p.report,
+            epochs: 10,
+            step: p.step,
+            train_loss: p.train_loss,
+            valid_loss: p.valid_loss,
+            best_loss: best,
+            windows_per_s: p.windows_per_s,
+            elapsed_s: p.elapsed_s,
+        };
+        history.push(np);
+        reply(scope, &NnReply::Epoch(np), None);
+        !stopped()
+    };
+    let trained = scenario::train(config, &ys, h, &dev, &mut on_report, yield_now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let recon = scenario::reconstruction(&trained.model, &trained.config, &ys, &dev)
+        .await
+        .map_err(|e| e.to_string())?;
+    let z = crate::anomaly::Settings::default().autoencoder_z;
+    let anomalies = crate::anomaly::from_reconstruction(ds, &recon, z, &[]);
+    let result = NnResult {
+        note: String::new(),
+        candidates: GlobalForecasts {
+            name: "autoencoder".into(),
+            fitted_through: None,
+            per_series: Vec::new(),
+            own_quantiles: Vec::new(),
+        },
+        history,
+        model: Vec::new(),
+        device: label,
+        name: "autoencoder".into(),
+        scenarios: Vec::new(),
+        anomalies,
         wasm_memory_mb: wasm_memory_mb(),
     };
     let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;

@@ -82,3 +82,33 @@ test('anomalies are listed with reasons, drawn, and keeping a stock-out changes 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the autoencoder adds its flags to the list, kept until excluded', { timeout: 480_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.origin + '/#data');
+  const summary = page.locator('[data-testid=anomaly-summary]');
+  await summary.waitFor({ timeout: 120_000 });
+  const before = Number((await summary.innerText()).match(/^(\d+) anomalies/)[1]);
+  await page.click('[data-testid=anomaly-autoencoder]');
+  await page.waitForFunction(() => /^The autoencoder/.test(document.querySelector('[data-testid=anomaly-autoencoder-status]')?.innerText || ''), null, { timeout: 400_000, polling: 500 });
+  const status = await page.locator('[data-testid=anomaly-autoencoder-status]').innerText();
+  console.log(`  ${status}`);
+  const m = status.match(/^The autoencoder \(trained on CPU.* in [\d.]+ s\) flagged (\d+) periods; (\d+) were not listed yet and are added/);
+  assert.ok(m, status);
+  const added = Number(m[2]);
+  assert.ok(added > 0, 'the sample store has periods only the autoencoder flags');
+  const after = Number((await summary.innerText()).match(/^(\d+) anomalies/)[1]);
+  assert.equal(after, before + added);
+  // Its rows say which detector flagged them, and are kept.
+  await page.selectOption('[data-testid=anomaly-sort]', 'score');
+  const reasons = await page.locator('[data-testid=anomaly-reason]').allInnerTexts();
+  const boxes = await page.locator('[data-testid=anomaly-row]').evaluateAll((rows) => rows.map((r) => [r.querySelector('[data-testid=anomaly-reason]').innerText, r.querySelector('input').checked]));
+  const ae = boxes.filter(([reason]) => reason.startsWith('autoencoder: '));
+  assert.ok(reasons.length > 0 && ae.length > 0, 'autoencoder rows are listed');
+  assert.ok(ae.every(([, checked]) => !checked), 'autoencoder flags are kept until excluded');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,5 +1,7 @@
 //! Order-line anomalies: a line whose quantity is extreme for its SKU and for its
-//! customer (a mistaken bulk order), and whether it was cancelled later.
+//! customer (a mistaken bulk order), and whether it was cancelled later; and a period
+//! whose demand for a SKU came almost all from one customer who rarely buys it (an
+//! unusual customer's share: one buyer's one-off, not the shop's demand).
 
 use std::collections::HashMap;
 
@@ -136,8 +138,135 @@ pub fn detect_orders(parsed: &Parsed, ds: &Dataset, z: f64) -> Vec<Anomaly> {
                 line: Some(l.line),
             });
         }
+        customer_share(parsed, ds, sku, lines, z, &mut out);
     }
     out
+}
+
+/// A period's units of a SKU at least this many times its median period with sales
+/// (and `z` robust z-scores of log units above it)…
+const SHARE_PEAK: f64 = 10.0;
+/// …of which one customer bought at least this share…
+const SHARE_TOP: f64 = 0.8;
+/// …while buying under this share of the SKU's units in every other period together,
+/// in at most this many other periods (a one-off buyer, not a regular).
+const SHARE_USUAL: f64 = 0.2;
+const SHARE_VISITS: usize = 2;
+
+/// Flags periods of `sku` (`lines`: its sale lines) whose units are a peak made by one
+/// customer who otherwise rarely buys it; periods already flagged for the SKU by an
+/// extreme line are left to that flag.
+fn customer_share(
+    parsed: &Parsed,
+    ds: &Dataset,
+    sku: u32,
+    lines: &[usize],
+    z: f64,
+    out: &mut Vec<Anomaly>,
+) {
+    let period_of = |i: usize| {
+        let day = parsed.lines[i].ts.date();
+        ds.periods.partition_point(|p| *p <= day).saturating_sub(1)
+    };
+    let mut per_period: HashMap<usize, (f64, HashMap<u32, (f64, usize)>)> = HashMap::new();
+    let mut by_customer: HashMap<u32, f64> = HashMap::new();
+    let mut total = 0.0;
+    for &i in lines {
+        let l = &parsed.lines[i];
+        let p = per_period.entry(period_of(i)).or_default();
+        p.0 += l.qty;
+        let c = p.1.entry(l.customer).or_insert((0.0, i));
+        c.0 += l.qty;
+        if l.qty > parsed.lines[c.1].qty {
+            c.1 = i;
+        }
+        *by_customer.entry(l.customer).or_default() += l.qty;
+        total += l.qty;
+    }
+    let mut sizes: Vec<f64> = per_period.values().map(|p| p.0).collect();
+    if sizes.len() < MIN_LINES {
+        return;
+    }
+    sizes.sort_by(f64::total_cmp);
+    let usual = sizes[sizes.len() / 2];
+    // Robust z of log units, as for lines.
+    let logs: Vec<f64> = sizes.iter().map(|x| x.ln()).collect();
+    let med = logs[logs.len() / 2];
+    let mut dev: Vec<f64> = logs.iter().map(|x| (x - med).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let mad = dev[dev.len() / 2];
+    let scale = if mad > 0.0 {
+        1.4826 * mad
+    } else {
+        1.2533 * dev.iter().sum::<f64>() / dev.len() as f64
+    };
+    // Periods in which each customer bought the SKU.
+    let mut visits: HashMap<u32, usize> = HashMap::new();
+    for p in per_period.values() {
+        for c in p.1.keys() {
+            *visits.entry(*c).or_default() += 1;
+        }
+    }
+    let code = &parsed.skus[sku as usize].code;
+    let mut periods: Vec<(&usize, &(f64, HashMap<u32, (f64, usize)>))> =
+        per_period.iter().collect();
+    periods.sort_unstable_by_key(|(p, _)| **p);
+    for (&period, (units, customers)) in periods {
+        if *units < SHARE_PEAK * usual || scale <= 0.0 || (units.ln() - med) / scale < z {
+            continue;
+        }
+        let Some((&customer, &(bought, biggest))) = customers
+            .iter()
+            .filter(|(c, _)| **c != 0)
+            .max_by(|a, b| a.1.0.total_cmp(&b.1.0).then(b.0.cmp(a.0)))
+        else {
+            continue;
+        };
+        let share = bought / units;
+        let elsewhere = (total - units).max(0.0);
+        let usual_share = if elsewhere > 0.0 {
+            (by_customer.get(&customer).copied().unwrap_or(0.0) - bought).max(0.0) / elsewhere
+        } else {
+            1.0
+        };
+        let others = visits.get(&customer).copied().unwrap_or(1) - 1;
+        if share < SHARE_TOP || usual_share >= SHARE_USUAL || others > SHARE_VISITS {
+            continue;
+        }
+        if out
+            .iter()
+            .any(|a| a.kind == Kind::Order && a.sku.as_deref() == Some(code) && a.start == period)
+        {
+            continue;
+        }
+        let l = &parsed.lines[biggest];
+        let Some(&date) = ds.periods.get(period) else {
+            continue;
+        };
+        out.push(Anomaly {
+            sku: Some(code.clone()),
+            kind: Kind::Order,
+            start: period,
+            len: 0,
+            dates: vec![date],
+            score: units / usual.max(1e-9),
+            observed: *units,
+            expected: usual,
+            impact: units - usual,
+            reason: format!(
+                "line {}: one customer bought {} of the {} units of {code} in this {} ({:.0} %), {:.0}× its usual {}; elsewhere they buy {:.0} % of it — one buyer's one-off, not the shop's demand",
+                l.line,
+                fmt_qty(bought),
+                fmt_qty(*units),
+                ds.frequency().unit(),
+                100.0 * share,
+                units / usual.max(1e-9),
+                super::detect::about(usual),
+                100.0 * usual_share
+            ),
+            line: Some(l.line),
+        });
+    }
 }
 
 #[cfg(test)]
@@ -189,5 +318,51 @@ mod tests {
             f[0].reason
         );
         assert_eq!(f[0].impact, 0.0);
+    }
+
+    #[test]
+    fn a_peak_bought_by_one_unusual_customer_is_flagged() {
+        let mut csv = String::from(
+            "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n",
+        );
+        let mut inv = 1000;
+        for d in 1..=28 {
+            for c in 1..=3 {
+                inv += 1;
+                csv.push_str(&format!(
+                    "{inv},A1,Mug,{},2024-02-{d:02} 10:00:00,2.5,{c},UK\n",
+                    2 + (d + c) % 3
+                ));
+            }
+        }
+        // Customer 7, never seen before, buys 10 lines of 20 on one day: no single
+        // line is extreme, the day is.
+        for k in 0..10 {
+            inv += 1;
+            csv.push_str(&format!("{inv},A1,Mug,20,2024-02-14 1{k}:00:00,2.5,7,UK\n"));
+        }
+        let read = ReadOptions::default();
+        let parsed = data::ingest::parse("o.csv", csv.as_bytes(), &read, &mut |_| {}).unwrap();
+        let ds = data::load(
+            "o.csv",
+            csv.as_bytes(),
+            &LoadOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let f = detect_orders(&parsed, &ds, 4.5);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].dates[0].to_string(), "2024-02-14");
+        assert!(
+            f[0].reason.contains("one customer bought 200 of the"),
+            "{}",
+            f[0].reason
+        );
+        assert!(
+            f[0].reason.contains("elsewhere they buy 0 %"),
+            "{}",
+            f[0].reason
+        );
+        assert!(f[0].line.is_some());
     }
 }

@@ -143,6 +143,11 @@ mod cli {
             /// on each origin's history and score its paths.
             #[arg(long)]
             vae: bool,
+            /// Time instead of scoring: scenarios of every SKU of the file (`--paths`
+            /// × h periods) and anomaly detection (with `--vae`, the scenario model and
+            /// the autoencoder too).
+            #[arg(long)]
+            speed: bool,
             /// Print JSON.
             #[arg(long)]
             json: bool,
@@ -497,12 +502,16 @@ mod cli {
                 paths,
                 lead_days,
                 vae,
+                speed,
                 json,
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
                 let h = h.map_or(ds.frequency().default_horizon(), usize::from);
+                if speed {
+                    return crate::scenarios_cli::speed(&ds, h, paths, vae);
+                }
                 crate::scenarios_cli::bench(&ds, h, ds.season(), top, paths, lead_days, vae, json)?;
             }
             Command::Plan(a) => crate::inventory_cli::plan(a)?,

@@ -30,6 +30,8 @@ pub struct AnomalyState {
     pub note: RwSignal<Option<String>>,
     /// The autoencoder's run: progress or its outcome, in words.
     pub autoencoder: RwSignal<Option<String>>,
+    /// Seconds the worker took to check the history.
+    pub seconds: RwSignal<f64>,
 }
 
 impl AnomalyState {
@@ -43,6 +45,7 @@ impl AnomalyState {
             report: RwSignal::new(ImputeReport::default()),
             note: RwSignal::new(None),
             autoencoder: RwSignal::new(None),
+            seconds: RwSignal::new(0.0),
         };
         let job = StoredValue::new_local(None::<Job>);
         Effect::new(move |_| {
@@ -72,7 +75,8 @@ impl AnomalyState {
                     st.flags.set(Some(Arc::new(Vec::new())));
                 };
                 match ev {
-                    JobEvent::Done(mut flags, _) => {
+                    JobEvent::Done(mut flags, ms) => {
+                        st.seconds.set(ms / 1000.0);
                         flags.sort_by(|a, b| b.impact.total_cmp(&a.impact));
                         st.excluded
                             .set(flags.iter().map(|a| a.kind.excluded_by_default()).collect());
@@ -303,10 +307,11 @@ pub fn AnomalyPanel(
                     let excluded = state.excluded.with(|e| e.iter().filter(|x| **x).count());
                     view! {
                         <p class="summary-line" data-testid="anomaly-summary">{format!(
-                            "{} anomalies ({}); {} excluded — their periods are imputed from the SKU's own demand around them before forecasting. Stock-outs and missing data are excluded unless you keep them: zeros there are demand that could not be recorded, not a lack of demand.",
+                            "{} anomalies ({}); {} excluded — their periods are imputed from the SKU's own demand around them before forecasting. Stock-outs and missing data are excluded unless you keep them: zeros there are demand that could not be recorded, not a lack of demand. (Checked in {:.1} s in the background worker.)",
                             flags.len(),
                             if counts.is_empty() { "none".to_string() } else { counts.join(", ") },
-                            excluded
+                            excluded,
+                            state.seconds.get()
                         )}</p>
                         <p class="hint">
                             "Spikes and dips: a period far from the SKU's robust weekly pattern. Level shift: the level stepped and stayed. Stock-out: a run of zero periods improbable for how often the SKU sells. Missing: the whole shop sold far less than usual (data missing from the export) or had no line on open days."

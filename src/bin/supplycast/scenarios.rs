@@ -134,3 +134,99 @@ fn qty(v: f64) -> String {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
+
+/// `supplycast bench-scenarios --speed`: seconds for scenarios of every SKU (`paths` ×
+/// `h` periods) from the fitted copula and from the scenario model, and for anomaly
+/// detection, on this machine.
+pub(crate) fn speed(ds: &Dataset, h: usize, paths: usize, vae: bool) -> anyhow::Result<()> {
+    use supplycast::forecast::backtest::BacktestConfig;
+    use supplycast::forecast::{models, select};
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
+    let periods: usize = ys.iter().map(|y| y.len()).sum();
+    println!(
+        "{} SKUs, {periods} SKU-periods, {paths} paths × {h} periods, {threads} threads",
+        ys.len()
+    );
+    let t = std::time::Instant::now();
+    let flags = supplycast::anomaly::detect(ds, &Default::default());
+    println!(
+        "anomaly detection (rules): {:.2} s, {} flags",
+        t.elapsed().as_secs_f64(),
+        flags.len()
+    );
+    let cfg = BacktestConfig {
+        h,
+        windows: 3,
+        season: ds.season(),
+        paths: 0,
+        scenarios: Scenarios::Copula,
+    };
+    let candidates = |i: usize| -> Vec<Box<dyn supplycast::forecast::Model>> {
+        models::for_series(ys[i], cfg.season)
+    };
+    let t = std::time::Instant::now();
+    let bt = select::backtest_all(&ys, &candidates, &cfg, threads, &mut |_| true);
+    let learnt = select::learn(&bt, &ys, h, None);
+    println!(
+        "backtests and learning (no paths): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let mut base = 0.0;
+    for (label, n, kind) in [
+        ("final forecasts, no paths", 0, Scenarios::Copula),
+        (
+            "final forecasts + independent paths",
+            paths,
+            Scenarios::Independent,
+        ),
+        ("final forecasts + copula paths", paths, Scenarios::Copula),
+    ] {
+        let c = BacktestConfig {
+            paths: n,
+            scenarios: kind,
+            ..cfg
+        };
+        let t = std::time::Instant::now();
+        let out = select::finish(&bt, &learnt, &ys, &candidates, &c, threads, 17, &mut |_| {
+            true
+        });
+        let s = t.elapsed().as_secs_f64();
+        if n == 0 {
+            base = s;
+        }
+        let made: usize = out
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|c| c.forecast.paths.len())
+            .sum();
+        println!(
+            "{label}: {s:.2} s ({made} paths; the paths alone {:.2} s)",
+            s - base
+        );
+    }
+    if vae {
+        #[cfg(feature = "nn")]
+        {
+            let t = std::time::Instant::now();
+            let templates = crate::neural_cli::vae_paths(&ys, h, paths);
+            println!(
+                "scenario model: trained and {} SKUs' paths generated in {:.2} s (the split is on standard error)",
+                templates.iter().filter(|t| t.is_some()).count(),
+                t.elapsed().as_secs_f64()
+            );
+            let t = std::time::Instant::now();
+            let recon = crate::neural_cli::reconstruction(ds)?;
+            let z = supplycast::anomaly::Settings::default().autoencoder_z;
+            let ae = supplycast::anomaly::from_reconstruction(ds, &recon, z, &flags);
+            println!(
+                "autoencoder anomalies: trained and flagged in {:.2} s, {} flags",
+                t.elapsed().as_secs_f64(),
+                ae.len()
+            );
+        }
+        #[cfg(not(feature = "nn"))]
+        return Err(crate::neural_cli::unavailable());
+    }
+    Ok(())
+}

@@ -454,6 +454,7 @@ mod cli {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                #[allow(unused_mut)] // extended only with feature `nn`
                 let mut flags = crate::anomaly_cli::find(&name, &bytes, &opts, &ds)?;
                 if autoencoder {
                     #[cfg(feature = "nn")]

@@ -57,16 +57,7 @@ impl DemandChart {
         sku: &str,
         flags: impl IntoIterator<Item = (&'a crate::anomaly::Anomaly, bool)>,
     ) -> DemandChart {
-        for (a, excluded) in flags {
-            if a.sku.as_deref().is_some_and(|s| s != sku) {
-                continue;
-            }
-            for d in &a.dates {
-                if let Ok(k) = self.points.binary_search_by_key(d, |p| p.0) {
-                    self.anomalies.push((*d, self.points[k].1, excluded));
-                }
-            }
-        }
+        self.anomalies = super::anomaly_marks(&self.points, sku, flags);
         self
     }
 
@@ -105,29 +96,7 @@ impl DemandChart {
                 .label("flagged spike")
                 .legend(|(x, y)| Circle::new((x + 8, y), 4, palette::FLAG.filled()));
         }
-        for (excluded, label) in [
-            (false, "anomaly, kept"),
-            (true, "anomaly, excluded (imputed)"),
-        ] {
-            let pts: Vec<(NaiveDate, f64)> = self
-                .anomalies
-                .iter()
-                .filter(|a| a.2 == excluded)
-                .map(|a| (a.0, a.1))
-                .collect();
-            if pts.is_empty() {
-                continue;
-            }
-            let style = if excluded {
-                palette::FORECAST.stroke_width(2)
-            } else {
-                palette::FORECAST.filled()
-            };
-            chart
-                .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 6, style)))?
-                .label(label)
-                .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 5, style));
-        }
+        super::draw_anomalies(&mut chart, &self.anomalies)?;
         legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         area.present()?;
         Ok(())

@@ -19,6 +19,8 @@ pub struct ForecastChart {
     pub backtests: Vec<Vec<(NaiveDate, f64)>>,
     /// (date, P10, P50, P90) of the forecast.
     pub fan: Vec<(NaiveDate, f64, f64, f64)>,
+    /// (date, demand shown, excluded) of the history's flagged periods.
+    pub anomalies: Vec<(NaiveDate, f64, bool)>,
 }
 
 impl ForecastChart {
@@ -59,7 +61,19 @@ impl ForecastChart {
             history,
             backtests,
             fan,
+            anomalies: Vec::new(),
         }
+    }
+
+    /// Marks the periods of this SKU's anomalies (and the whole shop's) in the history
+    /// shown, each with whether it is excluded (then the history shows its imputed value).
+    pub fn with_anomalies<'a>(
+        mut self,
+        sku: &str,
+        flags: impl IntoIterator<Item = (&'a crate::anomaly::Anomaly, bool)>,
+    ) -> ForecastChart {
+        self.anomalies = super::anomaly_marks(&self.history, sku, flags);
+        self
     }
 
     /// Draws the chart onto `area`.
@@ -110,6 +124,7 @@ impl ForecastChart {
             ))?
             .label("demand")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], palette::DEMAND));
+        super::draw_anomalies(&mut chart, &self.anomalies)?;
         for (i, bt) in self.backtests.iter().enumerate() {
             let s = chart.draw_series(LineSeries::new(
                 bt.iter().copied(),

@@ -89,6 +89,67 @@ pub(crate) fn dated_chart<'a, DB: DrawingBackend>(
 
 /// The one legend style of every chart: a white, slightly see-through box with a light
 /// border, at `position`.
+/// The chart type of [`dated_chart`].
+pub(crate) type DatedChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<
+        plotters::coord::types::RangedDate<NaiveDate>,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// The marks of a SKU's anomalies (and the whole shop's) on a line of (date, value)
+/// points sorted by date: (date, the line's value there, excluded).
+pub(crate) fn anomaly_marks<'a>(
+    points: &[(NaiveDate, f64)],
+    sku: &str,
+    flags: impl IntoIterator<Item = (&'a crate::anomaly::Anomaly, bool)>,
+) -> Vec<(NaiveDate, f64, bool)> {
+    let mut out = Vec::new();
+    for (a, excluded) in flags {
+        if a.sku.as_deref().is_some_and(|s| s != sku) {
+            continue;
+        }
+        for d in &a.dates {
+            if let Ok(k) = points.binary_search_by_key(d, |p| p.0) {
+                out.push((*d, points[k].1, excluded));
+            }
+        }
+    }
+    out
+}
+
+/// Draws anomaly marks: filled triangles kept, hollow ones excluded (imputed).
+pub(crate) fn draw_anomalies<DB: DrawingBackend>(
+    chart: &mut DatedChart<'_, DB>,
+    marks: &[(NaiveDate, f64, bool)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (excluded, label) in [
+        (false, "anomaly, kept"),
+        (true, "anomaly, excluded (imputed)"),
+    ] {
+        let pts: Vec<(NaiveDate, f64)> = marks
+            .iter()
+            .filter(|a| a.2 == excluded)
+            .map(|a| (a.0, a.1))
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        let style = if excluded {
+            palette::FORECAST.stroke_width(2)
+        } else {
+            palette::FORECAST.filled()
+        };
+        chart
+            .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 6, style)))?
+            .label(label)
+            .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 5, style));
+    }
+    Ok(())
+}
+
 pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
@@ -139,6 +200,37 @@ mod tests {
     };
     use std::cell::RefCell;
     use std::rc::Rc;
+
+    #[test]
+    fn anomaly_marks_sit_on_the_line_for_the_sku_and_the_shop() {
+        let d = |k: u32| NaiveDate::from_ymd_opt(2026, 3, k).unwrap();
+        let points: Vec<(NaiveDate, f64)> = (1..=10).map(|k| (d(k), k as f64)).collect();
+        let flag = |sku: Option<&str>, dates: Vec<NaiveDate>| crate::anomaly::Anomaly {
+            sku: sku.map(str::to_string),
+            kind: crate::anomaly::Kind::Stockout,
+            start: 0,
+            len: dates.len(),
+            dates,
+            score: 5.0,
+            observed: 0.0,
+            expected: 9.0,
+            impact: 9.0,
+            reason: String::new(),
+            line: None,
+        };
+        let flags = [
+            flag(Some("A"), vec![d(3), d(4)]),
+            flag(Some("B"), vec![d(5)]),
+            flag(None, vec![d(9)]),
+            flag(Some("A"), vec![d(20)]),
+        ];
+        let excluded = [true, false, false, false];
+        let m = anomaly_marks(&points, "A", flags.iter().zip(excluded));
+        assert_eq!(
+            m,
+            vec![(d(3), 3.0, true), (d(4), 4.0, true), (d(9), 9.0, false)]
+        );
+    }
 
     /// A backend that keeps the text drawn on it, so that axis labels can be read back.
     #[derive(Clone, Default)]

@@ -371,7 +371,7 @@ pub fn ForecastPage(
         </section>
         <NeuralPanel dataset=dataset setup=setup neural=neural neural_key=neural_key start=start scenario_ranks=scenario_ranks scenarios=scenarios />
         {move || match (run_ds.get(), run.get()) {
-            (Some(ds), Some(r)) => view! { <Results ds=ds run=r selected=selected sort=sort /> }.into_any(),
+            (Some(ds), Some(r)) => view! { <Results ds=ds run=r selected=selected sort=sort cleaning=cleaning /> }.into_any(),
             _ => view! {
                 <section class="card empty" data-testid="forecast-empty">
                     <p>"Each SKU's forecast (median and P10–P90 band over its history), its model's backtest scores and a seasonal decomposition will appear here once the SKUs are forecast."</p>
@@ -390,6 +390,7 @@ fn Results(
     run: Arc<ForecastRun>,
     selected: RwSignal<Option<String>>,
     sort: RwSignal<SortKey>,
+    cleaning: super::anomaly_panel::AnomalyState,
 ) -> impl IntoView {
     let ds2 = ds.clone();
     let run2 = run.clone();
@@ -485,7 +486,7 @@ fn Results(
                     {(total > ROWS).then(|| view! { <super::Pager total=total page=page size=ROWS what="SKUs" name="forecast" /> })}
                 </div>
                 <div class="right">
-                    <SkuForecastView ds=ds run=run selected=selected />
+                    <SkuForecastView ds=ds run=run selected=selected cleaning=cleaning />
                 </div>
             </div>
         </section>
@@ -497,8 +498,10 @@ fn SkuForecastView(
     ds: Arc<Dataset>,
     run: Arc<ForecastRun>,
     selected: RwSignal<Option<String>>,
+    cleaning: super::anomaly_panel::AnomalyState,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    let marked = RwSignal::new(0usize);
     let decomposition = NodeRef::<Canvas>::new();
     let drawn = RwSignal::new(String::new());
     let (ds2, run2) = (ds.clone(), run.clone());
@@ -513,7 +516,11 @@ fn SkuForecastView(
             return;
         };
         if let Some(el) = canvas.get() {
-            let chart = ForecastChart::new(&ds2, s, c, &run2.dates, 120);
+            let flags = cleaning.flags.get().unwrap_or_default();
+            let excluded = cleaning.excluded.get();
+            let chart = ForecastChart::new(&ds2, s, c, &run2.dates, 120)
+                .with_anomalies(&s.sku, flags.iter().zip(excluded.iter().copied()));
+            marked.set(chart.anomalies.len());
             if let Some(b) = plotters_canvas::CanvasBackend::with_canvas_object(el) {
                 match chart.draw(&b.into_drawing_area()) {
                     Ok(()) => drawn.set(s.sku.clone()),
@@ -643,7 +650,7 @@ fn SkuForecastView(
     };
     view! {
         <h2>"Forecast"</h2>
-        <canvas node_ref=canvas width="900" height="360" data-testid="forecast-chart" data-drawn=move || drawn.get() role="img" aria-label=alt></canvas>
+        <canvas node_ref=canvas width="900" height="360" data-testid="forecast-chart" data-drawn=move || drawn.get() data-anomalies=move || marked.get() role="img" aria-label=alt></canvas>
         {figures}
         {details}
         <h2>"Decomposition"</h2>

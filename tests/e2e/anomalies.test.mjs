@@ -56,6 +56,7 @@ test('anomalies are listed with reasons, drawn, and keeping a stock-out changes 
   assert.match(await first.locator('[data-testid=anomaly-reason]').innerText(), /no sale for \d+ days .* (likely lost to a stock-out|out of stock)|no sale in the last \d+ days/);
   assert.equal(await first.locator('[data-testid=anomaly-exclude]').isChecked(), true);
   const sku = await first.locator('td').nth(1).innerText();
+  const from = await first.locator('td').nth(3).innerText();
   await first.locator('td').nth(1).locator('a').click();
   await page.waitForFunction((s) => document.querySelector('[data-testid=chart]').dataset.drawn === s, sku);
   const marked = Number(await page.locator('[data-testid=chart]').getAttribute('data-anomalies'));
@@ -63,6 +64,13 @@ test('anomalies are listed with reasons, drawn, and keeping a stock-out changes 
   await page.screenshot({ path: path.join(server.artifacts, 'anomalies.png'), fullPage: true });
 
   const imputed = await forecastOf(page, sku, 'anomaly-excluded.csv');
+  // The forecast chart marks the SKU's anomalies in the history it shows (the last 120
+  // periods: from late July 2010 in the sample store).
+  await page.locator('[data-testid=forecast-table] tbody tr', { hasText: sku }).first().click();
+  await page.waitForFunction((s) => document.querySelector('[data-testid=forecast-chart]')?.dataset.drawn === s, sku);
+  const marks = Number(await page.locator('[data-testid=forecast-chart]').getAttribute('data-anomalies'));
+  console.log(`  ${sku}: stock-out from ${from}, ${marks} anomaly marks on the forecast chart`);
+  if (from >= '2010-07-25') assert.ok(marks >= 1, `${marks} marks`);
   assert.match(await page.locator('[data-testid=forecast-cleaning]').innerText(), /Forecasting from cleaned history: \d+ periods of \d+ SKUs imputed/);
 
   // Keep the stock-out's zeros instead: the forecasts are made again from the data

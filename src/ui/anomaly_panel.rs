@@ -14,6 +14,31 @@ use crate::data::Dataset;
 /// Rows shown at once.
 const ROWS: usize = 50;
 
+/// The merchant's keep / exclude choices in IndexedDB: a format byte, then postcard.
+const CHOICES_KEY: &str = "anomaly-choices";
+const CHOICES_FORMAT: u8 = 1;
+
+/// Saved choices: for which dataset, and per flag (SKU, kind, first period) whether
+/// it is excluded.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Choices {
+    dataset: String,
+    decided: Vec<(Option<String>, Kind, usize, bool)>,
+}
+
+/// Which dataset choices belong to: its name, size and span (a file loaded again
+/// gets its choices back; another file does not).
+fn fingerprint(ds: &Dataset) -> String {
+    format!(
+        "{}|{}|{}|{:?}|{:?}",
+        ds.name,
+        ds.series.len(),
+        ds.periods.len(),
+        ds.periods.first(),
+        ds.periods.last()
+    )
+}
+
 /// The anomalies of the loaded dataset and what the merchant decided about them.
 #[derive(Clone, Copy)]
 pub struct AnomalyState {
@@ -32,6 +57,9 @@ pub struct AnomalyState {
     pub autoencoder: RwSignal<Option<String>>,
     /// Seconds the worker took to check the history.
     pub seconds: RwSignal<f64>,
+    /// Whether the saved choices were applied to the flags (choices are saved only
+    /// from then on, so that the defaults never overwrite them).
+    restored: RwSignal<bool>,
 }
 
 impl AnomalyState {
@@ -46,6 +74,7 @@ impl AnomalyState {
             note: RwSignal::new(None),
             autoencoder: RwSignal::new(None),
             seconds: RwSignal::new(0.0),
+            restored: RwSignal::new(false),
         };
         let job = StoredValue::new_local(None::<Job>);
         Effect::new(move |_| {
@@ -78,10 +107,51 @@ impl AnomalyState {
                     JobEvent::Done(mut flags, ms) => {
                         st.seconds.set(ms / 1000.0);
                         flags.sort_by(|a, b| b.impact.total_cmp(&a.impact));
-                        st.excluded
-                            .set(flags.iter().map(|a| a.kind.excluded_by_default()).collect());
-                        st.flags.set(Some(Arc::new(*flags)));
+                        let mut excluded: Vec<bool> =
+                            flags.iter().map(|a| a.kind.excluded_by_default()).collect();
+                        let flags = Arc::new(*flags);
+                        st.restored.set(false);
+                        st.excluded.set(excluded.clone());
+                        st.flags.set(Some(flags.clone()));
                         job.set_value(None);
+                        // The merchant's earlier choices for this very dataset.
+                        let print = dataset.with_untracked(|d| d.as_deref().map(fingerprint));
+                        leptos::task::spawn_local(async move {
+                            let saved = super::storage::load_key(CHOICES_KEY)
+                                .await
+                                .ok()
+                                .flatten()
+                                .and_then(|b| match b.split_first() {
+                                    Some((&CHOICES_FORMAT, rest)) => {
+                                        postcard::from_bytes::<Choices>(rest).ok()
+                                    }
+                                    // Another format: the defaults, and it is replaced.
+                                    _ => None,
+                                });
+                            let still = st.flags.with_untracked(|f| {
+                                f.as_ref().is_some_and(|f| Arc::ptr_eq(f, &flags))
+                            });
+                            if !still {
+                                return;
+                            }
+                            if let Some(c) = saved.filter(|c| Some(&c.dataset) == print.as_ref()) {
+                                let by: std::collections::HashMap<
+                                    (Option<String>, Kind, usize),
+                                    bool,
+                                > = c
+                                    .decided
+                                    .into_iter()
+                                    .map(|(s, k, p, e)| ((s, k, p), e))
+                                    .collect();
+                                for (a, e) in flags.iter().zip(excluded.iter_mut()) {
+                                    if let Some(v) = by.get(&(a.sku.clone(), a.kind, a.start)) {
+                                        *e = *v;
+                                    }
+                                }
+                                st.excluded.set(excluded);
+                            }
+                            st.restored.set(true);
+                        });
                     }
                     JobEvent::Failed(e) => fail(e.to_string()),
                     JobEvent::Crashed(m) => fail(m),
@@ -97,6 +167,30 @@ impl AnomalyState {
                     st.flags.set(Some(Arc::new(Vec::new())));
                 }
             }
+        });
+        // Every change of the choices is saved (once the saved ones were applied).
+        Effect::new(move |_| {
+            let (Some(ds), Some(flags)) = (dataset.get(), st.flags.get()) else {
+                return;
+            };
+            if !st.restored.get() {
+                return;
+            }
+            let choices = Choices {
+                dataset: fingerprint(&ds),
+                decided: st.excluded.with(|ex| {
+                    flags
+                        .iter()
+                        .zip(ex)
+                        .map(|(a, e)| (a.sku.clone(), a.kind, a.start, *e))
+                        .collect()
+                }),
+            };
+            let mut bytes = vec![CHOICES_FORMAT];
+            bytes.extend(postcard::to_allocvec(&choices).unwrap_or_default());
+            leptos::task::spawn_local(async move {
+                let _ = super::storage::save_key(CHOICES_KEY, &bytes).await;
+            });
         });
         Effect::new(move |_| {
             let (Some(ds), Some(flags)) = (dataset.get(), st.flags.get()) else {

@@ -120,3 +120,28 @@ test('the autoencoder adds its flags to the list, kept until excluded', { timeou
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('keep / exclude choices survive a reload', { timeout: 300_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.origin + '/#data');
+  await page.locator('[data-testid=anomaly-summary]').waitFor({ timeout: 120_000 });
+  await page.selectOption('[data-testid=anomaly-kind]', 'stockout');
+  const row = page.locator('[data-testid=anomaly-row]').first();
+  const key = [await row.locator('td').nth(1).innerText(), await row.locator('td').nth(3).innerText()];
+  assert.equal(await row.locator('[data-testid=anomaly-exclude]').isChecked(), true);
+  await row.locator('[data-testid=anomaly-exclude]').uncheck();
+  const excludedBefore = (await page.locator('[data-testid=anomaly-summary]').innerText()).match(/; (\d+) excluded/)[1];
+  // Let the save land, then reload: the same stock-out is still kept.
+  await page.waitForTimeout(500);
+  await page.reload();
+  await page.locator('[data-testid=anomaly-summary]').waitFor({ timeout: 120_000 });
+  await page.waitForFunction((n) => (document.querySelector('[data-testid=anomaly-summary]')?.innerText || '').includes(`; ${n} excluded`), excludedBefore, { timeout: 30_000 });
+  await page.selectOption('[data-testid=anomaly-kind]', 'stockout');
+  const again = page.locator('[data-testid=anomaly-row]', { hasText: key[0] }).filter({ hasText: key[1] }).first();
+  assert.equal(await again.locator('[data-testid=anomaly-exclude]').isChecked(), false, `${key} kept after the reload`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

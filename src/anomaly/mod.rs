@@ -186,6 +186,38 @@ pub fn impute(ds: &Dataset, excluded: &[Anomaly]) -> (Dataset, ImputeReport) {
     let mut report = ImputeReport::default();
     let mut by_sku: HashMap<&str, Vec<&Anomaly>> = HashMap::new();
     let mut shop: Vec<&Anomaly> = Vec::new();
+    // An excluded order anomaly takes its excess (the line over a usual line, the
+    // one-off buyer's peak over a usual period) out of its period; a cancelled line
+    // (no impact) is out of demand already.
+    let mut order_cuts: HashMap<(&str, usize), f64> = HashMap::new();
+    for a in excluded
+        .iter()
+        .filter(|a| a.kind == Kind::Order && a.impact > 0.0)
+    {
+        if let Some(s) = &a.sku {
+            *order_cuts.entry((s.as_str(), a.start)).or_default() +=
+                (a.observed - a.expected).max(0.0);
+        }
+    }
+    let mut cut_skus: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for s in &mut out.series {
+        let mut touched = false;
+        for i in 0..s.values.len() {
+            if let Some(cut) = order_cuts.get(&(s.sku.as_str(), s.start + i)) {
+                let after = (s.values[i] - cut).max(0.0);
+                report.points += 1;
+                report.units_before += s.values[i];
+                report.units_after += after;
+                s.values[i] = after;
+                touched = true;
+            }
+        }
+        if touched {
+            report.skus += 1;
+            cut_skus.insert(s.sku.clone());
+            s.units = s.values.iter().sum();
+        }
+    }
     for a in excluded.iter().filter(|a| a.kind != Kind::Order) {
         match &a.sku {
             Some(s) => by_sku.entry(s.as_str()).or_default().push(a),
@@ -234,7 +266,9 @@ pub fn impute(ds: &Dataset, excluded: &[Anomaly]) -> (Dataset, ImputeReport) {
             touched = true;
         }
         if touched {
-            report.skus += 1;
+            if !cut_skus.contains(&s.sku) {
+                report.skus += 1;
+            }
             s.units = s.values.iter().sum();
         }
     }

@@ -10,6 +10,22 @@ use crate::data::Dataset;
 use crate::data::fmt_qty;
 use crate::data::ingest::{Format, Marker, Parsed};
 
+/// Loads a file as [`crate::data::load`] does and, for an order-line file, flags its
+/// order lines ([`detect_orders`] at robust z `z`) from the same parse: the only moment
+/// the lines exist (the dataset keeps per-period totals).
+pub fn load_with_orders(
+    file: &str,
+    bytes: &[u8],
+    opts: &crate::data::LoadOptions,
+    z: f64,
+    progress: &mut dyn FnMut(f32),
+) -> Result<(Dataset, Vec<Anomaly>), crate::data::DataError> {
+    let parsed = crate::data::ingest::parse(file, bytes, &opts.read, &mut |f| progress(0.85 * f))?;
+    let ds = crate::data::from_parsed(file, &parsed, opts, progress)?;
+    let orders = detect_orders(&parsed, &ds, z);
+    Ok((ds, orders))
+}
+
 /// Lines a SKU needs before its usual line size is trusted.
 const MIN_LINES: usize = 10;
 
@@ -364,5 +380,27 @@ mod tests {
             f[0].reason
         );
         assert!(f[0].line.is_some());
+        // Excluded, the peak comes down to a usual day of the SKU.
+        let s = &ds.series[0];
+        let k = s
+            .dates(&ds)
+            .iter()
+            .position(|d| *d == f[0].dates[0])
+            .unwrap();
+        assert!(s.values[k] >= 200.0);
+        let (clean, rep) = crate::anomaly::impute(&ds, &f);
+        assert_eq!(rep.points, 1);
+        assert_eq!(clean.series[0].values[k], f[0].expected);
+        // Loading with the orders gives the same dataset and flags.
+        let (ds2, f2) = load_with_orders(
+            "o.csv",
+            csv.as_bytes(),
+            &LoadOptions::default(),
+            4.5,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(ds2, ds);
+        assert_eq!(f2, f);
     }
 }

@@ -714,7 +714,18 @@ pub fn load(
 ) -> Result<Dataset, DataError> {
     // Parsing is most of the work: give it 85 % of the bar.
     let parsed = ingest::parse(file, bytes, &opts.read, &mut |f| progress(0.85 * f))?;
-    let (sales, counts) = clean::clean(&parsed, opts.cancellations);
+    from_parsed(file, &parsed, opts, progress)
+}
+
+/// [`load`] from a file already parsed (for callers that need its lines too, e.g. the
+/// order-line anomaly detectors). `progress` goes from 0.9 to 1.
+pub fn from_parsed(
+    file: &str,
+    parsed: &ingest::Parsed,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Dataset, DataError> {
+    let (sales, counts) = clean::clean(parsed, opts.cancellations);
     progress(0.9);
     let activity: Vec<NaiveDate> = {
         let mut d: Vec<NaiveDate> = parsed.lines.iter().map(|l| l.ts.date()).collect();
@@ -751,10 +762,10 @@ pub fn load(
     out.sort_by(|a, b| b.units.total_cmp(&a.units).then_with(|| a.sku.cmp(&b.sku)));
     let freq = agg.freq;
     let report = CleaningReport {
-        sniff: parsed.sniff,
+        sniff: parsed.sniff.clone(),
         rows: parsed.rows,
         bad_rows: parsed.bad_rows,
-        problems: parsed.problems,
+        problems: parsed.problems.clone(),
         empty_cells: parsed.empty_cells,
         counts,
         cancellation_rule: opts.cancellations,

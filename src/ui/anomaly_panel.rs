@@ -60,6 +60,8 @@ pub struct AnomalyState {
     /// Whether the saved choices were applied to the flags (choices are saved only
     /// from then on, so that the defaults never overwrite them).
     restored: RwSignal<bool>,
+    /// The order-line anomalies found while the file was read, and for which dataset.
+    orders: RwSignal<Option<(String, Arc<Vec<Anomaly>>)>>,
 }
 
 impl AnomalyState {
@@ -75,6 +77,7 @@ impl AnomalyState {
             autoencoder: RwSignal::new(None),
             seconds: RwSignal::new(0.0),
             restored: RwSignal::new(false),
+            orders: RwSignal::new(None),
         };
         let job = StoredValue::new_local(None::<Job>);
         Effect::new(move |_| {
@@ -106,6 +109,14 @@ impl AnomalyState {
                 match ev {
                     JobEvent::Done(mut flags, ms) => {
                         st.seconds.set(ms / 1000.0);
+                        let print = dataset.with_untracked(|d| d.as_deref().map(fingerprint));
+                        if let Some((_, o)) = st
+                            .orders
+                            .get_untracked()
+                            .filter(|(p, _)| Some(p) == print.as_ref())
+                        {
+                            flags.extend(o.iter().cloned());
+                        }
                         flags.sort_by(|a, b| b.impact.total_cmp(&a.impact));
                         let mut excluded: Vec<bool> =
                             flags.iter().map(|a| a.kind.excluded_by_default()).collect();
@@ -214,6 +225,12 @@ impl AnomalyState {
             }
         });
         st
+    }
+
+    /// The order-line anomalies of the file `ds` was just loaded from (set before the
+    /// dataset itself, so that its check finds them).
+    pub fn set_orders(&self, ds: &Dataset, orders: Vec<Anomaly>) {
+        self.orders.set(Some((fingerprint(ds), Arc::new(orders))));
     }
 
     /// Adds flags found later (the autoencoder's), kept by default, skipping those of
@@ -408,7 +425,7 @@ pub fn AnomalyPanel(
                             state.seconds.get()
                         )}</p>
                         <p class="hint">
-                            "Spikes and dips: a period far from the SKU's robust weekly pattern. Level shift: the level stepped and stayed. Stock-out: a run of zero periods improbable for how often the SKU sells. Missing: the whole shop sold far less than usual (data missing from the export) or had no line on open days."
+                            "Spikes and dips: a period far from the SKU's robust weekly pattern. Level shift: the level stepped and stayed. Stock-out: a run of zero periods improbable for how often the SKU sells. Missing: the whole shop sold far less than usual (data missing from the export) or had no line on open days. Order: an order line extreme for its SKU and customer, or a period bought almost all by one customer who rarely buys the SKU (excluding it takes the excess out of that period). Rows that begin \"autoencoder:\" come from the neural check."
                         </p>
                     }.into_any()
                 }

@@ -165,7 +165,11 @@ pub fn DataPage(
             let started = Job::load(&name, buf, &o, move |ev| match ev {
                 JobEvent::Partial(_) => {}
                 JobEvent::Progress(f) => progress.set(Some(f)),
-                JobEvent::Done(ds, ms) => {
+                JobEvent::Done(loaded, ms) => {
+                    let (ds, orders) = *loaded;
+                    let ds = Box::new(ds);
+                    // The order lines' anomalies join the list once the series' are found.
+                    anomalies.set_orders(&ds, orders);
                     progress.set(None);
                     job.set_value(None);
                     timing.set(Some(format!(

@@ -165,12 +165,13 @@ impl Job {
         })
     }
 
-    /// Loads a file (its bytes in `buffer`) into a dataset.
+    /// Loads a file (its bytes in `buffer`) into a dataset, with the order-line
+    /// anomalies of an order-line file.
     pub fn load(
         file: &str,
         buffer: ArrayBuffer,
         opts: &LoadOptions,
-        on_event: impl FnMut(JobEvent<Dataset>) + 'static,
+        on_event: impl FnMut(JobEvent<(Dataset, Vec<crate::anomaly::Anomaly>)>) + 'static,
     ) -> Result<Job, JsValue> {
         let request = Request::Load {
             file: file.to_string(),
@@ -179,7 +180,10 @@ impl Job {
         Job::start(
             request,
             Uint8Array::new(&buffer),
-            |b| Dataset::from_bytes(b).ok(),
+            |b| {
+                let l: super::protocol::Loaded = postcard::from_bytes(b).ok()?;
+                Some((Dataset::from_bytes(&l.dataset).ok()?, l.orders))
+            },
             on_event,
         )
     }

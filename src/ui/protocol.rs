@@ -60,6 +60,17 @@ pub enum Reply {
     Failed(DataError),
 }
 
+/// A loaded file, as the worker answers a [`Request::Load`]: the dataset's bytes and,
+/// for an order-line file, its order-line anomalies (found from the lines, which only
+/// exist while the file is read).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Loaded {
+    /// [`crate::data::Dataset::to_bytes`].
+    pub dataset: Vec<u8>,
+    /// Extreme order lines and one-off buyers' peaks.
+    pub orders: Vec<crate::anomaly::Anomaly>,
+}
+
 /// What the page asks the neural worker for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum NnCommand {

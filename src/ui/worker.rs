@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::protocol::{self, Reply, Request};
-use crate::data::{self, DataError, Dataset};
+use crate::data::{DataError, Dataset};
 use crate::forecast::run;
 use crate::inventory::plan::PlanRequest;
 
@@ -59,14 +59,21 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
     match request {
         Request::Load { file, opts } => {
             let mut on = |f: f32| progress(f64::from(f), f >= 1.0);
-            match data::load(&file, &bytes, &opts, &mut on) {
-                Ok(ds) => post(
-                    scope,
-                    &Reply::Done {
-                        elapsed_ms: now() - t0,
-                    },
-                    Some(&ds.to_bytes()),
-                ),
+            let z = crate::anomaly::Settings::default().spike_z;
+            match crate::anomaly::orders::load_with_orders(&file, &bytes, &opts, z, &mut on) {
+                Ok((ds, orders)) => {
+                    let loaded = protocol::Loaded {
+                        dataset: ds.to_bytes(),
+                        orders,
+                    };
+                    post(
+                        scope,
+                        &Reply::Done {
+                            elapsed_ms: now() - t0,
+                        },
+                        Some(&postcard::to_allocvec(&loaded).unwrap_or_default()),
+                    )
+                }
                 Err(e) => failed(scope, e),
             }
         }

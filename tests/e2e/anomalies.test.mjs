@@ -145,3 +145,33 @@ test('keep / exclude choices survive a reload', { timeout: 300_000 }, async () =
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('an order export lists its extreme order lines by line number; excluding one cleans its period', { timeout: 300_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.origin + '/#data');
+  await page.locator('[data-testid=anomaly-summary]').waitFor({ timeout: 120_000 });
+  const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures');
+  await page.setInputFiles('[data-testid=file-input]', path.join(fixtures, 'online_retail_excerpt.csv'));
+  await page.waitForFunction(() => /online_retail_excerpt/.test(document.querySelector('[data-testid=report]')?.innerText || ''), null, { timeout: 120_000 });
+  const summary = page.locator('[data-testid=anomaly-summary]');
+  await page.waitForFunction(() => /\d+ order/.test(document.querySelector('[data-testid=anomaly-summary]')?.innerText || ''), null, { timeout: 120_000 });
+  const before = Number((await summary.innerText()).match(/; (\d+) excluded/)[1]);
+  await page.selectOption('[data-testid=anomaly-kind]', 'order');
+  const rows = page.locator('[data-testid=anomaly-row]');
+  assert.ok((await rows.count()) >= 1);
+  const reason = await rows.first().locator('[data-testid=anomaly-reason]').innerText();
+  console.log(`  ${reason}`);
+  assert.match(reason, /^line \d+: /);
+  // Kept by default; excluding it takes its excess out of that period before forecasting.
+  const box = rows.first().locator('[data-testid=anomaly-exclude]');
+  assert.equal(await box.isChecked(), false);
+  await box.check();
+  await page.waitForFunction((n) => (document.querySelector('[data-testid=anomaly-summary]')?.innerText || '').includes(`; ${n + 1} excluded`), before, { timeout: 30_000 });
+  await page.click('[data-testid=nav-forecast]');
+  assert.match(await page.locator('[data-testid=forecast-cleaning]').innerText(), /Forecasting from cleaned history: \d+ periods? of \d+ SKUs? imputed/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

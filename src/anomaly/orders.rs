@@ -169,6 +169,9 @@ const SHARE_TOP: f64 = 0.8;
 const SHARE_USUAL: f64 = 0.2;
 const SHARE_VISITS: usize = 2;
 
+/// A period's units of a SKU, and per customer (units, their largest line).
+type PeriodSales = (f64, HashMap<u32, (f64, usize)>);
+
 /// Flags periods of `sku` (`lines`: its sale lines) whose units are a peak made by one
 /// customer who otherwise rarely buys it; periods already flagged for the SKU by an
 /// extreme line are left to that flag.
@@ -184,7 +187,7 @@ fn customer_share(
         let day = parsed.lines[i].ts.date();
         ds.periods.partition_point(|p| *p <= day).saturating_sub(1)
     };
-    let mut per_period: HashMap<usize, (f64, HashMap<u32, (f64, usize)>)> = HashMap::new();
+    let mut per_period: HashMap<usize, PeriodSales> = HashMap::new();
     let mut by_customer: HashMap<u32, f64> = HashMap::new();
     let mut total = 0.0;
     for &i in lines {
@@ -224,8 +227,7 @@ fn customer_share(
         }
     }
     let code = &parsed.skus[sku as usize].code;
-    let mut periods: Vec<(&usize, &(f64, HashMap<u32, (f64, usize)>))> =
-        per_period.iter().collect();
+    let mut periods: Vec<(&usize, &PeriodSales)> = per_period.iter().collect();
     periods.sort_unstable_by_key(|(p, _)| **p);
     for (&period, (units, customers)) in periods {
         if *units < SHARE_PEAK * usual || scale <= 0.0 || (units.ln() - med) / scale < z {

@@ -47,6 +47,7 @@ pub type Generator<'a> = dyn Fn(&[&[f64]], usize) -> Vec<Option<Vec<Vec<f64>>>> 
 /// `lens` are the summed lengths (each ≤ `h`); `lead` optionally gives each SKU's lead
 /// time in periods (by SKU name), scored as length 0. `generate` is needed for
 /// [`Scenarios::Generative`] (without it that kind is skipped).
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     ds: &Dataset,
     h: usize,

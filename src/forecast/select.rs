@@ -776,6 +776,7 @@ pub fn finish_with(
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finish_one(
     bt: &Backtests,
     learnt: &Learnt,

@@ -93,6 +93,7 @@ fn accuracy(train: &Dataset, raw: &Dataset, tests: &[Vec<f64>], h: usize) -> (f6
 
 /// The detectors measured on labelled injected anomalies, and forecast accuracy on
 /// the last `h` periods with and without cleaning.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn bench(
     ds: &Dataset,
     seed: u64,

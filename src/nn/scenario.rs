@@ -418,6 +418,9 @@ pub async fn generate(
     device: &Device,
 ) -> Result<Vec<Vec<Vec<f64>>>, NnError> {
     let (c, h, l) = (config.context, config.horizon, config.latent);
+    if paths == 0 {
+        return Ok(vec![Vec::new(); series.len()]);
+    }
     let mut rng = SplitMix::new(seed ^ 0x6E4E);
     let mut out = Vec::with_capacity(series.len());
     let per_batch = (4096 / paths.max(1)).max(1);

@@ -26,6 +26,24 @@ pub fn load_with_orders(
     Ok((ds, orders))
 }
 
+/// The median of `ln(quantity)` (the upper middle) and its robust spread: 1.4826 × the
+/// MAD, or 1.2533 × the mean absolute deviation when the MAD is 0. `quantities` must
+/// not be empty.
+fn log_center_scale(quantities: impl Iterator<Item = f64>) -> (f64, f64) {
+    let mut logs: Vec<f64> = quantities.map(f64::ln).collect();
+    logs.sort_by(f64::total_cmp);
+    let med = logs[logs.len() / 2];
+    let mut dev: Vec<f64> = logs.iter().map(|x| (x - med).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let mad = dev[dev.len() / 2];
+    let scale = if mad > 0.0 {
+        1.4826 * mad
+    } else {
+        1.2533 * dev.iter().sum::<f64>() / dev.len() as f64
+    };
+    (med, scale)
+}
+
 /// Lines a SKU needs before its usual line size is trusted.
 const MIN_LINES: usize = 10;
 
@@ -72,17 +90,7 @@ pub fn detect_orders(parsed: &Parsed, ds: &Dataset, z: f64) -> Vec<Anomaly> {
         if lines.len() < MIN_LINES {
             continue;
         }
-        let mut logs: Vec<f64> = lines.iter().map(|&i| parsed.lines[i].qty.ln()).collect();
-        logs.sort_by(f64::total_cmp);
-        let med = logs[logs.len() / 2];
-        let mut dev: Vec<f64> = logs.iter().map(|x| (x - med).abs()).collect();
-        dev.sort_by(f64::total_cmp);
-        let mad = dev[dev.len() / 2];
-        let scale = if mad > 0.0 {
-            1.4826 * mad
-        } else {
-            1.2533 * dev.iter().sum::<f64>() / dev.len() as f64
-        };
+        let (med, scale) = log_center_scale(lines.iter().map(|&i| parsed.lines[i].qty));
         if scale <= 0.0 {
             continue;
         }
@@ -209,16 +217,7 @@ fn customer_share(
     sizes.sort_by(f64::total_cmp);
     let usual = sizes[sizes.len() / 2];
     // Robust z of log units, as for lines.
-    let logs: Vec<f64> = sizes.iter().map(|x| x.ln()).collect();
-    let med = logs[logs.len() / 2];
-    let mut dev: Vec<f64> = logs.iter().map(|x| (x - med).abs()).collect();
-    dev.sort_by(f64::total_cmp);
-    let mad = dev[dev.len() / 2];
-    let scale = if mad > 0.0 {
-        1.4826 * mad
-    } else {
-        1.2533 * dev.iter().sum::<f64>() / dev.len() as f64
-    };
+    let (med, scale) = log_center_scale(sizes.iter().copied());
     // Periods in which each customer bought the SKU.
     let mut visits: HashMap<u32, usize> = HashMap::new();
     for p in per_period.values() {

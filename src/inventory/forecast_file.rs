@@ -60,6 +60,24 @@ impl ForecastTable {
     }
 }
 
+/// The header row, trimmed, without a byte-order mark, lower case.
+fn header_row(rdr: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, String> {
+    Ok(rdr
+        .headers()
+        .map_err(|e| format!("line 1: {e}"))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect())
+}
+
+/// The index of column `name`, or an error naming what was `expected`.
+fn column(headers: &[String], name: &str, expected: &str) -> Result<usize, String> {
+    headers
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| format!("line 1: no \"{name}\" column (expected {expected})"))
+}
+
 /// Reads a forecast CSV. Every SKU must have the same dates; errors name the line and
 /// column.
 pub fn read_forecast_csv(file: &str, bytes: &[u8]) -> Result<ForecastTable, InventoryError> {
@@ -68,19 +86,8 @@ pub fn read_forecast_csv(file: &str, bytes: &[u8]) -> Result<ForecastTable, Inve
         detail,
     };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| err(format!("line 1: {e}")))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            err(format!(
-                "line 1: no \"{name}\" column (expected sku,date,p10,p50,p90)"
-            ))
-        })
-    };
+    let headers = header_row(&mut rdr).map_err(err)?;
+    let col = |name: &str| column(&headers, name, "sku,date,p10,p50,p90").map_err(err);
     let (c_sku, c_date) = (col("sku")?, col("date")?);
     let cq = [col("p10")?, col("p50")?, col("p90")?];
     let mut order: Vec<String> = Vec::new();
@@ -160,19 +167,8 @@ pub fn read_paths_csv(
         detail,
     };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| err(format!("line 1: {e}")))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            err(format!(
-                "line 1: no \"{name}\" column (expected sku,path,date,quantity)"
-            ))
-        })
-    };
+    let headers = header_row(&mut rdr).map_err(err)?;
+    let col = |name: &str| column(&headers, name, "sku,path,date,quantity").map_err(err);
     let (c_sku, c_path, c_date, c_qty) =
         (col("sku")?, col("path")?, col("date")?, col("quantity")?);
     let date_index: HashMap<NaiveDate, usize> = table

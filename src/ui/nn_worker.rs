@@ -470,11 +470,10 @@ async fn scenario_job(
     on_gpu: bool,
 ) -> Result<(), String> {
     use crate::forecast::scenarios::Ranks;
-    use crate::nn::scenario::{self, VaeConfig, VaeMeta};
+    use crate::nn::scenario::{self, VaeMeta};
     const PATHS: usize = 100;
     let h = req.backtest.h;
     let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
-    let stopped = || STOP.with(|s| s.get());
     let (model, config, history, bytes, name) = match &req.model {
         Some(bytes) => {
             let (m, meta) = scenario::load(bytes, &dev).map_err(|e| e.to_string())?;
@@ -493,31 +492,7 @@ async fn scenario_job(
             )
         }
         None => {
-            // 75 steps an "epoch": the default 20 train for about 1,500 steps.
-            let config = VaeConfig::new(h).with_steps(req.epochs.max(1) * 75);
-            let mut history: Vec<NnProgress> = Vec::new();
-            let mut on_report = |p: &scenario::VaeProgress| {
-                let best = history
-                    .iter()
-                    .map(|x| x.valid_loss)
-                    .fold(p.valid_loss, f64::min);
-                let np = NnProgress {
-                    epoch: p.report,
-                    epochs: 10,
-                    step: p.step,
-                    train_loss: p.train_loss,
-                    valid_loss: p.valid_loss,
-                    best_loss: best,
-                    windows_per_s: p.windows_per_s,
-                    elapsed_s: p.elapsed_s,
-                };
-                history.push(np);
-                reply(scope, &NnReply::Epoch(np), None);
-                !stopped()
-            };
-            let trained = scenario::train(config, &ys, h, &dev, &mut on_report, yield_now)
-                .await
-                .map_err(|e| e.to_string())?;
+            let (trained, history) = train_scenario_net(scope, &ys, h, req.epochs, &dev).await?;
             let best = history
                 .iter()
                 .map(|p| p.valid_loss)
@@ -585,34 +560,10 @@ async fn autoencoder_job(
     dev: burn::tensor::Device,
     label: String,
 ) -> Result<(), String> {
-    use crate::nn::scenario::{self, VaeConfig};
+    use crate::nn::scenario;
     let h = req.backtest.h.clamp(1, 28);
     let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
-    let stopped = || STOP.with(|s| s.get());
-    let config = VaeConfig::new(h).with_steps(req.epochs.max(1) * 75);
-    let mut history: Vec<NnProgress> = Vec::new();
-    let mut on_report = |p: &scenario::VaeProgress| {
-        let best = history
-            .iter()
-            .map(|x| x.valid_loss)
-            .fold(p.valid_loss, f64::min);
-        let np = NnProgress {
-            epoch: p.report,
-            epochs: 10,
-            step: p.step,
-            train_loss: p.train_loss,
-            valid_loss: p.valid_loss,
-            best_loss: best,
-            windows_per_s: p.windows_per_s,
-            elapsed_s: p.elapsed_s,
-        };
-        history.push(np);
-        reply(scope, &NnReply::Epoch(np), None);
-        !stopped()
-    };
-    let trained = scenario::train(config, &ys, h, &dev, &mut on_report, yield_now)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (trained, history) = train_scenario_net(scope, &ys, h, req.epochs, &dev).await?;
     let recon = scenario::reconstruction(&trained.model, &trained.config, &ys, &dev)
         .await
         .map_err(|e| e.to_string())?;
@@ -637,4 +588,42 @@ async fn autoencoder_job(
     let bytes = postcard::to_allocvec(&result).map_err(|e| e.to_string())?;
     reply(scope, &NnReply::Done, Some(&bytes));
     Ok(())
+}
+
+/// Trains the scenario network on `ys` (the last `h` periods of each held out), one
+/// progress report to the page per tenth, Stop honoured: 75 steps an "epoch", so the
+/// default 20 train for about 1,500 steps.
+async fn train_scenario_net(
+    scope: &DedicatedWorkerGlobalScope,
+    ys: &[&[f64]],
+    h: usize,
+    epochs: usize,
+    dev: &burn::tensor::Device,
+) -> Result<(crate::nn::scenario::TrainedVae, Vec<NnProgress>), String> {
+    use crate::nn::scenario::{self, VaeConfig};
+    let config = VaeConfig::new(h).with_steps(epochs.max(1) * 75);
+    let mut history: Vec<NnProgress> = Vec::new();
+    let mut on_report = |p: &scenario::VaeProgress| {
+        let best = history
+            .iter()
+            .map(|x| x.valid_loss)
+            .fold(p.valid_loss, f64::min);
+        let np = NnProgress {
+            epoch: p.report,
+            epochs: 10,
+            step: p.step,
+            train_loss: p.train_loss,
+            valid_loss: p.valid_loss,
+            best_loss: best,
+            windows_per_s: p.windows_per_s,
+            elapsed_s: p.elapsed_s,
+        };
+        history.push(np);
+        reply(scope, &NnReply::Epoch(np), None);
+        !STOP.with(|s| s.get())
+    };
+    let trained = scenario::train(config, ys, h, dev, &mut on_report, yield_now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((trained, history))
 }

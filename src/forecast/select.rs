@@ -905,12 +905,17 @@ fn finish_one(
         let v = (point[j] + e * mult).max(0.0);
         if integer { v.round() } else { v }
     };
+    // A SKU's own error spread as its intervals are: around the median error, by the
+    // step's growth and the calibrated width.
+    let own_spread = |j: usize, e: f64| -> f64 {
+        let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
+        let c = if plan.shift { own_q[1] } else { 0.0 };
+        c + g * (e - own_q[1])
+    };
     // The relative error of period j at uniform u.
     let error_at = |j: usize, u: f64| -> f64 {
         if use_own {
-            let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
-            let c = if plan.shift { own_q[1] } else { 0.0 };
-            c + g * (quantile(&own_sorted, u) - own_q[1])
+            own_spread(j, quantile(&own_sorted, u))
         } else {
             let at = &plan.step_sorted[j.min(plan.step_sorted.len().saturating_sub(1))];
             let o = plan.step_offsets.get(j).copied().unwrap_or([0.0; 3]);
@@ -932,17 +937,7 @@ fn finish_one(
                 cfg.paths,
                 cfg.h,
                 &mut rng,
-                |j, e| {
-                    if use_own {
-                        // Spread as the intervals are: around the median error, by the
-                        // step's growth and the calibrated width.
-                        let g = plan.width * plan.profile.get(j).copied().unwrap_or(1.0);
-                        let c = if plan.shift { own_q[1] } else { 0.0 };
-                        value(j, c + g * (e - own_q[1]))
-                    } else {
-                        value(j, e)
-                    }
-                },
+                |j, e| value(j, if use_own { own_spread(j, e) } else { e }),
             ),
             Scenarios::Generative if uniforms.is_some_and(|u| !u.is_empty()) => uniforms
                 .unwrap_or_default()

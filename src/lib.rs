@@ -4,7 +4,7 @@
 //! the merchant's browser (WebAssembly, with a Web Worker for the heavy work) or as a
 //! native command-line program.
 //!
-//! The core ([`data`], [`forecast`], [`anomaly`], [`inventory`], [`logistics`])
+//! The core ([`data`], [`forecast`], [`anomaly`], [`inventory`], [`logistics`], [`pricing`])
 //! is plain Rust that knows nothing of the browser or the terminal; [`plot`] draws
 //! charts from core types on any plotters backend; `ui` (wasm only) is the Leptos app
 //! and its worker; the CLI lives in `src/bin/supplycast.rs`.
@@ -22,6 +22,7 @@ pub mod logistics;
 pub mod nn;
 pub mod par;
 pub mod plot;
+pub mod pricing;
 mod rng;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -32,6 +32,10 @@ mod neural_cli;
 mod pretrain_cli;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "supplycast/pricing.rs"]
+mod pricing_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "supplycast/scenarios.rs"]
 mod scenarios_cli;
 
@@ -307,6 +311,28 @@ mod cli {
         },
         /// Purchase list for today from a forecast file and per-SKU parameters.
         Plan(crate::inventory_cli::PlanArgs),
+        /// Price elasticity of demand per SKU from an order export's price variation:
+        /// `sku,elasticity,lo,hi,n_prices,n_lines,method` (80 % interval; "not enough
+        /// price variation" where there is none to learn from).
+        Elasticity {
+            #[command(flatten)]
+            input: Input,
+            /// Write the CSV here (default: standard output).
+            #[arg(long)]
+            out: Option<PathBuf>,
+        },
+        /// Margin-maximising prices for the SKUs of a costs file (`sku,unit_cost[,
+        /// min_price,max_price]`), with what each price does to today's order.
+        Price {
+            #[command(flatten)]
+            input: Input,
+            /// Costs file: sku,unit_cost and optionally min_price,max_price.
+            #[arg(long)]
+            costs: PathBuf,
+            /// Write the recommendations here (default: standard output).
+            #[arg(long)]
+            out: Option<PathBuf>,
+        },
         /// Stock allocation: which location serves which region's demand (least
         /// shipping cost plus unmet cost; whole units), capacity values, order split.
         Allocate(crate::logistics_cli::AllocateArgs),
@@ -516,6 +542,16 @@ mod cli {
                 crate::scenarios_cli::bench(&ds, h, ds.season(), top, paths, lead_days, vae, json)?;
             }
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
+            Command::Elasticity { input, out } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                crate::pricing_cli::elasticity(&name, &bytes, &opts, out.as_deref())?
+            }
+            Command::Price { input, costs, out } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                crate::pricing_cli::price(&name, &bytes, &opts, &costs, out.as_deref())?
+            }
             Command::Allocate(a) => crate::logistics_cli::allocate(a)?,
             Command::Rebalance(a) => crate::logistics_cli::rebalance(a)?,
             Command::Route(a) => crate::logistics_cli::route(a)?,

@@ -17,6 +17,7 @@ pub mod params;
 pub mod plan;
 pub mod policy;
 pub mod sim;
+pub mod whatif;
 
 use thiserror::Error;
 

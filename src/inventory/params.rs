@@ -102,6 +102,9 @@ pub struct SkuParams {
     /// The merchant's current rule, if any, as min/max: reorder at or below `min`, up to
     /// `max`. Simulated next to the recommendation.
     pub current_min_max: Option<(f64, f64)>,
+    /// The supplier (free text; empty when not given): what-ifs and the supplier
+    /// export select SKUs by it.
+    pub supplier: String,
 }
 
 impl SkuParams {
@@ -133,6 +136,7 @@ impl SkuParams {
             shelf_life_days: None,
             policy: PolicyChoice::Auto,
             current_min_max: None,
+            supplier: String::new(),
         }
     }
 
@@ -206,7 +210,7 @@ fn round_money(v: f64) -> f64 {
 }
 
 /// The CSV columns, in export order.
-pub const COLUMNS: [&str; 20] = [
+pub const COLUMNS: [&str; 21] = [
     "sku",
     "on_hand",
     "on_order",
@@ -227,6 +231,7 @@ pub const COLUMNS: [&str; 20] = [
     "policy",
     "current_min",
     "current_max",
+    "supplier",
 ];
 
 fn num(v: f64) -> String {
@@ -284,6 +289,7 @@ pub fn to_csv(params: &[SkuParams]) -> String {
             p.policy.as_str().into(),
             opt(p.current_min_max.map(|m| m.0)),
             opt(p.current_min_max.map(|m| m.1)),
+            p.supplier.clone(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -418,6 +424,7 @@ pub fn merge_csv(
                     service_level = number(&mut problems).map(|v| if v > 1.0 && v < 100.0 && cell.ends_with('%') { v / 100.0 } else { v });
                 }
                 "service_type" => service_type = Some(cell),
+                "supplier" => p.supplier = cell.to_string(),
                 "current_min" => cur_min = number(&mut problems),
                 "current_max" => cur_max = number(&mut problems),
                 "policy" => match PolicyChoice::parse(cell) {
@@ -575,5 +582,157 @@ mod tests {
         assert!(all.contains("line 4, column on_order"), "{all}");
         assert!(merge_csv("s.csv", b"on_hand\n3\n", &b).is_err());
         assert!(merge_csv("s.csv", b"sku,colour\nA,red\n", &b).is_err());
+    }
+}
+
+/// The first bytes of stored parameters.
+pub const STORED_MAGIC: [u8; 4] = *b"SCPA";
+/// The stored parameters' format: 2 adds the header and the supplier; the bare
+/// postcard list of the first versions (format 1, no supplier) is still read.
+pub const STORED_FORMAT: u16 = 2;
+
+/// The parameters as the first versions stored them (no supplier).
+#[derive(Deserialize)]
+struct SkuParamsV1 {
+    sku: String,
+    on_hand: f64,
+    on_order: Vec<(f64, NaiveDate)>,
+    lead_time_days: f64,
+    lead_time_sd_days: f64,
+    past_lead_times: Vec<f64>,
+    review_days: f64,
+    service: Service,
+    unit_cost: f64,
+    price: f64,
+    holding_rate: f64,
+    order_cost: f64,
+    stockout_cost: Option<f64>,
+    moq: f64,
+    case_pack: f64,
+    shelf_life_days: Option<f64>,
+    policy: PolicyChoice,
+    current_min_max: Option<(f64, f64)>,
+}
+
+impl From<SkuParamsV1> for SkuParams {
+    fn from(v: SkuParamsV1) -> SkuParams {
+        SkuParams {
+            sku: v.sku,
+            on_hand: v.on_hand,
+            on_order: v.on_order,
+            lead_time_days: v.lead_time_days,
+            lead_time_sd_days: v.lead_time_sd_days,
+            past_lead_times: v.past_lead_times,
+            review_days: v.review_days,
+            service: v.service,
+            unit_cost: v.unit_cost,
+            price: v.price,
+            holding_rate: v.holding_rate,
+            order_cost: v.order_cost,
+            stockout_cost: v.stockout_cost,
+            moq: v.moq,
+            case_pack: v.case_pack,
+            shelf_life_days: v.shelf_life_days,
+            policy: v.policy,
+            current_min_max: v.current_min_max,
+            supplier: String::new(),
+        }
+    }
+}
+
+/// The bytes kept in the browser's storage: [`STORED_MAGIC`], [`STORED_FORMAT`] (two
+/// little-endian bytes) and the list.
+pub fn to_stored_bytes(params: &[SkuParams]) -> Vec<u8> {
+    let mut out = STORED_MAGIC.to_vec();
+    out.extend_from_slice(&STORED_FORMAT.to_le_bytes());
+    out.extend(postcard::to_allocvec(params).unwrap_or_default());
+    out
+}
+
+/// Reads stored parameters: this format or the first versions' bare list. A newer
+/// format or damaged bytes are an error saying which (the caller keeps the bytes).
+pub fn from_stored_bytes(bytes: &[u8]) -> Result<Vec<SkuParams>, String> {
+    match bytes.strip_prefix(STORED_MAGIC.as_slice()) {
+        Some(rest) if rest.len() >= 2 => {
+            let format = u16::from_le_bytes([rest[0], rest[1]]);
+            if format > STORED_FORMAT {
+                return Err(format!(
+                    "the saved parameters are from a newer version of supplycast (format {format}; this version reads formats 1 to {STORED_FORMAT})"
+                ));
+            }
+            postcard::from_bytes(&rest[2..])
+                .map_err(|e| format!("the saved parameters (format {format}) do not decode: {e}"))
+        }
+        Some(_) => Err("the saved parameters are cut short".into()),
+        None => postcard::from_bytes::<Vec<SkuParamsV1>>(bytes)
+            .map(|v| v.into_iter().map(SkuParams::from).collect())
+            .map_err(|e| format!("the saved parameters are in no format this version knows ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod stored_tests {
+    use super::*;
+
+    #[test]
+    fn stored_parameters_round_trip_and_the_first_format_still_reads() {
+        let mut p = SkuParams::defaults("A", 10.0);
+        p.supplier = "Acme".into();
+        p.on_hand = 12.0;
+        let back = from_stored_bytes(&to_stored_bytes(std::slice::from_ref(&p))).unwrap();
+        assert_eq!(back, vec![p.clone()]);
+        // Format 1: the bare list without the supplier, as the previous version wrote.
+        #[derive(Serialize)]
+        struct V1<'a>(
+            &'a str,
+            f64,
+            &'a [(f64, NaiveDate)],
+            f64,
+            f64,
+            &'a [f64],
+            f64,
+            Service,
+            f64,
+            f64,
+            f64,
+            f64,
+            Option<f64>,
+            f64,
+            f64,
+            Option<f64>,
+            PolicyChoice,
+            Option<(f64, f64)>,
+        );
+        let old = V1(
+            &p.sku,
+            p.on_hand,
+            &p.on_order,
+            p.lead_time_days,
+            p.lead_time_sd_days,
+            &p.past_lead_times,
+            p.review_days,
+            p.service,
+            p.unit_cost,
+            p.price,
+            p.holding_rate,
+            p.order_cost,
+            p.stockout_cost,
+            p.moq,
+            p.case_pack,
+            p.shelf_life_days,
+            p.policy,
+            p.current_min_max,
+        );
+        let bytes = postcard::to_allocvec(&vec![old]).unwrap();
+        let read = from_stored_bytes(&bytes).unwrap();
+        assert_eq!(read[0].on_hand, 12.0);
+        assert_eq!(read[0].supplier, "");
+        let mut newer = to_stored_bytes(&[p]);
+        newer[4] = 9;
+        assert!(
+            from_stored_bytes(&newer)
+                .unwrap_err()
+                .contains("newer version")
+        );
     }
 }

@@ -181,12 +181,22 @@ pub fn PlanPage(
             if let Some((_, ds)) = forecast.get_untracked() {
                 let defaults = plan::default_params(&ds);
                 leptos::task::spawn_local(async move {
-                    let stored: Vec<SkuParams> = storage::load_key(PARAMS_KEY)
+                    let stored: Vec<SkuParams> = match storage::load_key(PARAMS_KEY)
                         .await
                         .ok()
                         .flatten()
-                        .and_then(|b| postcard::from_bytes(&b).ok())
-                        .unwrap_or_default();
+                    {
+                        None => Vec::new(),
+                        Some(b) => match params::from_stored_bytes(&b) {
+                            Ok(p) => p,
+                            Err(e) => {
+                                // The saved bytes stay where they are (never overwritten
+                                // until the merchant changes a parameter).
+                                problems.set(vec![format!("Your saved parameters could not be read: {e}. Defaults are shown; import your parameters file again.")]);
+                                Vec::new()
+                            }
+                        },
+                    };
                     params.set(plan::merge_params(defaults, &stored));
                     start();
                 });
@@ -196,7 +206,7 @@ pub fn PlanPage(
     });
 
     let save_params = move || {
-        let bytes = postcard::to_allocvec(&params.get_untracked()).unwrap_or_default();
+        let bytes = params::to_stored_bytes(&params.get_untracked());
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::save_key(PARAMS_KEY, &bytes).await {
                 web_sys::console::warn_1(&e);

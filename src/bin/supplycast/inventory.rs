@@ -9,9 +9,10 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use supplycast::inventory::forecast_file;
 use supplycast::inventory::params::{self, SkuParams};
-use supplycast::inventory::plan::{self, DemandInput, PlanConfig};
+use supplycast::inventory::plan::{self, OwnedDemand, PlanConfig, PlanRequest};
 use supplycast::inventory::policy::{self, Demand, RqInputs, Service};
 use supplycast::inventory::sim::Unmet;
+use supplycast::inventory::whatif::{self, WhatIf};
 
 /// One policy computation.
 #[derive(Subcommand)]
@@ -266,6 +267,55 @@ pub(crate) struct PlanArgs {
     /// independently (too narrow when demand runs in streaks).
     #[arg(long)]
     paths: Option<PathBuf>,
+    /// What-if: only the SKUs of this supplier (the parameters' `supplier` column).
+    #[arg(long)]
+    supplier: Option<String>,
+    /// What-if: days added to every lead time.
+    #[arg(long, allow_negative_numbers = true)]
+    lead_time_extra_days: Option<f64>,
+    /// What-if: factor on the lead times' standard deviation.
+    #[arg(long)]
+    lead_time_sd_factor: Option<f64>,
+    /// What-if: demand change in per cent (e.g. 20 or -30).
+    #[arg(long, allow_negative_numbers = true)]
+    demand_change: Option<f64>,
+    /// What-if: first day of the demand change (YYYY-MM-DD; default: today).
+    #[arg(long)]
+    demand_from: Option<chrono::NaiveDate>,
+    /// What-if: last day of the demand change (YYYY-MM-DD; default: the horizon's end).
+    #[arg(long)]
+    demand_to: Option<chrono::NaiveDate>,
+    /// What-if: a new minimum order quantity.
+    #[arg(long)]
+    moq: Option<f64>,
+    /// What-if: a new budget cap for today's orders.
+    #[arg(long)]
+    what_if_budget: Option<f64>,
+}
+
+impl PlanArgs {
+    fn what_if(&self) -> Option<WhatIf> {
+        let w = WhatIf {
+            supplier: self.supplier.clone(),
+            lead_time_extra_days: self.lead_time_extra_days.unwrap_or(0.0),
+            lead_time_sd_factor: self.lead_time_sd_factor.unwrap_or(1.0),
+            demand_change: self.demand_change.unwrap_or(0.0) / 100.0,
+            demand_window: match (self.demand_from, self.demand_to) {
+                (None, None) => None,
+                (a, b) => Some((
+                    a.unwrap_or(chrono::NaiveDate::MIN),
+                    b.unwrap_or(chrono::NaiveDate::MAX),
+                )),
+            },
+            moq: self.moq,
+            budget: self.what_if_budget,
+        };
+        let only_scope = WhatIf {
+            supplier: w.supplier.clone(),
+            ..Default::default()
+        };
+        (w != only_scope).then_some(w)
+    }
 }
 
 /// Plans purchases from a forecast file.
@@ -345,18 +395,35 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
                     .to_string(),
         }
     );
-    let demand: Vec<DemandInput<'_>> = table
-        .skus
-        .iter()
-        .zip(&paths)
-        .map(|(s, p)| DemandInput {
-            sku: &s.sku,
-            description: "",
-            paths: p,
-            point: &s.quantiles[1],
-        })
-        .collect();
-    let mut result = plan::plan_catalogue(&demand, &params, &cfg, &mut |_, _| true);
+    let request = PlanRequest {
+        config: cfg,
+        params,
+        demand: table
+            .skus
+            .iter()
+            .zip(paths)
+            .map(|(s, p)| OwnedDemand {
+                sku: s.sku.clone(),
+                description: String::new(),
+                paths: p,
+                point: s.quantiles[1].clone(),
+            })
+            .collect(),
+    };
+    if let Some(w) = a.what_if() {
+        if let Some(s) = &w.supplier
+            && !request
+                .params
+                .iter()
+                .any(|p| p.supplier.eq_ignore_ascii_case(s))
+        {
+            bail!("no SKU has the supplier \"{s}\" (give it in the parameters' supplier column)");
+        }
+        let c = whatif::compare(&request, &w, &mut |_, _| true)?;
+        print_comparison(&c);
+        return Ok(());
+    }
+    let mut result = request.run(&mut |_, _| true);
     result.seconds = t0.elapsed().as_secs_f64();
     let csv = result.purchase_csv();
     match &a.out {
@@ -398,6 +465,71 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
         eprintln!("wrote the purchase list to {}", p.display());
     }
     Ok(())
+}
+
+/// The base plan and the what-if side by side, and the SKUs whose order changed most.
+fn print_comparison(c: &whatif::Comparison) {
+    let (b, w) = (&c.base_outcome, &c.changed_outcome);
+    println!("what-if: {}", c.what_if.describe());
+    println!(
+        "{:<34} {:>14} {:>14} {:>14}",
+        "", "base", "what-if", "change"
+    );
+    let row = |name: &str, x: f64, y: f64, dec: usize| {
+        println!(
+            "{name:<34} {:>14.dec$} {:>14.dec$} {:>+14.dec$}",
+            x,
+            y,
+            y - x
+        );
+    };
+    row("SKUs to order today", b.orders as f64, w.orders as f64, 0);
+    row("units ordered today", b.units, w.units, 0);
+    row("order value today", b.order_value, w.order_value, 2);
+    row(
+        "simulated fill rate (%)",
+        100.0 * b.fill_rate,
+        100.0 * w.fill_rate,
+        1,
+    );
+    row(
+        "simulated cost over the horizon",
+        b.total_cost,
+        w.total_cost,
+        2,
+    );
+    row("money at risk", b.money_at_risk, w.money_at_risk, 2);
+    row(
+        "SKUs at 50 %+ stockout risk",
+        b.at_risk as f64,
+        w.at_risk as f64,
+        0,
+    );
+    row(
+        "reorder levels (units)",
+        b.reorder_levels,
+        w.reorder_levels,
+        0,
+    );
+    let mut changes: Vec<(&str, f64, f64)> = c
+        .base
+        .skus
+        .iter()
+        .filter_map(|s| {
+            let t = c.changed.skus.iter().find(|x| x.sku == s.sku)?;
+            (t.order_qty != s.order_qty).then_some((s.sku.as_str(), s.order_qty, t.order_qty))
+        })
+        .collect();
+    changes.sort_by(|x, y| (y.2 - y.1).abs().total_cmp(&(x.2 - x.1).abs()));
+    for (sku, x, y) in changes.iter().take(10) {
+        println!("  {sku}: order {x} -> {y}");
+    }
+    if changes.len() > 10 {
+        println!(
+            "  ... {} more SKUs with a changed order",
+            changes.len() - 10
+        );
+    }
 }
 
 /// Plans every SKU of `ds` from its automatic forecasts and prints timing figures.

@@ -1,0 +1,148 @@
+//! `supplycast elasticity` and `supplycast price`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use supplycast::data::{self, LoadOptions};
+use supplycast::forecast::{self, backtest::BacktestConfig};
+use supplycast::inventory::params::SkuParams;
+use supplycast::inventory::plan::PlanRequest;
+use supplycast::pricing::{self, Method};
+
+fn write_or_print(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?;
+            eprintln!("wrote {}", p.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Every SKU's elasticity of an order file, and a count per method on standard error.
+pub(crate) fn elasticity(
+    name: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    out: Option<&Path>,
+) -> Result<()> {
+    let t0 = Instant::now();
+    let parsed = data::ingest::parse(name, bytes, &opts.read, &mut |_| {})?;
+    let list = pricing::elasticities(&parsed, opts.cancellations);
+    if list.is_empty() {
+        return Err(pricing::PricingError::NoPrices { file: name.into() }.into());
+    }
+    write_or_print(out, &pricing::elasticity::to_csv(&list))?;
+    let count = |m: Method| list.iter().filter(|e| e.method == m).count();
+    let own: Vec<f64> = list.iter().filter_map(|e| e.elasticity).collect();
+    let mut sorted = own.clone();
+    sorted.sort_by(f64::total_cmp);
+    eprintln!(
+        "{} SKUs sold at a price: {} with enough price variation ({} own, {} pooled with similar SKUs), {} not enough; median elasticity {}; {:.2} s",
+        list.len(),
+        own.len(),
+        count(Method::Own),
+        count(Method::Pooled),
+        count(Method::NotEnough),
+        sorted
+            .get(sorted.len() / 2)
+            .map_or("-".into(), |m| format!("{m:.2}")),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Margin-maximising prices for the SKUs of a costs file, with what each price does
+/// to today's order (the forecast scaled by the demand change, planned again).
+pub(crate) fn price(
+    name: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    costs: &Path,
+    out: Option<&Path>,
+) -> Result<()> {
+    let cname = costs.display().to_string();
+    let ctext = std::fs::read_to_string(costs).with_context(|| format!("cannot read {cname}"))?;
+    let cost_lines = pricing::parse_costs(&cname, &ctext)?;
+    let parsed = data::ingest::parse(name, bytes, &opts.read, &mut |_| {})?;
+    let list = pricing::elasticities(&parsed, opts.cancellations);
+    if list.is_empty() {
+        return Err(pricing::PricingError::NoPrices { file: name.into() }.into());
+    }
+    let mut choices = Vec::new();
+    let mut unknown = Vec::new();
+    for c in &cost_lines {
+        match list.iter().find(|e| e.sku.eq_ignore_ascii_case(&c.sku)) {
+            Some(e) => choices.push(pricing::recommend(e, c)),
+            None => unknown.push(c.sku.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        bail!(
+            "{cname}: {} SKU(s) never sold at a price in {name}: {}",
+            unknown.len(),
+            unknown.join(", ")
+        );
+    }
+    write_or_print(out, &pricing::optimise::to_csv(&choices))?;
+
+    // The inventory consequence: plan the same SKUs at today's price and at the
+    // recommended one (demand scaled by the elasticity).
+    let mut ds = data::from_parsed(name, &parsed, opts, &mut |_| {})?;
+    ds.series
+        .retain(|s| choices.iter().any(|c| c.sku.eq_ignore_ascii_case(&s.sku)));
+    let h = ds.frequency().default_horizon();
+    let cfg = BacktestConfig {
+        h,
+        windows: 3,
+        season: ds.season(),
+        paths: 200,
+        scenarios: Default::default(),
+    };
+    let run = forecast::run::forecast_dataset(&ds, cfg, &mut |_, _| true);
+    let params_at = |new: bool| -> Vec<SkuParams> {
+        choices
+            .iter()
+            .map(|c| {
+                let mut p = SkuParams::defaults(&c.sku, c.current_price);
+                p.unit_cost = c.unit_cost;
+                p.price = if new { c.price } else { c.current_price };
+                p
+            })
+            .collect()
+    };
+    let Some(base) = PlanRequest::from_forecast(&run, &ds, params_at(false)) else {
+        bail!("{name}: nothing to forecast for the SKUs of {cname}");
+    };
+    let mut alt = base.clone();
+    alt.params = params_at(true);
+    for d in &mut alt.demand {
+        if let Some(c) = choices.iter().find(|c| c.sku.eq_ignore_ascii_case(&d.sku)) {
+            supplycast::inventory::whatif::scale_demand(d, c.demand_factor);
+        }
+    }
+    let (p0, p1) = (base.run(&mut |_, _| true), alt.run(&mut |_, _| true));
+    eprintln!("sku: price now -> recommended, weekly margin, today's order (units)");
+    for c in &choices {
+        let order = |p: &supplycast::inventory::plan::Plan| {
+            p.skus
+                .iter()
+                .find(|s| s.sku == c.sku)
+                .map_or("-".into(), |s| supplycast::format::units(s.order_qty))
+        };
+        eprintln!(
+            "{}: {:.2} -> {:.2}, margin {:.2} -> {:.2} a week, order {} -> {} ({})",
+            c.sku,
+            c.current_price,
+            c.price,
+            c.weekly_margin.0,
+            c.weekly_margin.1,
+            order(&p0),
+            order(&p1),
+            c.reason
+        );
+    }
+    Ok(())
+}

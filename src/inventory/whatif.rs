@@ -1,0 +1,390 @@
+//! What-if scenarios on a plan: a supplier's lead time grows (or wobbles more), demand
+//! rises or falls for a stretch of days, an MOQ changes, a budget cap — each planned
+//! again on the *same* sample paths and random numbers as the base plan, so the
+//! difference is the change and not simulation noise.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::plan::{OwnedDemand, Plan, PlanRequest, period_dates};
+
+/// One what-if: every field left at its default changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhatIf {
+    /// Only the SKUs of this supplier (the parameters' `supplier`); `None`: every SKU.
+    pub supplier: Option<String>,
+    /// Days added to every lead time (negative shortens, never below 0).
+    pub lead_time_extra_days: f64,
+    /// Factor on the lead times' standard deviation (1: unchanged).
+    pub lead_time_sd_factor: f64,
+    /// Demand change as a fraction (0.2: +20 %, −0.3: −30 %).
+    pub demand_change: f64,
+    /// First and last day the demand change applies (`None`: the whole horizon).
+    pub demand_window: Option<(NaiveDate, NaiveDate)>,
+    /// A new minimum order quantity.
+    pub moq: Option<f64>,
+    /// A new budget cap for today's orders (`None`: the base plan's).
+    pub budget: Option<f64>,
+}
+
+impl Default for WhatIf {
+    fn default() -> WhatIf {
+        WhatIf {
+            supplier: None,
+            lead_time_extra_days: 0.0,
+            lead_time_sd_factor: 1.0,
+            demand_change: 0.0,
+            demand_window: None,
+            moq: None,
+            budget: None,
+        }
+    }
+}
+
+impl WhatIf {
+    /// A short description ("lead time +14 days, demand +20 % from … to …").
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.lead_time_extra_days != 0.0 {
+            parts.push(format!("lead time {:+} days", self.lead_time_extra_days));
+        }
+        if self.lead_time_sd_factor != 1.0 {
+            parts.push(format!(
+                "lead-time variability ×{}",
+                crate::format::figure(self.lead_time_sd_factor, 2)
+            ));
+        }
+        if self.demand_change != 0.0 {
+            let window = match self.demand_window {
+                Some((a, b)) => format!(" from {a} to {b}"),
+                None => String::new(),
+            };
+            let sign = if self.demand_change > 0.0 { "+" } else { "" };
+            parts.push(format!(
+                "demand {sign}{}%{window}",
+                crate::format::figure(100.0 * self.demand_change, 1)
+            ));
+        }
+        if let Some(m) = self.moq {
+            parts.push(format!("MOQ {}", crate::format::units(m)));
+        }
+        if let Some(b) = self.budget {
+            parts.push(format!("budget {}", crate::format::figure(b, 2)));
+        }
+        let scope = match &self.supplier {
+            Some(s) => format!(" (supplier {s})"),
+            None => String::new(),
+        };
+        if parts.is_empty() {
+            format!("no change{scope}")
+        } else {
+            format!("{}{scope}", parts.join(", "))
+        }
+    }
+
+    /// Checks the figures; every problem named.
+    pub fn validate(&self) -> Result<(), super::InventoryError> {
+        let bad = |name: &'static str, value: f64, rule: &'static str| {
+            Err(super::InventoryError::Parameter { name, value, rule })
+        };
+        if !self.lead_time_extra_days.is_finite() {
+            return bad(
+                "lead_time_extra_days",
+                self.lead_time_extra_days,
+                "a number of days",
+            );
+        }
+        if !(self.lead_time_sd_factor.is_finite() && self.lead_time_sd_factor >= 0.0) {
+            return bad("lead_time_sd_factor", self.lead_time_sd_factor, "0 or more");
+        }
+        if !(self.demand_change.is_finite() && self.demand_change > -1.0) {
+            return bad("demand_change", self.demand_change, "above -100 %");
+        }
+        if let Some(m) = self.moq
+            && !(m.is_finite() && m >= 1.0)
+        {
+            return bad("moq", m, "at least 1");
+        }
+        if let Some(b) = self.budget
+            && !(b.is_finite() && b >= 0.0)
+        {
+            return bad("budget", b, "0 or more");
+        }
+        Ok(())
+    }
+}
+
+/// Multiplies a SKU's demand (every path and the point forecast) by `factor` from
+/// period `from` to period `to` (exclusive).
+pub fn scale_demand_range(d: &mut OwnedDemand, factor: f64, from: usize, to: usize) {
+    for path in &mut d.paths {
+        for v in path.iter_mut().take(to).skip(from) {
+            *v *= factor;
+        }
+    }
+    for v in d.point.iter_mut().take(to).skip(from) {
+        *v *= factor;
+    }
+}
+
+/// Multiplies a SKU's whole demand by `factor` (e.g. the demand change a new price
+/// brings).
+pub fn scale_demand(d: &mut OwnedDemand, factor: f64) {
+    let n = d
+        .point
+        .len()
+        .max(d.paths.iter().map(Vec::len).max().unwrap_or(0));
+    scale_demand_range(d, factor, 0, n);
+}
+
+/// The request with the what-if applied.
+pub fn apply(req: &PlanRequest, w: &WhatIf) -> PlanRequest {
+    let mut out = req.clone();
+    let in_scope = |sku: &str| match &w.supplier {
+        None => true,
+        Some(s) => req
+            .params
+            .iter()
+            .any(|p| p.sku == sku && p.supplier.eq_ignore_ascii_case(s)),
+    };
+    for p in &mut out.params {
+        if !in_scope(&p.sku) {
+            continue;
+        }
+        p.lead_time_days = (p.lead_time_days + w.lead_time_extra_days).max(0.0);
+        p.lead_time_sd_days *= w.lead_time_sd_factor;
+        p.past_lead_times = p
+            .past_lead_times
+            .iter()
+            .map(|l| (l + w.lead_time_extra_days).max(0.0))
+            .collect();
+        if let Some(m) = w.moq {
+            p.moq = m;
+        }
+    }
+    if w.demand_change != 0.0 {
+        let n = out
+            .demand
+            .iter()
+            .map(|d| d.point.len().max(d.paths.first().map_or(0, Vec::len)))
+            .max()
+            .unwrap_or(0);
+        let dates = period_dates(&out.config, n);
+        let (from, to) = match w.demand_window {
+            Some((a, b)) => (
+                dates.iter().position(|d| *d >= a).unwrap_or(n),
+                dates.iter().rposition(|d| *d <= b).map_or(0, |i| i + 1),
+            ),
+            None => (0, n),
+        };
+        for d in &mut out.demand {
+            if in_scope(&d.sku) && from < to {
+                scale_demand_range(d, 1.0 + w.demand_change, from, to);
+            }
+        }
+    }
+    if let Some(b) = w.budget {
+        out.config.budget = Some(b);
+    }
+    out
+}
+
+/// A plan's figures summed over the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// SKUs to order today (within the budget).
+    pub orders: usize,
+    /// Units ordered today (within the budget).
+    pub units: f64,
+    /// What today's orders cost.
+    pub order_value: f64,
+    /// Simulated fill rate, weighted by demand.
+    pub fill_rate: f64,
+    /// Simulated cost over the horizon (holding, ordering, shortage), mean.
+    pub total_cost: f64,
+    /// Margin expected to be lost before an order placed today could arrive.
+    pub money_at_risk: f64,
+    /// SKUs with a stockout risk of 50 % or more before an order could arrive.
+    pub at_risk: usize,
+    /// Reorder levels summed (units).
+    pub reorder_levels: f64,
+}
+
+/// The figures of a plan.
+pub fn outcome(plan: &Plan) -> Outcome {
+    let (mut w, mut fr) = (0.0, 0.0);
+    let mut o = Outcome {
+        orders: 0,
+        units: 0.0,
+        order_value: 0.0,
+        fill_rate: 1.0,
+        total_cost: 0.0,
+        money_at_risk: 0.0,
+        at_risk: 0,
+        reorder_levels: 0.0,
+    };
+    for s in &plan.skus {
+        if s.order_qty > 0.0 && s.in_budget {
+            o.orders += 1;
+            o.units += s.order_qty;
+            o.order_value += s.order_value;
+        }
+        if s.simulated.fill_rate.is_finite() {
+            w += s.daily_demand;
+            fr += s.daily_demand * s.simulated.fill_rate;
+        }
+        o.total_cost += s.simulated.total_cost.mean;
+        o.money_at_risk += s.money_at_risk;
+        o.at_risk += usize::from(s.stockout_risk >= 0.5);
+        o.reorder_levels += s.policy.reorder_level();
+    }
+    if w > 0.0 {
+        o.fill_rate = fr / w;
+    }
+    o
+}
+
+/// The base plan and the what-if plan, with their figures.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// What was changed.
+    pub what_if: WhatIf,
+    /// The base plan.
+    pub base: Plan,
+    /// The plan with the change.
+    pub changed: Plan,
+    /// The base plan's figures.
+    pub base_outcome: Outcome,
+    /// The changed plan's figures.
+    pub changed_outcome: Outcome,
+}
+
+/// Plans `req` as it is and with the what-if, on the same paths and seeds.
+pub fn compare(
+    req: &PlanRequest,
+    w: &WhatIf,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Comparison, super::InventoryError> {
+    w.validate()?;
+    let n = req.demand.len();
+    let base = req.run(&mut |d, _| progress(d, 2 * n));
+    let changed = apply(req, w).run(&mut |d, _| progress(n + d, 2 * n));
+    Ok(Comparison {
+        what_if: w.clone(),
+        base_outcome: outcome(&base),
+        changed_outcome: outcome(&changed),
+        base,
+        changed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::params::SkuParams;
+    use crate::inventory::plan::PlanConfig;
+
+    fn request() -> PlanRequest {
+        let today = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let mut demand = Vec::new();
+        let mut params = Vec::new();
+        for k in 0..4 {
+            let paths: Vec<Vec<f64>> = (0..100)
+                .map(|i| (0..28).map(|t| ((i * 7 + t * 3 + k) % 9) as f64).collect())
+                .collect();
+            demand.push(OwnedDemand {
+                sku: format!("S{k}"),
+                description: String::new(),
+                point: vec![4.0; 28],
+                paths,
+            });
+            let mut p = SkuParams::defaults(&format!("S{k}"), 10.0);
+            p.on_hand = 30.0;
+            p.supplier = if k < 2 {
+                "North".into()
+            } else {
+                "South".into()
+            };
+            params.push(p);
+        }
+        PlanRequest {
+            config: PlanConfig::new(today, 1.0, 7),
+            params,
+            demand,
+        }
+    }
+
+    #[test]
+    fn longer_lead_time_never_lowers_a_reorder_point_and_touches_only_its_supplier() {
+        let req = request();
+        let w = WhatIf {
+            supplier: Some("north".into()),
+            lead_time_extra_days: 14.0,
+            ..Default::default()
+        };
+        let c = compare(&req, &w, &mut |_, _| true).unwrap();
+        for (a, b) in c.base.skus.iter().zip(&c.changed.skus) {
+            assert_eq!(a.sku, b.sku);
+            let north = a.sku == "S0" || a.sku == "S1";
+            if north {
+                assert!(
+                    b.policy.reorder_level() > a.policy.reorder_level(),
+                    "{}",
+                    a.sku
+                );
+            } else {
+                assert_eq!(a.policy.reorder_level(), b.policy.reorder_level());
+                assert_eq!(a.order_qty, b.order_qty);
+            }
+        }
+        assert!(c.changed_outcome.reorder_levels > c.base_outcome.reorder_levels);
+        assert!(c.changed_outcome.money_at_risk >= c.base_outcome.money_at_risk);
+    }
+
+    #[test]
+    fn demand_window_scales_only_its_days_and_nothing_changes_nothing() {
+        let req = request();
+        let today = req.config.today;
+        let w = WhatIf {
+            demand_change: 0.5,
+            demand_window: Some((
+                today + chrono::Duration::days(7),
+                today + chrono::Duration::days(13),
+            )),
+            ..Default::default()
+        };
+        let out = apply(&req, &w);
+        for (a, b) in req.demand.iter().zip(&out.demand) {
+            for t in 0..28 {
+                let f = if (7..14).contains(&t) { 1.5 } else { 1.0 };
+                assert_eq!(b.paths[0][t], a.paths[0][t] * f, "period {t}");
+            }
+        }
+        assert_eq!(apply(&req, &WhatIf::default()), req);
+        assert!(
+            WhatIf {
+                demand_change: -1.0,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert_eq!(
+            WhatIf {
+                lead_time_extra_days: 14.0,
+                supplier: Some("North".into()),
+                ..Default::default()
+            }
+            .describe(),
+            "lead time +14 days (supplier North)"
+        );
+        assert_eq!(
+            WhatIf {
+                demand_change: 0.3,
+                ..Default::default()
+            }
+            .describe(),
+            "demand +30.0%"
+        );
+    }
+}

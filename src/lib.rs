@@ -24,5 +24,6 @@ pub mod par;
 pub mod plot;
 pub mod pricing;
 mod rng;
+pub mod store;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

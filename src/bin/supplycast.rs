@@ -32,6 +32,10 @@ mod neural_cli;
 mod pretrain_cli;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "supplycast/tracking.rs"]
+mod tracking_cli;
+
+#[cfg(not(target_arch = "wasm32"))]
 #[path = "supplycast/pricing.rs"]
 mod pricing_cli;
 
@@ -82,6 +86,39 @@ mod cli {
             /// List every SKU with its quality figures.
             #[arg(long)]
             skus: bool,
+            /// Also write a store file (the data and its forecast, kept so that `update`
+            /// can score it when newer sales arrive).
+            #[arg(long)]
+            store: Option<PathBuf>,
+            /// With --store: do not forecast (nothing to score at the next update).
+            #[arg(long)]
+            no_forecast: bool,
+        },
+        /// Add a newer export to a store: overlapping periods replaced, new SKUs added,
+        /// the kept forecast scored on the new sales (drift flagged), then forecast again.
+        Update {
+            /// The store file (from `ingest --store`).
+            store: PathBuf,
+            #[command(flatten)]
+            input: Input,
+            /// Write the updated long series (date,sku,quantity) here.
+            #[arg(long)]
+            out: Option<PathBuf>,
+            /// Do not forecast again after the update.
+            #[arg(long)]
+            no_forecast: bool,
+        },
+        /// The accuracy history of a store: each kept forecast scored on the sales that
+        /// followed it (MASE, bias, P10–P90 coverage, drifting SKUs).
+        Accuracy {
+            /// The store file.
+            store: PathBuf,
+            /// Print JSON (every score, per SKU).
+            #[arg(long)]
+            json: bool,
+            /// Write the latest score per SKU here (CSV).
+            #[arg(long)]
+            out: Option<PathBuf>,
         },
         /// Forecast every series: the automatic choice per SKU, P10/P50/P90 per period.
         Forecast {
@@ -542,6 +579,26 @@ mod cli {
                 crate::scenarios_cli::bench(&ds, h, ds.season(), top, paths, lead_days, vae, json)?;
             }
             Command::Plan(a) => crate::inventory_cli::plan(a)?,
+            Command::Update {
+                store,
+                input,
+                out,
+                no_forecast,
+            } => {
+                let (name, bytes) = read_input(&input.file)?;
+                let opts = load_options(&input, &name, &bytes)?;
+                crate::tracking_cli::update(
+                    &store,
+                    &name,
+                    &bytes,
+                    opts,
+                    out.as_deref(),
+                    !no_forecast,
+                )?
+            }
+            Command::Accuracy { store, json, out } => {
+                crate::tracking_cli::accuracy(&store, json, out.as_deref())?
+            }
             Command::Elasticity { input, out } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
@@ -577,6 +634,8 @@ mod cli {
                 with_description,
                 skip_zeros,
                 skus,
+                store,
+                no_forecast,
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
@@ -584,6 +643,9 @@ mod cli {
                 print_report(&ds);
                 if skus {
                     print_skus(&ds);
+                }
+                if let Some(path) = &store {
+                    crate::tracking_cli::create(ds.clone(), path, !no_forecast)?;
                 }
                 if let Some(n) = top {
                     ds.keep_top(n);

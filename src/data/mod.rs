@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod quality;
 pub mod series;
 pub mod sniff;
+pub mod update;
 
 use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -145,6 +146,14 @@ pub enum DataError {
     /// A stored dataset could not be decoded.
     #[error("stored dataset cannot be read: {0}")]
     Stored(String),
+    /// Newer sales cannot be added to the stored data.
+    #[error("{file}: cannot add these sales to the stored data: {reason}")]
+    Append {
+        /// The newer export's name.
+        file: String,
+        /// Why (different periods, older than the stored data, ...).
+        reason: String,
+    },
 }
 
 /// Everything done to the data, for the merchant to check.
@@ -601,7 +610,7 @@ pub fn weekday_name(w: Weekday) -> &'static str {
 
 /// A series from its totals over all periods: it starts at the first sale; `None`
 /// when there is none.
-fn make_series(
+pub(crate) fn make_series(
     sku: &str,
     description: &str,
     totals: &[f64],

@@ -20,6 +20,7 @@ pub mod scenarios;
 pub mod season;
 pub mod select;
 pub mod theta;
+pub mod tracking;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

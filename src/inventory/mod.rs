@@ -17,6 +17,7 @@ pub mod params;
 pub mod plan;
 pub mod policy;
 pub mod sim;
+pub mod supplier;
 pub mod whatif;
 
 use thiserror::Error;
@@ -50,5 +51,13 @@ pub enum InventoryError {
         file: String,
         /// Line, column and what is wrong.
         detail: String,
+    },
+    /// No SKU has this supplier in the parameters.
+    #[error("no SKU has the supplier \"{supplier}\" (suppliers in the parameters: {})", if known.is_empty() { "none; give them in the supplier column".to_string() } else { known.join(", ") })]
+    UnknownSupplier {
+        /// The supplier asked for.
+        supplier: String,
+        /// The suppliers the parameters name.
+        known: Vec<String>,
     },
 }

@@ -291,6 +291,19 @@ pub(crate) struct PlanArgs {
     /// What-if: a new budget cap for today's orders.
     #[arg(long)]
     what_if_budget: Option<f64>,
+    /// Write what this supplier is sent — its SKUs' purchase order and 12 weeks of
+    /// weekly P10/P50/P90, nothing else — to --share-out (CSV) and/or --share-html.
+    #[arg(long)]
+    share: Option<String>,
+    /// The supplier share as CSV.
+    #[arg(long, requires = "share")]
+    share_out: Option<PathBuf>,
+    /// The supplier share as a printable page.
+    #[arg(long, requires = "share")]
+    share_html: Option<PathBuf>,
+    /// Weeks of forecast in the supplier share.
+    #[arg(long, default_value_t = 12)]
+    share_weeks: usize,
 }
 
 impl PlanArgs {
@@ -425,6 +438,24 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
     }
     let mut result = request.run(&mut |_, _| true);
     result.seconds = t0.elapsed().as_secs_f64();
+    if let Some(sup) = &a.share {
+        let share = supplycast::inventory::supplier::share(&request, &result, sup, a.share_weeks)?;
+        if a.share_out.is_none() && a.share_html.is_none() {
+            bail!("--share needs --share-out or --share-html");
+        }
+        if let Some(p) = &a.share_out {
+            std::fs::write(p, share.to_csv()).with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        if let Some(p) = &a.share_html {
+            std::fs::write(p, share.to_html()).with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        eprintln!(
+            "supplier {}: {} order lines and {} SKU-weeks of forecast written (no customers, order lines or sales prices)",
+            share.supplier,
+            share.order.len(),
+            share.forecast.len()
+        );
+    }
     let csv = result.purchase_csv();
     match &a.out {
         Some(p) => {

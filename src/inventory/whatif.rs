@@ -25,6 +25,20 @@ pub struct WhatIf {
     pub moq: Option<f64>,
     /// A new budget cap for today's orders (`None`: the base plan's).
     pub budget: Option<f64>,
+    /// New selling prices, each with the demand change it brings (from the SKU's
+    /// price elasticity).
+    pub prices: Vec<PriceChange>,
+}
+
+/// A SKU sold at a new price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriceChange {
+    /// The SKU.
+    pub sku: String,
+    /// The new selling price.
+    pub price: f64,
+    /// Demand at the new price over demand now.
+    pub demand_factor: f64,
 }
 
 impl Default for WhatIf {
@@ -37,6 +51,7 @@ impl Default for WhatIf {
             demand_window: None,
             moq: None,
             budget: None,
+            prices: Vec::new(),
         }
     }
 }
@@ -70,6 +85,9 @@ impl WhatIf {
         }
         if let Some(b) = self.budget {
             parts.push(format!("budget {}", crate::format::figure(b, 2)));
+        }
+        if !self.prices.is_empty() {
+            parts.push(format!("new prices for {} SKUs", self.prices.len()));
         }
         let scope = match &self.supplier {
             Some(s) => format!(" (supplier {s})"),
@@ -109,6 +127,14 @@ impl WhatIf {
             && !(b.is_finite() && b >= 0.0)
         {
             return bad("budget", b, "0 or more");
+        }
+        for p in &self.prices {
+            if !(p.price.is_finite() && p.price > 0.0) {
+                return bad("price", p.price, "above 0");
+            }
+            if !(p.demand_factor.is_finite() && p.demand_factor >= 0.0) {
+                return bad("demand_factor", p.demand_factor, "0 or more");
+            }
         }
         Ok(())
     }
@@ -181,6 +207,14 @@ pub fn apply(req: &PlanRequest, w: &WhatIf) -> PlanRequest {
             if in_scope(&d.sku) && from < to {
                 scale_demand_range(d, 1.0 + w.demand_change, from, to);
             }
+        }
+    }
+    for pc in &w.prices {
+        if let Some(p) = out.params.iter_mut().find(|p| p.sku == pc.sku) {
+            p.price = pc.price;
+        }
+        if let Some(d) = out.demand.iter_mut().find(|d| d.sku == pc.sku) {
+            scale_demand(d, pc.demand_factor);
         }
     }
     if let Some(b) = w.budget {
@@ -257,6 +291,71 @@ pub struct Comparison {
     pub base_outcome: Outcome,
     /// The changed plan's figures.
     pub changed_outcome: Outcome,
+}
+
+/// One SKU whose plan changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkuChange {
+    /// The SKU.
+    pub sku: String,
+    /// Today's order, base and what-if.
+    pub order_qty: (f64, f64),
+    /// The reorder level, base and what-if.
+    pub reorder_level: (f64, f64),
+    /// Stockout risk before an order could arrive, base and what-if.
+    pub stockout_risk: (f64, f64),
+    /// Money at risk, base and what-if.
+    pub money_at_risk: (f64, f64),
+}
+
+/// What the page shows of a comparison: the figures and the SKUs that changed most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// What was changed.
+    pub what_if: WhatIf,
+    /// The base plan's figures.
+    pub base: Outcome,
+    /// The changed plan's figures.
+    pub changed: Outcome,
+    /// SKUs whose order, reorder level or money at risk changed, largest change in
+    /// order value first (at most `top`).
+    pub skus: Vec<SkuChange>,
+    /// SKUs that changed in all.
+    pub changed_skus: usize,
+}
+
+impl Comparison {
+    /// The figures and the `top` SKUs that changed most.
+    pub fn summary(&self, top: usize) -> Summary {
+        let mut skus: Vec<(f64, SkuChange)> = self
+            .base
+            .skus
+            .iter()
+            .filter_map(|a| {
+                let b = self.changed.skus.iter().find(|x| x.sku == a.sku)?;
+                let c = SkuChange {
+                    sku: a.sku.clone(),
+                    order_qty: (a.order_qty, b.order_qty),
+                    reorder_level: (a.policy.reorder_level(), b.policy.reorder_level()),
+                    stockout_risk: (a.stockout_risk, b.stockout_risk),
+                    money_at_risk: (a.money_at_risk, b.money_at_risk),
+                };
+                let moved = c.order_qty.0 != c.order_qty.1
+                    || c.reorder_level.0 != c.reorder_level.1
+                    || c.money_at_risk.0 != c.money_at_risk.1;
+                moved.then(|| ((b.order_value - a.order_value).abs() + (b.money_at_risk - a.money_at_risk).abs(), c))
+            })
+            .collect();
+        let changed_skus = skus.len();
+        skus.sort_by(|x, y| y.0.total_cmp(&x.0));
+        Summary {
+            what_if: self.what_if.clone(),
+            base: self.base_outcome,
+            changed: self.changed_outcome,
+            skus: skus.into_iter().take(top).map(|x| x.1).collect(),
+            changed_skus,
+        }
+    }
 }
 
 /// Plans `req` as it is and with the what-if, on the same paths and seeds.

@@ -104,7 +104,15 @@ pub fn DataPage(
     dataset: RwSignal<Option<Arc<Dataset>>>,
     /// Its anomalies and what the merchant decided about them.
     anomalies: super::anomaly_panel::AnomalyState,
+    /// Kept forecasts, their scores and the updates.
+    history: RwSignal<crate::store::History>,
+    /// The price elasticities of the last order export read.
+    prices: RwSignal<Arc<Vec<crate::pricing::Elasticity>>>,
 ) -> impl IntoView {
+    // The next file read is newer sales to add to the data, not a replacement (stays
+    // set until it is added, so that fixing its columns adds it too).
+    let append_mode = StoredValue::new(false);
+    let appended = RwSignal::new(None::<String>);
     let source = StoredValue::new_local(None::<Source>);
     let source_name = RwSignal::new(String::new());
     let sniff = RwSignal::new(None::<Sniff>);
@@ -166,7 +174,57 @@ pub fn DataPage(
                 JobEvent::Partial(_) => {}
                 JobEvent::Progress(f) => progress.set(Some(f)),
                 JobEvent::Done(loaded, ms) => {
-                    let (ds, orders) = *loaded;
+                    let (ds, orders, elasticities) = *loaded;
+                    if append_mode.get_value() {
+                        progress.set(None);
+                        job.set_value(None);
+                        let Some(current) = dataset.get_untracked() else {
+                            append_mode.set_value(false);
+                            message.set(Some("There is no data to add to: the file was not read as newer sales. Load it as the data instead.".into()));
+                            return;
+                        };
+                        let mut h = history.get_untracked();
+                        match h.update(&current, &ds) {
+                            Err(e) => error.set(Some(e)),
+                            Ok((merged, report, eval)) => {
+                                append_mode.set_value(false);
+                                let mut text = report.summary();
+                                match &eval {
+                                    Some(e) => text.push_str(&format!(
+                                        " The forecast made through {} met {} new periods: see Forecast accuracy below.",
+                                        e.data_end, e.periods
+                                    )),
+                                    None => text.push_str(" No kept forecast covers the new periods yet: forecast now, and the next update scores it."),
+                                }
+                                timing.set(Some(format!(
+                                    "Read and added {} rows in {:.2} s.",
+                                    fmt_int(ds.report.rows as f64),
+                                    ms / 1000.0
+                                )));
+                                appended.set(Some(text));
+                                let bytes = merged.to_stored_bytes();
+                                super::save_history(&h);
+                                history.set(h);
+                                dataset.set(Some(Arc::new(merged)));
+                                spawn_local(async move {
+                                    if let Err(e) = storage::save(&bytes).await {
+                                        message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload.")));
+                                    }
+                                });
+                            }
+                        }
+                        return;
+                    }
+                    // A new file: a new history and its own prices.
+                    appended.set(None);
+                    history.set(crate::store::History::default());
+                    super::save_history(&crate::store::History::default());
+                    let mut pb = vec![1u8];
+                    pb.extend(postcard::to_allocvec(&elasticities).unwrap_or_default());
+                    prices.set(Arc::new(elasticities));
+                    spawn_local(async move {
+                        let _ = storage::save_key(super::PRICES_KEY, &pb).await;
+                    });
                     let ds = Box::new(ds);
                     // The order lines' anomalies join the list once the series' are found.
                     anomalies.set_orders(&ds, orders);
@@ -209,6 +267,7 @@ pub fn DataPage(
     };
 
     let load_new = move |src: Source, name: String| {
+        append_mode.set_value(false);
         source.set_value(Some(src));
         source_name.set(name);
         // A new file gets fresh detection; frequency and cancellation rule stay.
@@ -261,6 +320,33 @@ pub fn DataPage(
         }
         input.set_value("");
     };
+    let on_newer = move |ev: web_sys::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let (Some(f), Some(ds)) = (input.files().and_then(|l| l.get(0)), dataset.get_untracked()) {
+            append_mode.set_value(true);
+            source.set_value(Some(Source::File(f.clone())));
+            source_name.set(f.name());
+            // Read with fresh detection, at the stored data's period.
+            opts.update(|o| {
+                o.read = Default::default();
+                o.freq = ds.freq;
+            });
+            run();
+        }
+        input.set_value("");
+    };
+    let download_store = move |_| {
+        let Some(ds) = dataset.get_untracked() else {
+            return;
+        };
+        let store = crate::store::Store {
+            dataset: (*ds).clone(),
+            history: history.get_untracked(),
+        };
+        if let Err(e) = super::forecast_page::download_bytes("supplycast.sc", &store.to_bytes()) {
+            message.set(Some(format!("cannot download: {e:?}")));
+        }
+    };
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         if let Some(f) = ev
@@ -304,6 +390,16 @@ pub fn DataPage(
                     <button class="secondary" data-testid="cancel" on:click=cancel>"Cancel"</button>
                 </div>
             })}
+            {move || dataset.get().is_some().then(|| view! {
+                <div class="buttons">
+                    <label class="button secondary" title="A newer export of the same shop: periods it covers again are replaced, never counted twice">"Add newer sales "
+                        <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="add-newer" on:change=on_newer />
+                    </label>
+                    <button class="secondary" data-testid="download-store" on:click=download_store
+                        title="The data with its kept forecasts and their scores, for `supplycast update` and `supplycast accuracy`">"Download the store"</button>
+                </div>
+            })}
+            {move || appended.get().map(|m| view! { <p class="note" data-testid="append-report">{m}</p> })}
             {move || message.get().map(|m| view! { <p class="note" data-testid="message">{m}</p> })}
             {move || unreadable.get().map(|b| view! {
                 <button class="secondary" data-testid="download-unreadable" on:click=move |_| {
@@ -316,6 +412,7 @@ pub fn DataPage(
         </section>
         {move || dataset.get().map(|ds| view! {
             <Report ds=ds.clone() />
+            <Accuracy history=history />
             <super::anomaly_panel::AnomalyPanel state=anomalies dataset=dataset selected=selected />
             <SkuBrowser ds=ds selected=selected search=search sort=sort anomalies=anomalies />
         })}
@@ -507,6 +604,74 @@ fn MappingEditor<F: Fn() + Copy + Send + Sync + 'static>(
                 })}
             </details>
         </Show>
+    }
+}
+
+/// How the kept forecasts did on the sales that arrived after them.
+#[component]
+fn Accuracy(history: RwSignal<crate::store::History>) -> impl IntoView {
+    let page = RwSignal::new(0usize);
+    move || {
+        let h = history.get();
+        let e = h.evaluations.last()?.clone();
+        let drifted: Vec<crate::forecast::tracking::SkuAccuracy> =
+            e.skus.iter().filter(|s| s.drift).cloned().collect();
+        let n = drifted.len();
+        let pct = |v: f64| crate::format::percent(v);
+        let rows = drifted
+            .into_iter()
+            .skip(page.get() * 50)
+            .take(50)
+            .map(|s| {
+                view! {
+                    <tr>
+                        <td>{s.sku.clone()}</td>
+                        <td class="num">{format!("{} of {}", s.above + s.below, s.periods)}</td>
+                        <td class="num">{s.above}</td>
+                        <td class="num">{s.below}</td>
+                        <td class="num">{crate::format::units(s.actual)}</td>
+                        <td class="num">{crate::format::units(s.forecast.round())}</td>
+                        <td>{s.action.clone().unwrap_or_default()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="card" data-testid="accuracy">
+                <h2>"Forecast accuracy"</h2>
+                <p data-testid="accuracy-summary">{format!(
+                    "The forecast made through {} met {} periods of new sales (through {}): MASE {}, bias {}{}, {} of SKU-periods inside P10–P90 (80 % expected). {} SKUs drifted: their demand left P10–P90 far more often than 1 period in 5.",
+                    e.data_end, e.periods, e.through, crate::format::figure(e.mase, 3),
+                    if e.bias > 0.0 { "+" } else { "" }, pct(e.bias), pct(e.coverage), n
+                )}</p>
+                {(h.evaluations.len() > 1).then(|| view! {
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="Accuracy history">
+                        <table data-testid="accuracy-history">
+                            <caption>"Every forecast scored so far"</caption>
+                            <thead><tr><th>"Made through"</th><th>"Scored through"</th><th class="num">"Periods"</th><th class="num">"MASE"</th><th class="num">"Bias"</th><th class="num">"Coverage"</th><th class="num">"Drifting SKUs"</th></tr></thead>
+                            <tbody>{h.evaluations.iter().rev().map(|x| view! {
+                                <tr><td>{x.data_end.to_string()}</td><td>{x.through.to_string()}</td><td class="num">{x.periods}</td>
+                                <td class="num">{crate::format::figure(x.mase, 3)}</td><td class="num">{pct(x.bias)}</td>
+                                <td class="num">{pct(x.coverage)}</td><td class="num">{x.drifted()}</td></tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                })}
+                {(n > 0).then(|| view! {
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="Drifting SKUs">
+                        <table data-testid="drift-table">
+                            <caption>"Drifting SKUs, most periods outside first"</caption>
+                            <thead><tr><th>"SKU"</th><th class="num">"Outside P10–P90"</th><th class="num">"Above"</th><th class="num">"Below"</th><th class="num">"Sold"</th><th class="num">"Forecast"</th><th>"What to do"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                    <super::Pager total=n page=page size=50 what="SKUs" name="drift" />
+                })}
+                <button class="secondary" data-testid="download-accuracy" on:click=move |_| {
+                    let _ = super::forecast_page::download("forecast_accuracy.csv", &crate::forecast::tracking::to_csv(&e));
+                }>"Download the scores per SKU (CSV)"</button>
+            </section>
+        })
     }
 }
 

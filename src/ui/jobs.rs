@@ -166,12 +166,18 @@ impl Job {
     }
 
     /// Loads a file (its bytes in `buffer`) into a dataset, with the order-line
-    /// anomalies of an order-line file.
+    /// anomalies and the price elasticities of an order-line file.
     pub fn load(
         file: &str,
         buffer: ArrayBuffer,
         opts: &LoadOptions,
-        on_event: impl FnMut(JobEvent<(Dataset, Vec<crate::anomaly::Anomaly>)>) + 'static,
+        on_event: impl FnMut(
+            JobEvent<(
+                Dataset,
+                Vec<crate::anomaly::Anomaly>,
+                Vec<crate::pricing::Elasticity>,
+            )>,
+        ) + 'static,
     ) -> Result<Job, JsValue> {
         let request = Request::Load {
             file: file.to_string(),
@@ -182,7 +188,7 @@ impl Job {
             Uint8Array::new(&buffer),
             |b| {
                 let l: super::protocol::Loaded = postcard::from_bytes(b).ok()?;
-                Some((Dataset::from_bytes(&l.dataset).ok()?, l.orders))
+                Some((Dataset::from_bytes(&l.dataset).ok()?, l.orders, l.elasticities))
             },
             on_event,
         )
@@ -231,6 +237,21 @@ impl Job {
         Job::start(
             Request::Logistics,
             Uint8Array::from(postcard::to_allocvec(req).unwrap_or_default().as_slice()),
+            |b| postcard::from_bytes(b).ok(),
+            on_event,
+        )
+    }
+
+    /// Plans as it is and with a what-if; the answer is the comparison or the error in
+    /// words.
+    pub fn what_if(
+        req: &PlanRequest,
+        w: &crate::inventory::whatif::WhatIf,
+        on_event: impl FnMut(JobEvent<Result<crate::inventory::whatif::Summary, String>>) + 'static,
+    ) -> Result<Job, JsValue> {
+        Job::start(
+            Request::WhatIf(w.clone()),
+            Uint8Array::from(req.to_bytes().as_slice()),
             |b| postcard::from_bytes(b).ok(),
             on_event,
         )

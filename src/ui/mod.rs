@@ -5,6 +5,7 @@
 
 pub mod anomaly_panel;
 pub mod data_page;
+pub mod decisions;
 pub mod forecast_page;
 pub mod jobs;
 pub mod logistics_page;
@@ -91,6 +92,34 @@ pub fn App() -> impl IntoView {
     // Its anomalies, the merchant's keep/exclude choices, and the cleaned dataset that
     // the forecasts are made from (Data -> anomalies -> Forecast).
     let anomalies = anomaly_panel::AnomalyState::watch(dataset);
+    // Forecasts kept for scoring when newer sales arrive, their scores and the updates
+    // (Data page), and the price elasticities of the last order export (Plan page).
+    let history = RwSignal::new(crate::store::History::default());
+    let prices = RwSignal::new(Arc::new(Vec::<crate::pricing::Elasticity>::new()));
+    leptos::task::spawn_local(async move {
+        if let Ok(Some(b)) = storage::load_key(HISTORY_KEY).await {
+            match crate::store::History::from_bytes("saved forecast history", &b) {
+                Ok(h) => history.set(h),
+                // Kept as it is: only a new forecast or update overwrites it.
+                Err(e) => web_sys::console::warn_1(&e.to_string().into()),
+            }
+        }
+        if let Ok(Some(b)) = storage::load_key(PRICES_KEY).await
+            && let Some((&1, rest)) = b.split_first()
+            && let Ok(v) = postcard::from_bytes::<Vec<crate::pricing::Elasticity>>(rest)
+        {
+            prices.set(Arc::new(v));
+        }
+    });
+    // Every new forecast is kept (one per data end) so that the next update can score it.
+    Effect::new(move |_| {
+        let Some((run, ds)) = forecast.get() else {
+            return;
+        };
+        let snap = crate::forecast::tracking::Snapshot::from_run(&run, &ds);
+        history.update(|h| h.keep(snap));
+        save_history(&history.get_untracked());
+    });
     // Back and forward move between pages too.
     if let Some(w) = web_sys::window() {
         let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
@@ -139,19 +168,34 @@ pub fn App() -> impl IntoView {
             // Every page stays mounted so that their state (and a
             // running job) survives tab switches.
             <div style=move || if page.get() == Page::Data { "" } else { "display:none" }>
-                <data_page::DataPage dataset=dataset anomalies=anomalies />
+                <data_page::DataPage dataset=dataset anomalies=anomalies history=history prices=prices />
             </div>
             <div style=move || if page.get() == Page::Forecast { "" } else { "display:none" }>
                 <forecast_page::ForecastPage dataset=anomalies.clean shared=forecast cleaning=anomalies />
             </div>
             <div style=move || if page.get() == Page::Plan { "" } else { "display:none" }>
-                <plan_page::PlanPage forecast=forecast plan=plan />
+                <plan_page::PlanPage forecast=forecast plan=plan prices=prices />
             </div>
             <div style=move || if page.get() == Page::Logistics { "" } else { "display:none" }>
                 <logistics_page::LogisticsPage dataset=dataset forecast=forecast plan=plan />
             </div>
         </main>
     }
+}
+
+/// IndexedDB key of the forecast history ([`crate::store::History`] bytes).
+pub(crate) const HISTORY_KEY: &str = "tracking";
+/// IndexedDB key of the price elasticities (a format byte, 1, then postcard).
+pub(crate) const PRICES_KEY: &str = "prices";
+
+/// Keeps the forecast history in IndexedDB.
+pub(crate) fn save_history(h: &crate::store::History) {
+    let bytes = h.to_bytes();
+    leptos::task::spawn_local(async move {
+        if let Err(e) = storage::save_key(HISTORY_KEY, &bytes).await {
+            web_sys::console::warn_1(&e);
+        }
+    });
 }
 
 /// Paging for a long table: "SKUs 101–200 of 3,793" with Previous and Next, so that no

@@ -112,7 +112,14 @@ pub fn PlanPage(
     forecast: RwSignal<Option<(Arc<ForecastRun>, Arc<Dataset>)>>,
     /// The latest plan (shared with the Logistics page, which splits its orders).
     plan: RwSignal<Option<Arc<Plan>>>,
+    /// The price elasticities of the last order export.
+    prices: RwSignal<Arc<Vec<crate::pricing::Elasticity>>>,
 ) -> impl IntoView {
+    // The request the plan shown was made from (what-ifs and supplier shares start
+    // from it), the latest what-if and its job.
+    let last_request = StoredValue::new(None::<PlanRequest>);
+    let what_if = RwSignal::new(None::<crate::inventory::whatif::Summary>);
+    let what_if_slot = JobSlot::new();
     let params = RwSignal::new(Vec::<SkuParams>::new());
     let slot = JobSlot::new();
     let (progress, message) = (slot.progress, slot.message);
@@ -144,6 +151,8 @@ pub fn PlanPage(
             Unmet::Lost
         };
         slot.begin(now_ms());
+        last_request.set_value(Some(req.clone()));
+        what_if.set(None);
         let started = Job::plan(&req, move |ev| match ev {
             JobEvent::Partial(_) => {}
             JobEvent::Progress(f) => slot.advance(f),
@@ -359,7 +368,11 @@ pub fn PlanPage(
         </section>
         {move || plan.get().map(|p| view! {
             <Catalogue plan=p.clone() filter=filter selected=selected />
-            <SkuDetail plan=p params=params selected=selected on_apply=move || { save_params(); start(); } />
+            <SkuDetail plan=p.clone() params=params selected=selected on_apply=move || { save_params(); start(); } />
+            <super::decisions::Risk plan=p.clone() />
+            <super::decisions::WhatIfPanel request=last_request plan=p.clone() result=what_if job=what_if_slot />
+            <super::decisions::PricesPanel prices=prices request=last_request result=what_if job=what_if_slot />
+            <super::decisions::SupplierPanel request=last_request plan=p />
         })}
     }
 }

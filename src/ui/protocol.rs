@@ -38,6 +38,9 @@ pub enum Request {
     Anomalies,
     /// Plan replenishment (payload: the encoded plan request).
     Plan,
+    /// Plan as it is and with a what-if, on the same paths (payload: the encoded plan
+    /// request).
+    WhatIf(crate::inventory::whatif::WhatIf),
     /// Allocate, rebalance or route (payload: the encoded logistics request).
     Logistics,
 }
@@ -69,6 +72,8 @@ pub struct Loaded {
     pub dataset: Vec<u8>,
     /// Extreme order lines and one-off buyers' peaks.
     pub orders: Vec<crate::anomaly::Anomaly>,
+    /// Price elasticities from the order lines' prices (empty without prices).
+    pub elasticities: Vec<crate::pricing::Elasticity>,
 }
 
 /// What the page asks the neural worker for.

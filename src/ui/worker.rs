@@ -60,11 +60,21 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
         Request::Load { file, opts } => {
             let mut on = |f: f32| progress(f64::from(f), f >= 1.0);
             let z = crate::anomaly::Settings::default().spike_z;
-            match crate::anomaly::orders::load_with_orders(&file, &bytes, &opts, z, &mut on) {
-                Ok((ds, orders)) => {
+            // One parse for the series, the order-line anomalies and the prices.
+            let parsed =
+                crate::data::ingest::parse(&file, &bytes, &opts.read, &mut |f| on(0.85 * f));
+            let read = parsed.and_then(|parsed| {
+                let ds = crate::data::from_parsed(&file, &parsed, &opts, &mut on)?;
+                let orders = crate::anomaly::orders::detect_orders(&parsed, &ds, z);
+                let elasticities = crate::pricing::elasticities(&parsed, opts.cancellations);
+                Ok((ds, orders, elasticities))
+            });
+            match read {
+                Ok((ds, orders, elasticities)) => {
                     let loaded = protocol::Loaded {
                         dataset: ds.to_bytes(),
                         orders,
+                        elasticities,
                     };
                     post(
                         scope,
@@ -134,6 +144,28 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                     elapsed_ms: now() - t0,
                 },
                 Some(&plan.to_bytes()),
+            );
+        }
+        Request::WhatIf(w) => {
+            let summary: Result<crate::inventory::whatif::Summary, String> =
+                match PlanRequest::from_bytes(&bytes) {
+                    None => Err("the planning request could not be read".into()),
+                    Some(req) => {
+                        let mut on = |done: usize, total: usize| {
+                            progress(done as f64 / total.max(1) as f64, done == total);
+                            true
+                        };
+                        crate::inventory::whatif::compare(&req, &w, &mut on)
+                            .map(|c| c.summary(20))
+                            .map_err(|e| e.to_string())
+                    }
+                };
+            post(
+                scope,
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
+                Some(&postcard::to_allocvec(&summary).unwrap_or_default()),
             );
         }
         Request::Logistics => {

@@ -322,6 +322,7 @@ impl PlanArgs {
             },
             moq: self.moq,
             budget: self.what_if_budget,
+            prices: Vec::new(),
         };
         let only_scope = WhatIf {
             supplier: w.supplier.clone(),

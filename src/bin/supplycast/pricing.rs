@@ -102,28 +102,31 @@ pub(crate) fn price(
         scenarios: Default::default(),
     };
     let run = forecast::run::forecast_dataset(&ds, cfg, &mut |_, _| true);
-    let params_at = |new: bool| -> Vec<SkuParams> {
-        choices
-            .iter()
-            .map(|c| {
-                let mut p = SkuParams::defaults(&c.sku, c.current_price);
-                p.unit_cost = c.unit_cost;
-                p.price = if new { c.price } else { c.current_price };
-                p
-            })
-            .collect()
-    };
-    let Some(base) = PlanRequest::from_forecast(&run, &ds, params_at(false)) else {
+    let params: Vec<SkuParams> = choices
+        .iter()
+        .map(|c| {
+            let mut p = SkuParams::defaults(&c.sku, c.current_price);
+            p.unit_cost = c.unit_cost;
+            p
+        })
+        .collect();
+    let Some(base) = PlanRequest::from_forecast(&run, &ds, params) else {
         bail!("{name}: nothing to forecast for the SKUs of {cname}");
     };
-    let mut alt = base.clone();
-    alt.params = params_at(true);
-    for d in &mut alt.demand {
-        if let Some(c) = choices.iter().find(|c| c.sku.eq_ignore_ascii_case(&d.sku)) {
-            supplycast::inventory::whatif::scale_demand(d, c.demand_factor);
-        }
-    }
-    let (p0, p1) = (base.run(&mut |_, _| true), alt.run(&mut |_, _| true));
+    let w = supplycast::inventory::whatif::WhatIf {
+        prices: choices
+            .iter()
+            .filter(|c| c.price != c.current_price)
+            .map(|c| supplycast::inventory::whatif::PriceChange {
+                sku: c.sku.clone(),
+                price: c.price,
+                demand_factor: c.demand_factor,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let cmp = supplycast::inventory::whatif::compare(&base, &w, &mut |_, _| true)?;
+    let (p0, p1) = (&cmp.base, &cmp.changed);
     eprintln!("sku: price now -> recommended, weekly margin, today's order (units)");
     for c in &choices {
         let order = |p: &supplycast::inventory::plan::Plan| {
@@ -139,8 +142,8 @@ pub(crate) fn price(
             c.price,
             c.weekly_margin.0,
             c.weekly_margin.1,
-            order(&p0),
-            order(&p1),
+            order(p0),
+            order(p1),
             c.reason
         );
     }

@@ -129,20 +129,20 @@ fn print_evaluation(e: &tracking::Evaluation, top: usize) {
 pub(crate) fn accuracy(path: &Path, json: bool, out: Option<&Path>) -> Result<()> {
     let store = read_store(path)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&store.evaluations)?);
-    } else if store.evaluations.is_empty() {
+        println!("{}", serde_json::to_string_pretty(&store.history.evaluations)?);
+    } else if store.history.evaluations.is_empty() {
         println!(
             "{}: no forecast has met newer sales yet ({} kept, {} updates)",
             path.display(),
-            store.snapshots.len(),
-            store.updates.len()
+            store.history.snapshots.len(),
+            store.history.updates.len()
         );
     } else {
-        for e in &store.evaluations {
+        for e in &store.history.evaluations {
             print_evaluation(e, 5);
         }
     }
-    if let (Some(o), Some(e)) = (out, store.evaluations.last()) {
+    if let (Some(o), Some(e)) = (out, store.history.evaluations.last()) {
         std::fs::write(o, tracking::to_csv(e))
             .with_context(|| format!("cannot write {}", o.display()))?;
         eprintln!("wrote the latest score per SKU to {}", o.display());

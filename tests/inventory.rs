@@ -309,3 +309,98 @@ fn plan_command_writes_the_purchase_list() {
     .unwrap();
     assert_eq!(back.len(), 2);
 }
+
+#[test]
+fn plan_command_compares_a_what_if_and_writes_a_supplier_share() {
+    let fc = tmp("forecast_w.csv");
+    let mut text = String::from("sku,date,p10,p50,p90,model\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    for sku in ["A", "B", "C"] {
+        for t in 0..28 {
+            let d = start + chrono::Duration::days(t);
+            text.push_str(&format!("{sku},{d},2,4,7,AutoETS\n"));
+        }
+    }
+    std::fs::write(&fc, text).unwrap();
+    let params_path = tmp("skus_w.csv");
+    std::fs::write(
+        &params_path,
+        "sku,on_hand,supplier\nA,10,Acme\nB,10,Acme\nC,10,Birch\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "plan".as_ref(),
+            fc.as_os_str(),
+            "--params".as_ref(),
+            params_path.as_os_str(),
+        ])
+        .args(["--supplier", "acme", "--lead-time-extra-days", "14"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("what-if: lead time +14 days (supplier acme)"),
+        "{table}"
+    );
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("reorder levels"))
+        .unwrap();
+    let nums: Vec<f64> = row
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(nums[1] > nums[0], "{row}");
+    let share = tmp("acme.csv");
+    let out = bin()
+        .args([
+            "plan".as_ref(),
+            fc.as_os_str(),
+            "--params".as_ref(),
+            params_path.as_os_str(),
+        ])
+        .args([
+            "--share".as_ref(),
+            "Acme".as_ref(),
+            "--share-out".as_ref(),
+            share.as_os_str(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(&share).unwrap();
+    assert!(csv.contains("forecast,A,") && csv.contains("forecast,B,") && !csv.contains(",C,"));
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("forecast,")).count(),
+        2 * 12
+    );
+    let out = bin()
+        .args([
+            "plan".as_ref(),
+            fc.as_os_str(),
+            "--params".as_ref(),
+            params_path.as_os_str(),
+        ])
+        .args([
+            "--share".as_ref(),
+            "Nobody".as_ref(),
+            "--share-out".as_ref(),
+            share.as_os_str(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("suppliers in the parameters: Acme, Birch")
+    );
+}

@@ -97,3 +97,60 @@ fn price_recommendation_follows_the_estimate_and_a_file_without_prices_is_refuse
     .unwrap();
     assert!(pricing::elasticities(&parsed, CancellationRule::RemoveMatchedOrders).is_empty());
 }
+
+#[test]
+fn elasticity_and_price_commands() {
+    let dir = std::env::temp_dir().join(format!("supplycast-pricing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let orders = dir.join("orders.csv");
+    std::fs::write(&orders, synthetic::generate(11, 12, 60).csv).unwrap();
+    let bin = || std::process::Command::new(env!("CARGO_BIN_EXE_supplycast"));
+    let out_csv = dir.join("e.csv");
+    let out = bin()
+        .arg("elasticity")
+        .arg(&orders)
+        .arg("--out")
+        .arg(&out_csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&out_csv).unwrap();
+    assert!(text.starts_with("sku,elasticity,lo,hi,n_prices,n_lines,method\n"));
+    assert_eq!(text.lines().count(), 13);
+    let costs = dir.join("costs.csv");
+    std::fs::write(&costs, "sku,unit_cost\nP0000,1\nP0001,0.5\n").unwrap();
+    let out = bin()
+        .arg("price")
+        .arg(&orders)
+        .arg("--costs")
+        .arg(&costs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("sku,unit_cost,current_price,price,elasticity"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 3);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("today's order"));
+    // A bad costs file: exit 2 with line and column.
+    std::fs::write(&costs, "sku,unit_cost\nP0000,cheap\n").unwrap();
+    let out = bin()
+        .arg("price")
+        .arg(&orders)
+        .arg("--costs")
+        .arg(&costs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2, column unit_cost: 'cheap'"));
+}

@@ -212,3 +212,70 @@ fn a_doubling_level_is_flagged_as_drift_and_steady_skus_are_not() {
     );
     assert!(Store::from_bytes("s.sc", &bytes[..bytes.len() / 2]).is_err());
 }
+
+#[test]
+fn ingest_store_update_and_accuracy_commands() {
+    let dir = std::env::temp_dir().join(format!("supplycast-update-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let (hist, newer) = (dir.join("history.csv"), dir.join("newer.csv"));
+    std::fs::write(&hist, long_file(start, 150, 10.0)).unwrap();
+    std::fs::write(
+        &newer,
+        long_file(start + chrono::Duration::days(150), 14, 20.0),
+    )
+    .unwrap();
+    let store = dir.join("shop.sc");
+    let bin = || std::process::Command::new(env!("CARGO_BIN_EXE_supplycast"));
+    let out = bin()
+        .arg("ingest")
+        .arg(&hist)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let series = dir.join("series.csv");
+    let out = bin()
+        .arg("update")
+        .arg(&store)
+        .arg(&newer)
+        .arg("--out")
+        .arg(&series)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("newer.csv: 14 new periods"), "{stdout}");
+    assert!(stdout.contains("1 SKUs drifting"), "{stdout}");
+    assert!(stdout.contains("JUMP: "), "{stdout}");
+    // 7 SKUs × 164 days, and the header.
+    assert_eq!(
+        std::fs::read_to_string(&series).unwrap().lines().count(),
+        1 + 7 * 164
+    );
+    let out = bin()
+        .arg("accuracy")
+        .arg(&store)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["periods"], 14);
+    // A damaged store: exit 2, the file named, the store untouched.
+    let bytes = std::fs::read(&store).unwrap();
+    std::fs::write(&store, &bytes[..100]).unwrap();
+    let out = bin().arg("accuracy").arg(&store).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shop.sc: not a supplycast store"));
+    assert_eq!(std::fs::read(&store).unwrap().len(), 100);
+}

@@ -126,7 +126,10 @@ pub fn share(
             let q = |x: f64| crate::forecast::backtest::quantile(&sums, x);
             forecast.push(WeekLine {
                 sku: p.sku.clone(),
-                week: dates.get(from).copied().unwrap_or(cfg.today + Duration::days(7 * w as i64)),
+                week: dates
+                    .get(from)
+                    .copied()
+                    .unwrap_or(cfg.today + Duration::days(7 * w as i64)),
                 quantiles: [q(0.1), q(0.5), q(0.9)],
                 extended: to > horizon,
             });
@@ -282,8 +285,14 @@ mod tests {
         assert_eq!(s.forecast[1].week, today + Duration::days(7));
         let csv = s.to_csv();
         assert!(!csv.contains("S2") && csv.starts_with("section,sku"));
-        assert!(s.to_html().contains("Purchase order and demand forecast for Acme"));
-        assert_eq!(suppliers(&req), vec!["Acme".to_string(), "Other".to_string()]);
+        assert!(
+            s.to_html()
+                .contains("Purchase order and demand forecast for Acme")
+        );
+        assert_eq!(
+            suppliers(&req),
+            vec!["Acme".to_string(), "Other".to_string()]
+        );
         let e = share(&req, &plan, "Nobody", 3).unwrap_err().to_string();
         assert!(e.contains("Nobody") && e.contains("Acme"), "{e}");
     }

@@ -343,7 +343,13 @@ impl Comparison {
                 let moved = c.order_qty.0 != c.order_qty.1
                     || c.reorder_level.0 != c.reorder_level.1
                     || c.money_at_risk.0 != c.money_at_risk.1;
-                moved.then(|| ((b.order_value - a.order_value).abs() + (b.money_at_risk - a.money_at_risk).abs(), c))
+                moved.then(|| {
+                    (
+                        (b.order_value - a.order_value).abs()
+                            + (b.money_at_risk - a.money_at_risk).abs(),
+                        c,
+                    )
+                })
             })
             .collect();
         let changed_skus = skus.len();

@@ -322,7 +322,10 @@ pub fn DataPage(
     };
     let on_newer = move |ev: web_sys::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let (Some(f), Some(ds)) = (input.files().and_then(|l| l.get(0)), dataset.get_untracked()) {
+        if let (Some(f), Some(ds)) = (
+            input.files().and_then(|l| l.get(0)),
+            dataset.get_untracked(),
+        ) {
             append_mode.set_value(true);
             source.set_value(Some(Source::File(f.clone())));
             source_name.set(f.name());

@@ -188,7 +188,11 @@ impl Job {
             Uint8Array::new(&buffer),
             |b| {
                 let l: super::protocol::Loaded = postcard::from_bytes(b).ok()?;
-                Some((Dataset::from_bytes(&l.dataset).ok()?, l.orders, l.elasticities))
+                Some((
+                    Dataset::from_bytes(&l.dataset).ok()?,
+                    l.orders,
+                    l.elasticities,
+                ))
             },
             on_event,
         )

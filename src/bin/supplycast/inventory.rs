@@ -445,10 +445,12 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
             bail!("--share needs --share-out or --share-html");
         }
         if let Some(p) = &a.share_out {
-            std::fs::write(p, share.to_csv()).with_context(|| format!("cannot write {}", p.display()))?;
+            std::fs::write(p, share.to_csv())
+                .with_context(|| format!("cannot write {}", p.display()))?;
         }
         if let Some(p) = &a.share_html {
-            std::fs::write(p, share.to_html()).with_context(|| format!("cannot write {}", p.display()))?;
+            std::fs::write(p, share.to_html())
+                .with_context(|| format!("cannot write {}", p.display()))?;
         }
         eprintln!(
             "supplier {}: {} order lines and {} SKU-weeks of forecast written (no customers, order lines or sales prices)",

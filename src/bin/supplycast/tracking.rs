@@ -129,7 +129,10 @@ fn print_evaluation(e: &tracking::Evaluation, top: usize) {
 pub(crate) fn accuracy(path: &Path, json: bool, out: Option<&Path>) -> Result<()> {
     let store = read_store(path)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&store.history.evaluations)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&store.history.evaluations)?
+        );
     } else if store.history.evaluations.is_empty() {
         println!(
             "{}: no forecast has met newer sales yet ({} kept, {} updates)",

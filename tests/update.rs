@@ -279,3 +279,33 @@ fn ingest_store_update_and_accuracy_commands() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("shop.sc: not a supplycast store"));
     assert_eq!(std::fs::read(&store).unwrap().len(), 100);
 }
+
+#[test]
+fn a_short_export_does_not_reopen_a_closed_weekday() {
+    // Closed on Saturdays: 10 weeks of history, then one week whose Saturday is empty.
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap(); // a Monday
+    let file = |from: i64, days: i64| {
+        let mut out = String::from("date,sku,quantity\n");
+        for d in from..from + days {
+            let day = start + chrono::Duration::days(d);
+            if chrono::Datelike::weekday(&day) != chrono::Weekday::Sat {
+                out.push_str(&format!("{day},A,{}\n", 3 + d % 4));
+            }
+        }
+        out
+    };
+    let stored = load("h.csv", &file(0, 70), CancellationRule::Net);
+    assert_eq!(
+        stored.report.calendar.closed_weekdays,
+        vec![chrono::Weekday::Sat]
+    );
+    let week = load("w.csv", &file(70, 7), CancellationRule::Net);
+    let (merged, report) = data::update::append(&stored, &week).unwrap();
+    assert_eq!(report.added_periods, 6);
+    assert_eq!(
+        merged.report.calendar.closed_weekdays,
+        vec![chrono::Weekday::Sat]
+    );
+    let whole = load("all.csv", &file(0, 77), CancellationRule::Net);
+    assert_eq!(merged.periods, whole.periods);
+}

@@ -90,6 +90,17 @@ pub fn append(stored: &Dataset, newer: &Dataset) -> Result<(Dataset, AppendRepor
             newer.frequency().label()
         )));
     }
+    // A short export cannot tell a closed weekday from a quiet one: its periods on the
+    // stored data's closed weekdays without a single sale are not trading days.
+    let trimmed;
+    let newer = if stored.frequency() == Frequency::Daily
+        && !stored.report.calendar.closed_weekdays.is_empty()
+    {
+        trimmed = drop_closed_days(newer, &stored.report.calendar.closed_weekdays);
+        &trimmed
+    } else {
+        newer
+    };
     let (Some(&cut), Some(&new_last)) = (newer.periods.first(), newer.periods.last()) else {
         return Err(fail("the newer file has no periods".into()));
     };
@@ -241,6 +252,47 @@ fn report(
             out.periods.first().copied().unwrap_or_default(),
             out.periods.last().copied().unwrap_or_default(),
         ),
+    }
+}
+
+/// `ds` without its periods on `closed` weekdays that no SKU sold on.
+fn drop_closed_days(ds: &Dataset, closed: &[Weekday]) -> Dataset {
+    let n = ds.periods.len();
+    let mut sold = vec![false; n];
+    for s in &ds.series {
+        for (k, v) in s.values.iter().enumerate() {
+            if *v != 0.0 {
+                sold[s.start + k] = true;
+            }
+        }
+    }
+    let keep: Vec<bool> = (0..n)
+        .map(|i| sold[i] || !closed.contains(&ds.periods[i].weekday()))
+        .collect();
+    if keep.iter().all(|k| *k) {
+        return ds.clone();
+    }
+    let periods: Vec<NaiveDate> = (0..n).filter(|&i| keep[i]).map(|i| ds.periods[i]).collect();
+    let series = ds
+        .series
+        .iter()
+        .filter_map(|s| {
+            let totals: Vec<f64> = (0..n)
+                .filter(|&i| keep[i])
+                .map(|i| {
+                    i.checked_sub(s.start)
+                        .and_then(|k| s.values.get(k))
+                        .copied()
+                        .unwrap_or(0.0)
+                })
+                .collect();
+            make_series(&s.sku, &s.description, &totals, s.revenue, &periods)
+        })
+        .collect();
+    Dataset {
+        periods,
+        series,
+        ..ds.clone()
     }
 }
 

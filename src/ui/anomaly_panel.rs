@@ -326,6 +326,7 @@ pub fn AnomalyPanel(
             return;
         };
         let req = NnRequest {
+            init: None,
             kind: "autoencoder".into(),
             epochs: 20,
             device: "auto".into(),

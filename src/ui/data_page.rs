@@ -155,6 +155,33 @@ pub fn DataPage(
             if generation.get_value() != mine {
                 return;
             }
+            // A store file (`supplycast ingest --store`, or "Download the store"): the
+            // data and its forecast history as they were saved.
+            if !append_mode.get_value() && head(&buf).starts_with(&crate::store::MAGIC) {
+                let bytes = Uint8Array::new(&buf).to_vec();
+                match crate::store::Store::from_bytes(&name, &bytes) {
+                    Ok(st) => {
+                        let stored = st.dataset.to_stored_bytes();
+                        super::save_history(&st.history);
+                        message.set(Some(format!(
+                            "Opened the store {name}: {} SKUs, {} kept forecasts, {} scores.",
+                            fmt_int(st.dataset.series.len() as f64),
+                            st.history.snapshots.len(),
+                            st.history.evaluations.len()
+                        )));
+                        selected.set(st.dataset.series.first().map(|s| s.sku.clone()));
+                        history.set(st.history);
+                        dataset.set(Some(Arc::new(st.dataset)));
+                        spawn_local(async move {
+                            if let Err(e) = storage::save(&stored).await {
+                                message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload.")));
+                            }
+                        });
+                    }
+                    Err(e) => message.set(Some(e.to_string())),
+                }
+                return;
+            }
             match ingest::sniff(&name, &head(&buf), &o.read) {
                 Ok(s) => {
                     unknown_columns.set(None);
@@ -377,7 +404,7 @@ pub fn DataPage(
                 <p>"Drop an order or sales export (CSV) here, or "</p>
                 <label class="button">
                     "choose a file"
-                    <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="file-input" on:change=on_file />
+                    <input type="file" accept=".csv,.tsv,.txt,.sc,text/csv" data-testid="file-input" on:change=on_file />
                 </label>
                 <button class="secondary" data-testid="load-sample" on:click=move |_| load_new(Source::Sample, SAMPLE_NAME.into())>
                     "Load the sample store"

@@ -380,6 +380,8 @@ pub fn PricesPanel(
                             <td>{e.method.label()}</td>
                             <td class="num">{money(c.current_price)}</td>
                             <td class="num">{money(c.price)}</td>
+                            <td class="num">{format!("{} → {}", crate::format::units(c.weekly_units.0), crate::format::units(c.weekly_units.1))}</td>
+                            <td class="num">{format!("{} → {}", money(c.weekly_revenue.0), money(c.weekly_revenue.1))}</td>
                             <td class="num">{format!("{} → {}", money(c.weekly_margin.0), money(c.weekly_margin.1))}</td>
                             <td>{c.reason.clone()}</td>
                         </tr>
@@ -400,7 +402,7 @@ pub fn PricesPanel(
                     </div>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="Prices per SKU">
                         <table data-testid="prices-table">
-                            <thead><tr><th>"SKU"</th><th class="num">"Elasticity (80 %)"</th><th>"From"</th><th class="num">"Price now"</th><th class="num">"Best price"</th><th class="num">"Margin a week"</th><th>"Why"</th></tr></thead>
+                            <thead><tr><th>"SKU"</th><th class="num">"Elasticity (80 %)"</th><th>"From"</th><th class="num">"Price now"</th><th class="num">"Best price"</th><th class="num">"Units a week"</th><th class="num">"Revenue a week"</th><th class="num">"Margin a week"</th><th>"Why"</th></tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
                     </div>

@@ -730,7 +730,19 @@ fn NeuralPanel(
         let Some((ds, config, key)) = setup() else {
             return;
         };
+        // Adapting again (after newer sales) continues from the saved fine-tuned
+        // weights, a few epochs from where they were.
+        let init = (what == Some("pretrained-ft"))
+            .then(|| {
+                saved.with_untracked(|s| {
+                    s.iter()
+                        .find(|(k, _)| k == "pretrained-ft")
+                        .map(|(_, b)| b.clone())
+                })
+            })
+            .flatten();
         let req = NnRequest {
+            init,
             kind: what.map_or_else(|| kind.get_untracked(), str::to_string),
             epochs: epochs.get_untracked(),
             device: device.get_untracked(),
@@ -881,8 +893,8 @@ fn NeuralPanel(
                     title="The model pretrained on retail demand forecasts every SKU at once, without training; it joins each SKU's backtest and the automatic choice."
                     on:click=move |_| run_nn(None, Some("pretrained"))>"Forecast with the pretrained model"</button>
                 <button data-testid="nn-finetune" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
-                    title="Fine-tunes the pretrained model on this shop's history (all but the backtest periods), 10 steps per epoch; Cancel keeps the best epoch so far."
-                    on:click=move |_| run_nn(None, Some("pretrained-ft"))>"Adapt the model to my shop"</button>
+                    title="Fine-tunes the pretrained model on this shop's history (all but the backtest periods), 10 steps per epoch, continuing from the fine-tuned model saved before when there is one; Cancel keeps the best epoch so far."
+                    on:click=move |_| run_nn(None, Some("pretrained-ft"))>{move || if saved.with(|s| s.iter().any(|(k, _)| k == "pretrained-ft")) { "Adapt the model to my shop again" } else { "Adapt the model to my shop" }}</button>
                 {move || running.get().is_some().then(|| view! {
                     <button class="secondary" data-testid="nn-cancel" on:click=move |_| {
                         // The worker stops at the next epoch and finishes with the best

@@ -291,6 +291,9 @@ pub struct NnRequest {
     pub backtest: BacktestConfig,
     /// A saved model file to forecast with instead of training.
     pub model: Option<Vec<u8>>,
+    /// For `pretrained-ft`: fine-tuned weights saved before, to continue from instead
+    /// of the shipped ones (after newer sales were added).
+    pub init: Option<Vec<u8>>,
 }
 
 /// What the neural worker answers.

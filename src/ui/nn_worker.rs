@@ -290,11 +290,27 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
             )
         }
         (None, "pretrained-ft") => {
-            let weights = fetch_weights().await?;
-            let (net, meta) = pretrained::load(&weights, &dev).map_err(|e| e.to_string())?;
             // Fine-tuned on all but the backtest periods, so that the choice scores it
             // on periods it never saw.
             let cut = bt.windows * bt.h;
+            // Continue from weights fine-tuned before (newer sales were added) when they
+            // saw nothing of this data's backtest periods; else the shipped weights.
+            let first_backtest = ds.periods.len().checked_sub(cut).and_then(|i| ds.periods.get(i)).copied();
+            let mut continued = None;
+            if let Some(b) = &req.init
+                && let Ok((net, meta)) = pretrained::load(b, &dev)
+                && meta.fitted_through.zip(first_backtest).is_some_and(|(f, b)| f < b)
+            {
+                continued = Some((net, meta));
+            }
+            let from_saved = continued.is_some();
+            let (net, meta) = match continued {
+                Some(x) => x,
+                None => {
+                    let weights = fetch_weights().await?;
+                    pretrained::load(&weights, &dev).map_err(|e| e.to_string())?
+                }
+            };
             let train_set: Vec<NnSeries> = series.iter().map(|s| s.truncated(cut)).collect();
             let steps = req.epochs.max(1) * 10;
             let st = PretrainSettings {
@@ -348,7 +364,8 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                 .fold(f64::INFINITY, f64::min);
             let mut provenance = meta.provenance.clone();
             provenance.push(format!(
-                "fine-tuned in the browser on {} ({} series through {}) for {} steps on {label}",
+                "fine-tuned in the browser{} on {} ({} series through {}) for {} steps on {label}",
+                if from_saved { ", continuing from the saved fine-tuned weights," } else { "" },
                 ds.name,
                 train_set.len(),
                 through.map(|d| d.to_string()).unwrap_or_default(),
@@ -370,7 +387,14 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
                 tuned
             };
             let model = pretrained::save(&cpu_net, &new_meta).map_err(|e| e.to_string())?;
-            (g, history, model, name, String::new())
+            let note = if from_saved {
+                "continued from the fine-tuned model saved before".to_string()
+            } else if req.init.is_some() {
+                "started again from the shipped weights: the saved fine-tuned model had seen periods this data keeps for its backtests".to_string()
+            } else {
+                String::new()
+            };
+            (g, history, model, name, note)
         }
         (None, kind_name) => {
             let kind =

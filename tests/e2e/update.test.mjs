@@ -75,6 +75,13 @@ test('newer sales are added, the kept forecast is scored, and a reload keeps it'
   assert.equal(fs.readFileSync(storePath).subarray(0, 4).toString(), 'SCST');
   await page.reload();
   await page.locator('[data-testid=accuracy-summary]').waitFor({ timeout: 60_000 });
+
+  // The store file opens again as it was saved (the CLI reads the same bytes).
+  await page.click('[data-testid=load-sample]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=accuracy-summary]'), null, { timeout: 60_000 });
+  await page.setInputFiles('[data-testid=file-input]', storePath);
+  await page.waitForFunction(() => /Opened the store browser\.sc: 200 SKUs, 1 kept forecasts, 1 scores\./.test(document.querySelector('[data-testid=message]')?.innerText || ''), null, { timeout: 60_000 });
+  await page.locator('[data-testid=accuracy-summary]').waitFor({ timeout: 60_000 });
   assert.deepEqual(errors, []);
   await context.close();
 });

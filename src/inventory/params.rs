@@ -517,74 +517,6 @@ fn parse_num(s: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn base() -> Vec<SkuParams> {
-        vec![
-            SkuParams::defaults("A", 10.0),
-            SkuParams::defaults("B", 0.0),
-        ]
-    }
-
-    #[test]
-    fn defaults_are_valid() {
-        let b = base();
-        assert!(b.iter().all(|p| p.validate().is_ok()));
-        assert_eq!(b[0].unit_cost, 6.0);
-        assert_eq!(b[0].shortage_cost(), 4.0);
-        assert_eq!(b[1].price, 1.0);
-    }
-
-    #[test]
-    fn csv_round_trip_and_merge() {
-        let mut b = base();
-        b[0].on_hand = 12.0;
-        b[0].on_order = vec![(40.0, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())];
-        b[0].past_lead_times = vec![5.0, 9.0];
-        b[0].service = Service::FillRate(0.98);
-        b[0].current_min_max = Some((5.0, 30.0));
-        b[1].shelf_life_days = Some(30.0);
-        b[1].policy = PolicyChoice::Newsvendor;
-        let text = to_csv(&b);
-        let back = merge_csv("p.csv", text.as_bytes(), &base()).unwrap();
-        assert_eq!(back, b);
-        // Partial files change only what they name.
-        let partial = "SKU;On Hand;service_level\nB;7;0.9\n";
-        let m = merge_csv("p.csv", partial.as_bytes(), &b).unwrap();
-        assert_eq!(m[1].on_hand, 7.0);
-        assert_eq!(m[1].service, Service::Csl(0.9));
-        assert_eq!(m[0], b[0]);
-    }
-
-    #[test]
-    fn bad_files_change_nothing_and_name_line_and_column() {
-        let b = base();
-        let bad = "sku,on_hand,lead_time_days,service_level,on_order\nA,5,-3,0.9,\nZZ,1,2,0.9,\nB,x,2,1.0,3@2026-13-01\n";
-        let Err(InventoryError::ParamsFile { file, problems }) =
-            merge_csv("stock.csv", bad.as_bytes(), &b)
-        else {
-            panic!("must fail");
-        };
-        assert_eq!(file, "stock.csv");
-        let all = problems.join("\n");
-        assert!(all.contains("line 2, column lead_time_days"), "{all}");
-        assert!(
-            all.contains("line 3, column sku: unknown SKU \"ZZ\""),
-            "{all}"
-        );
-        assert!(
-            all.contains("line 4, column on_hand: \"x\" is not a number"),
-            "{all}"
-        );
-        assert!(all.contains("line 4, column service_level"), "{all}");
-        assert!(all.contains("line 4, column on_order"), "{all}");
-        assert!(merge_csv("s.csv", b"on_hand\n3\n", &b).is_err());
-        assert!(merge_csv("s.csv", b"sku,colour\nA,red\n", &b).is_err());
-    }
-}
-
 /// The first bytes of stored parameters.
 pub const STORED_MAGIC: [u8; 4] = *b"SCPA";
 /// The stored parameters' format: 2 adds the header and the supplier; the bare
@@ -667,6 +599,74 @@ pub fn from_stored_bytes(bytes: &[u8]) -> Result<Vec<SkuParams>, String> {
         None => postcard::from_bytes::<Vec<SkuParamsV1>>(bytes)
             .map(|v| v.into_iter().map(SkuParams::from).collect())
             .map_err(|e| format!("the saved parameters are in no format this version knows ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<SkuParams> {
+        vec![
+            SkuParams::defaults("A", 10.0),
+            SkuParams::defaults("B", 0.0),
+        ]
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let b = base();
+        assert!(b.iter().all(|p| p.validate().is_ok()));
+        assert_eq!(b[0].unit_cost, 6.0);
+        assert_eq!(b[0].shortage_cost(), 4.0);
+        assert_eq!(b[1].price, 1.0);
+    }
+
+    #[test]
+    fn csv_round_trip_and_merge() {
+        let mut b = base();
+        b[0].on_hand = 12.0;
+        b[0].on_order = vec![(40.0, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())];
+        b[0].past_lead_times = vec![5.0, 9.0];
+        b[0].service = Service::FillRate(0.98);
+        b[0].current_min_max = Some((5.0, 30.0));
+        b[1].shelf_life_days = Some(30.0);
+        b[1].policy = PolicyChoice::Newsvendor;
+        let text = to_csv(&b);
+        let back = merge_csv("p.csv", text.as_bytes(), &base()).unwrap();
+        assert_eq!(back, b);
+        // Partial files change only what they name.
+        let partial = "SKU;On Hand;service_level\nB;7;0.9\n";
+        let m = merge_csv("p.csv", partial.as_bytes(), &b).unwrap();
+        assert_eq!(m[1].on_hand, 7.0);
+        assert_eq!(m[1].service, Service::Csl(0.9));
+        assert_eq!(m[0], b[0]);
+    }
+
+    #[test]
+    fn bad_files_change_nothing_and_name_line_and_column() {
+        let b = base();
+        let bad = "sku,on_hand,lead_time_days,service_level,on_order\nA,5,-3,0.9,\nZZ,1,2,0.9,\nB,x,2,1.0,3@2026-13-01\n";
+        let Err(InventoryError::ParamsFile { file, problems }) =
+            merge_csv("stock.csv", bad.as_bytes(), &b)
+        else {
+            panic!("must fail");
+        };
+        assert_eq!(file, "stock.csv");
+        let all = problems.join("\n");
+        assert!(all.contains("line 2, column lead_time_days"), "{all}");
+        assert!(
+            all.contains("line 3, column sku: unknown SKU \"ZZ\""),
+            "{all}"
+        );
+        assert!(
+            all.contains("line 4, column on_hand: \"x\" is not a number"),
+            "{all}"
+        );
+        assert!(all.contains("line 4, column service_level"), "{all}");
+        assert!(all.contains("line 4, column on_order"), "{all}");
+        assert!(merge_csv("s.csv", b"on_hand\n3\n", &b).is_err());
+        assert!(merge_csv("s.csv", b"sku,colour\nA,red\n", &b).is_err());
     }
 }
 

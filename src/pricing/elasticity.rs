@@ -290,13 +290,12 @@ fn ols(y: &[f64], columns: &[Vec<f64>]) -> Option<(f64, f64)> {
         for v in a[col].iter_mut() {
             *v /= d;
         }
-        for r in 0..k {
-            if r != col {
-                let f = a[r][col];
-                if f != 0.0 {
-                    for c in 0..2 * k + 1 {
-                        a[r][c] -= f * a[col][c];
-                    }
+        let pivot_row = a[col].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            let f = row[col];
+            if r != col && f != 0.0 {
+                for (x, p) in row.iter_mut().zip(&pivot_row) {
+                    *x -= f * p;
                 }
             }
         }

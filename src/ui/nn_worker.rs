@@ -295,11 +295,19 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
             let cut = bt.windows * bt.h;
             // Continue from weights fine-tuned before (newer sales were added) when they
             // saw nothing of this data's backtest periods; else the shipped weights.
-            let first_backtest = ds.periods.len().checked_sub(cut).and_then(|i| ds.periods.get(i)).copied();
+            let first_backtest = ds
+                .periods
+                .len()
+                .checked_sub(cut)
+                .and_then(|i| ds.periods.get(i))
+                .copied();
             let mut continued = None;
             if let Some(b) = &req.init
                 && let Ok((net, meta)) = pretrained::load(b, &dev)
-                && meta.fitted_through.zip(first_backtest).is_some_and(|(f, b)| f < b)
+                && meta
+                    .fitted_through
+                    .zip(first_backtest)
+                    .is_some_and(|(f, b)| f < b)
             {
                 continued = Some((net, meta));
             }
@@ -365,7 +373,11 @@ async fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<()
             let mut provenance = meta.provenance.clone();
             provenance.push(format!(
                 "fine-tuned in the browser{} on {} ({} series through {}) for {} steps on {label}",
-                if from_saved { ", continuing from the saved fine-tuned weights," } else { "" },
+                if from_saved {
+                    ", continuing from the saved fine-tuned weights,"
+                } else {
+                    ""
+                },
                 ds.name,
                 train_set.len(),
                 through.map(|d| d.to_string()).unwrap_or_default(),

@@ -12,6 +12,7 @@ use std::process::Command;
 use supplycast::data::{self, LoadOptions};
 use supplycast::forecast::scenario_bench::{self, SumRow};
 use supplycast::forecast::scenarios::Scenarios;
+use supplycast::forecast::{backtest::BacktestConfig, run};
 
 fn sample_store() -> data::Dataset {
     let bytes = std::fs::read(concat!(
@@ -135,4 +136,33 @@ fn forecast_writes_paths_and_plan_reads_them() {
         err.contains("bad_paths.csv") && err.contains("line 2, column path"),
         "{err}"
     );
+}
+
+#[test]
+fn forecasting_in_parts_gives_the_forecasts_of_one_run() {
+    // What the browser does on several workers: each backtests a share of the SKUs,
+    // the backtests are merged, each forecasts its share from all of them.
+    let mut ds = sample_store();
+    ds.keep_top(60);
+    let cfg = BacktestConfig {
+        h: 14,
+        windows: 3,
+        season: ds.season(),
+        paths: 20,
+        scenarios: Default::default(),
+    };
+    let whole = run::forecast_dataset(&ds, cfg, &mut |_, _| true);
+    let n = ds.series.len();
+    let parts = [0..17, 17..40, 40..n];
+    let bts: Vec<_> = parts
+        .iter()
+        .map(|r| run::backtest_part(&ds, &cfg, &[], r.clone(), &mut |_| true))
+        .collect();
+    let merged = supplycast::forecast::select::Backtests::merge(bts);
+    assert_eq!(merged.series.len(), n);
+    let skus: Vec<_> = parts
+        .iter()
+        .flat_map(|r| run::finish_part(&ds, &cfg, &[], &[], &merged, r.clone(), &mut |_| true))
+        .collect();
+    assert_eq!(skus, whole.skus);
 }

@@ -70,43 +70,130 @@ pub fn forecast_dataset_scenarios(
     ranks: &[Option<super::scenarios::Ranks>],
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> ForecastRun {
-    let uniforms: Vec<Option<Vec<Vec<f64>>>> = ranks
-        .iter()
-        .map(|r| r.as_ref().map(|r| r.uniforms()).filter(|u| !u.is_empty()))
-        .collect();
-    let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
-    let dates: Vec<&[NaiveDate]> = ds.series.iter().map(|s| s.dates(ds)).collect();
-    let extra: Vec<Vec<models::Precomputed>> =
-        globals.iter().map(|g| g.candidates(&dates)).collect();
-    let candidates = |i: usize| -> Vec<Box<dyn super::Model>> {
-        let mut c = models::for_series(ys[i], config.season);
-        for per in &extra {
+    let n = ds.series.len();
+    let total = 2 * n;
+    let mut stopped = false;
+    let bt = backtest_part(ds, &config, globals, 0..n, &mut |d| {
+        let go = progress(d, total);
+        stopped |= !go;
+        go
+    });
+    // After a stop the series backtested so far are still forecast.
+    let done = bt.series.len();
+    let skus = finish_part(ds, &config, globals, ranks, &bt, 0..done, &mut |d| {
+        let go = progress(n + d, total);
+        stopped || go
+    });
+    ForecastRun {
+        config,
+        dates: ds.future_periods(config.h),
+        skus,
+        seconds: 0.0,
+    }
+}
+
+/// What every part of a forecast needs: the series, their dates and the global
+/// models' candidates.
+struct Inputs<'a> {
+    ys: Vec<&'a [f64]>,
+    extra: Vec<Vec<models::Precomputed>>,
+    season: usize,
+}
+
+impl<'a> Inputs<'a> {
+    fn new(ds: &'a Dataset, config: &BacktestConfig, globals: &[GlobalForecasts]) -> Inputs<'a> {
+        let ys: Vec<&[f64]> = ds.series.iter().map(|s| s.values.as_slice()).collect();
+        let dates: Vec<&[NaiveDate]> = ds.series.iter().map(|s| s.dates(ds)).collect();
+        let extra = globals.iter().map(|g| g.candidates(&dates)).collect();
+        Inputs {
+            ys,
+            extra,
+            season: config.season,
+        }
+    }
+
+    /// Series `i`'s candidates: the statistical models and the global models'.
+    fn candidates(&self, i: usize) -> Vec<Box<dyn super::Model>> {
+        let mut c = models::for_series(self.ys[i], self.season);
+        for per in &self.extra {
             if let Some(m) = per.get(i) {
                 c.push(Box::new(m.clone()));
             }
         }
         c
-    };
-    let threads = if cfg!(target_arch = "wasm32") {
+    }
+}
+
+fn threads() -> usize {
+    if cfg!(target_arch = "wasm32") {
         1
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
-    let results =
-        super::select::choose_all_with(&ys, &candidates, &config, &uniforms, threads, 0, progress);
-    let skus = ds
-        .series
+    }
+}
+
+/// The backtests of the SKUs in `range` (one worker's share of [`forecast_dataset_scenarios`]);
+/// parts are put together with [`super::select::Backtests::merge`]. `progress(done)`
+/// counts SKUs of the part and may return `false` to stop.
+pub fn backtest_part(
+    ds: &Dataset,
+    config: &BacktestConfig,
+    globals: &[GlobalForecasts],
+    range: std::ops::Range<usize>,
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> super::select::Backtests {
+    let inputs = Inputs::new(ds, config, globals);
+    let start = range.start;
+    let ys = &inputs.ys[range];
+    let candidates = |j: usize| inputs.candidates(start + j);
+    super::select::backtest_all(ys, &candidates, config, threads(), progress)
+}
+
+/// The forecasts of the SKUs in `range`, from the backtests of every SKU before them
+/// (`bt`, all parts merged: the recipes are learnt across the whole dataset). The same
+/// forecasts, seeds and paths as [`forecast_dataset_scenarios`] gives them.
+pub fn finish_part(
+    ds: &Dataset,
+    config: &BacktestConfig,
+    globals: &[GlobalForecasts],
+    ranks: &[Option<super::scenarios::Ranks>],
+    bt: &super::select::Backtests,
+    range: std::ops::Range<usize>,
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> Vec<SkuForecast> {
+    let inputs = Inputs::new(ds, config, globals);
+    let n = bt.series.len().min(inputs.ys.len());
+    let range = range.start.min(n)..range.end.min(n);
+    let ys = &inputs.ys[..n];
+    let uniforms: Vec<Option<Vec<Vec<f64>>>> = ranks
         .iter()
-        .enumerate()
+        .map(|r| r.as_ref().map(|r| r.uniforms()).filter(|u| !u.is_empty()))
+        .collect();
+    let learnt = super::select::learn(bt, ys, config.h, None);
+    let candidates = |i: usize| inputs.candidates(i);
+    let results = super::select::finish_range(
+        bt,
+        &learnt,
+        ys,
+        &candidates,
+        config,
+        &uniforms,
+        threads(),
+        0,
+        range.clone(),
+        progress,
+    );
+    range
         .zip(results)
-        .map(|((i, s), result)| {
+        .map(|(i, result)| {
+            let s = &ds.series[i];
             let new_sku = s.values.len() < 2 * config.h;
             let own = globals
                 .iter()
                 .find_map(|g| Some((g, g.own_quantiles.get(i)?.as_ref()?)));
             let result = match own {
                 Some((g, q)) if new_sku => {
-                    Ok(own_choice(&g.name, q, s.values.len(), &config, i as u64))
+                    Ok(own_choice(&g.name, q, s.values.len(), config, i as u64))
                 }
                 _ => result.map_err(|e| e.to_string()),
             };
@@ -116,13 +203,7 @@ pub fn forecast_dataset_scenarios(
                 seasonal: super::season::is_seasonal(&s.values, config.season),
             }
         })
-        .collect();
-    ForecastRun {
-        config,
-        dates: ds.future_periods(config.h),
-        skus,
-        seconds: 0.0,
-    }
+        .collect()
 }
 
 /// A global model's own forecast for a SKU too new to backtest: its P10/P50/P90, and

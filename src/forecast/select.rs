@@ -44,7 +44,7 @@ const MAX_MEAN: usize = 5;
 const MIN_COMBINED: usize = 3;
 
 /// One series' backtests.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SeriesBacktest {
     /// Forecast origins (history lengths), oldest first.
     pub origins: Vec<usize>,
@@ -61,7 +61,9 @@ pub struct SeriesBacktest {
 }
 
 /// Similar series: demand class and volume band.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Group {
     /// Syntetos–Boylan class (index into [`CLASSES`]).
     pub class: u8,
@@ -104,7 +106,7 @@ impl Group {
 pub type Candidates<'a> = dyn Fn(usize) -> Vec<Box<dyn Model + 'a>> + Sync + 'a;
 
 /// Every series' backtests, with the names of the models.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Backtests {
     /// Model names (ids index this).
     pub names: Vec<String>,
@@ -243,6 +245,34 @@ pub fn backtest_all(
         }
     }
     out
+}
+
+impl Backtests {
+    /// The backtests of consecutive parts of the series (made apart, e.g. in several
+    /// workers) as one, in order: model ids are renumbered into one list of names.
+    pub fn merge(parts: Vec<Backtests>) -> Backtests {
+        let mut out = Backtests::default();
+        for part in parts {
+            let ids: Vec<usize> = part
+                .names
+                .iter()
+                .map(|n| match out.names.iter().position(|x| x == n) {
+                    Some(k) => k,
+                    None => {
+                        out.names.push(n.clone());
+                        out.names.len() - 1
+                    }
+                })
+                .collect();
+            for mut s in part.series {
+                for f in &mut s.forecasts {
+                    f.0 = ids[f.0];
+                }
+                out.series.push(s);
+            }
+        }
+        out
+    }
 }
 
 /// How a forecast is made from the candidates' forecasts.
@@ -752,8 +782,37 @@ pub fn finish_with(
     seed: u64,
     progress: &mut dyn FnMut(usize) -> bool,
 ) -> Vec<Result<Choice, ForecastError>> {
-    let n = bt.series.len();
-    let idx: Vec<usize> = (0..n).collect();
+    finish_range(
+        bt,
+        learnt,
+        ys,
+        candidates,
+        cfg,
+        uniforms,
+        threads,
+        seed,
+        0..bt.series.len(),
+        progress,
+    )
+}
+
+/// [`finish_with`] for the series in `range` only (one worker's share): the same
+/// forecasts, seeds and paths as for the whole dataset.
+#[allow(clippy::too_many_arguments)]
+pub fn finish_range(
+    bt: &Backtests,
+    learnt: &Learnt,
+    ys: &[&[f64]],
+    candidates: &Candidates<'_>,
+    cfg: &BacktestConfig,
+    uniforms: &[Option<Vec<Vec<f64>>>],
+    threads: usize,
+    seed: u64,
+    range: std::ops::Range<usize>,
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> Vec<Result<Choice, ForecastError>> {
+    let n = range.len();
+    let idx: Vec<usize> = range.collect();
     let mut out = Vec::with_capacity(n);
     let chunk = chunk_size(threads, n);
     for part in idx.chunks(chunk) {

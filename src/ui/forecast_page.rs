@@ -197,6 +197,9 @@ pub fn ForecastPage(
         })
     };
     let data_freq = move || dataset.with(|d| d.as_ref().map(|d| d.frequency()).unwrap_or_default());
+    // 0: every core (the SKUs split across workers); 1: one worker.
+    let workers = RwSignal::new(0usize);
+    let used_workers = RwSignal::new(1usize);
     let default_h = move || match data_freq() {
         Frequency::Daily if weekly.get() => Frequency::Weekly.default_horizon(),
         f => f.default_horizon(),
@@ -231,6 +234,13 @@ pub fn ForecastPage(
         let Some((ds, config, key)) = setup() else {
             return;
         };
+        // Every core: the SKUs are split across workers (one when asked, or too few).
+        let k = if workers.get_untracked() == 1 {
+            1
+        } else {
+            super::jobs::forecast_workers(ds.series.len())
+        };
+        used_workers.set(k);
         if neural_key.get_value() != Some(key) {
             neural.set(Vec::new());
         }
@@ -250,7 +260,7 @@ pub fn ForecastPage(
         };
         let for_run = ds.clone();
         slot.begin(now_ms());
-        let started = Job::forecast(&ds, &config, &globals, &ranks, move |ev| match ev {
+        let handler = move |ev: JobEvent<ForecastRun>| match ev {
             JobEvent::Partial(_) => {}
             JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(r, _) => {
@@ -268,7 +278,12 @@ pub fn ForecastPage(
             }
             JobEvent::Failed(e) => slot.end(Some(e.to_string())),
             JobEvent::Crashed(m) => slot.end(Some(m)),
-        });
+        };
+        let started = if k > 1 {
+            Job::forecast_split(&ds, &config, &globals, &ranks, k, handler)
+        } else {
+            Job::forecast(&ds, &config, &globals, &ranks, handler)
+        };
         slot.hold(started);
     };
     let cancel = move |_| {
@@ -301,6 +316,12 @@ pub fn ForecastPage(
                             }>
                                 <option value="daily" selected=move || !weekly.get()>{move || data_freq().label()}</option>
                                 <option value="weekly" selected=move || weekly.get() disabled=is_weekly_data()>"weekly"</option>
+                            </select>
+                        </label>
+                        <label title="Forecasting is split across background workers, one per core of this machine (at most 8)">"Workers "
+                            <select data-testid="forecast-workers" on:change=move |ev| workers.set(event_target_value(&ev).parse().unwrap_or(0))>
+                                <option value="0" selected=move || workers.get() != 1>{move || format!("every core ({})", super::jobs::forecast_workers(usize::MAX))}</option>
+                                <option value="1" selected=move || workers.get() == 1>"one"</option>
                             </select>
                         </label>
                         <label>"Backtest windows "
@@ -352,11 +373,13 @@ pub fn ForecastPage(
                 view! {
                     <div class="summary" data-testid="forecast-summary">
                         <p>{format!(
-                            "Forecast {} SKUs, {} periods ahead ({} – {}), in {:.1} s. Mean backtest MASE of the chosen models: {:.3}.{}",
+                            "Forecast {} SKUs, {} periods ahead ({} – {}), in {:.1} s ({}). Mean backtest MASE of the chosen models: {:.3}.{}",
                             ok.len(), r.config.h,
                             r.dates.first().map(|d| d.to_string()).unwrap_or_default(),
                             r.dates.last().map(|d| d.to_string()).unwrap_or_default(),
-                            r.seconds, mean_mase,
+                            r.seconds,
+                            match used_workers.get_untracked() { 1 => "one worker".to_string(), k => format!("{k} workers") },
+                            mean_mase,
                             if failed > 0 { format!(" {failed} SKUs could not be forecast.") } else { String::new() }
                         )}</p>
                         <p class="muted">"Chosen: " {picks.iter().map(|(m, n)| format!("{m} {n}")).collect::<Vec<_>>().join(" · ")}</p>

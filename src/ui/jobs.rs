@@ -94,17 +94,42 @@ impl Default for JobSlot {
     }
 }
 
-/// A running job; dropping it stops the worker.
+/// A running job; dropping it stops the worker (and, for a job split across
+/// workers, every one of them).
 pub struct Job {
-    worker: Worker,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    worker: Option<Worker>,
+    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+    _on_error: Option<Closure<dyn FnMut(ErrorEvent)>>,
+    /// The jobs of a job split across workers, kept for their drop (their callbacks
+    /// hold it weakly, so that dropping this handle stops them all).
+    _group: Rc<RefCell<Vec<Job>>>,
 }
 
 impl Drop for Job {
     fn drop(&mut self) {
-        self.worker.terminate();
+        if let Some(w) = &self.worker {
+            w.terminate();
+        }
     }
+}
+
+/// How many workers a forecast of `skus` SKUs is split across: the machine's logical
+/// cores (`navigator.hardwareConcurrency`), at most 8, and at least 25 SKUs each.
+pub fn forecast_workers(skus: usize) -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .filter(|c| c.is_finite() && *c >= 1.0)
+        .map_or(1, |c| c as usize);
+    cores.min(8).min(skus / 25).max(1)
+}
+
+/// The shared state of a forecast split across workers.
+struct Split {
+    parts: Vec<(u32, u32)>,
+    progress: Vec<f32>,
+    backtests: Vec<Option<crate::forecast::select::Backtests>>,
+    forecasts: Vec<Option<Vec<crate::forecast::run::SkuForecast>>>,
+    failed: bool,
 }
 
 impl Job {
@@ -159,9 +184,10 @@ impl Job {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Job {
-            worker,
-            _on_message: on_message,
-            _on_error: on_error,
+            worker: Some(worker),
+            _on_message: Some(on_message),
+            _on_error: Some(on_error),
+            _group: Rc::new(RefCell::new(Vec::new())),
         })
     }
 
@@ -218,6 +244,183 @@ impl Job {
             ForecastRun::from_bytes,
             on_event,
         )
+    }
+
+    /// [`Job::forecast`] split across `workers` workers: each backtests a consecutive
+    /// share of the SKUs, the backtests are put together, and each forecasts its share
+    /// from all of them (the recipes are learnt across the whole dataset, so the
+    /// forecasts are those of one worker). One progress (backtests the first half,
+    /// forecasts the second); dropping the handle stops every worker.
+    pub fn forecast_split(
+        ds: &Dataset,
+        config: &BacktestConfig,
+        globals: &[crate::forecast::global::GlobalForecasts],
+        scenarios: &[Option<crate::forecast::scenarios::Ranks>],
+        workers: usize,
+        on_event: impl FnMut(JobEvent<ForecastRun>) + 'static,
+    ) -> Result<Job, JsValue> {
+        let n = ds.series.len();
+        let k = workers.clamp(1, n.max(1));
+        let parts: Vec<(u32, u32)> = (0..k)
+            .map(|i| ((i * n / k) as u32, ((i + 1) * n / k) as u32))
+            .collect();
+        let t0 = web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now());
+        let state = Rc::new(RefCell::new(Split {
+            parts: parts.clone(),
+            progress: vec![0.0; k],
+            backtests: vec![None; k],
+            forecasts: vec![None; k],
+            failed: false,
+        }));
+        let on_event: Rc<RefCell<dyn FnMut(JobEvent<ForecastRun>)>> =
+            Rc::new(RefCell::new(on_event));
+        let group: Rc<RefCell<Vec<Job>>> = Rc::new(RefCell::new(Vec::new()));
+        let bytes = Rc::new(ds.to_bytes());
+        let dates = ds.future_periods(config.h);
+        let (config, globals, scenarios) = (*config, globals.to_vec(), scenarios.to_vec());
+        // Reports one progress for all workers; `phase` 0 (backtests) or 1 (forecasts).
+        let report = {
+            let (state, on_event) = (state.clone(), on_event.clone());
+            move |i: usize, phase: usize, f: f32| {
+                let mean = {
+                    let mut st = state.borrow_mut();
+                    st.progress[i] = f;
+                    st.progress.iter().sum::<f32>() / st.progress.len() as f32
+                };
+                (on_event.borrow_mut())(JobEvent::Progress(0.5 * (phase as f32 + mean)));
+            }
+        };
+        let fail = {
+            let (state, on_event) = (state.clone(), on_event.clone());
+            move |ev: JobEvent<ForecastRun>| {
+                let first = !std::mem::replace(&mut state.borrow_mut().failed, true);
+                if first {
+                    (on_event.borrow_mut())(ev);
+                }
+            }
+        };
+        for (i, &part) in parts.iter().enumerate() {
+            let (state, group_w, bytes2) = (state.clone(), Rc::downgrade(&group), bytes.clone());
+            let (report, fail, on_event) = (report.clone(), fail.clone(), on_event.clone());
+            let (globals2, scenarios2, dates2) =
+                (globals.clone(), scenarios.clone(), dates.clone());
+            let job = Job::start(
+                Request::ForecastBacktest {
+                    config,
+                    globals: globals.clone(),
+                    part,
+                },
+                Uint8Array::from(bytes.as_slice()),
+                |b| postcard::from_bytes::<crate::forecast::select::Backtests>(b).ok(),
+                move |ev| match ev {
+                    JobEvent::Progress(f) => report(i, 0, f),
+                    JobEvent::Partial(_) => {}
+                    JobEvent::Failed(e) => fail(JobEvent::Failed(e)),
+                    JobEvent::Crashed(m) => fail(JobEvent::Crashed(m)),
+                    JobEvent::Done(bt, _) => {
+                        let merged = {
+                            let mut st = state.borrow_mut();
+                            st.backtests[i] = Some(*bt);
+                            if st.failed || st.backtests.iter().any(Option::is_none) {
+                                return;
+                            }
+                            let all: Vec<_> =
+                                st.backtests.iter_mut().filter_map(Option::take).collect();
+                            crate::forecast::select::Backtests::merge(all)
+                        };
+                        // Every part is backtested: each worker forecasts its share (the
+                        // backtesting workers are stopped, not dropped: one of them is
+                        // running this callback).
+                        let Some(group) = group_w.upgrade() else {
+                            return;
+                        };
+                        for j in group.borrow().iter() {
+                            if let Some(w) = &j.worker {
+                                w.terminate();
+                            }
+                        }
+                        let payload = postcard::to_allocvec(&super::protocol::FinishPayload {
+                            dataset: bytes2.to_vec(),
+                            backtests: merged,
+                        })
+                        .unwrap_or_default();
+                        let parts = state.borrow().parts.clone();
+                        for (j, &part) in parts.iter().enumerate() {
+                            let (state, report, fail_j, on_event) = (
+                                state.clone(),
+                                report.clone(),
+                                fail.clone(),
+                                on_event.clone(),
+                            );
+                            let dates3 = dates2.clone();
+                            let started = Job::start(
+                                Request::ForecastFinish {
+                                    config,
+                                    globals: globals2.clone(),
+                                    scenarios: scenarios2.clone(),
+                                    part,
+                                },
+                                Uint8Array::from(payload.as_slice()),
+                                |b| {
+                                    postcard::from_bytes::<Vec<crate::forecast::run::SkuForecast>>(
+                                        b,
+                                    )
+                                    .ok()
+                                },
+                                move |ev| match ev {
+                                    JobEvent::Progress(f) => report(j, 1, f),
+                                    JobEvent::Partial(_) => {}
+                                    JobEvent::Failed(e) => fail_j(JobEvent::Failed(e)),
+                                    JobEvent::Crashed(m) => fail_j(JobEvent::Crashed(m)),
+                                    JobEvent::Done(skus, _) => {
+                                        let run = {
+                                            let mut st = state.borrow_mut();
+                                            st.forecasts[j] = Some(*skus);
+                                            if st.failed || st.forecasts.iter().any(Option::is_none)
+                                            {
+                                                return;
+                                            }
+                                            let skus: Vec<_> = st
+                                                .forecasts
+                                                .iter_mut()
+                                                .filter_map(Option::take)
+                                                .flatten()
+                                                .collect();
+                                            let now = web_sys::window()
+                                                .and_then(|w| w.performance())
+                                                .map_or(0.0, |p| p.now());
+                                            ForecastRun {
+                                                config,
+                                                dates: dates3.clone(),
+                                                skus,
+                                                seconds: (now - t0) / 1000.0,
+                                            }
+                                        };
+                                        let ms = run.seconds * 1000.0;
+                                        (on_event.borrow_mut())(JobEvent::Done(Box::new(run), ms));
+                                    }
+                                },
+                            );
+                            match started {
+                                Ok(job) => group.borrow_mut().push(job),
+                                Err(e) => fail(JobEvent::Crashed(format!(
+                                    "cannot start a background worker: {e:?}"
+                                ))),
+                            }
+                        }
+                    }
+                },
+            )?;
+            group.borrow_mut().push(job);
+        }
+        Ok(Job {
+            worker: None,
+            _on_message: None,
+            _on_error: None,
+            _group: group,
+        })
     }
 
     /// Flags the anomalies of a dataset ([`crate::anomaly::detect`]).

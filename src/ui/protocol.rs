@@ -34,6 +34,30 @@ pub enum Request {
         /// for `config.scenarios` = generative.
         scenarios: Vec<Option<crate::forecast::scenarios::Ranks>>,
     },
+    /// One worker's share of a forecast split across workers, first step: the
+    /// backtests of the SKUs `part.0..part.1` (payload: the dataset's bytes; answer:
+    /// [`crate::forecast::select::Backtests`]).
+    ForecastBacktest {
+        /// Horizon, backtest windows, season.
+        config: BacktestConfig,
+        /// The global models' forecasts among every SKU's candidates.
+        globals: Vec<GlobalForecasts>,
+        /// First and past-the-last SKU index.
+        part: (u32, u32),
+    },
+    /// Second step: the forecasts of the SKUs `part.0..part.1` from every part's
+    /// backtests (payload: [`FinishPayload`]; answer: the part's
+    /// [`crate::forecast::run::SkuForecast`]s).
+    ForecastFinish {
+        /// Horizon, backtest windows, season.
+        config: BacktestConfig,
+        /// The global models' forecasts among every SKU's candidates.
+        globals: Vec<GlobalForecasts>,
+        /// The scenario model's path ranks per SKU (dataset order; empty without it).
+        scenarios: Vec<Option<crate::forecast::scenarios::Ranks>>,
+        /// First and past-the-last SKU index.
+        part: (u32, u32),
+    },
     /// Flag the anomalies of a dataset (payload: the dataset's bytes).
     Anomalies,
     /// Plan replenishment (payload: the encoded plan request).
@@ -74,6 +98,16 @@ pub struct Loaded {
     pub orders: Vec<crate::anomaly::Anomaly>,
     /// Price elasticities from the order lines' prices (empty without prices).
     pub elasticities: Vec<crate::pricing::Elasticity>,
+}
+
+/// The payload of [`Request::ForecastFinish`]: the dataset and every part's backtests,
+/// merged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FinishPayload {
+    /// [`crate::data::Dataset::to_bytes`].
+    pub dataset: Vec<u8>,
+    /// Every SKU's backtests, in dataset order.
+    pub backtests: crate::forecast::select::Backtests,
 }
 
 /// What the page asks the neural worker for.

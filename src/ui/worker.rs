@@ -111,6 +111,69 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                 Some(&result.to_bytes()),
             );
         }
+        Request::ForecastBacktest {
+            config,
+            globals,
+            part,
+        } => {
+            let ds = match Dataset::from_bytes(&bytes) {
+                Ok(ds) => ds,
+                Err(e) => return failed(scope, e),
+            };
+            let (a, b) = (part.0 as usize, (part.1 as usize).min(ds.series.len()));
+            let n = b.saturating_sub(a);
+            let mut on = |done: usize| {
+                progress(done as f64 / n.max(1) as f64, done >= n);
+                true
+            };
+            let bt = run::backtest_part(&ds, &config, &globals, a.min(b)..b, &mut on);
+            post(
+                scope,
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
+                Some(&postcard::to_allocvec(&bt).unwrap_or_default()),
+            );
+        }
+        Request::ForecastFinish {
+            config,
+            globals,
+            scenarios,
+            part,
+        } => {
+            let Ok(p) = postcard::from_bytes::<protocol::FinishPayload>(&bytes) else {
+                return failed(
+                    scope,
+                    DataError::Stored("the forecast's backtests could not be read".into()),
+                );
+            };
+            let ds = match Dataset::from_bytes(&p.dataset) {
+                Ok(ds) => ds,
+                Err(e) => return failed(scope, e),
+            };
+            let (a, b) = (part.0 as usize, (part.1 as usize).min(ds.series.len()));
+            let n = b.saturating_sub(a);
+            let mut on = |done: usize| {
+                progress(done as f64 / n.max(1) as f64, done >= n);
+                true
+            };
+            let skus = run::finish_part(
+                &ds,
+                &config,
+                &globals,
+                &scenarios,
+                &p.backtests,
+                a.min(b)..b,
+                &mut on,
+            );
+            post(
+                scope,
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
+                Some(&postcard::to_allocvec(&skus).unwrap_or_default()),
+            );
+        }
         Request::Anomalies => {
             let ds = match Dataset::from_bytes(&bytes) {
                 Ok(ds) => ds,

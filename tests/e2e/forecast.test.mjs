@@ -100,3 +100,32 @@ test('a forecast run can be cancelled', { timeout: 120_000 }, async () => {
   assert.equal(await page.locator('[data-testid=forecast-summary]').count(), 0);
   await context.close();
 });
+
+test('forecasting on every core gives the forecasts of one worker', { timeout: 400_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1300 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.origin + '/#forecast');
+  await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('200 SKUs'), null, { timeout: 60_000 });
+  const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency || 1));
+  const forecast = async (workers) => {
+    await page.selectOption('[data-testid=forecast-workers]', workers);
+    const t0 = Date.now();
+    await page.click('[data-testid=run-forecast]');
+    await page.locator('[data-testid=forecast-progress]').waitFor();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=forecast-progress]') && document.querySelector('[data-testid=forecast-summary]'), null, { timeout: 300_000 });
+    const wall = (Date.now() - t0) / 1000;
+    const summary = await page.locator('[data-testid=forecast-summary] p').first().innerText();
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+    return { wall, summary, csv: fs.readFileSync(await dl.path(), 'utf8') };
+  };
+  const one = await forecast('1');
+  const all = await forecast('0');
+  console.log(`  one worker ${one.wall.toFixed(1)} s, every core (${cores}) ${all.wall.toFixed(1)} s: ${(one.wall / all.wall).toFixed(2)}×`);
+  assert.match(one.summary, /\(one worker\)/);
+  assert.match(all.summary, cores > 1 ? new RegExp(`\\(${cores} workers\\)`) : /\(one worker\)/);
+  assert.equal(all.csv, one.csv, 'the same forecasts, SKU by SKU');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -52,6 +52,21 @@ pub enum InventoryError {
         /// Line, column and what is wrong.
         detail: String,
     },
+    /// A SKU's parameters break a rule (every problem listed).
+    #[error("{}", problems.join("; "))]
+    InvalidParameters {
+        /// One line per problem.
+        problems: Vec<String>,
+    },
+    /// A SKU has neither sample paths nor a point forecast.
+    #[error("no forecast")]
+    NoForecast,
+    /// No demand could be drawn (no finite value in the forecast).
+    #[error("no lead-time demand")]
+    NoDemand,
+    /// A SKU has no parameters.
+    #[error("no parameters")]
+    NoParameters,
     /// No SKU has this supplier in the parameters.
     #[error("no SKU has the supplier \"{supplier}\" (suppliers in the parameters: {})", if known.is_empty() { "none; give them in the supplier column".to_string() } else { known.join(", ") })]
     UnknownSupplier {

@@ -835,6 +835,23 @@ pub fn plan_catalogue(
     cfg: &PlanConfig,
     progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Plan {
+    let (skus, skipped) = plan_range(demand, params, cfg, 0..demand.len(), progress);
+    Plan::merge(cfg, vec![(skus, skipped)])
+}
+
+/// The SKUs planned and skipped.
+pub type Planned = (Vec<SkuPlan>, Vec<(String, String)>);
+
+/// Plans the SKUs of `demand` in `range` (seeds by their index in the whole catalogue,
+/// so a share planned apart gives the same plans); no budget applied.
+fn plan_range(
+    demand: &[DemandInput<'_>],
+    params: &[SkuParams],
+    cfg: &PlanConfig,
+    range: std::ops::Range<usize>,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Planned {
+    let range = range.start.min(demand.len())..range.end.min(demand.len());
     let index: std::collections::HashMap<&str, &SkuParams> =
         params.iter().map(|p| (p.sku.as_str(), p)).collect();
     let mut skus = Vec::with_capacity(demand.len());
@@ -852,7 +869,8 @@ pub fn plan_catalogue(
     let threads = 1;
     // Chunks keep progress reports (and cancellation) frequent while the SKUs of a
     // chunk are spread over the cores natively.
-    let all: Vec<usize> = (0..demand.len()).collect();
+    let (first, total) = (range.start, range.len());
+    let all: Vec<usize> = range.collect();
     for chunk in all.chunks(64) {
         let results = crate::par::par_map(chunk, threads, |&i| {
             let d = &demand[i];
@@ -871,19 +889,32 @@ pub fn plan_catalogue(
                 Err(e) => skipped.push((demand[i].sku.to_string(), e.to_string())),
             }
         }
-        let done = chunk.last().map_or(0, |i| i + 1);
-        if !progress(done, demand.len()) {
+        let done = chunk.last().map_or(0, |i| i + 1 - first);
+        if !progress(done, total) {
             break;
         }
     }
-    apply_budget(&mut skus, cfg.budget);
-    let tradeoff = catalogue_tradeoff(&skus);
-    Plan {
-        config: *cfg,
-        skus,
-        skipped,
-        tradeoff,
-        seconds: 0.0,
+    (skus, skipped)
+}
+
+impl Plan {
+    /// The plan of shares of the catalogue planned apart (in order): the budget is
+    /// applied and the catalogue's trade-off curve drawn over all of them.
+    pub fn merge(cfg: &PlanConfig, parts: Vec<Planned>) -> Plan {
+        let (mut skus, mut skipped) = (Vec::new(), Vec::new());
+        for (s, k) in parts {
+            skus.extend(s);
+            skipped.extend(k);
+        }
+        apply_budget(&mut skus, cfg.budget);
+        let tradeoff = catalogue_tradeoff(&skus);
+        Plan {
+            config: *cfg,
+            skus,
+            skipped,
+            tradeoff,
+            seconds: 0.0,
+        }
     }
 }
 
@@ -1091,6 +1122,27 @@ impl PlanRequest {
         plan_catalogue(&demand, &self.params, &self.config, progress)
     }
 
+    /// Plans the SKUs in `range` only (one worker's share): their plans and the SKUs
+    /// skipped, the same as [`PlanRequest::run`] gives them; [`Plan::merge`] puts the
+    /// shares together.
+    pub fn run_part(
+        &self,
+        range: std::ops::Range<usize>,
+        progress: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> Planned {
+        let demand: Vec<DemandInput<'_>> = self
+            .demand
+            .iter()
+            .map(|d| DemandInput {
+                sku: &d.sku,
+                description: &d.description,
+                paths: &d.paths,
+                point: &d.point,
+            })
+            .collect();
+        plan_range(&demand, &self.params, &self.config, range, progress)
+    }
+
     /// Serialises for sending to the worker.
     pub fn to_bytes(&self) -> Vec<u8> {
         postcard::to_allocvec(self).unwrap_or_default()
@@ -1131,6 +1183,35 @@ mod tests {
             point: &[],
         };
         plan_sku(&d, p, &cfg(), 1).unwrap()
+    }
+
+    #[test]
+    fn shares_planned_apart_and_merged_give_the_plan() {
+        // What the browser does on several workers.
+        let mut c = cfg();
+        c.budget = Some(300.0);
+        let req = PlanRequest {
+            config: c,
+            params: (0..10)
+                .map(|k| SkuParams::defaults(&format!("S{k}"), 5.0))
+                .collect(),
+            demand: (0..10)
+                .map(|k| OwnedDemand {
+                    sku: format!("S{k}"),
+                    description: String::new(),
+                    paths: paths(2.0 + k as f64, 100, 28, k as u64),
+                    point: vec![2.0 + k as f64; 28],
+                })
+                .collect(),
+        };
+        let whole = req.run(&mut |_, _| true);
+        let parts = [0..3, 3..7, 7..10]
+            .into_iter()
+            .map(|r| req.run_part(r, &mut |_, _| true))
+            .collect();
+        let merged = Plan::merge(&req.config, parts);
+        assert_eq!(merged, whole);
+        assert!(whole.skus.iter().any(|s| !s.in_budget), "the budget binds");
     }
 
     #[test]

@@ -464,6 +464,92 @@ impl Job {
         )
     }
 
+    /// [`Job::plan`] split across `workers` workers, each planning a consecutive share
+    /// of the SKUs (the same plans: seeds follow the SKU's place in the catalogue); the
+    /// budget and the catalogue's curve are applied to the shares put together.
+    pub fn plan_split(
+        req: &PlanRequest,
+        workers: usize,
+        on_event: impl FnMut(JobEvent<Plan>) + 'static,
+    ) -> Result<Job, JsValue> {
+        let n = req.demand.len();
+        let k = workers.clamp(1, n.max(1));
+        let now = || {
+            web_sys::window()
+                .and_then(|w| w.performance())
+                .map_or(0.0, |p| p.now())
+        };
+        let t0 = now();
+        let bytes = req.to_bytes();
+        let config = req.config;
+        let on_event: Rc<RefCell<dyn FnMut(JobEvent<Plan>)>> = Rc::new(RefCell::new(on_event));
+        let parts: Rc<RefCell<Vec<Option<crate::inventory::plan::Planned>>>> =
+            Rc::new(RefCell::new(vec![None; k]));
+        let progress = Rc::new(RefCell::new(vec![0.0f32; k]));
+        let failed = Rc::new(std::cell::Cell::new(false));
+        let group: Rc<RefCell<Vec<Job>>> = Rc::new(RefCell::new(Vec::new()));
+        for i in 0..k {
+            let part = ((i * n / k) as u32, ((i + 1) * n / k) as u32);
+            let (on_event, parts, progress, failed) = (
+                on_event.clone(),
+                parts.clone(),
+                progress.clone(),
+                failed.clone(),
+            );
+            let job = Job::start(
+                Request::PlanPart { part },
+                Uint8Array::from(bytes.as_slice()),
+                |b| postcard::from_bytes::<crate::inventory::plan::Planned>(b).ok(),
+                move |ev| {
+                    let event = match ev {
+                        JobEvent::Partial(_) => return,
+                        JobEvent::Progress(f) => {
+                            let mean = {
+                                let mut p = progress.borrow_mut();
+                                p[i] = f;
+                                p.iter().sum::<f32>() / p.len() as f32
+                            };
+                            JobEvent::Progress(mean)
+                        }
+                        JobEvent::Done(planned, _) => {
+                            let mut all = parts.borrow_mut();
+                            all[i] = Some(*planned);
+                            if failed.get() || all.iter().any(Option::is_none) {
+                                return;
+                            }
+                            let shares: Vec<_> = all.iter_mut().filter_map(Option::take).collect();
+                            drop(all);
+                            let mut plan = Plan::merge(&config, shares);
+                            plan.seconds = (now() - t0) / 1000.0;
+                            let ms = plan.seconds * 1000.0;
+                            JobEvent::Done(Box::new(plan), ms)
+                        }
+                        JobEvent::Failed(e) => {
+                            if failed.replace(true) {
+                                return;
+                            }
+                            JobEvent::Failed(e)
+                        }
+                        JobEvent::Crashed(m) => {
+                            if failed.replace(true) {
+                                return;
+                            }
+                            JobEvent::Crashed(m)
+                        }
+                    };
+                    (on_event.borrow_mut())(event);
+                },
+            )?;
+            group.borrow_mut().push(job);
+        }
+        Ok(Job {
+            worker: None,
+            _on_message: None,
+            _on_error: None,
+            _group: group,
+        })
+    }
+
     /// Plans replenishment for every SKU.
     pub fn plan(
         req: &PlanRequest,

@@ -153,7 +153,9 @@ pub fn PlanPage(
         slot.begin(now_ms());
         last_request.set_value(Some(req.clone()));
         what_if.set(None);
-        let started = Job::plan(&req, move |ev| match ev {
+        // Every core: the SKUs are split across workers (one for a small catalogue).
+        let k = super::jobs::forecast_workers(req.demand.len());
+        let handler = move |ev: JobEvent<Plan>| match ev {
             JobEvent::Partial(_) => {}
             JobEvent::Progress(f) => slot.advance(f),
             JobEvent::Done(p, _) => {
@@ -175,7 +177,12 @@ pub fn PlanPage(
             }
             JobEvent::Failed(e) => slot.end(Some(e.to_string())),
             JobEvent::Crashed(m) => slot.end(Some(m)),
-        });
+        };
+        let started = if k > 1 {
+            Job::plan_split(&req, k, handler)
+        } else {
+            Job::plan(&req, handler)
+        };
         slot.hold(started);
     };
 

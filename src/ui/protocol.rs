@@ -62,6 +62,12 @@ pub enum Request {
     Anomalies,
     /// Plan replenishment (payload: the encoded plan request).
     Plan,
+    /// Plan the SKUs `part.0..part.1` of a request only (one worker's share; payload:
+    /// the encoded plan request; answer: [`crate::inventory::plan::Planned`]).
+    PlanPart {
+        /// First and past-the-last SKU index.
+        part: (u32, u32),
+    },
     /// Plan as it is and with a what-if, on the same paths (payload: the encoded plan
     /// request).
     WhatIf(crate::inventory::whatif::WhatIf),

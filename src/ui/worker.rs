@@ -209,6 +209,26 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) {
                 Some(&plan.to_bytes()),
             );
         }
+        Request::PlanPart { part } => {
+            let Some(req) = PlanRequest::from_bytes(&bytes) else {
+                return failed(
+                    scope,
+                    DataError::Stored("the planning request could not be read".into()),
+                );
+            };
+            let mut on = |done: usize, total: usize| {
+                progress(done as f64 / total.max(1) as f64, done == total);
+                true
+            };
+            let planned = req.run_part(part.0 as usize..part.1 as usize, &mut on);
+            post(
+                scope,
+                &Reply::Done {
+                    elapsed_ms: now() - t0,
+                },
+                Some(&postcard::to_allocvec(&planned).unwrap_or_default()),
+            );
+        }
         Request::WhatIf(w) => {
             let summary: Result<crate::inventory::whatif::Summary, String> =
                 match PlanRequest::from_bytes(&bytes) {

@@ -238,7 +238,7 @@ pub fn ForecastPage(
         let k = if workers.get_untracked() == 1 {
             1
         } else {
-            super::jobs::forecast_workers(ds.series.len())
+            super::jobs::workers_for(ds.series.len())
         };
         used_workers.set(k);
         if neural_key.get_value() != Some(key) {
@@ -320,7 +320,7 @@ pub fn ForecastPage(
                         </label>
                         <label title="Forecasting is split across background workers, one per core of this machine (at most 8)">"Workers "
                             <select data-testid="forecast-workers" on:change=move |ev| workers.set(event_target_value(&ev).parse().unwrap_or(0))>
-                                <option value="0" selected=move || workers.get() != 1>{move || format!("every core ({})", super::jobs::forecast_workers(usize::MAX))}</option>
+                                <option value="0" selected=move || workers.get() != 1>{move || format!("every core ({})", super::jobs::workers_for(usize::MAX))}</option>
                                 <option value="1" selected=move || workers.get() == 1>"one"</option>
                             </select>
                         </label>

@@ -113,9 +113,9 @@ impl Drop for Job {
     }
 }
 
-/// How many workers a forecast of `skus` SKUs is split across: the machine's logical
+/// How many workers a forecast or a plan of `skus` SKUs is split across: the machine's logical
 /// cores (`navigator.hardwareConcurrency`), at most 8, and at least 25 SKUs each.
-pub fn forecast_workers(skus: usize) -> usize {
+pub fn workers_for(skus: usize) -> usize {
     let cores = web_sys::window()
         .map(|w| w.navigator().hardware_concurrency())
         .filter(|c| c.is_finite() && *c >= 1.0)

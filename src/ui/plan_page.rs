@@ -154,7 +154,7 @@ pub fn PlanPage(
         last_request.set_value(Some(req.clone()));
         what_if.set(None);
         // Every core: the SKUs are split across workers (one for a small catalogue).
-        let k = super::jobs::forecast_workers(req.demand.len());
+        let k = super::jobs::workers_for(req.demand.len());
         let handler = move |ev: JobEvent<Plan>| match ev {
             JobEvent::Partial(_) => {}
             JobEvent::Progress(f) => slot.advance(f),

@@ -51,8 +51,11 @@ pub struct SupplierShare {
     pub made_on: NaiveDate,
     /// Today's orders of the supplier's SKUs (within the budget).
     pub order: Vec<OrderLine>,
-    /// The weekly forecast of every SKU of the supplier.
+    /// The weekly forecast of every SKU of the supplier (monthly or quarterly for
+    /// monthly or quarterly data, over as many periods as cover the weeks asked).
     pub forecast: Vec<WeekLine>,
+    /// What one line of the forecast covers: "week", "month" or "quarter".
+    pub period: String,
 }
 
 /// The suppliers named in the parameters, sorted.
@@ -105,7 +108,22 @@ pub fn share(
         }
     }
     let mut forecast = Vec::new();
-    let per_week = (7.0 / cfg.period_days.max(1e-9)).round().max(1.0) as usize;
+    // Weeks of daily data sum their trading days; monthly or quarterly data keep their
+    // own periods (a week of a month is not known), as many as cover the weeks asked.
+    let coarse = cfg.period_days > 7.5;
+    let (per_week, buckets, period) = if coarse {
+        let n = ((weeks as f64 * 7.0) / cfg.period_days).ceil().max(1.0) as usize;
+        let name = if cfg.period_days > 60.0 {
+            "quarter"
+        } else {
+            "month"
+        };
+        (1, n, name)
+    } else {
+        let per = (7.0 / cfg.period_days.max(1e-9)).round().max(1.0) as usize;
+        (per, weeks, "week")
+    };
+    let weeks = buckets;
     for p in &skus {
         let Some(d) = req.demand.iter().find(|d| d.sku == p.sku) else {
             continue;
@@ -140,6 +158,7 @@ pub fn share(
         made_on: cfg.today,
         order,
         forecast,
+        period: period.to_string(),
     })
 }
 
@@ -208,9 +227,10 @@ impl SupplierShare {
         let mut h = format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Purchase order and forecast for {s}</title>\
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin:1em 0}}th,td{{border:1px solid #999;padding:.25em .6em}}td.n{{text-align:right}}@media print{{body{{margin:0}}}}</style></head><body>\
-<h1>Purchase order and demand forecast for {s}</h1><p>Made on {d}. Quantities in units; the forecast gives a range per week: 8 weeks in 10 should fall between P10 and P90.</p>",
+<h1>Purchase order and demand forecast for {s}</h1><p>Made on {d}. Quantities in units; the forecast gives a range per {p}: 8 {p}s in 10 should fall between P10 and P90.</p>",
             s = esc(&self.supplier),
-            d = self.made_on
+            d = self.made_on,
+            p = self.period
         );
         h.push_str("<h2>Purchase order</h2>");
         if self.order.is_empty() {
@@ -229,7 +249,7 @@ impl SupplierShare {
             }
             h.push_str("</tbody></table>");
         }
-        h.push_str("<h2>Demand forecast per week</h2><table><thead><tr><th>SKU</th><th>Week of</th><th>P10</th><th>P50</th><th>P90</th><th></th></tr></thead><tbody>");
+        h.push_str(&format!("<h2>Demand forecast per {p}</h2><table><thead><tr><th>SKU</th><th>{p} of</th><th>P10</th><th>P50</th><th>P90</th><th></th></tr></thead><tbody>", p = self.period));
         for f in &self.forecast {
             h.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
@@ -293,6 +313,12 @@ mod tests {
             suppliers(&req),
             vec!["Acme".to_string(), "Other".to_string()]
         );
+        assert_eq!(s.period, "week");
+        // Monthly data: months, as many as cover 12 weeks.
+        let mut monthly = req.clone();
+        monthly.config.period_days = 30.4;
+        let m = share(&monthly, &monthly.run(&mut |_, _| true), "Acme", 12).unwrap();
+        assert_eq!((m.period.as_str(), m.forecast.len()), ("month", 2 * 3));
         let e = share(&req, &plan, "Nobody", 3).unwrap_err().to_string();
         assert!(e.contains("Nobody") && e.contains("Acme"), "{e}");
     }

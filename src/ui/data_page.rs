@@ -157,7 +157,10 @@ pub fn DataPage(
             }
             // A store file (`supplycast ingest --store`, or "Download the store"): the
             // data and its forecast history as they were saved.
-            if !append_mode.get_value() && head(&buf).starts_with(&crate::store::MAGIC) {
+            let magic =
+                Uint8Array::new_with_byte_offset_and_length(&buf, 0, buf.byte_length().min(4))
+                    .to_vec();
+            if !append_mode.get_value() && magic == crate::store::MAGIC {
                 let bytes = Uint8Array::new(&buf).to_vec();
                 match crate::store::Store::from_bytes(&name, &bytes) {
                     Ok(st) => {
@@ -214,7 +217,9 @@ pub fn DataPage(
                         match h.update(&current, &ds) {
                             Err(e) => error.set(Some(e)),
                             Ok((merged, report, eval)) => {
-                                append_mode.set_value(false);
+                                // Still in append mode: reading this export again (after
+                                // fixing its columns, say) adds it again, which replaces
+                                // what it added and never counts it twice.
                                 let mut text = report.summary();
                                 match &eval {
                                     Some(e) => text.push_str(&format!(

@@ -293,7 +293,7 @@ pub fn SupplierPanel(
                             let (n1, n2) = (name.clone(), name);
                             let c2 = csv.clone();
                             view! {
-                                <p data-testid="supplier-counts">{format!("{} order lines and {} SKU-weeks of forecast.", s.order.len(), s.forecast.len())}</p>
+                                <p data-testid="supplier-counts">{format!("{} order lines and {} SKU-{}s of forecast.", s.order.len(), s.forecast.len(), s.period)}</p>
                                 <pre class="file-preview" tabindex="0" data-testid="supplier-preview" aria-label="The file as it will be saved">{csv}</pre>
                                 <div class="buttons">
                                     <button data-testid="supplier-download" on:click=move |_| { let _ = download(&format!("supplier_{n1}.csv"), &c2); }>"Save this file (CSV)"</button>

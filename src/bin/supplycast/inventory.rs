@@ -453,10 +453,11 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write {}", p.display()))?;
         }
         eprintln!(
-            "supplier {}: {} order lines and {} SKU-weeks of forecast written (no customers, order lines or sales prices)",
+            "supplier {}: {} order lines and {} SKU-{}s of forecast written (no customers, order lines or sales prices)",
             share.supplier,
             share.order.len(),
-            share.forecast.len()
+            share.forecast.len(),
+            share.period
         );
     }
     let csv = result.purchase_csv();

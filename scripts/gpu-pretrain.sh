@@ -6,9 +6,10 @@
 #   .gpu/supplycast   cargo build --release --features gpu --bin supplycast
 #   .gpu/*.csv.gz     the shared order export and make_public_series.py's output
 #   .gl/*.deb         the Vulkan/GL loaders (the machine has the NVIDIA driver only)
-# Outputs under $OUT/a and $OUT/b: the weights (or the last checkpoint if a run was cut
+# Outputs under $OUT/a (and $OUT/b, ... with several LRS): the weights (or the last checkpoint if a run was cut
 # short), the provenance JSON, the loss curve and the log.
 #   BUDGET=400 scripts/gpu-pretrain.sh
+#   BUDGET=430 INIT=assets/pretrained.sct LRS=1e-3 scripts/gpu-pretrain.sh   (one continuation)
 set -uo pipefail
 out="${OUT:-/tmp/gpu-pretrain}"
 budget="${BUDGET:-400}"
@@ -42,7 +43,23 @@ run() { # name lr
   [[ -f "$out/$1/pretrained.sct" ]] && rm -f "$out/$1/pretrained.sct.ckpt"
   rm -f "$out/$1/pretrained.sct.ckpt.tmp"
 }
-run a 2e-3 &
-run b 1e-3 &
+# LRS: the peak learning rates, one run each sharing the GPU (default two runs).
+# INIT=FILE: every run starts from those weights (pretrain --init) instead of fresh ones.
+read -r -a lrs <<< "${LRS:-2e-3 1e-3}"
+# (the configuration, --context included, is then the file's)
+if [[ -n "${INIT:-}" ]]; then
+  kept=(); skip=0
+  for arg in "${common[@]}"; do
+    if (( skip )); then skip=0; continue; fi
+    [[ $arg == --context ]] && { skip=1; continue; }
+    kept+=("$arg")
+  done
+  common=("${kept[@]}" --init "$INIT")
+fi
+names=(a b c d)
+for i in "${!lrs[@]}"; do
+  mkdir -p "$out/${names[$i]}"
+  run "${names[$i]}" "${lrs[$i]}" &
+done
 wait
 tail -n 4 "$out"/*/pretrain.log

@@ -28,15 +28,14 @@ trap report_times EXIT
 stage "setup (tools)" scripts/setup.sh
 stage "native tests" cargo test --locked
 nn_tests() {
-  cargo test --locked --features nn --lib nn:: && cargo test --locked --features nn --test neural
+  # One native Burn build for every neural test (`gpu` includes `nn`): the Flex CPU
+  # tests, and native wgpu on the software Vulkan driver (llvmpipe) when there is no
+  # GPU, where the same weights must give the same forecasts as on the CPU. The last
+  # stage's `cargo run` uses the same build.
+  XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" cargo test --locked --features gpu --lib nn:: &&
+    cargo test --locked --features gpu --test neural
 }
-stage "native tests, Burn (Flex CPU)" nn_tests
-gpu_tests() {
-  # Native wgpu on the software Vulkan driver (llvmpipe) when there is no GPU: the same
-  # weights must give the same forecasts as on the CPU.
-  XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" cargo test --locked --features gpu --lib nn::
-}
-stage "native tests, Burn (wgpu)" gpu_tests
+stage "native tests, Burn (Flex CPU and wgpu)" nn_tests
 
 wasm_tests() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
@@ -56,7 +55,7 @@ browser_model_natively() {
   # one file format both ways (the e2e test loads a CLI-trained model in the browser).
   local out
   out="$(mktemp)"
-  cargo run --locked --quiet --features nn --bin supplycast -- forecast assets/sample_store.csv \
+  cargo run --locked --quiet --features gpu --bin supplycast -- forecast assets/sample_store.csv \
     --h 28 --model tests/e2e/artifacts/lstm.model --out "$out"
   [[ $(wc -l < "$out") -eq $((1 + 200 * 28)) ]] || { echo "unexpected forecast from the browser-trained model"; return 1; }
   echo "the browser-trained model forecast 200 SKUs natively"

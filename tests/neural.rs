@@ -201,6 +201,40 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
         "{err}"
     );
 
+    // Starting from other weights takes their configuration and a new schedule.
+    let cont = dir.join("cont.sct");
+    let out = bin()
+        .args([
+            "pretrain", "--steps", "2", "--batch", "16", "--synthetic", "60", "--report-every",
+            "1", "--device", "cpu", "--seed", "4", "--init",
+        ])
+        .arg(&weights)
+        .arg("--out")
+        .arg(&cont)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("width: 16") && err.contains("step 2/2"), "{err}");
+    let prov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cont.sct.json")).unwrap()).unwrap();
+    assert!(
+        prov["provenance"].as_array().unwrap().iter().any(|l| l
+            .as_str()
+            .unwrap()
+            .starts_with("continued from")),
+        "{prov}"
+    );
+    let out = bin()
+        .args(["pretrain", "--steps", "1", "--width", "8", "--device", "cpu", "--init"])
+        .arg(&weights)
+        .arg("--out")
+        .arg(dir.join("bad.sct"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--init takes the configuration"));
+
     let data = seasonal_file("seasonal.csv", 6, 120);
     for model in [weights.as_os_str(), std::ffi::OsStr::new("pretrained")] {
         let fc = dir.join("fc.csv");
@@ -235,7 +269,7 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("fitted through 2024-04-08"), "{err}");
-    assert!(std::fs::read(&tuned).unwrap().starts_with(b"SCPTv001"));
+    assert!(std::fs::read(&tuned).unwrap().starts_with(b"SCPTv002"));
     // Corrupt or mismatched weights: exit 2 with a clear message.
     let mut bytes = std::fs::read(&tuned).unwrap();
     bytes.truncate(bytes.len() / 2);

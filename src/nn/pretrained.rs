@@ -12,10 +12,13 @@
 //! merchants fine-tune.
 //!
 //! Scale and zeros: each window is divided by the mean of its observed context (1 when
-//! that is zero), the input passes through arcsinh so that a bulk order does not swamp
-//! the rest, and targets stay in the linear scaled space, so the pinball loss (and the
-//! forecasts) are in units of the SKU's own mean. Quantiles never cross: the head gives
-//! the median and softplus gaps that are summed outwards.
+//! that is zero), and the input passes through arcsinh so that a bulk order does not
+//! swamp the rest. The head's quantiles are of arcsinh(scaled target)
+//! ([`PretrainedConfig::asinh_targets`]; weights files of format 1 predicted the scaled
+//! target itself): quantiles commute with a monotone map, so sinh of them are the
+//! quantiles in units, while a launch whose targets are hundreds of times its context
+//! adds a bounded, logarithmic error instead of swamping the batch. Quantiles never
+//! cross: the head gives the median and softplus gaps that are summed outwards.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -59,6 +62,53 @@ pub struct PretrainedConfig {
     /// Width of the head's hidden layer.
     #[config(default = 256)]
     pub head: usize,
+    /// The head predicts quantiles of arcsinh(target / scale) (true) or of
+    /// target / scale (false, the weights of format 1, trained with a target-weighted
+    /// loss that pulled every quantile low).
+    #[config(default = true)]
+    pub asinh_targets: bool,
+}
+
+/// The configuration as format-1 weights files stored it (before `asinh_targets`).
+#[derive(Debug, Deserialize)]
+struct ConfigV1 {
+    context: usize,
+    patch: usize,
+    horizon: usize,
+    width: usize,
+    layers: usize,
+    head: usize,
+}
+
+/// [`PretrainedMeta`] as format-1 weights files stored it.
+#[derive(Debug, Deserialize)]
+struct MetaV1 {
+    config: ConfigV1,
+    provenance: Vec<String>,
+    fitted_through: Option<chrono::NaiveDate>,
+    steps: usize,
+    valid_loss: f64,
+}
+
+impl From<MetaV1> for PretrainedMeta {
+    fn from(m: MetaV1) -> Self {
+        let c = m.config;
+        PretrainedMeta {
+            config: PretrainedConfig {
+                context: c.context,
+                patch: c.patch,
+                horizon: c.horizon,
+                width: c.width,
+                layers: c.layers,
+                head: c.head,
+                asinh_targets: false,
+            },
+            provenance: m.provenance,
+            fitted_through: m.fitted_through,
+            steps: m.steps,
+            valid_loss: m.valid_loss,
+        }
+    }
 }
 
 /// One mixer block: across patches, then across channels, each a residual MLP after a
@@ -167,25 +217,33 @@ impl DemandNet {
 }
 
 /// The pinball loss over the nine quantiles, averaged over the targets that exist
-/// (`mask` = 1), each window weighted by 1 / max(1, its mean scaled target). Without the
-/// weight, the few windows whose targets are hundreds of times their context (a launch
-/// after a quiet spell, the end of a long stock-out) dominate the loss: they are
-/// unforecastable from the context, and the weight makes them count as relative errors.
+/// (`mask` = 1). `y` is the scaled target.
 ///
-/// The weight depends on the targets, so it pulls every quantile down a little (among
-/// windows with the same context, those that rose count less): the shipped model
-/// forecasts Tourism's growing series about 15–20 % low. An unweighted loss was tried
-/// as a continuation of the shipped run and lost on the validation periods (mean MASE
-/// over the eight shapes 2.165 against 1.963: better on daily and Tourism, much worse on
-/// M1/M3), so the weight stays until a context-only weighting is measured.
+/// With `asinh` the quantiles are of arcsinh(y) and every target counts the same: the
+/// few windows whose targets are hundreds of times their context (a launch after a
+/// quiet spell, the end of a long stock-out) add only a logarithmic error, and the
+/// optimum is still the true quantile (arcsinh is monotone), so nothing is biased.
+///
+/// Without it (format-1 weights), each window is weighted by 1 / max(1, its mean scaled
+/// target) so that those windows cannot swamp the loss. That weight depends on the
+/// targets and pulls every quantile low (among windows with the same context, those
+/// that rose count less): the format-1 model forecast Tourism's growing series about
+/// 15–20 % low, which is why the targets moved to arcsinh.
 ///
 /// # Shapes
 /// - `pred`: `[batch, horizon, 9]`, `y`, `mask`: `[batch, horizon]`; output `[1]`.
-pub fn masked_pinball(pred: Tensor<3>, y: Tensor<2>, mask: Tensor<2>) -> Tensor<1> {
+pub fn masked_pinball(pred: Tensor<3>, y: Tensor<2>, mask: Tensor<2>, asinh: bool) -> Tensor<1> {
     let [b, h, q] = pred.dims();
     let device = pred.device();
-    let per = mask.clone().sum_dim(1).clamp_min(1.0);
-    let level = ((y.clone() * mask.clone()).sum_dim(1) / per).clamp_min(1.0);
+    let (y, level) = if asinh {
+        // arcsinh(y) = ln(y + sqrt(y² + 1)); the targets are never negative.
+        let t = (y.clone() * y.clone()).add_scalar(1.0).sqrt().add(y).log();
+        (t, Tensor::<2>::ones([b, 1], &device))
+    } else {
+        let per = mask.clone().sum_dim(1).clamp_min(1.0);
+        let level = ((y.clone() * mask.clone()).sum_dim(1) / per).clamp_min(1.0);
+        (y, level)
+    };
     let e = y.reshape([b, h, 1]).expand([b, h, q]) - pred;
     let w = Tensor::<1>::from_floats(LEVELS.map(|l| (l - 0.5) as f32).as_slice(), &device)
         .reshape([1, 1, q]);
@@ -363,7 +421,14 @@ pub async fn predict(
                 for t in 0..take {
                     let mut q = [0.0f64; 9];
                     for (j, qj) in q.iter_mut().enumerate() {
-                        let raw = v[(k * cfg.horizon + t) * 9 + j] as f64 * e.scale[k] as f64;
+                        let out = v[(k * cfg.horizon + t) * 9 + j] as f64;
+                        // Beyond ±20 (sinh ≈ 2.4e8 times the context's mean) nothing is a demand.
+                        let out = if cfg.asinh_targets {
+                            out.clamp(-20.0, 20.0).sinh()
+                        } else {
+                            out
+                        };
+                        let raw = out * e.scale[k] as f64;
                         *qj = if raw.is_finite() { raw.max(0.0) } else { 0.0 };
                     }
                     out[i].push(q);
@@ -420,7 +485,13 @@ async fn valid_loss(
     for e in valid {
         let [w, y, m] = e.tensors(cfg, device);
         let count: f64 = e.mask.iter().map(|v| *v as f64).sum();
-        let l = read_back(masked_pinball(net.forward(e.x(cfg, device), w), y, m)).await?;
+        let l = read_back(masked_pinball(
+            net.forward(e.x(cfg, device), w),
+            y,
+            m,
+            cfg.asinh_targets,
+        ))
+        .await?;
         sum += l.first().copied().unwrap_or(f32::NAN) as f64 * count;
         n += count;
     }
@@ -501,7 +572,7 @@ where
             }
         }
         let [w, y, m] = e.tensors(cfg, &ad);
-        let loss = masked_pinball(net.forward(e.x(cfg, &ad), w), y, m);
+        let loss = masked_pinball(net.forward(e.x(cfg, &ad), w), y, m, cfg.asinh_targets);
         loss_sum = Some(match loss_sum {
             Some(s) => s + loss.clone().detach(),
             None => loss.clone().detach(),
@@ -713,13 +784,17 @@ pub struct PretrainedMeta {
     /// forecasts from origins on or before it are in-sample. `None` for the pretrained
     /// weights, which never saw a merchant's data.
     pub fitted_through: Option<chrono::NaiveDate>,
-    /// Optimiser steps in all.
+    /// Optimiser steps of the last schedule (`pretrain --resume` goes on counting, a
+    /// `pretrain --init` run starts a new one; the provenance lists every run).
     pub steps: usize,
     /// Last validation loss.
     pub valid_loss: f64,
 }
 
-const MAGIC: &[u8; 8] = b"SCPTv001";
+/// Format 2: the configuration carries `asinh_targets`.
+const MAGIC: &[u8; 8] = b"SCPTv002";
+/// Format 1 (read, never written): quantiles of the scaled target.
+const MAGIC_V1: &[u8; 8] = b"SCPTv001";
 
 /// Why a weights file cannot be used.
 fn bad(why: impl std::fmt::Display) -> NnError {
@@ -737,7 +812,7 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
     if bytes.len() < 16 {
         return Err(bad(format!("{} bytes is too short", bytes.len())));
     }
-    if &bytes[..8] != MAGIC {
+    if &bytes[..8] != MAGIC && &bytes[..8] != MAGIC_V1 {
         return Err(if &bytes[..4] == b"SCNN" {
             bad("this is a model trained from scratch (load it as a neural model instead)")
         } else {
@@ -745,7 +820,11 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
         });
     }
     let (_, head, record) = super::unpack(bytes).ok_or_else(|| bad("truncated"))?;
-    let meta: PretrainedMeta = postcard::from_bytes(head).map_err(bad)?;
+    let meta: PretrainedMeta = if &bytes[..8] == MAGIC_V1 {
+        postcard::from_bytes::<MetaV1>(head).map_err(bad)?.into()
+    } else {
+        postcard::from_bytes(head).map_err(bad)?
+    };
     let c = &meta.config;
     if c.patch == 0
         || c.context % c.patch != 0
@@ -856,6 +935,121 @@ mod tests {
         assert!(e.contains("do not fit"), "{e}");
         mismatched[9] = 0xFF;
         assert!(load(&mismatched, &dev).is_err());
+    }
+
+    /// A format-1 file (no `asinh_targets`, magic SCPTv001, as the weights shipped
+    /// until the targets moved to arcsinh) still loads, as quantiles of the scaled
+    /// target; what is saved again is format 2.
+    #[test]
+    fn format_1_files_load_with_linear_targets() {
+        #[derive(Serialize)]
+        struct ConfigOut {
+            context: usize,
+            patch: usize,
+            horizon: usize,
+            width: usize,
+            layers: usize,
+            head: usize,
+        }
+        #[derive(Serialize)]
+        struct MetaOut {
+            config: ConfigOut,
+            provenance: Vec<String>,
+            fitted_through: Option<chrono::NaiveDate>,
+            steps: usize,
+            valid_loss: f64,
+        }
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        dev.seed(4);
+        let cfg = small().with_asinh_targets(false);
+        let net = cfg.init(&dev);
+        let old = MetaOut {
+            config: ConfigOut {
+                context: cfg.context,
+                patch: cfg.patch,
+                horizon: cfg.horizon,
+                width: cfg.width,
+                layers: cfg.layers,
+                head: cfg.head,
+            },
+            provenance: vec!["format 1".into()],
+            fitted_through: chrono::NaiveDate::from_ymd_opt(2010, 9, 2),
+            steps: 7,
+            valid_loss: 0.25,
+        };
+        let bytes = super::super::pack(MAGIC_V1, &old, &net).unwrap();
+        let (net1, meta) = load(&bytes, &dev).unwrap();
+        assert_eq!(meta.config, cfg);
+        assert!(!meta.config.asinh_targets);
+        assert_eq!(meta.steps, 7);
+        assert_eq!(meta.fitted_through, old.fitted_through);
+        let hist: Vec<f64> = (0..40).map(|t| 5.0 + (t % 7) as f64).collect();
+        let req = [Request {
+            history: &hist,
+            freq: FreqCode::Daily,
+        }];
+        let q1 = block_on(predict(&net1, &meta.config, &req, 8, &dev)).unwrap();
+        assert_eq!(q1, block_on(predict(&net, &cfg, &req, 8, &dev)).unwrap());
+        // The same weights read as arcsinh targets give sinh of the linear quantiles
+        // (where those are positive): the decoding follows the file's format.
+        let asinh = cfg.clone().with_asinh_targets(true);
+        let q2 = block_on(predict(&net1, &asinh, &req, 8, &dev)).unwrap();
+        for (a, b) in q1[0].iter().flatten().zip(q2[0].iter().flatten()) {
+            if *a > 0.0 {
+                let scale = hist[hist.len() - cfg.context.min(hist.len())..].iter().sum::<f64>()
+                    / cfg.context.min(hist.len()) as f64;
+                let want = (a / scale).sinh() * scale;
+                assert!((b - want).abs() <= 1e-3 * (1.0 + want.abs()), "{b} vs {want}");
+            }
+        }
+        assert!(save(&net1, &meta).unwrap().starts_with(MAGIC));
+    }
+
+    /// With arcsinh targets the loss is the plain pinball loss of arcsinh(y): a window
+    /// whose targets are 100 times another's is not weighted down (the format-1 loss
+    /// divided it by its mean target), and the optimum is arcsinh of the quantile.
+    #[test]
+    fn the_arcsinh_loss_is_the_unweighted_pinball_of_arcsinh_targets() {
+        let dev = device::cpu();
+        let (b, h, q) = (2, 3, 9);
+        let y = [0.0f32, 1.0, 3.0, 100.0, 200.0, 0.5];
+        let pred: Vec<f32> = (0..b * h * q).map(|i| (i % 7) as f32 * 0.4).collect();
+        let mask = [1.0f32, 1.0, 0.0, 1.0, 1.0, 1.0];
+        let t = |v: Vec<f32>, shape: [usize; 2]| Tensor::<2>::from_data(TensorData::new(v, shape), &dev);
+        let p = Tensor::<3>::from_data(TensorData::new(pred.clone(), [b, h, q]), &dev);
+        let got = read_back_sync(masked_pinball(p, t(y.to_vec(), [b, h]), t(mask.to_vec(), [b, h]), true));
+        let (mut sum, mut n) = (0.0f64, 0.0f64);
+        for i in 0..b * h {
+            if mask[i] == 0.0 {
+                continue;
+            }
+            let target = (y[i] as f64).asinh();
+            let mut l = 0.0;
+            for (j, level) in LEVELS.iter().enumerate() {
+                let e = target - pred[i * q + j] as f64;
+                l += e.max(0.0) * level + (-e).max(0.0) * (1.0 - level);
+            }
+            sum += l / q as f64;
+            n += 1.0;
+        }
+        assert!((got - sum / n).abs() < 1e-5, "{got} vs {}", sum / n);
+        // The nine levels average to 0.5, so for one value at every level the loss is
+        // 4.5 |error| summed: lowest at arcsinh of the targets' median (2), however large
+        // the largest target (50).
+        let targets = [0.0f32, 1.0, 2.0, 4.0, 50.0];
+        let loss_at = |c: f64| {
+            let p = Tensor::<3>::from_data(TensorData::new(vec![c as f32; 5 * 9], [1, 5, 9]), &dev);
+            read_back_sync(masked_pinball(p, t(targets.to_vec(), [1, 5]), t(vec![1.0; 5], [1, 5]), true))
+        };
+        let at_median = loss_at(2.0f64.asinh());
+        assert!(at_median < loss_at(1.0f64.asinh()) && at_median < loss_at(4.0f64.asinh()));
+    }
+
+    fn read_back_sync(t: Tensor<1>) -> f64 {
+        block_on(read_back(t)).unwrap()[0] as f64
     }
 
     #[test]

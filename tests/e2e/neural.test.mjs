@@ -155,7 +155,7 @@ test('forecast zero-shot with the pretrained model, then adapt it to the shop fo
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=nn-download]')]);
   const file = path.join(server.artifacts, 'pretrained-ft.sct');
   await download.saveAs(file);
-  assert.equal(fs.readFileSync(file).subarray(0, 8).toString(), 'SCPTv001');
+  assert.equal(fs.readFileSync(file).subarray(0, 8).toString(), 'SCPTv002');
   await page.screenshot({ path: path.join(server.artifacts, 'pretrained.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();

@@ -42,6 +42,11 @@ pub(crate) struct PretrainArgs {
     /// Resume from `FILE.ckpt` if it exists.
     #[arg(long)]
     pub(crate) resume: bool,
+    /// Start from these weights (their configuration, a new learning-rate schedule)
+    /// instead of fresh ones; format-1 weights move to arcsinh targets. `--resume`
+    /// takes precedence once this run has written a checkpoint.
+    #[arg(long)]
+    pub(crate) init: Option<PathBuf>,
     /// auto (a real GPU if there is one), gpu or cpu.
     #[arg(long, default_value = "auto")]
     pub(crate) device: String,
@@ -165,6 +170,22 @@ mod imp {
             );
             cfg = cfg.with_context(c);
         }
+        let init = match &a.init {
+            Some(path) => {
+                anyhow::ensure!(
+                    a.width.is_none() && a.layers.is_none() && a.context.is_none(),
+                    "--init takes the configuration of {}: leave out --width, --layers and --context",
+                    path.display()
+                );
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let (net, meta) = pretrained::load(&bytes, &dev)
+                    .with_context(|| format!("cannot start from {}", path.display()))?;
+                cfg = meta.config.clone().with_asinh_targets(true);
+                Some((path.clone(), net, meta))
+            }
+            None => None,
+        };
         // The corpus.
         let mut corpus: Vec<CorpusSeries> = corpus::synthetic(a.synthetic, 800, a.seed);
         for path in &a.series {
@@ -245,6 +266,25 @@ mod imp {
             let curve = std::fs::read_to_string(beside(&a.out, ".loss.csv")).unwrap_or_default();
             eprintln!("resuming from step {} ({})", meta.steps, ckpt.display());
             (net, meta.steps, meta.provenance, curve)
+        } else if let Some((path, net, meta)) = init {
+            let mut provenance = meta.provenance;
+            provenance.push(format!(
+                "continued from {} (step {}, validation loss {:.4}{})",
+                path.display(),
+                meta.steps,
+                meta.valid_loss,
+                if meta.config.asinh_targets {
+                    ""
+                } else {
+                    "; its quantiles of the scaled target become quantiles of arcsinh(scaled target), unweighted"
+                }
+            ));
+            (
+                net,
+                0,
+                provenance,
+                String::from("step,train_loss,valid_loss,elapsed_s\n"),
+            )
         } else {
             dev.seed(a.seed);
             (

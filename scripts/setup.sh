@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing supplycast needs, skipping what is already there:
-# the wasm32 target, trunk, wasm-bindgen-cli (the version in Cargo.lock), Debian's
+# the wasm32 target, trunk, wasm-bindgen-cli (the version in Cargo.lock), wasm-pack, Debian's
 # chromium + chromedriver, a software Vulkan driver, npm's binaryen (wasm-opt), and the e2e test's node packages. Safe to run repeatedly.
 #   scripts/setup.sh          everything
 #   scripts/setup.sh app      only what building and serving the app needs
@@ -26,6 +26,15 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WBG_VERS
   step "cargo install wasm-bindgen-cli $WBG_VERSION (about 4 min cold)"
   # Without --locked: a dependency pinned in its lock file is gone from the registry.
   cargo install wasm-bindgen-cli --version "$WBG_VERSION" --force
+fi
+
+# wasm-pack, for `wasm-pack test --headless --chrome` (the wasm stage of scripts/test.sh):
+# with `--mode no-install` it uses the wasm-bindgen above and Debian's chromedriver and
+# downloads nothing.
+WASM_PACK_VERSION=0.15.1
+if [[ "$(wasm-pack --version 2>/dev/null || true)" != "wasm-pack $WASM_PACK_VERSION" ]]; then
+  step "cargo install wasm-pack $WASM_PACK_VERSION (about 3 min cold)"
+  cargo install --locked wasm-pack --version "$WASM_PACK_VERSION"
 fi
 
 # wasm-opt for the release bundles (Trunk runs it; Trunk.toml pins the version). npm's

@@ -38,11 +38,15 @@ nn_tests() {
 stage "native tests, Burn (Flex CPU and wgpu)" nn_tests
 
 wasm_tests() {
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  CHROMEDRIVER="$(command -v chromedriver)" \
-  WASM_BINDGEN_TEST_ONLY_WEB=1 \
-  WASM_BINDGEN_TEST_TIMEOUT=600 \
-    cargo test --locked --target wasm32-unknown-unknown --profile wasm-test --features nn --test web
+  # The command the Rust wasm ecosystem uses, offline: `--mode no-install` takes the
+  # wasm-bindgen-test-runner beside the installed wasm-bindgen (its version must equal
+  # Cargo.lock's) and Debian's chromedriver; wasm-pack builds every test target for
+  # wasm32 (the native-only ones compile to nothing), then runs `cargo test --target
+  # wasm32-unknown-unknown` with the runner, CHROMEDRIVER and WASM_BINDGEN_TEST_ONLY_WEB
+  # set. Its check for a newer wasm-pack fails offline with a warning only.
+  CARGO_NET_OFFLINE=true WASM_BINDGEN_TEST_TIMEOUT=600 \
+    wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install \
+    --profile wasm-test --locked --features nn --test web
 }
 stage "wasm tests (headless Chromium)" wasm_tests
 

@@ -1,5 +1,7 @@
 //! Property tests: whatever bytes a merchant drops in, the parser answers with a
 //! dataset or an error, never a panic.
+// Native only: `wasm-pack test` builds every test target for wasm32 first.
+#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use supplycast::data::{self, LoadOptions};

@@ -1,5 +1,7 @@
 //! The neural command line end to end (feature `nn`): `supplycast train` writes a model
 //! file, `supplycast forecast --model` reads it back, and bad inputs fail cleanly.
+// Native only: `wasm-pack test` builds every test target for wasm32 first.
+#![cfg(not(target_arch = "wasm32"))]
 #![cfg(feature = "nn")]
 
 use std::process::Command;

@@ -18,6 +18,8 @@
 //! so that a change that fixes it, or breaks another shape, is seen). The figures are
 //! asserted to the third decimal; the README's table states them. `scripts/quality-suite.sh` runs the wider suite (also M1
 //! and Tourism, and StatsForecast's AutoETS side by side).
+// Native only: `wasm-pack test` builds every test target for wasm32 first.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Read;
 

@@ -2,6 +2,8 @@
 //! `../shared/data`) gives exactly the per-SKU daily totals of an independent
 //! computation: `tests/reference/make_online_retail_daily.py` (Python 3.11 standard
 //! library only; the command that made the fixture is at the top of that script).
+// Native only: `wasm-pack test` builds every test target for wasm32 first.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -2,6 +2,8 @@
 //! them: tests/reference/statsforecast/README.md), on the shared Online Retail II data:
 //! daily (500 best sellers, h = 28, season 7) and weekly (417 series of ≥ 40 weeks,
 //! h = 8, season 1).
+// Native only: `wasm-pack test` builds every test target for wasm32 first.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -4,6 +4,8 @@
 //! unmet demand, one with a location of zero capacity, a must-meet one that is
 //! feasible and one that is not, and the 5 locations × 200 SKUs × 30 regions size.
 //! Fixtures and the script that made them: tests/reference/logistics/.
+// Native only: `wasm-pack test` builds every test target for wasm32 first.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::Path;
 

@@ -1,5 +1,7 @@
 //! New sales in (`data::update::append`, `store::Store`) and forecasts met by reality
 //! (`forecast::tracking`).
+// Native only: `wasm-pack test` builds every test target for wasm32 first.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Read;
 

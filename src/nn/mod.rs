@@ -171,7 +171,7 @@ pub async fn to_cpu_async<M: burn::module::Module>(module: &M, fresh: M) -> Resu
     Ok(out)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

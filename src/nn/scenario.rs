@@ -525,7 +525,7 @@ pub async fn reconstruction(
     Ok(out)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::forecast::scenarios::score_sum;

@@ -192,7 +192,7 @@ pub use loss::LossChart;
 pub use route::RouteChart;
 pub use tradeoff::TradeoffChart;
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use plotters_backend::{

@@ -207,8 +207,20 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
     let cont = dir.join("cont.sct");
     let out = bin()
         .args([
-            "pretrain", "--steps", "2", "--batch", "16", "--synthetic", "60", "--report-every",
-            "1", "--device", "cpu", "--seed", "4", "--init",
+            "pretrain",
+            "--steps",
+            "2",
+            "--batch",
+            "16",
+            "--synthetic",
+            "60",
+            "--report-every",
+            "1",
+            "--device",
+            "cpu",
+            "--seed",
+            "4",
+            "--init",
         ])
         .arg(&weights)
         .arg("--out")
@@ -217,18 +229,24 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("width: 16") && err.contains("step 2/2"), "{err}");
+    assert!(
+        err.contains("width: 16") && err.contains("step 2/2"),
+        "{err}"
+    );
     let prov: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("cont.sct.json")).unwrap()).unwrap();
     assert!(
-        prov["provenance"].as_array().unwrap().iter().any(|l| l
-            .as_str()
+        prov["provenance"]
+            .as_array()
             .unwrap()
-            .starts_with("continued from")),
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with("continued from")),
         "{prov}"
     );
     let out = bin()
-        .args(["pretrain", "--steps", "1", "--width", "8", "--device", "cpu", "--init"])
+        .args([
+            "pretrain", "--steps", "1", "--width", "8", "--device", "cpu", "--init",
+        ])
         .arg(&weights)
         .arg("--out")
         .arg(dir.join("bad.sct"))

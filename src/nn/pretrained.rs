@@ -999,10 +999,15 @@ mod tests {
         let q2 = block_on(predict(&net1, &asinh, &req, 8, &dev)).unwrap();
         for (a, b) in q1[0].iter().flatten().zip(q2[0].iter().flatten()) {
             if *a > 0.0 {
-                let scale = hist[hist.len() - cfg.context.min(hist.len())..].iter().sum::<f64>()
+                let scale = hist[hist.len() - cfg.context.min(hist.len())..]
+                    .iter()
+                    .sum::<f64>()
                     / cfg.context.min(hist.len()) as f64;
                 let want = (a / scale).sinh() * scale;
-                assert!((b - want).abs() <= 1e-3 * (1.0 + want.abs()), "{b} vs {want}");
+                assert!(
+                    (b - want).abs() <= 1e-3 * (1.0 + want.abs()),
+                    "{b} vs {want}"
+                );
             }
         }
         assert!(save(&net1, &meta).unwrap().starts_with(MAGIC));
@@ -1018,9 +1023,16 @@ mod tests {
         let y = [0.0f32, 1.0, 3.0, 100.0, 200.0, 0.5];
         let pred: Vec<f32> = (0..b * h * q).map(|i| (i % 7) as f32 * 0.4).collect();
         let mask = [1.0f32, 1.0, 0.0, 1.0, 1.0, 1.0];
-        let t = |v: Vec<f32>, shape: [usize; 2]| Tensor::<2>::from_data(TensorData::new(v, shape), &dev);
+        let t = |v: Vec<f32>, shape: [usize; 2]| {
+            Tensor::<2>::from_data(TensorData::new(v, shape), &dev)
+        };
         let p = Tensor::<3>::from_data(TensorData::new(pred.clone(), [b, h, q]), &dev);
-        let got = read_back_sync(masked_pinball(p, t(y.to_vec(), [b, h]), t(mask.to_vec(), [b, h]), true));
+        let got = read_back_sync(masked_pinball(
+            p,
+            t(y.to_vec(), [b, h]),
+            t(mask.to_vec(), [b, h]),
+            true,
+        ));
         let (mut sum, mut n) = (0.0f64, 0.0f64);
         for i in 0..b * h {
             if mask[i] == 0.0 {
@@ -1042,7 +1054,12 @@ mod tests {
         let targets = [0.0f32, 1.0, 2.0, 4.0, 50.0];
         let loss_at = |c: f64| {
             let p = Tensor::<3>::from_data(TensorData::new(vec![c as f32; 5 * 9], [1, 5, 9]), &dev);
-            read_back_sync(masked_pinball(p, t(targets.to_vec(), [1, 5]), t(vec![1.0; 5], [1, 5]), true))
+            read_back_sync(masked_pinball(
+                p,
+                t(targets.to_vec(), [1, 5]),
+                t(vec![1.0; 5], [1, 5]),
+                true,
+            ))
         };
         let at_median = loss_at(2.0f64.asinh());
         assert!(at_median < loss_at(1.0f64.asinh()) && at_median < loss_at(4.0f64.asinh()));

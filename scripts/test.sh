@@ -55,13 +55,9 @@ e2e() { (cd tests/e2e && SUPPLYCAST_DIST="$(cd ../.. && pwd)/dist" node --test -
 stage "end-to-end (headless Chromium)" e2e
 
 browser_model_natively() {
-  # The model the e2e test trained in the browser and downloaded, read by the native CLI:
-  # one file format both ways (the e2e test loads a CLI-trained model in the browser).
-  local out
-  out="$(mktemp)"
-  cargo run --locked --quiet --features gpu --bin supplycast -- forecast assets/sample_store.csv \
-    --h 28 --model tests/e2e/artifacts/lstm.model --out "$out"
-  [[ $(wc -l < "$out") -eq $((1 + 200 * 28)) ]] || { echo "unexpected forecast from the browser-trained model"; return 1; }
-  echo "the browser-trained model forecast 200 SKUs natively"
+  # The model the e2e test trained in the browser and downloaded, read by the native CLI
+  # (one file format both ways), with the neural tests' build.
+  cargo test --locked --features gpu --test neural the_browser_trained_model_forecasts_natively \
+    -- --ignored --nocapture
 }
 stage "browser-trained model read natively" browser_model_natively

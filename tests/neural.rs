@@ -348,3 +348,30 @@ fn shipped_model_beats_seasonal_naive_zero_shot() {
     eprintln!("zero-shot MASE {pre:.3}, seasonal naive {snaive:.3}");
     assert!(pre < snaive, "pretrained {pre} vs seasonal naive {snaive}");
 }
+
+/// The model the e2e test trained in the browser and downloaded, read by the native CLI:
+/// one file format both ways (the e2e test loads a CLI-trained model in the browser).
+/// `scripts/test.sh` runs it after the e2e stage, with the build of the neural tests
+/// (a `cargo run` would rebuild Burn: dev-dependencies change the features of shared
+/// dependencies).
+#[test]
+#[ignore = "needs tests/e2e/artifacts/lstm.model from the e2e test; scripts/test.sh runs it"]
+fn the_browser_trained_model_forecasts_natively() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = root.join("tests/e2e/artifacts/lstm.model");
+    assert!(model.exists(), "{} is missing: run the e2e test first", model.display());
+    let fc = tmp("browser-model.csv");
+    let out = bin()
+        .arg("forecast")
+        .arg(root.join("assets/sample_store.csv"))
+        .args(["--h", "28", "--model"])
+        .arg(&model)
+        .arg("--out")
+        .arg(&fc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&fc).unwrap();
+    assert_eq!(text.lines().count(), 1 + 200 * 28, "{}", &text[..text.len().min(500)]);
+    eprintln!("the browser-trained model forecast 200 SKUs natively");
+}

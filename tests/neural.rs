@@ -359,7 +359,11 @@ fn shipped_model_beats_seasonal_naive_zero_shot() {
 fn the_browser_trained_model_forecasts_natively() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = root.join("tests/e2e/artifacts/lstm.model");
-    assert!(model.exists(), "{} is missing: run the e2e test first", model.display());
+    assert!(
+        model.exists(),
+        "{} is missing: run the e2e test first",
+        model.display()
+    );
     let fc = tmp("browser-model.csv");
     let out = bin()
         .arg("forecast")
@@ -370,8 +374,17 @@ fn the_browser_trained_model_forecasts_natively() {
         .arg(&fc)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&fc).unwrap();
-    assert_eq!(text.lines().count(), 1 + 200 * 28, "{}", &text[..text.len().min(500)]);
+    assert_eq!(
+        text.lines().count(),
+        1 + 200 * 28,
+        "{}",
+        &text[..text.len().min(500)]
+    );
     eprintln!("the browser-trained model forecast 200 SKUs natively");
 }

@@ -70,7 +70,7 @@ pub struct PretrainedConfig {
 }
 
 /// The configuration as format-1 weights files stored it (before `asinh_targets`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct ConfigV1 {
     context: usize,
     patch: usize,
@@ -80,8 +80,8 @@ struct ConfigV1 {
     head: usize,
 }
 
-/// [`PretrainedMeta`] as format-1 weights files stored it.
-#[derive(Debug, Deserialize)]
+/// [`PretrainedMeta`] as format-1 weights files stored it (written only by tests).
+#[derive(Debug, Serialize, Deserialize)]
 struct MetaV1 {
     config: ConfigV1,
     provenance: Vec<String>,
@@ -942,23 +942,6 @@ mod tests {
     /// target; what is saved again is format 2.
     #[test]
     fn format_1_files_load_with_linear_targets() {
-        #[derive(Serialize)]
-        struct ConfigOut {
-            context: usize,
-            patch: usize,
-            horizon: usize,
-            width: usize,
-            layers: usize,
-            head: usize,
-        }
-        #[derive(Serialize)]
-        struct MetaOut {
-            config: ConfigOut,
-            provenance: Vec<String>,
-            fitted_through: Option<chrono::NaiveDate>,
-            steps: usize,
-            valid_loss: f64,
-        }
         let _turn = super::super::train::tests::TURN
             .lock()
             .unwrap_or_else(|e| e.into_inner());
@@ -966,8 +949,8 @@ mod tests {
         dev.seed(4);
         let cfg = small().with_asinh_targets(false);
         let net = cfg.init(&dev);
-        let old = MetaOut {
-            config: ConfigOut {
+        let old = MetaV1 {
+            config: ConfigV1 {
                 context: cfg.context,
                 patch: cfg.patch,
                 horizon: cfg.horizon,

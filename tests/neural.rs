@@ -10,6 +10,30 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_supplycast"))
 }
 
+/// `supplycast forecast DATA --h H --model MODEL --out OUT`, which must succeed; the CSV.
+fn forecast_with_model(
+    data: &std::path::Path,
+    h: usize,
+    model: &std::ffi::OsStr,
+    out: &std::path::Path,
+) -> String {
+    let run = bin()
+        .arg("forecast")
+        .arg(data)
+        .args(["--h", &h.to_string(), "--model"])
+        .arg(model)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read_to_string(out).unwrap()
+}
+
 fn tmp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("supplycast-neural-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -50,22 +74,7 @@ fn train_then_forecast_with_the_model_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("device: CPU (Burn Flex), as asked"), "{err}");
     assert!(err.contains("mlp: epoch 1/3 train"), "{err}");
-    let fc = tmp("forecast.csv");
-    let out = bin()
-        .arg("forecast")
-        .arg(&data)
-        .args(["--h", "7", "--model"])
-        .arg(&model)
-        .arg("--out")
-        .arg(&fc)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&fc).unwrap();
+    let text = forecast_with_model(&data, 7, model.as_os_str(), &tmp("forecast.csv"));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "sku,date,p10,p50,p90,model");
     assert_eq!(lines.len(), 1 + 12 * 7);
@@ -257,22 +266,7 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
 
     let data = seasonal_file("seasonal.csv", 6, 120);
     for model in [weights.as_os_str(), std::ffi::OsStr::new("pretrained")] {
-        let fc = dir.join("fc.csv");
-        let out = bin()
-            .arg("forecast")
-            .arg(&data)
-            .args(["--h", "7", "--model"])
-            .arg(model)
-            .arg("--out")
-            .arg(&fc)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = std::fs::read_to_string(&fc).unwrap();
+        let text = forecast_with_model(&data, 7, model, &dir.join("fc.csv"));
         assert_eq!(text.lines().count(), 1 + 6 * 7);
         assert!(text.lines().nth(1).unwrap().ends_with(",pretrained") || model != "pretrained");
     }
@@ -364,22 +358,12 @@ fn the_browser_trained_model_forecasts_natively() {
         "{} is missing: run the e2e test first",
         model.display()
     );
-    let fc = tmp("browser-model.csv");
-    let out = bin()
-        .arg("forecast")
-        .arg(root.join("assets/sample_store.csv"))
-        .args(["--h", "28", "--model"])
-        .arg(&model)
-        .arg("--out")
-        .arg(&fc)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = forecast_with_model(
+        &root.join("assets/sample_store.csv"),
+        28,
+        model.as_os_str(),
+        &tmp("browser-model.csv"),
     );
-    let text = std::fs::read_to_string(&fc).unwrap();
     assert_eq!(
         text.lines().count(),
         1 + 200 * 28,

@@ -26,7 +26,7 @@ report_times() {
 trap report_times EXIT
 
 stage "setup (tools)" scripts/setup.sh
-stage "native tests" cargo test --locked
+stage "native tests" cargo test --locked --workspace
 nn_tests() {
   # One native Burn build for every neural test (`gpu` includes `nn`): the Flex CPU
   # tests, and native wgpu on the software Vulkan driver (llvmpipe) when there is no
@@ -50,8 +50,18 @@ wasm_tests() {
 }
 stage "wasm tests (headless Chromium)" wasm_tests
 
-stage "app build (trunk, release)" trunk build --release --locked
-e2e() { (cd tests/e2e && SUPPLYCAST_DIST="$(cd ../.. && pwd)/dist" node --test --test-reporter=spec); }
+app_build() {
+  # Trunk's release pipeline (wasm-bindgen, wasm-opt -Oz, the CSP hook), compiled with the
+  # wasm tests' profile (opt-level 2, no LTO) so that the app reuses the crates the wasm
+  # stage compiled instead of compiling them again for the release profile (opt-level s,
+  # fat LTO), which took 12 min of a cold run. scripts/serve.sh builds with the release
+  # profile; the code is the same, only rustc's optimisation differs. It goes to its own
+  # folder so that dist/ stays the release build the benchmarks (tests/e2e/bench_*.mjs) read.
+  trunk build --release --cargo-profile wasm-test --locked --dist "$TEST_DIST"
+}
+TEST_DIST="$(realpath -m "$CARGO_TARGET_DIR")/dist-test"
+stage "app build (trunk, wasm-opt)" app_build
+e2e() { (cd tests/e2e && SUPPLYCAST_DIST="$TEST_DIST" node --test --test-reporter=spec); }
 stage "end-to-end (headless Chromium)" e2e
 
 browser_model_natively() {

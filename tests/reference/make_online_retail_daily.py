@@ -2,7 +2,7 @@
 """Independent reference for supplycast's ingestion of the Online Retail II export.
 
 Reads the raw export with nothing but the Python standard library and applies the
-cleaning rules stated in src/data/clean.rs and src/data/series.rs, written again from
+cleaning rules stated in crates/core/src/data/clean.rs and crates/core/src/data/series.rs, written again from
 their text (not from the Rust code), then writes the per-SKU daily totals:
 
     python3 tests/reference/make_online_retail_daily.py \

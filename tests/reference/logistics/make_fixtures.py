@@ -7,7 +7,7 @@ allocation, milp for rebalancing with whole units) and writes the optimum next t
     /tmp/refenv/venv/bin/python tests/reference/logistics/make_fixtures.py
 
 (the venv from ../shared/tools/setup_refenv.sh). The programs are written out in
-src/logistics/allocate.rs and rebalance.rs; this file builds them independently from
+crates/core/src/logistics/allocate.rs and rebalance.rs; this file builds them independently from
 the CSV data.
 """
 import json

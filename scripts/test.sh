@@ -95,7 +95,7 @@ nn_tests() {
 stage "native tests, Burn (Flex CPU and wgpu)" nn_tests
 
 join_lane() {
-  local rc=0 t=$SECONDS
+  local rc=0 t=$SECONDS name secs
   wait "$lane_pid" || rc=$?
   lane_pid=""
   cat "$lane_dir/log"

@@ -3,17 +3,20 @@
 # within the device tool's 10-minute limit. Two runs share the GPU, identical but for
 # the peak learning rate; the one with the lower validation loss (same validation
 # windows in both) is shipped. Everything they need travels with the working tree:
-#   .gpu/supplycast   cargo build --release --features gpu --bin supplycast
+#   .gpu/supplycast   cargo build --release --features gpu --bin supplycast (or .gz)
 #   .gpu/*.csv.gz     the shared order export and make_public_series.py's output
 #   .gl/*.deb         the Vulkan/GL loaders (the machine has the NVIDIA driver only)
 # Outputs under $OUT/a (and $OUT/b, ... with several LRS): the weights (or the last checkpoint if a run was cut
 # short), the provenance JSON, the loss curve and the log.
 #   BUDGET=400 scripts/gpu-pretrain.sh
 #   BUDGET=430 INIT=assets/pretrained.sct LRS=1e-3 scripts/gpu-pretrain.sh   (one continuation)
+# PRIOR=v1 draws the synthetic series from the generators' first priors (default v2).
 set -uo pipefail
 out="${OUT:-/tmp/gpu-pretrain}"
 budget="${BUDGET:-400}"
 bin=.gpu/supplycast
+# The binary may travel gzipped (the carried folders must stay under 64 MiB).
+[[ -x $bin ]] || { gzip -dc "$bin.gz" > "$bin" && chmod +x "$bin"; }
 mkdir -p "$out/a" "$out/b" /tmp/probe
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
@@ -31,7 +34,7 @@ if ! probe; then
   probe || echo "== still no GPU: the runs fall back to the CPU" >> "$log"
 fi
 common=(pretrain --seed 42 --synthetic 60000 --context 768 --batch 1024 --report-every 100
-  --time-budget "$budget" --device auto
+  --time-budget "$budget" --device auto --prior "${PRIOR:-v2}"
   --real .gpu/online_retail_ii_2009-12_2010-12.csv.gz --real-before 2010-09-10
   --series .gpu/public_monthly.csv.gz --series .gpu/public_quarterly.csv.gz
   --series .gpu/public_weekly.csv.gz)

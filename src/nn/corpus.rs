@@ -262,12 +262,42 @@ fn yearly_shape(rng: &mut SplitMix) -> impl Fn(f64) -> f64 + use<> {
     move |x: f64| eval(x) / peak
 }
 
+/// Which version of the synthetic generators' priors a corpus is drawn from. Each
+/// shipped weights file records its own (in its provenance); a new version never
+/// changes what an old one draws, so every pretraining run stays reproducible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Prior {
+    /// The priors of the weights shipped until 2026-11-26.
+    V1,
+    /// Wider priors for the aggregate (category, region, whole-business) series of
+    /// monthly and quarterly calendars, where the v1 model forecast worst: such series
+    /// run for decades (up to 30 years rather than 20 monthly, 30 rather than 25
+    /// quarterly, with lengths spread evenly rather than log-uniformly, so that long
+    /// ones are common), their seasonal swing reaches a peak-to-trough ratio
+    /// of about 11 (half-range 1.2 in log units rather than 0.7: holiday destinations, heating,
+    /// garden goods), and they are 70 % of those calendars' series rather than 55 %.
+    #[default]
+    V2,
+}
+
+impl Prior {
+    /// From its name (`v1`, `v2`).
+    pub fn parse(s: &str) -> Option<Prior> {
+        match s {
+            "v1" => Some(Prior::V1),
+            "v2" => Some(Prior::V2),
+            _ => None,
+        }
+    }
+}
+
 /// Share of a calendar's synthetic series drawn as aggregates ([`aggregate_one`]).
-fn aggregate_share(freq: FreqCode) -> f64 {
-    match freq {
-        FreqCode::Daily => 0.1,
-        FreqCode::Weekly => 0.3,
-        FreqCode::Monthly | FreqCode::Quarterly => 0.55,
+fn aggregate_share(freq: FreqCode, prior: Prior) -> f64 {
+    match (freq, prior) {
+        (FreqCode::Daily, _) => 0.1,
+        (FreqCode::Weekly, _) => 0.3,
+        (FreqCode::Monthly | FreqCode::Quarterly, Prior::V1) => 0.55,
+        (FreqCode::Monthly | FreqCode::Quarterly, Prior::V2) => 0.7,
     }
 }
 
@@ -276,7 +306,7 @@ fn aggregate_share(freq: FreqCode) -> f64 {
 /// from a stochastic state-space process (ETS/ForecastPFN style) — a local level and a
 /// damped local trend that wander, a seasonal profile that drifts slowly, and
 /// multiplicative noise — rather than from counts.
-fn aggregate_one(rng: &mut SplitMix, n: usize, freq: FreqCode) -> CorpusSeries {
+fn aggregate_one(rng: &mut SplitMix, n: usize, freq: FreqCode, prior: Prior) -> CorpusSeries {
     let m = match freq {
         FreqCode::Daily => 7,
         FreqCode::Weekly => 52,
@@ -302,7 +332,14 @@ fn aggregate_one(rng: &mut SplitMix, n: usize, freq: FreqCode) -> CorpusSeries {
     let amp = if rng.uniform() < 0.2 {
         0.0
     } else {
-        log_uniform(rng, 0.03, 0.7)
+        log_uniform(
+            rng,
+            0.03,
+            match prior {
+                Prior::V1 => 0.7,
+                Prior::V2 => 1.2,
+            },
+        )
     };
     let shape = yearly_shape(rng);
     let phase = rng.uniform() * std::f64::consts::TAU;
@@ -341,7 +378,7 @@ fn aggregate_one(rng: &mut SplitMix, n: usize, freq: FreqCode) -> CorpusSeries {
 }
 
 /// One synthetic demand series.
-fn synthetic_one(rng: &mut SplitMix, max_len: usize) -> CorpusSeries {
+fn synthetic_one(rng: &mut SplitMix, max_len: usize, prior: Prior) -> CorpusSeries {
     // Monthly and quarterly calendars get more than their share of shops: they are
     // where a model trained mostly on daily counts failed (the first shipped weights
     // lost to Fracast-0 by 2× on Tourism), and their series are short, so each adds
@@ -352,15 +389,23 @@ fn synthetic_one(rng: &mut SplitMix, max_len: usize) -> CorpusSeries {
         u if u < 0.87 => FreqCode::Monthly,
         _ => FreqCode::Quarterly,
     };
-    let longest = match freq {
-        FreqCode::Daily => max_len,
-        FreqCode::Weekly => max_len.min(400),
-        FreqCode::Monthly => max_len.min(240),
-        FreqCode::Quarterly => max_len.min(100),
+    let longest = match (freq, prior) {
+        (FreqCode::Daily, _) => max_len,
+        (FreqCode::Weekly, _) => max_len.min(400),
+        (FreqCode::Monthly, Prior::V1) => max_len.min(240),
+        (FreqCode::Monthly, Prior::V2) => max_len.min(360),
+        (FreqCode::Quarterly, Prior::V1) => max_len.min(100),
+        (FreqCode::Quarterly, Prior::V2) => max_len.min(120),
     };
     let n = (log_uniform(rng, 24.0, longest as f64) as usize).clamp(16, longest);
-    if rng.uniform() < aggregate_share(freq) {
-        return aggregate_one(rng, n, freq);
+    if rng.uniform() < aggregate_share(freq, prior) {
+        let n = match (prior, freq) {
+            (Prior::V2, FreqCode::Monthly | FreqCode::Quarterly) => {
+                (24 + rng.below(longest.saturating_sub(23).max(1))).min(longest)
+            }
+            _ => n,
+        };
+        return aggregate_one(rng, n, freq, prior);
     }
     // Log rate: level + trend + seasonality + a kernel draw.
     let level = log_uniform(rng, 0.02, 500.0).ln();
@@ -492,10 +537,19 @@ fn synthetic_one(rng: &mut SplitMix, max_len: usize) -> CorpusSeries {
     }
 }
 
-/// `n` synthetic series of at most `max_len` periods, deterministic given `seed`.
+/// `n` synthetic series of at most `max_len` periods drawn from the current priors
+/// ([`Prior::default`]), deterministic given `seed`.
 pub fn synthetic(n: usize, max_len: usize, seed: u64) -> Vec<CorpusSeries> {
+    synthetic_with(n, max_len, seed, Prior::default())
+}
+
+/// `n` synthetic series of at most `max_len` periods from the given priors,
+/// deterministic given `seed` and `prior`.
+pub fn synthetic_with(n: usize, max_len: usize, seed: u64, prior: Prior) -> Vec<CorpusSeries> {
     let mut rng = SplitMix::new(seed ^ 0x5EED_C0B5);
-    (0..n).map(|_| synthetic_one(&mut rng, max_len)).collect()
+    (0..n)
+        .map(|_| synthetic_one(&mut rng, max_len, prior))
+        .collect()
 }
 
 /// The series of a dataset as corpus series, keeping only the periods before
@@ -615,7 +669,7 @@ mod tests {
             } else {
                 FreqCode::Quarterly
             };
-            let s = aggregate_one(&mut rng, 96, freq);
+            let s = aggregate_one(&mut rng, 96, freq, Prior::V1);
             assert_eq!(s.values.len(), 96);
             assert!(s.values.iter().all(|v| v.is_finite() && *v > 0.0));
             // Mostly state-space wander, not sampling noise: the median absolute change
@@ -649,6 +703,53 @@ mod tests {
             .filter(|s| s.freq == FreqCode::Quarterly && s.values.iter().all(|v| *v > 0.0))
             .count();
         assert!(smooth > 80, "{smooth}");
+    }
+
+    /// Half the range of a monthly series' average seasonal profile, in log units
+    /// (log values less their centred 13-month mean, averaged by month of the year).
+    fn seasonal_half_range(v: &[f32]) -> f64 {
+        let l: Vec<f64> = v.iter().map(|x| (*x as f64).ln()).collect();
+        let mut sum = [0.0; 12];
+        let mut count = [0usize; 12];
+        for t in 6..l.len() - 6 {
+            let ma = l[t - 6..=t + 6].iter().sum::<f64>() / 13.0;
+            sum[t % 12] += l[t] - ma;
+            count[t % 12] += 1;
+        }
+        let prof: Vec<f64> = (0..12).map(|k| sum[k] / count[k].max(1) as f64).collect();
+        let hi = prof.iter().copied().fold(f64::MIN, f64::max);
+        let lo = prof.iter().copied().fold(f64::MAX, f64::min);
+        (hi - lo) / 2.0
+    }
+
+    #[test]
+    fn v2_priors_draw_longer_and_more_seasonal_monthly_aggregates() {
+        let monthly = |prior| -> (usize, usize, usize) {
+            let c = synthetic_with(3000, 800, 11, prior);
+            let agg: Vec<&CorpusSeries> = c
+                .iter()
+                .filter(|s| s.freq == FreqCode::Monthly && s.values.iter().all(|v| *v > 0.0))
+                .collect();
+            let long = agg.iter().filter(|s| s.values.len() > 240).count();
+            let strong = agg
+                .iter()
+                .filter(|s| s.values.len() >= 48 && seasonal_half_range(&s.values) > 0.7)
+                .count();
+            (agg.len(), long, strong)
+        };
+        let (n1, long1, strong1) = monthly(Prior::V1);
+        let (n2, long2, strong2) = monthly(Prior::V2);
+        assert_eq!(long1, 0, "v1 monthly series stop at 240 periods");
+        assert!(long2 * 5 > n2, "{long2} of {n2} longer than 20 years");
+        assert!(n2 > n1, "{n2} vs {n1} aggregates");
+        assert!(strong2 > 2 * strong1.max(5), "{strong2} vs {strong1} strongly seasonal");
+        // Both stay valid demand.
+        for s in synthetic_with(500, 800, 12, Prior::V2) {
+            assert!(s.values.iter().all(|v| v.is_finite() && *v >= 0.0));
+            assert!(s.values.len() >= 16 && s.values.len() <= 800);
+        }
+        assert_eq!(Prior::parse("v1"), Some(Prior::V1));
+        assert_eq!(Prior::parse("v3"), None);
     }
 
     #[test]

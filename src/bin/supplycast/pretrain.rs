@@ -68,6 +68,10 @@ pub(crate) struct PretrainArgs {
     /// `--steps N` repeats the run). Overrides `--steps`.
     #[arg(long)]
     pub(crate) time_budget: Option<f64>,
+    /// The synthetic generators' priors: v2 (the current ones) or v1 (those of the
+    /// weights shipped until 2026-11-26), so that every earlier run can be repeated.
+    #[arg(long, default_value = "v2")]
+    pub(crate) prior: String,
 }
 
 #[cfg(feature = "nn")]
@@ -187,7 +191,10 @@ mod imp {
             None => None,
         };
         // The corpus.
-        let mut corpus: Vec<CorpusSeries> = corpus::synthetic(a.synthetic, 800, a.seed);
+        let prior = corpus::Prior::parse(&a.prior)
+            .with_context(|| format!("--prior {}: expected v1 or v2", a.prior))?;
+        let mut corpus: Vec<CorpusSeries> =
+            corpus::synthetic_with(a.synthetic, 800, a.seed, prior);
         for path in &a.series {
             let ds = load(path)?;
             let public = corpus::from_dataset(&ds, None, "public");
@@ -242,7 +249,12 @@ mod imp {
             100.0 * stats.zero_share
         );
         // Fixed validation windows from a corpus of its own (same generators, another seed).
-        let mut held = corpus::synthetic((a.synthetic / 20).clamp(50, 2000), 800, a.seed ^ 0xFFFF);
+        let mut held = corpus::synthetic_with(
+            (a.synthetic / 20).clamp(50, 2000),
+            800,
+            a.seed ^ 0xFFFF,
+            prior,
+        );
         held.extend(
             corpus
                 .iter()
@@ -314,7 +326,7 @@ mod imp {
         };
         let args: Vec<String> = std::env::args().collect();
         provenance.push(format!(
-        "pretrain: `{}` at commit {} on {}; corpus {} synthetic + {} real + {} public + {} mixup series ({} periods, {:.1} % zeros); steps {}..{} of batch {}",
+        "pretrain: `{}` at commit {} on {}; corpus {} synthetic ({prior:?} priors) + {} real + {} public + {} mixup series ({} periods, {:.1} % zeros); steps {}..{} of batch {}",
         args.join(" "),
         commit(),
         why,

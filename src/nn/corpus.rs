@@ -273,8 +273,8 @@ pub enum Prior {
     /// monthly and quarterly calendars, where the v1 model forecast worst: such series
     /// run for decades (up to 30 years rather than 20 monthly, 30 rather than 25
     /// quarterly, with lengths spread evenly rather than log-uniformly, so that long
-    /// ones are common), their seasonal swing reaches a peak-to-trough ratio
-    /// of about 11 (half-range 1.2 in log units rather than 0.7: holiday destinations, heating,
+    /// ones are common), their seasonal swing reaches a peak-to-trough ratio of about
+    /// 11 (half-range 1.2 in log units rather than 0.7: holiday destinations, heating,
     /// garden goods), and they are 70 % of those calendars' series rather than 55 %.
     #[default]
     V2,
@@ -742,7 +742,10 @@ mod tests {
         assert_eq!(long1, 0, "v1 monthly series stop at 240 periods");
         assert!(long2 * 5 > n2, "{long2} of {n2} longer than 20 years");
         assert!(n2 > n1, "{n2} vs {n1} aggregates");
-        assert!(strong2 > 2 * strong1.max(5), "{strong2} vs {strong1} strongly seasonal");
+        assert!(
+            strong2 > 2 * strong1.max(5),
+            "{strong2} vs {strong1} strongly seasonal"
+        );
         // Both stay valid demand.
         for s in synthetic_with(500, 800, 12, Prior::V2) {
             assert!(s.values.iter().all(|v| v.is_finite() && *v >= 0.0));

@@ -193,8 +193,7 @@ mod imp {
         // The corpus.
         let prior = corpus::Prior::parse(&a.prior)
             .with_context(|| format!("--prior {}: expected v1 or v2", a.prior))?;
-        let mut corpus: Vec<CorpusSeries> =
-            corpus::synthetic_with(a.synthetic, 800, a.seed, prior);
+        let mut corpus: Vec<CorpusSeries> = corpus::synthetic_with(a.synthetic, 800, a.seed, prior);
         for path in &a.series {
             let ds = load(path)?;
             let public = corpus::from_dataset(&ds, None, "public");

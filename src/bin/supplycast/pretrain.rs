@@ -68,8 +68,9 @@ pub(crate) struct PretrainArgs {
     /// `--steps N` repeats the run). Overrides `--steps`.
     #[arg(long)]
     pub(crate) time_budget: Option<f64>,
-    /// The synthetic generators' priors: v2 (the current ones) or v1 (those of the
-    /// weights shipped until 2026-11-26), so that every earlier run can be repeated.
+    /// The synthetic generators' priors: v2 (those of the shipped weights' last
+    /// phase), v1 (the earlier phases') or v3 (wider seasonal swings of monthly and
+    /// quarterly aggregates), so that every earlier run can be repeated.
     #[arg(long, default_value = "v2")]
     pub(crate) prior: String,
 }
@@ -192,7 +193,7 @@ mod imp {
         };
         // The corpus.
         let prior = corpus::Prior::parse(&a.prior)
-            .with_context(|| format!("--prior {}: expected v1 or v2", a.prior))?;
+            .with_context(|| format!("--prior {}: expected v1, v2 or v3", a.prior))?;
         let mut corpus: Vec<CorpusSeries> = corpus::synthetic_with(a.synthetic, 800, a.seed, prior);
         for path in &a.series {
             let ds = load(path)?;

@@ -474,8 +474,8 @@ pub struct PretrainProgress {
     pub eta_s: f64,
 }
 
-/// The validation loss of `net` on fixed windows.
-async fn valid_loss(
+/// The validation loss of `net` on fixed windows ([`validation_windows`]).
+pub async fn valid_loss(
     net: &DemandNet,
     cfg: &PretrainedConfig,
     valid: &[Encoded],
@@ -854,6 +854,54 @@ pub fn shipped() -> &'static [u8] {
     include_bytes!("../../assets/pretrained.sct")
 }
 
+/// The weight-space blend `(1 − w)·a + w·b` of two networks of one configuration,
+/// parameter by parameter (a "model soup"; WiSE-FT, Wortsman et al. 2022): when `b`
+/// was trained on from `a` (a new corpus prior, a shop's history), blending keeps
+/// much of what `a` knew while taking part of what `b` learnt, often better than
+/// either alone. Parameters are matched in visiting order, which is the structure.
+pub fn blend(a: &DemandNet, b: &DemandNet, w: f64) -> Result<DemandNet, NnError> {
+    use burn::module::{ModuleMapper, ModuleVisitor, Param};
+    if !(0.0..=1.0).contains(&w) {
+        return Err(NnError::Model(format!("blend weight {w}: expected 0 to 1")));
+    }
+    struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val();
+            let dims = t.dims().to_vec();
+            let n = dims.iter().product::<usize>();
+            self.0.push((t.reshape([n]), dims));
+        }
+    }
+    struct Mix(std::vec::IntoIter<(Tensor<1>, Vec<usize>)>, f64, bool);
+    impl ModuleMapper for Mix {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let w = self.1;
+            match self.0.next() {
+                Some((other, dims)) if dims == param.val().dims().to_vec() => param.map(|t| {
+                    let shape: [usize; D] = std::array::from_fn(|i| dims[i]);
+                    t.mul_scalar(1.0 - w) + other.reshape(shape).mul_scalar(w)
+                }),
+                _ => {
+                    self.2 = true;
+                    param
+                }
+            }
+        }
+    }
+    let mut c = Collect(Vec::new());
+    b.visit(&mut c);
+    let count = c.0.len();
+    let mut mix = Mix(c.0.into_iter(), w, false);
+    let out = a.clone().map(&mut mix);
+    if mix.2 || mix.0.next().is_some() {
+        return Err(NnError::Model(format!(
+            "cannot blend: the networks' {count} parameters do not match"
+        )));
+    }
+    Ok(out)
+}
+
 /// Parameters in the network.
 pub fn parameters(net: &DemandNet) -> usize {
     net.num_params()
@@ -935,6 +983,54 @@ mod tests {
         assert!(e.contains("do not fit"), "{e}");
         mismatched[9] = 0xFF;
         assert!(load(&mismatched, &dev).is_err());
+    }
+
+    #[test]
+    fn blending_mixes_every_parameter_and_refuses_other_shapes() {
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        let cfg = small();
+        dev.seed(2);
+        let a = cfg.init(&dev);
+        dev.seed(3);
+        let b = cfg.init(&dev);
+        let flat = |n: &DemandNet| -> Vec<f32> {
+            use burn::module::{ModuleVisitor, Param};
+            struct All(Vec<f32>);
+            impl ModuleVisitor for All {
+                fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+                    self.0.extend(
+                        p.val()
+                            .into_data()
+                            .convert::<f32>()
+                            .to_vec::<f32>()
+                            .unwrap(),
+                    );
+                }
+            }
+            let mut all = All(Vec::new());
+            n.visit(&mut all);
+            all.0
+        };
+        let (fa, fb) = (flat(&a), flat(&b));
+        assert_eq!(fa.len(), parameters(&a));
+        assert!(fa.iter().zip(&fb).filter(|(x, y)| x != y).count() * 2 > fa.len());
+        assert_eq!(flat(&blend(&a, &b, 0.0).unwrap()), fa);
+        assert_eq!(flat(&blend(&a, &b, 1.0).unwrap()), fb);
+        let mid = flat(&blend(&a, &b, 0.25).unwrap());
+        for ((m, x), y) in mid.iter().zip(&fa).zip(&fb) {
+            assert!((m - (0.75 * x + 0.25 * y)).abs() < 1e-6);
+        }
+        let wide = cfg.clone().with_width(24).init(&dev);
+        assert!(
+            blend(&a, &wide, 0.5)
+                .unwrap_err()
+                .to_string()
+                .contains("do not match")
+        );
+        assert!(blend(&a, &b, 1.5).is_err());
     }
 
     /// A format-1 file (no `asinh_targets`, magic SCPTv001, as the weights shipped

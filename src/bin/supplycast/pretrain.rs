@@ -73,6 +73,14 @@ pub(crate) struct PretrainArgs {
     /// quarterly aggregates), so that every earlier run can be repeated.
     #[arg(long, default_value = "v2")]
     pub(crate) prior: String,
+    /// Instead of training, write the weight-space blend (1 − W)·INIT + W·FILE of the
+    /// `--init` weights and these (a model soup: FILE trained on from INIT keeps more
+    /// of what INIT knew), with the validation loss of all three on this corpus.
+    #[arg(long, requires = "init")]
+    pub(crate) blend: Option<PathBuf>,
+    /// W of `--blend`, from 0 (the `--init` weights) to 1 (FILE).
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) blend_weight: f64,
 }
 
 #[cfg(feature = "nn")]
@@ -153,6 +161,94 @@ mod imp {
         };
         run(10)?;
         Ok(run(30)? / 30.0)
+    }
+
+    /// `pretrain --init INIT --blend FILE`: writes (1 − w)·INIT + w·FILE.
+    #[allow(clippy::too_many_arguments)]
+    fn blend(
+        a: &PretrainArgs,
+        ipath: &Path,
+        inet: &pretrained::DemandNet,
+        imeta: &PretrainedMeta,
+        other: &Path,
+        valid: &[pretrained::Encoded],
+        cfg: &PretrainedConfig,
+        dev: &burn::tensor::Device,
+        prior: corpus::Prior,
+        t0: std::time::Instant,
+    ) -> anyhow::Result<()> {
+        let bytes =
+            std::fs::read(other).with_context(|| format!("cannot read {}", other.display()))?;
+        let (onet, ometa) = pretrained::load(&bytes, dev)
+            .with_context(|| format!("cannot blend in {}", other.display()))?;
+        anyhow::ensure!(
+            ometa.config == imeta.config,
+            "{} has another configuration than {}: {:?}",
+            other.display(),
+            ipath.display(),
+            ometa.config
+        );
+        let w = a.blend_weight;
+        let net =
+            pretrained::blend(inet, &onet, w).with_context(|| format!("--blend-weight {w}"))?;
+        let loss = |n: &pretrained::DemandNet| block_on(pretrained::valid_loss(n, cfg, valid, dev));
+        let (li, lo, lb) = (loss(inet)?, loss(&onet)?, loss(&net)?);
+        eprintln!(
+            "validation loss ({prior:?} corpus): {} {li:.4}, {} {lo:.4}, blend {lb:.4}",
+            ipath.display(),
+            other.display()
+        );
+        let args: Vec<String> = std::env::args().collect();
+        let mut provenance = imeta.provenance.clone();
+        provenance.push(format!(
+            "blend: `{}` at commit {}: (1 - {w})·{} + {w}·{}; validation loss on a {prior:?} corpus's windows {li:.4} and {lo:.4}, blended {lb:.4}; {} was made by:",
+            args.join(" "),
+            commit(),
+            ipath.display(),
+            other.display(),
+            other.display()
+        ));
+        let shared = imeta
+            .provenance
+            .iter()
+            .zip(&ometa.provenance)
+            .take_while(|(x, y)| x == y)
+            .count();
+        provenance.extend(
+            ometa.provenance[shared..]
+                .iter()
+                .map(|l| format!("  (blended in) {l}")),
+        );
+        let meta = PretrainedMeta {
+            config: cfg.clone(),
+            provenance: provenance.clone(),
+            fitted_through: None,
+            steps: ometa.steps,
+            valid_loss: lb,
+        };
+        let out = pretrained::save(&net, &meta)?;
+        std::fs::write(&a.out, &out)
+            .with_context(|| format!("cannot write {}", a.out.display()))?;
+        let json = serde_json::json!({
+            "file": a.out.display().to_string(),
+            "bytes": out.len(),
+            "parameters": pretrained::parameters(&net),
+            "config": format!("{cfg:?}"),
+            "blend": {
+                "init": ipath.display().to_string(),
+                "other": other.display().to_string(),
+                "weight_of_other": w,
+                "valid_loss_init": li,
+                "valid_loss_other": lo,
+            },
+            "final_valid_loss": lb,
+            "wall_s_this_run": t0.elapsed().as_secs_f64(),
+            "provenance": provenance,
+        });
+        let mut f = std::fs::File::create(beside(&a.out, ".json"))?;
+        writeln!(f, "{}", serde_json::to_string_pretty(&json)?)?;
+        eprintln!("wrote {} ({} bytes)", a.out.display(), out.len());
+        Ok(())
     }
 
     /// Runs `supplycast pretrain`.
@@ -264,6 +360,9 @@ mod imp {
         );
         let valid = pretrained::validation_windows(&cfg, &held, 2048, a.seed);
 
+        if let (Some(other), Some((ipath, inet, imeta))) = (&a.blend, &init) {
+            return blend(&a, ipath, inet, imeta, other, &valid, &cfg, &dev, prior, t0);
+        }
         let ckpt = beside(&a.out, ".ckpt");
         let (net, start, mut provenance, mut curve) = if a.resume && ckpt.exists() {
             let bytes = std::fs::read(&ckpt)?;

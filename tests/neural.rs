@@ -264,6 +264,78 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--init takes the configuration"));
 
+    // A weight-space blend of the two: the validation loss of all three, provenance of both.
+    let blended = dir.join("blend.sct");
+    let out = bin()
+        .args([
+            "pretrain",
+            "--synthetic",
+            "60",
+            "--device",
+            "cpu",
+            "--blend-weight",
+            "0.25",
+            "--init",
+        ])
+        .arg(&weights)
+        .arg("--blend")
+        .arg(&cont)
+        .arg("--out")
+        .arg(&blended)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("validation loss") && err.contains("blend 0."),
+        "{err}"
+    );
+    let prov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("blend.sct.json")).unwrap())
+            .unwrap();
+    assert_eq!(prov["blend"]["weight_of_other"], 0.25);
+    let lines: Vec<&str> = prov["provenance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(lines.iter().any(|l| l.starts_with("blend: ")), "{prov}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("  (blended in) continued from")),
+        "{prov}"
+    );
+    let text = forecast_with_model(
+        &seasonal_file("blend.csv", 2, 60),
+        7,
+        blended.as_os_str(),
+        &dir.join("bfc.csv"),
+    );
+    assert_eq!(text.lines().count(), 1 + 2 * 7);
+    // A blend weight outside 0..1 is refused with exit 2.
+    let out = bin()
+        .args([
+            "pretrain",
+            "--synthetic",
+            "60",
+            "--device",
+            "cpu",
+            "--blend-weight",
+            "2",
+            "--init",
+        ])
+        .arg(&weights)
+        .arg("--blend")
+        .arg(&cont)
+        .arg("--out")
+        .arg(dir.join("bad-blend.sct"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("blend weight 2"));
+
     let data = seasonal_file("seasonal.csv", 6, 120);
     for model in [weights.as_os_str(), std::ffi::OsStr::new("pretrained")] {
         let text = forecast_with_model(&data, 7, model, &dir.join("fc.csv"));

@@ -10,7 +10,7 @@
 # short), the provenance JSON, the loss curve and the log.
 #   BUDGET=400 scripts/gpu-pretrain.sh
 #   BUDGET=430 INIT=assets/pretrained.sct LRS=1e-3 scripts/gpu-pretrain.sh   (one continuation)
-# PRIOR=v1 draws the synthetic series from the generators' first priors (default v2).
+# PRIOR=v1 or v2 draws the synthetic series from the generators' earlier priors (default v3).
 set -uo pipefail
 out="${OUT:-/tmp/gpu-pretrain}"
 budget="${BUDGET:-400}"
@@ -34,7 +34,7 @@ if ! probe; then
   probe || echo "== still no GPU: the runs fall back to the CPU" >> "$log"
 fi
 common=(pretrain --seed 42 --synthetic 60000 --context 768 --batch 1024 --report-every 100
-  --time-budget "$budget" --device auto --prior "${PRIOR:-v2}"
+  --time-budget "$budget" --device auto --prior "${PRIOR:-v3}"
   --real .gpu/online_retail_ii_2009-12_2010-12.csv.gz --real-before 2010-09-10
   --series .gpu/public_monthly.csv.gz --series .gpu/public_quarterly.csv.gz
   --series .gpu/public_weekly.csv.gz)

@@ -276,7 +276,6 @@ pub enum Prior {
     /// ones are common), their seasonal swing reaches a peak-to-trough ratio of about
     /// 11 (half-range 1.2 in log units rather than 0.7: holiday destinations, heating,
     /// garden goods), and they are 70 % of those calendars' series rather than 55 %.
-    #[default]
     V2,
     /// v2 with a heavier tail of seasonal swings for those aggregates: a third of the
     /// seasonal ones swing by a half-range of 0.8–2.4 log units (a peak 5 to 120 times
@@ -285,6 +284,7 @@ pub enum Prior {
     /// *validation* periods (its medians had 0.58× the actual log-spread) and series
     /// such as a holiday region's overnight stays swing by ~2.2 log units, beyond any
     /// v2 draw; log-uniform up to 1.2 made swings above 0.8 rare (11 %).
+    #[default]
     V3,
 }
 

@@ -68,10 +68,10 @@ pub(crate) struct PretrainArgs {
     /// `--steps N` repeats the run). Overrides `--steps`.
     #[arg(long)]
     pub(crate) time_budget: Option<f64>,
-    /// The synthetic generators' priors: v2 (those of the shipped weights' last
-    /// phase), v1 (the earlier phases') or v3 (wider seasonal swings of monthly and
-    /// quarterly aggregates), so that every earlier run can be repeated.
-    #[arg(long, default_value = "v2")]
+    /// The synthetic generators' priors: v3 (those of the shipped weights' last phase),
+    /// v2 (phase 5's) or v1 (the earlier phases'), so that every earlier run can be
+    /// repeated.
+    #[arg(long, default_value = "v3")]
     pub(crate) prior: String,
     /// Instead of training, write the weight-space blend (1 − W)·INIT + W·FILE of the
     /// `--init` weights and these (a model soup: FILE trained on from INIT keeps more

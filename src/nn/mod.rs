@@ -123,12 +123,10 @@ pub(crate) fn unpack(bytes: &[u8]) -> Option<(&[u8], &[u8], burn::store::ModuleR
     Some((magic, head, record))
 }
 
-/// Copies a module's weights onto the CPU, reading every parameter back
-/// asynchronously (the only way on WebGPU, where a synchronous read-back — as
-/// `into_record` does — cannot work), into `fresh`: the same module built on the CPU.
-/// Parameters are matched in visiting order, which is the module's structure.
-pub async fn to_cpu_async<M: burn::module::Module>(module: &M, fresh: M) -> Result<M, NnError> {
-    use burn::module::{ModuleMapper, ModuleVisitor, Param};
+/// Every float parameter of a module, flattened, with its shape, in visiting order
+/// (the module's structure, so two modules of one configuration line up).
+pub(crate) fn flat_params<M: burn::module::Module>(module: &M) -> Vec<(Tensor<1>, Vec<usize>)> {
+    use burn::module::{ModuleVisitor, Param};
     struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
     impl ModuleVisitor for Collect {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
@@ -138,6 +136,17 @@ pub async fn to_cpu_async<M: burn::module::Module>(module: &M, fresh: M) -> Resu
             self.0.push((t.reshape([n]), dims));
         }
     }
+    let mut c = Collect(Vec::new());
+    module.visit(&mut c);
+    c.0
+}
+
+/// Copies a module's weights onto the CPU, reading every parameter back
+/// asynchronously (the only way on WebGPU, where a synchronous read-back — as
+/// `into_record` does — cannot work), into `fresh`: the same module built on the CPU.
+/// Parameters are matched in visiting order, which is the module's structure.
+pub async fn to_cpu_async<M: burn::module::Module>(module: &M, fresh: M) -> Result<M, NnError> {
+    use burn::module::{ModuleMapper, Param};
     struct Fill(std::vec::IntoIter<(Vec<f32>, Vec<usize>)>, Device, bool);
     impl ModuleMapper for Fill {
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
@@ -154,10 +163,9 @@ pub async fn to_cpu_async<M: burn::module::Module>(module: &M, fresh: M) -> Resu
             }
         }
     }
-    let mut c = Collect(Vec::new());
-    module.visit(&mut c);
-    let mut read = Vec::with_capacity(c.0.len());
-    for (t, dims) in c.0 {
+    let params = flat_params(module);
+    let mut read = Vec::with_capacity(params.len());
+    for (t, dims) in params {
         read.push((read_back(t).await?, dims));
     }
     let count = read.len();

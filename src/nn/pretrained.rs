@@ -860,18 +860,9 @@ pub fn shipped() -> &'static [u8] {
 /// much of what `a` knew while taking part of what `b` learnt, often better than
 /// either alone. Parameters are matched in visiting order, which is the structure.
 pub fn blend(a: &DemandNet, b: &DemandNet, w: f64) -> Result<DemandNet, NnError> {
-    use burn::module::{ModuleMapper, ModuleVisitor, Param};
+    use burn::module::{ModuleMapper, Param};
     if !(0.0..=1.0).contains(&w) {
         return Err(NnError::Model(format!("blend weight {w}: expected 0 to 1")));
-    }
-    struct Collect(Vec<(Tensor<1>, Vec<usize>)>);
-    impl ModuleVisitor for Collect {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let t = param.val();
-            let dims = t.dims().to_vec();
-            let n = dims.iter().product::<usize>();
-            self.0.push((t.reshape([n]), dims));
-        }
     }
     struct Mix(std::vec::IntoIter<(Tensor<1>, Vec<usize>)>, f64, bool);
     impl ModuleMapper for Mix {
@@ -889,10 +880,9 @@ pub fn blend(a: &DemandNet, b: &DemandNet, w: f64) -> Result<DemandNet, NnError>
             }
         }
     }
-    let mut c = Collect(Vec::new());
-    b.visit(&mut c);
-    let count = c.0.len();
-    let mut mix = Mix(c.0.into_iter(), w, false);
+    let params = super::flat_params(b);
+    let count = params.len();
+    let mut mix = Mix(params.into_iter(), w, false);
     let out = a.clone().map(&mut mix);
     if mix.2 || mix.0.next().is_some() {
         return Err(NnError::Model(format!(

@@ -163,6 +163,32 @@ mod imp {
         Ok(run(30)? / 30.0)
     }
 
+    /// Writes the weights file and its provenance record beside it (`FILE.json`: the
+    /// file, its size, parameters, configuration and provenance, plus `fields`);
+    /// returns the file's size.
+    fn write_weights(
+        out: &Path,
+        net: &pretrained::DemandNet,
+        meta: &PretrainedMeta,
+        fields: serde_json::Value,
+    ) -> anyhow::Result<usize> {
+        let bytes = pretrained::save(net, meta)?;
+        std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+        let mut json = serde_json::json!({
+            "file": out.display().to_string(),
+            "bytes": bytes.len(),
+            "parameters": pretrained::parameters(net),
+            "config": format!("{:?}", meta.config),
+        });
+        if let (Some(j), serde_json::Value::Object(extra)) = (json.as_object_mut(), fields) {
+            j.extend(extra);
+        }
+        json["provenance"] = serde_json::json!(meta.provenance);
+        let mut f = std::fs::File::create(beside(out, ".json"))?;
+        writeln!(f, "{}", serde_json::to_string_pretty(&json)?)?;
+        Ok(bytes.len())
+    }
+
     /// `pretrain --init INIT --blend FILE`: writes (1 − w)·INIT + w·FILE.
     #[allow(clippy::too_many_arguments)]
     fn blend(
@@ -221,19 +247,12 @@ mod imp {
         );
         let meta = PretrainedMeta {
             config: cfg.clone(),
-            provenance: provenance.clone(),
+            provenance,
             fitted_through: None,
             steps: ometa.steps,
             valid_loss: lb,
         };
-        let out = pretrained::save(&net, &meta)?;
-        std::fs::write(&a.out, &out)
-            .with_context(|| format!("cannot write {}", a.out.display()))?;
-        let json = serde_json::json!({
-            "file": a.out.display().to_string(),
-            "bytes": out.len(),
-            "parameters": pretrained::parameters(&net),
-            "config": format!("{cfg:?}"),
+        let fields = serde_json::json!({
             "blend": {
                 "init": ipath.display().to_string(),
                 "other": other.display().to_string(),
@@ -243,11 +262,9 @@ mod imp {
             },
             "final_valid_loss": lb,
             "wall_s_this_run": t0.elapsed().as_secs_f64(),
-            "provenance": provenance,
         });
-        let mut f = std::fs::File::create(beside(&a.out, ".json"))?;
-        writeln!(f, "{}", serde_json::to_string_pretty(&json)?)?;
-        eprintln!("wrote {} ({} bytes)", a.out.display(), out.len());
+        let size = write_weights(&a.out, &net, &meta, fields)?;
+        eprintln!("wrote {} ({size} bytes)", a.out.display());
         Ok(())
     }
 
@@ -506,19 +523,12 @@ mod imp {
         ));
         let meta = PretrainedMeta {
             config: cfg.clone(),
-            provenance: provenance.clone(),
+            provenance,
             fitted_through: None,
             steps: last.step,
             valid_loss: last.valid_loss,
         };
-        let bytes = pretrained::save(&net, &meta)?;
-        std::fs::write(&a.out, &bytes)
-            .with_context(|| format!("cannot write {}", a.out.display()))?;
-        let json = serde_json::json!({
-            "file": a.out.display().to_string(),
-            "bytes": bytes.len(),
-            "parameters": pretrained::parameters(&net),
-            "config": format!("{cfg:?}"),
+        let fields = serde_json::json!({
             "seed": a.seed,
             "steps": last.step,
             "batch": a.batch,
@@ -528,14 +538,11 @@ mod imp {
             "final_train_loss": last.train_loss,
             "final_valid_loss": last.valid_loss,
             "wall_s_this_run": wall,
-            "provenance": provenance,
         });
-        let mut f = std::fs::File::create(beside(&a.out, ".json"))?;
-        writeln!(f, "{}", serde_json::to_string_pretty(&json)?)?;
+        let size = write_weights(&a.out, &net, &meta, fields)?;
         eprintln!(
-            "wrote {} ({} bytes, {} parameters) in {wall:.0} s",
+            "wrote {} ({size} bytes, {} parameters) in {wall:.0} s",
             a.out.display(),
-            bytes.len(),
             pretrained::parameters(&net)
         );
         Ok(())

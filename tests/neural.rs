@@ -336,6 +336,63 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("blend weight 2"));
 
+    // `--steps 0 --f16` rewrites the `--init` weights in half precision without training:
+    // about half the file, both losses in the provenance, and it forecasts.
+    let half = dir.join("half.sct");
+    let out = bin()
+        .args([
+            "pretrain",
+            "--synthetic",
+            "60",
+            "--device",
+            "cpu",
+            "--steps",
+            "0",
+            "--f16",
+            "--init",
+        ])
+        .arg(&cont)
+        .arg("--out")
+        .arg(&half)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("half precision: validation loss"), "{err}");
+    let (full_len, half_bytes) = (
+        std::fs::metadata(&cont).unwrap().len() as usize,
+        std::fs::read(&half).unwrap(),
+    );
+    assert!(half_bytes.starts_with(b"SCPTv003"));
+    assert!(
+        half_bytes.len() < full_len * 6 / 10,
+        "{} vs {full_len} bytes",
+        half_bytes.len()
+    );
+    let prov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("half.sct.json")).unwrap())
+            .unwrap();
+    let (l32, l16) = (
+        prov["f16"]["valid_loss_f32"].as_f64().unwrap(),
+        prov["f16"]["valid_loss_f16"].as_f64().unwrap(),
+    );
+    assert!((l32 - l16).abs() < 1e-3 * l32, "{l32} vs {l16}");
+    assert!(
+        prov["provenance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with("rewritten from")),
+        "{prov}"
+    );
+    let text = forecast_with_model(
+        &seasonal_file("half.csv", 2, 60),
+        7,
+        half.as_os_str(),
+        &dir.join("hfc.csv"),
+    );
+    assert_eq!(text.lines().count(), 1 + 2 * 7);
+
     let data = seasonal_file("seasonal.csv", 6, 120);
     for model in [weights.as_os_str(), std::ffi::OsStr::new("pretrained")] {
         let text = forecast_with_model(&data, 7, model, &dir.join("fc.csv"));

@@ -793,6 +793,8 @@ pub struct PretrainedMeta {
 
 /// Format 2: the configuration carries `asinh_targets`.
 const MAGIC: &[u8; 8] = b"SCPTv002";
+/// Format 3: format 2's metadata, then the parameters in half precision ([`save_f16`]).
+const MAGIC_F16: &[u8; 8] = b"SCPTv003";
 /// Format 1 (read, never written): quantiles of the scaled target.
 const MAGIC_V1: &[u8; 8] = b"SCPTv001";
 
@@ -806,18 +808,104 @@ pub fn save(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> 
     super::pack(MAGIC, meta, net)
 }
 
-/// Reads what [`save`] wrote onto `device`; a wrong, truncated or mismatched file is a
-/// clear error.
+/// Serialises with every parameter in half precision (IEEE f16), half the size of
+/// [`save`]'s file: for the weights shipped with the app, which every merchant's browser
+/// downloads. Magic, the length and postcard bytes of the metadata, the number of
+/// values, then the values (little-endian f16) in the network's visiting order. Burn's
+/// own record cannot store f16 from f32 parameters, hence this small format. The
+/// rounding moves a weight by at most 2⁻¹¹ of itself; `pretrain --f16` records the
+/// validation loss before and after it.
+pub fn save_f16(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> {
+    use burn::tensor::f16;
+    let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
+    let params = super::flat_params(net);
+    let count: usize = params.iter().map(|(_, d)| d.iter().product::<usize>()).sum();
+    let mut out = Vec::with_capacity(24 + head.len() + 2 * count);
+    out.extend_from_slice(MAGIC_F16);
+    out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&(count as u64).to_le_bytes());
+    for (t, _) in params {
+        let values = t
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| NnError::Model(format!("{e:?}")))?;
+        for v in values {
+            if !v.is_finite() || v.abs() > 65504.0 {
+                return Err(NnError::Model(format!(
+                    "a weight of {v} does not fit half precision"
+                )));
+            }
+            out.extend_from_slice(&f16::from_f32(v).to_le_bytes());
+        }
+    }
+    Ok(out)
+}
+
+/// The parameters of a [`save_f16`] file onto a network of its configuration.
+fn load_f16_values(net: DemandNet, values: &[u8]) -> Result<DemandNet, NnError> {
+    use burn::module::{ModuleMapper, Param};
+    use burn::tensor::f16;
+    let expected = net.num_params();
+    let count = values
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+        .ok_or_else(|| bad("truncated"))?;
+    let values = &values[8..];
+    if count != expected as u64 {
+        return Err(bad(format!(
+            "the weights do not fit the configuration: {count} values for {expected} parameters"
+        )));
+    }
+    if values.len() != 2 * expected {
+        return Err(bad(format!(
+            "truncated: {} bytes of weights where {} were expected",
+            values.len(),
+            2 * expected
+        )));
+    }
+    struct Fill<'a>(&'a [u8]);
+    impl ModuleMapper for Fill<'_> {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            param.map(|t| {
+                let dims = t.dims();
+                let n = dims.iter().product::<usize>();
+                let (mine, rest) = self.0.split_at(2 * n);
+                self.0 = rest;
+                let v: Vec<f32> = mine
+                    .chunks_exact(2)
+                    .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+                    .collect();
+                Tensor::<1>::from_data(TensorData::new(v, [n]), &t.device()).reshape(dims)
+            })
+        }
+    }
+    Ok(net.map(&mut Fill(values)))
+}
+
+/// Reads what [`save`] or [`save_f16`] wrote onto `device`; a wrong, truncated or
+/// mismatched file is a clear error.
 pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta), NnError> {
     if bytes.len() < 16 {
         return Err(bad(format!("{} bytes is too short", bytes.len())));
     }
-    if &bytes[..8] != MAGIC && &bytes[..8] != MAGIC_V1 {
+    if &bytes[..8] != MAGIC && &bytes[..8] != MAGIC_V1 && &bytes[..8] != MAGIC_F16 {
         return Err(if &bytes[..4] == b"SCNN" {
             bad("this is a model trained from scratch (load it as a neural model instead)")
         } else {
             bad("wrong header")
         });
+    }
+    if &bytes[..8] == MAGIC_F16 {
+        let n = usize::try_from(u64::from_le_bytes(bytes[8..16].try_into().unwrap_or_default()))
+            .ok()
+            .and_then(|n| n.checked_add(16))
+            .filter(|end| *end <= bytes.len())
+            .ok_or_else(|| bad("truncated"))?;
+        let meta: PretrainedMeta = postcard::from_bytes(&bytes[16..n]).map_err(bad)?;
+        check_config(&meta.config)?;
+        let net = load_f16_values(meta.config.init(device), &bytes[n..])?;
+        return Ok((net, meta));
     }
     let (_, head, record) = super::unpack(bytes).ok_or_else(|| bad("truncated"))?;
     let meta: PretrainedMeta = if &bytes[..8] == MAGIC_V1 {
@@ -825,7 +913,17 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
     } else {
         postcard::from_bytes(head).map_err(bad)?
     };
-    let c = &meta.config;
+    check_config(&meta.config)?;
+    let net = meta
+        .config
+        .init(device)
+        .try_load_record(record)
+        .map_err(|e| bad(format!("the weights do not fit the configuration: {e:?}")))?;
+    Ok((net, meta))
+}
+
+/// Refuses a configuration no file of ours has (before allocating a network for it).
+fn check_config(c: &PretrainedConfig) -> Result<(), NnError> {
     if c.patch == 0
         || c.context % c.patch != 0
         || c.context > 8192
@@ -838,12 +936,7 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
     {
         return Err(bad(format!("implausible configuration {c:?}")));
     }
-    let net = meta
-        .config
-        .init(device)
-        .try_load_record(record)
-        .map_err(|e| bad(format!("the weights do not fit the configuration: {e:?}")))?;
-    Ok((net, meta))
+    Ok(())
 }
 
 /// The weights shipped with the app (`assets/pretrained.sct`, made by
@@ -995,7 +1088,7 @@ mod tests {
                         p.val()
                             .into_data()
                             .convert::<f32>()
-                            .to_vec::<f32>()
+                            .try_to_vec::<f32>()
                             .unwrap(),
                     );
                 }
@@ -1021,6 +1114,66 @@ mod tests {
                 .contains("do not match")
         );
         assert!(blend(&a, &b, 1.5).is_err());
+    }
+
+    /// `save_f16` (format 3) halves the file, moves no weight by more than f16's
+    /// rounding, forecasts as the f32 weights do within that, and a truncated file or
+    /// one whose values do not fit its configuration is refused by name.
+    #[test]
+    fn half_precision_files_are_half_the_size_and_forecast_alike() {
+        let _turn = super::super::train::tests::TURN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let dev = device::cpu();
+        dev.seed(11);
+        let cfg = small();
+        let net = cfg.init(&dev);
+        let meta = PretrainedMeta {
+            config: cfg.clone(),
+            provenance: vec!["test".into()],
+            fitted_through: None,
+            steps: 3,
+            valid_loss: 0.5,
+        };
+        let full = save(&net, &meta).unwrap();
+        let half = save_f16(&net, &meta).unwrap();
+        assert!(half.starts_with(MAGIC_F16));
+        let n = parameters(&net);
+        assert!(half.len() < 2 * n + 200 + postcard::to_allocvec(&meta).unwrap().len());
+        assert!(full.len() > 4 * n, "{} bytes for {n} f32 values", full.len());
+        let (back, meta2) = load(&half, &dev).unwrap();
+        assert_eq!(meta2, meta);
+        let flat = |m: &DemandNet| -> Vec<f32> {
+            super::super::flat_params(m)
+                .into_iter()
+                .flat_map(|(t, _)| t.into_data().try_to_vec::<f32>().unwrap())
+                .collect()
+        };
+        let (a, b) = (flat(&net), flat(&back));
+        assert_eq!(a.len(), b.len());
+        assert!(a.iter().zip(&b).any(|(x, y)| x != y), "nothing was rounded");
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() <= x.abs() / 2048.0 + 6e-8, "{x} stored as {y}");
+        }
+        let hist: Vec<f64> = (0..60).map(|t| 5.0 + (t % 7) as f64).collect();
+        let req = [Request {
+            history: &hist,
+            freq: FreqCode::Daily,
+        }];
+        let q = block_on(predict(&net, &cfg, &req, 12, &dev)).unwrap();
+        let q2 = block_on(predict(&back, &cfg, &req, 12, &dev)).unwrap();
+        for (x, y) in q[0].iter().flatten().zip(q2[0].iter().flatten()) {
+            assert!((x - y).abs() <= 1e-2 * (1.0 + x.abs()), "{x} vs {y}");
+        }
+        let cut = load(&half[..half.len() - 1], &dev).unwrap_err().to_string();
+        assert!(cut.contains("truncated"), "{cut}");
+        let other = PretrainedMeta {
+            config: cfg.clone().with_width(24),
+            ..meta.clone()
+        };
+        let wrong = save_f16(&net, &other).unwrap();
+        let err = load(&wrong, &dev).unwrap_err().to_string();
+        assert!(err.contains("do not fit the configuration"), "{err}");
     }
 
     /// A format-1 file (no `asinh_targets`, magic SCPTv001, as the weights shipped

@@ -81,6 +81,12 @@ pub(crate) struct PretrainArgs {
     /// W of `--blend`, from 0 (the `--init` weights) to 1 (FILE).
     #[arg(long, default_value_t = 0.5)]
     pub(crate) blend_weight: f64,
+    /// Store the written weights in half precision: half the file every browser
+    /// downloads, with the validation loss before and after the rounding in the
+    /// provenance (checkpoints stay f32). With `--init` and `--steps 0` nothing is
+    /// trained: the `--init` weights are written so.
+    #[arg(long)]
+    pub(crate) f16: bool,
 }
 
 #[cfg(feature = "nn")]
@@ -163,16 +169,44 @@ mod imp {
         Ok(run(30)? / 30.0)
     }
 
-    /// Writes the weights file and its provenance record beside it (`FILE.json`: the
-    /// file, its size, parameters, configuration and provenance, plus `fields`);
-    /// returns the file's size.
+    /// Where the validation loss is measured: the windows, the configuration, the
+    /// device.
+    type Valid<'a> = (
+        &'a [pretrained::Encoded],
+        &'a PretrainedConfig,
+        &'a burn::tensor::Device,
+    );
+
+    /// Writes the weights file (in f16 with `--f16`) and its provenance record beside
+    /// it (`FILE.json`: the file, its size, parameters, configuration and provenance,
+    /// plus `fields`); returns the file's size.
     fn write_weights(
-        out: &Path,
+        a: &PretrainArgs,
         net: &pretrained::DemandNet,
         meta: &PretrainedMeta,
-        fields: serde_json::Value,
+        mut fields: serde_json::Value,
+        (valid, cfg, dev): Valid<'_>,
     ) -> anyhow::Result<usize> {
-        let bytes = pretrained::save(net, meta)?;
+        let out = &a.out;
+        let mut meta = meta.clone();
+        let bytes = if a.f16 {
+            // The loss of what the file holds, read back as the app reads it.
+            let (rounded, _) = pretrained::load(&pretrained::save_f16(net, &meta)?, dev)?;
+            let before = block_on(pretrained::valid_loss(net, cfg, valid, dev))?;
+            let after = block_on(pretrained::valid_loss(&rounded, cfg, valid, dev))?;
+            eprintln!("half precision: validation loss {before:.5} in f32, {after:.5} as stored");
+            meta.provenance.push(format!(
+                "stored in half precision (f16): validation loss {before:.5} in f32, {after:.5} as stored"
+            ));
+            meta.valid_loss = after;
+            fields["f16"] = serde_json::json!({
+                "valid_loss_f32": before,
+                "valid_loss_f16": after,
+            });
+            pretrained::save_f16(net, &meta)?
+        } else {
+            pretrained::save(net, &meta)?
+        };
         std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
         let mut json = serde_json::json!({
             "file": out.display().to_string(),
@@ -263,7 +297,34 @@ mod imp {
             "final_valid_loss": lb,
             "wall_s_this_run": t0.elapsed().as_secs_f64(),
         });
-        let size = write_weights(&a.out, &net, &meta, fields)?;
+        let size = write_weights(a, &net, &meta, fields, (valid, cfg, dev))?;
+        eprintln!("wrote {} ({size} bytes)", a.out.display());
+        Ok(())
+    }
+
+    /// `pretrain --init INIT --steps 0`: writes INIT as it is (in f16 with `--f16`).
+    fn rewrite(
+        a: &PretrainArgs,
+        ipath: &Path,
+        inet: &pretrained::DemandNet,
+        imeta: &PretrainedMeta,
+        valid: Valid<'_>,
+        t0: std::time::Instant,
+    ) -> anyhow::Result<()> {
+        let args: Vec<String> = std::env::args().collect();
+        let mut meta = imeta.clone();
+        meta.provenance.push(format!(
+            "rewritten from {} by `{}` at commit {} (no training)",
+            ipath.display(),
+            args.join(" "),
+            commit()
+        ));
+        let fields = serde_json::json!({
+            "init": ipath.display().to_string(),
+            "steps": imeta.steps,
+            "wall_s_this_run": t0.elapsed().as_secs_f64(),
+        });
+        let size = write_weights(a, inet, &meta, fields, valid)?;
         eprintln!("wrote {} ({size} bytes)", a.out.display());
         Ok(())
     }
@@ -379,6 +440,9 @@ mod imp {
 
         if let (Some(other), Some((ipath, inet, imeta))) = (&a.blend, &init) {
             return blend(&a, ipath, inet, imeta, other, &valid, &cfg, &dev, prior, t0);
+        }
+        if let (0, None, Some((ipath, inet, imeta))) = (a.steps, a.time_budget, &init) {
+            return rewrite(&a, ipath, inet, imeta, (&valid, &cfg, &dev), t0);
         }
         let ckpt = beside(&a.out, ".ckpt");
         let (net, start, mut provenance, mut curve) = if a.resume && ckpt.exists() {
@@ -539,7 +603,7 @@ mod imp {
             "final_valid_loss": last.valid_loss,
             "wall_s_this_run": wall,
         });
-        let size = write_weights(&a.out, &net, &meta, fields)?;
+        let size = write_weights(&a, &net, &meta, fields, (&valid, &cfg, &dev))?;
         eprintln!(
             "wrote {} ({size} bytes, {} parameters) in {wall:.0} s",
             a.out.display(),

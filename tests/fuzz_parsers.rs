@@ -378,6 +378,30 @@ fn every_parser_survives_a_million_mutated_inputs() {
         run("model file", vec![model], &|b| {
             supplycast::nn::train::load(b, &device).is_ok()
         });
+        // Pretrained weights in f32 (format 2) and f16 (format 3), of a tiny network.
+        use supplycast::nn::pretrained::{self, PretrainedConfig, PretrainedMeta};
+        let cfg = PretrainedConfig::new()
+            .with_context(32)
+            .with_patch(8)
+            .with_horizon(8)
+            .with_width(8)
+            .with_layers(1)
+            .with_head(16);
+        let net = cfg.init(&device);
+        let meta = PretrainedMeta {
+            config: cfg,
+            provenance: vec!["fuzz seed".into()],
+            fitted_through: None,
+            steps: 1,
+            valid_loss: 0.1,
+        };
+        let seeds = vec![
+            pretrained::save(&net, &meta).unwrap(),
+            pretrained::save_f16(&net, &meta).unwrap(),
+        ];
+        run("pretrained weights file", seeds, &|b| {
+            pretrained::load(b, &device).is_ok()
+        });
     }
 
     let _ = std::panic::take_hook();

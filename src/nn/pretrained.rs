@@ -842,26 +842,33 @@ pub fn save_f16(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnErr
     Ok(out)
 }
 
-/// The parameters of a [`save_f16`] file onto a network of its configuration.
+/// The values of a [`save_f16`] file (after its metadata): their count, checked
+/// against the bytes there before any network is allocated for them.
+fn f16_values(rest: &[u8]) -> Result<&[u8], NnError> {
+    let count = rest
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+        .ok_or_else(|| bad("truncated"))?;
+    let values = &rest[8..];
+    if u64::try_from(values.len()).ok() != count.checked_mul(2) {
+        return Err(bad(format!(
+            "truncated: {} bytes of weights for {count} values",
+            values.len()
+        )));
+    }
+    Ok(values)
+}
+
+/// The parameters of a [`save_f16`] file ([`f16_values`]) onto a network of its
+/// configuration.
 fn load_f16_values(net: DemandNet, values: &[u8]) -> Result<DemandNet, NnError> {
     use burn::module::{ModuleMapper, Param};
     use burn::tensor::f16;
     let expected = net.num_params();
-    let count = values
-        .get(..8)
-        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
-        .ok_or_else(|| bad("truncated"))?;
-    let values = &values[8..];
-    if count != expected as u64 {
-        return Err(bad(format!(
-            "the weights do not fit the configuration: {count} values for {expected} parameters"
-        )));
-    }
     if values.len() != 2 * expected {
         return Err(bad(format!(
-            "truncated: {} bytes of weights where {} were expected",
-            values.len(),
-            2 * expected
+            "the weights do not fit the configuration: {} values for {expected} parameters",
+            values.len() / 2
         )));
     }
     struct Fill<'a>(&'a [u8]);
@@ -904,7 +911,8 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
             .ok_or_else(|| bad("truncated"))?;
         let meta: PretrainedMeta = postcard::from_bytes(&bytes[16..n]).map_err(bad)?;
         check_config(&meta.config)?;
-        let net = load_f16_values(meta.config.init(device), &bytes[n..])?;
+        let values = f16_values(&bytes[n..])?;
+        let net = load_f16_values(meta.config.init(device), values)?;
         return Ok((net, meta));
     }
     let (_, head, record) = super::unpack(bytes).ok_or_else(|| bad("truncated"))?;

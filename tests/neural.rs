@@ -370,8 +370,7 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
         half_bytes.len()
     );
     let prov: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("half.sct.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("half.sct.json")).unwrap()).unwrap();
     let (l32, l16) = (
         prov["f16"]["valid_loss_f32"].as_f64().unwrap(),
         prov["f16"]["valid_loss_f16"].as_f64().unwrap(),

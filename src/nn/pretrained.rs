@@ -819,7 +819,10 @@ pub fn save_f16(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnErr
     use burn::tensor::f16;
     let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
     let params = super::flat_params(net);
-    let count: usize = params.iter().map(|(_, d)| d.iter().product::<usize>()).sum();
+    let count: usize = params
+        .iter()
+        .map(|(_, d)| d.iter().product::<usize>())
+        .sum();
     let mut out = Vec::with_capacity(24 + head.len() + 2 * count);
     out.extend_from_slice(MAGIC_F16);
     out.extend_from_slice(&(head.len() as u64).to_le_bytes());
@@ -904,11 +907,13 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
         });
     }
     if &bytes[..8] == MAGIC_F16 {
-        let n = usize::try_from(u64::from_le_bytes(bytes[8..16].try_into().unwrap_or_default()))
-            .ok()
-            .and_then(|n| n.checked_add(16))
-            .filter(|end| *end <= bytes.len())
-            .ok_or_else(|| bad("truncated"))?;
+        let n = usize::try_from(u64::from_le_bytes(
+            bytes[8..16].try_into().unwrap_or_default(),
+        ))
+        .ok()
+        .and_then(|n| n.checked_add(16))
+        .filter(|end| *end <= bytes.len())
+        .ok_or_else(|| bad("truncated"))?;
         let meta: PretrainedMeta = postcard::from_bytes(&bytes[16..n]).map_err(bad)?;
         check_config(&meta.config)?;
         let values = f16_values(&bytes[n..])?;
@@ -1148,7 +1153,11 @@ mod tests {
         assert!(half.starts_with(MAGIC_F16));
         let n = parameters(&net);
         assert!(half.len() < 2 * n + 200 + postcard::to_allocvec(&meta).unwrap().len());
-        assert!(full.len() > 4 * n, "{} bytes for {n} f32 values", full.len());
+        assert!(
+            full.len() > 4 * n,
+            "{} bytes for {n} f32 values",
+            full.len()
+        );
         let (back, meta2) = load(&half, &dev).unwrap();
         assert_eq!(meta2, meta);
         let flat = |m: &DemandNet| -> Vec<f32> {
@@ -1161,7 +1170,10 @@ mod tests {
         assert_eq!(a.len(), b.len());
         assert!(a.iter().zip(&b).any(|(x, y)| x != y), "nothing was rounded");
         for (x, y) in a.iter().zip(&b) {
-            assert!((x - y).abs() <= x.abs() / 2048.0 + 6e-8, "{x} stored as {y}");
+            assert!(
+                (x - y).abs() <= x.abs() / 2048.0 + 6e-8,
+                "{x} stored as {y}"
+            );
         }
         let hist: Vec<f64> = (0..60).map(|t| 5.0 + (t % 7) as f64).collect();
         let req = [Request {

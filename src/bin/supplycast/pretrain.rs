@@ -367,7 +367,7 @@ mod imp {
         };
         // The corpus.
         let prior = corpus::Prior::parse(&a.prior)
-            .with_context(|| format!("--prior {}: expected v1, v2 or v3", a.prior))?;
+            .with_context(|| format!("--prior {}: expected v1, v2, v3 or v4", a.prior))?;
         let mut corpus: Vec<CorpusSeries> = corpus::synthetic_with(a.synthetic, 800, a.seed, prior);
         for path in &a.series {
             let ds = load(path)?;

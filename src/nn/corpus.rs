@@ -293,7 +293,10 @@ pub enum Prior {
     /// Tourism monthly's *validation* periods with 0.65× the seasonal range (median, log
     /// units, month profile) of what followed, although the three years before them
     /// showed 0.97× of it: it shrank a swing its context made plain. Under v3 a big
-    /// swing usually came with noise and drift that made shrinking it pay.
+    /// swing usually came with noise and drift that made shrinking it pay. (A
+    /// continuation of the shipped weights on v4 damped less and forecast the
+    /// validation periods worse, so v3 stays the default: README, "The pretrained demand
+    /// model".)
     V4,
 }
 

@@ -69,8 +69,8 @@ pub(crate) struct PretrainArgs {
     #[arg(long)]
     pub(crate) time_budget: Option<f64>,
     /// The synthetic generators' priors: v3 (those of the shipped weights' last phase),
-    /// v2 (phase 5's) or v1 (the earlier phases'), so that every earlier run can be
-    /// repeated.
+    /// v2 (phase 5's), v1 (the earlier phases') or v4 (a candidate's, not shipped), so
+    /// that every earlier run can be repeated.
     #[arg(long, default_value = "v3")]
     pub(crate) prior: String,
     /// Instead of training, write the weight-space blend (1 − W)·INIT + W·FILE of the

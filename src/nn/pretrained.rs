@@ -811,14 +811,28 @@ pub fn save(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> 
 /// Serialises with every parameter in half precision (IEEE f16), half the size of
 /// [`save`]'s file: for the weights shipped with the app, which every merchant's browser
 /// downloads. Magic, the length and postcard bytes of the metadata, the number of
-/// values, then the values (little-endian f16) in the network's visiting order. Burn's
-/// own record cannot store f16 from f32 parameters, hence this small format. The
-/// rounding moves a weight by at most 2⁻¹¹ of itself; `pretrain --f16` records the
-/// validation loss before and after it.
+/// values, then the values (little-endian f16) in the network's visiting order. The
+/// record [`save`] writes keeps each parameter's own dtype (f32), hence this small
+/// format. The rounding moves a weight by at most 2⁻¹¹ of itself (below 2⁻¹⁴, where f16
+/// is subnormal, by at most 3e-8); `pretrain --f16` records the validation loss before
+/// and after it. The network must be of `meta`'s configuration, tensor by tensor (the
+/// file stores only their values).
 pub fn save_f16(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> {
     use burn::tensor::f16;
     let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
     let params = super::flat_params(net);
+    if let Some((first, _)) = params.first() {
+        let shapes = |p: &[(Tensor<1>, Vec<usize>)]| -> Vec<Vec<usize>> {
+            p.iter().map(|(_, d)| d.clone()).collect()
+        };
+        let want = super::flat_params(&meta.config.init(&first.device()));
+        if shapes(&want) != shapes(&params) {
+            return Err(NnError::Model(format!(
+                "cannot save: the network is not of the configuration {:?}",
+                meta.config
+            )));
+        }
+    }
     let count: usize = params
         .iter()
         .map(|(_, d)| d.iter().product::<usize>())
@@ -854,8 +868,13 @@ fn f16_values(rest: &[u8]) -> Result<&[u8], NnError> {
         .ok_or_else(|| bad("truncated"))?;
     let values = &rest[8..];
     if u64::try_from(values.len()).ok() != count.checked_mul(2) {
+        let why = if (values.len() as u64) < count.saturating_mul(2) {
+            "truncated"
+        } else {
+            "bytes after the weights"
+        };
         return Err(bad(format!(
-            "truncated: {} bytes of weights for {count} values",
+            "{why}: {} bytes of weights for {count} values (2 bytes each)",
             values.len()
         )));
     }
@@ -868,7 +887,7 @@ fn load_f16_values(net: DemandNet, values: &[u8]) -> Result<DemandNet, NnError> 
     use burn::module::{ModuleMapper, Param};
     use burn::tensor::f16;
     let expected = net.num_params();
-    if values.len() != 2 * expected {
+    if expected.checked_mul(2) != Some(values.len()) {
         return Err(bad(format!(
             "the weights do not fit the configuration: {} values for {expected} parameters",
             values.len() / 2
@@ -1187,11 +1206,25 @@ mod tests {
         }
         let cut = load(&half[..half.len() - 1], &dev).unwrap_err().to_string();
         assert!(cut.contains("truncated"), "{cut}");
+        let mut long = half.clone();
+        long.push(0);
+        let err = load(&long, &dev).unwrap_err().to_string();
+        assert!(err.contains("bytes after the weights"), "{err}");
+        // A file whose metadata names another configuration than its values fit.
         let other = PretrainedMeta {
             config: cfg.clone().with_width(24),
             ..meta.clone()
         };
-        let wrong = save_f16(&net, &other).unwrap();
+        assert!(
+            save_f16(&net, &other).is_err(),
+            "saving refuses the mismatch"
+        );
+        let head = postcard::to_allocvec(&meta).unwrap();
+        let other_head = postcard::to_allocvec(&other).unwrap();
+        let mut wrong = MAGIC_F16.to_vec();
+        wrong.extend_from_slice(&(other_head.len() as u64).to_le_bytes());
+        wrong.extend_from_slice(&other_head);
+        wrong.extend_from_slice(&half[16 + head.len()..]);
         let err = load(&wrong, &dev).unwrap_err().to_string();
         assert!(err.contains("do not fit the configuration"), "{err}");
     }

@@ -439,10 +439,16 @@ mod imp {
         let valid = pretrained::validation_windows(&cfg, &held, 2048, a.seed);
 
         if let (Some(other), Some((ipath, inet, imeta))) = (&a.blend, &init) {
-            return blend(&a, ipath, inet, imeta, other, &valid, &cfg, &dev, prior, t0);
+            let own = &imeta.config;
+            return blend(&a, ipath, inet, imeta, other, &valid, own, &dev, prior, t0);
         }
         if let (0, None, Some((ipath, inet, imeta))) = (a.steps, a.time_budget, &init) {
-            return rewrite(&a, ipath, inet, imeta, (&valid, &cfg, &dev), t0);
+            anyhow::ensure!(
+                !a.resume,
+                "--steps 0 rewrites the --init weights without training: leave out --resume"
+            );
+            // (The file's own configuration: format-1 weights keep their linear targets.)
+            return rewrite(&a, ipath, inet, imeta, (&valid, &imeta.config, &dev), t0);
         }
         let ckpt = beside(&a.out, ".ckpt");
         let (net, start, mut provenance, mut curve) = if a.resume && ckpt.exists() {

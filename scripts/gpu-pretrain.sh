@@ -7,7 +7,7 @@
 #   .gpu/*.csv.gz     the shared order export and make_public_series.py's output
 #   .gl/*.deb         the Vulkan/GL loaders (the machine has the NVIDIA driver only)
 # Outputs under $OUT/a (and $OUT/b, ... with several LRS): the weights (or the last checkpoint if a run was cut
-# short), the provenance JSON, the loss curve and the log.
+# short), the provenance JSON, the loss curve and the log (with TAR=1, $OUT/a.tar, ...).
 #   BUDGET=400 scripts/gpu-pretrain.sh
 #   BUDGET=430 INIT=assets/pretrained.sct LRS=1e-3 scripts/gpu-pretrain.sh   (one continuation)
 # PRIOR=v1 or v2 draws the synthetic series from the generators' earlier priors (default v3).
@@ -33,20 +33,24 @@ if ! probe; then
   export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   probe || echo "== still no GPU: the runs fall back to the CPU" >> "$log"
 fi
-common=(pretrain --seed 42 --synthetic 60000 --context 768 --batch 1024 --report-every 100
-  --time-budget "$budget" --device auto --prior "${PRIOR:-v3}"
+common=(pretrain --synthetic 60000 --context 768 --report-every 100
+  --time-budget "$budget" --device auto
   --real .gpu/online_retail_ii_2009-12_2010-12.csv.gz --real-before 2010-09-10
   --series .gpu/public_monthly.csv.gz --series .gpu/public_quarterly.csv.gz
   --series .gpu/public_weekly.csv.gz)
-run() { # name lr
-  timeout $((budget + 150)) "$bin" "${common[@]}" --lr "$2" --out "$out/$1/pretrained.sct" \
-    >> "$out/$1/pretrain.log" 2>&1
+run() { # name lr[:prior[:seed[:batch]]]
+  IFS=: read -r lr prior seed batch <<< "$2"
+  timeout $((budget + 150)) "$bin" "${common[@]}" --lr "$lr" --prior "${prior:-${PRIOR:-v3}}" \
+    --seed "${seed:-42}" --batch "${batch:-1024}" ${AVG:+--average-tail "$AVG"} \
+    --out "$out/$1/pretrained.sct" >> "$out/$1/pretrain.log" 2>&1
   echo "== exit $?" >> "$out/$1/pretrain.log"
   # The weights are written at the end; the checkpoint stays only if the run was cut.
   [[ -f "$out/$1/pretrained.sct" ]] && rm -f "$out/$1/pretrained.sct.ckpt"
   rm -f "$out/$1/pretrained.sct.ckpt.tmp"
 }
-# LRS: the peak learning rates, one run each sharing the GPU (default two runs).
+# LRS: the peak learning rates, one run each sharing the GPU (default two runs); an entry
+# LR:PRIOR:SEED:BATCH also sets that run's priors, seed (default 42) and batch (1024).
+# AVG=FRAC: each run also writes the tail average of its weights (pretrain --average-tail).
 # INIT=FILE: every run starts from those weights (pretrain --init) instead of fresh ones.
 read -r -a lrs <<< "${LRS:-2e-3 1e-3}"
 # (the configuration, --context included, is then the file's)
@@ -66,3 +70,7 @@ for i in "${!lrs[@]}"; do
 done
 wait
 tail -n 4 "$out"/*/pretrain.log
+# At most 8 files come back from the machine: one archive a run (TAR=1).
+if [[ -n "${TAR:-}" ]]; then
+  for d in "$out"/?/; do n=$(basename "$d"); tar -cf "$out/$n.tar" -C "$out" "$n" && rm -rf "$d"; done
+fi

@@ -87,6 +87,12 @@ pub(crate) struct PretrainArgs {
     /// trained: the `--init` weights are written so.
     #[arg(long)]
     pub(crate) f16: bool,
+    /// Also write `FILE.avg`: the mean of the weights at every report in the last
+    /// FRAC of the steps (tail averaging, as in stochastic weight averaging), with its
+    /// validation loss. Averaging the iterates of one run smooths the last steps'
+    /// noise at no training cost; the averaged file is a candidate, not the output.
+    #[arg(long)]
+    pub(crate) average_tail: Option<f64>,
 }
 
 #[cfg(feature = "nn")]
@@ -535,6 +541,15 @@ mod imp {
         };
         let mut last: Option<PretrainProgress> = None;
         let mut write_err: Option<anyhow::Error> = None;
+        // (running mean, reports in it, first step in it)
+        let mut tail: Option<(pretrained::DemandNet, usize, usize)> = None;
+        let tail_from = match a.average_tail {
+            Some(f) if (0.0..=1.0).contains(&f) && f > 0.0 => {
+                Some(steps - ((f * (steps - start) as f64).round() as usize).min(steps - start))
+            }
+            Some(f) => anyhow::bail!("--average-tail {f}: expected a fraction above 0, at most 1"),
+            None => None,
+        };
         let out = a.out.clone();
         let prov = provenance.clone();
         let cfg2 = cfg.clone();
@@ -566,6 +581,20 @@ mod imp {
             if let Err(e) = r {
                 write_err = Some(e);
                 return false;
+            }
+            if tail_from.is_some_and(|from| p.step >= from) {
+                tail = match tail.take() {
+                    None => Some((net.clone(), 1, p.step)),
+                    Some((mean, k, first)) => {
+                        match pretrained::blend(&mean, net, 1.0 / (k + 1) as f64) {
+                            Ok(m) => Some((m, k + 1, first)),
+                            Err(e) => {
+                                write_err = Some(e.into());
+                                return false;
+                            }
+                        }
+                    }
+                };
             }
             last = Some(*p);
             true
@@ -609,6 +638,26 @@ mod imp {
             "final_valid_loss": last.valid_loss,
             "wall_s_this_run": wall,
         });
+        if let Some((mean, k, first)) = tail {
+            let vl = block_on(pretrained::valid_loss(&mean, &cfg, &valid, &dev))?;
+            let mut provenance = meta.provenance.clone();
+            provenance.push(format!(
+                "tail average of the weights at {k} reports, steps {first}..{}: validation loss {vl:.4} (the last weights: {:.4})",
+                last.step, last.valid_loss
+            ));
+            let avg_meta = PretrainedMeta {
+                provenance,
+                valid_loss: vl,
+                ..meta.clone()
+            };
+            let path = beside(&a.out, ".avg");
+            std::fs::write(&path, pretrained::save(&mean, &avg_meta)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "wrote {}: the mean of {k} reports' weights from step {first}, validation loss {vl:.4}",
+                path.display()
+            );
+        }
         let size = write_weights(&a, &net, &meta, fields, (&valid, &cfg, &dev))?;
         eprintln!(
             "wrote {} ({size} bytes, {} parameters) in {wall:.0} s",

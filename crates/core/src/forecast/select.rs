@@ -932,6 +932,18 @@ fn finish_one(
     let use_own = own_sorted.len() >= cfg.h && varied;
     let level_now = backtest::level(y, y.len(), cfg.h);
     let dispersion_now = local_scale(y, y.len(), cfg.h, cfg.season);
+    // Without errors of its own, a SKU's P50 moves by its group's median error unless
+    // its own history is smooth. The group's median is learnt on members with long
+    // backtests: a median below the mean is what skewed (erratic, intermittent, lumpy)
+    // demand does at any length, but the drift of long smooth series (trends a model
+    // trails) is not what a short smooth one does. Measured on the validation periods
+    // (the h before the held-out h) of the quality suite's eight shapes: on M3
+    // quarterly (52 of 756 series with 8 quarters) N1183's P50 went 7,151 → 8,571
+    // against sales of 6,480–7,414, and the automatic choice's scaled pinball was
+    // 0.4458 moved against 0.4273 unmoved; the daily shop's 0.3268 became 0.3269
+    // (0.3272 with no group shift at all, 0.3271 moving only intermittent, lumpy and
+    // too-few-sales SKUs), the other six shapes unchanged, MASE unchanged everywhere.
+    let group_shift = plan.shift && intermittency(y).2 != DemandClass::Smooth;
     let own_q = [
         backtest::conformal_quantile(&own_sorted, 0.1),
         quantile(&own_sorted, 0.5),
@@ -946,7 +958,7 @@ fn finish_one(
             [c + w * (q[0] - q[1]), c, c + w * (q[2] - q[1])].map(|d| (p + d * level_now).max(0.0))
         } else {
             let o = plan.step_offsets.get(j).copied().unwrap_or([0.0; 3]);
-            let c = if plan.shift { o[1] } else { 0.0 };
+            let c = if group_shift { o[1] } else { 0.0 };
             [c + o[0] - o[1], c, c + o[2] - o[1]].map(|d| (p + d * dispersion_now).max(0.0))
         };
         qs.sort_by(f64::total_cmp);
@@ -978,7 +990,7 @@ fn finish_one(
         } else {
             let at = &plan.step_sorted[j.min(plan.step_sorted.len().saturating_sub(1))];
             let o = plan.step_offsets.get(j).copied().unwrap_or([0.0; 3]);
-            let c = if plan.shift { o[1] } else { 0.0 };
+            let c = if group_shift { o[1] } else { 0.0 };
             c + quantile(at, u) - o[1]
         }
     };
@@ -1447,6 +1459,43 @@ mod tests {
             "{}",
             long.reason
         );
+    }
+
+    #[test]
+    fn a_short_smooth_sku_keeps_its_point_as_p50_when_its_group_drifts() {
+        // Thirty long series climbing steadily: Naive trails them, its median error is
+        // positive and moving P50 by it helps the long ones. A five-period flat SKU of
+        // the same group (smooth, over 10 units) has no errors of its own; the group's
+        // drift says nothing about it, so its P50 stays at its point forecast.
+        let ys: Vec<Vec<f64>> = (0..30)
+            .map(|i| {
+                let mut u = noise(900 + i as u64);
+                (0..120)
+                    .map(|t| (40.0 + 2.0 * t as f64 + 6.0 * (u() - 0.5)).round())
+                    .collect()
+            })
+            .collect();
+        let mut ys = ys;
+        ys.push(vec![50.0, 52.0, 49.0, 51.0, 50.0]);
+        let refs: Vec<&[f64]> = ys.iter().map(|y| y.as_slice()).collect();
+        let naive = |_: usize| -> Vec<Box<dyn Model>> { vec![Box::new(models::Naive)] };
+        let res = choose_all(&refs, &naive, &cfg(8, 1), 1, 1, &mut |_, _| true);
+        let long = &res[0].as_ref().unwrap().forecast;
+        assert!(
+            (0..8).all(|j| long.quantiles[1][j] > long.point[j] + 1.0),
+            "the long series' P50 moves up: {:?} vs {:?}",
+            long.quantiles[1],
+            long.point
+        );
+        let short = res[30].as_ref().unwrap();
+        assert!(
+            short.reason.contains("pooled across its group"),
+            "{}",
+            short.reason
+        );
+        let f = &short.forecast;
+        assert_eq!(f.quantiles[1], f.point, "P50 of the short smooth SKU");
+        assert!((0..8).all(|j| f.quantiles[0][j] < f.point[j] && f.quantiles[2][j] > f.point[j]));
     }
 
     #[test]

@@ -165,6 +165,8 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
             "cpu",
             "--seed",
             "3",
+            "--average-tail",
+            "1",
             "--out",
         ])
         .arg(&weights)
@@ -173,6 +175,21 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("step 2/4") && err.contains("ETA"), "{err}");
+    // --average-tail 1: the mean of the weights at both reports, a weights file of its
+    // own with its validation loss in the provenance.
+    assert!(
+        err.contains("the mean of 2 reports' weights from step 2"),
+        "{err}"
+    );
+    let avg = std::fs::read(dir.join("tiny.sct.avg")).unwrap();
+    let last = std::fs::read(&weights).unwrap();
+    assert!(avg.starts_with(b"SCPTv002"));
+    assert!(
+        String::from_utf8_lossy(&avg)
+            .contains("tail average of the weights at 2 reports, steps 2..4"),
+        "no provenance line in the averaged file"
+    );
+    assert_ne!(avg[avg.len() - 4096..], last[last.len() - 4096..]);
     let curve = std::fs::read_to_string(dir.join("tiny.sct.loss.csv")).unwrap();
     assert_eq!(curve.lines().count(), 3, "{curve}");
     let prov: serde_json::Value =

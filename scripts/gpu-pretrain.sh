@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Pretraining the shipped demand model on a lent GPU machine (issue 9), as one command
-# within the device tool's 10-minute limit. Two runs share the GPU, identical but for
-# the peak learning rate; the one with the lower validation loss (same validation
-# windows in both) is shipped. Everything they need travels with the working tree:
+# within the device tool's 10-minute limit. Several runs share the GPU (by default two,
+# identical but for the peak learning rate, so their validation losses are on the same
+# windows); candidates are chosen on the validation periods (scripts/pretrained-validation.sh).
+# Runs with different seeds draw different corpora and validation windows: their losses
+# do not compare (score them on one corpus, e.g. with `pretrain --blend`). Everything they need travels with the working tree:
 #   .gpu/supplycast   cargo build --release --features gpu --bin supplycast (or .gz)
 #   .gpu/*.csv.gz     the shared order export and make_public_series.py's output
 #   .gl/*.deb         the Vulkan/GL loaders (the machine has the NVIDIA driver only)
@@ -17,7 +19,7 @@ budget="${BUDGET:-400}"
 bin=.gpu/supplycast
 # The binary may travel gzipped (the carried folders must stay under 64 MiB).
 [[ -x $bin ]] || { gzip -dc "$bin.gz" > "$bin" && chmod +x "$bin"; }
-mkdir -p "$out/a" "$out/b" /tmp/probe
+mkdir -p "$out/a" /tmp/probe
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
 log="$out/a/pretrain.log"
@@ -25,7 +27,8 @@ log="$out/a/pretrain.log"
 probe() {
   timeout 120 "$bin" pretrain --out /tmp/probe/p.sct --steps 2 --batch 8 --synthetic 50 \
     --report-every 1 --device auto >> "$log" 2>&1
-  tail -n 30 "$log" | grep "^device: GPU" > /dev/null
+  # (a software adapter, llvmpipe, is no GPU here)
+  tail -n 30 "$log" | grep "^device: GPU.*\(DiscreteGpu\|IntegratedGpu\)" > /dev/null
 }
 if ! probe; then
   echo "== no GPU through the default loader; trying the driver's own ICD files" >> "$log"

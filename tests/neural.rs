@@ -190,6 +190,14 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
         "no provenance line in the averaged file"
     );
     assert_ne!(avg[avg.len() - 4096..], last[last.len() - 4096..]);
+    // A fraction outside (0, 1] is refused before any work.
+    let out = bin()
+        .args(["pretrain", "--average-tail", "1.5", "--out"])
+        .arg(dir.join("never.sct"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected a fraction above 0"));
     let curve = std::fs::read_to_string(dir.join("tiny.sct.loss.csv")).unwrap();
     assert_eq!(curve.lines().count(), 3, "{curve}");
     let prov: serde_json::Value =

@@ -88,11 +88,20 @@ pub(crate) struct PretrainArgs {
     #[arg(long)]
     pub(crate) f16: bool,
     /// Also write `FILE.avg`: the mean of the weights at every report in the last
-    /// FRAC of the steps (tail averaging, as in stochastic weight averaging), with its
-    /// validation loss. Averaging the iterates of one run smooths the last steps'
-    /// noise at no training cost; the averaged file is a candidate, not the output.
-    #[arg(long)]
+    /// FRAC of this run's steps (tail averaging, as in stochastic weight averaging),
+    /// with its validation loss, in f32. Averaging the iterates of one run smooths the
+    /// last steps' noise at no training cost; the averaged file is a candidate, not the
+    /// output. The mean is not in the checkpoint: a resumed run averages its own
+    /// reports only.
+    #[arg(long, conflicts_with = "blend", value_parser = tail_fraction)]
     pub(crate) average_tail: Option<f64>,
+}
+
+fn tail_fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+        _ => Err(format!("{s}: expected a fraction above 0, at most 1")),
+    }
 }
 
 #[cfg(feature = "nn")]
@@ -453,6 +462,10 @@ mod imp {
                 !a.resume,
                 "--steps 0 rewrites the --init weights without training: leave out --resume"
             );
+            anyhow::ensure!(
+                a.average_tail.is_none(),
+                "--steps 0 rewrites the --init weights without training: there is no tail to average"
+            );
             // (The file's own configuration: format-1 weights keep their linear targets.)
             return rewrite(&a, ipath, inet, imeta, (&valid, &imeta.config, &dev), t0);
         }
@@ -543,13 +556,12 @@ mod imp {
         let mut write_err: Option<anyhow::Error> = None;
         // (running mean, reports in it, first step in it)
         let mut tail: Option<(pretrained::DemandNet, usize, usize)> = None;
-        let tail_from = match a.average_tail {
-            Some(f) if (0.0..=1.0).contains(&f) && f > 0.0 => {
-                Some(steps - ((f * (steps - start) as f64).round() as usize).min(steps - start))
-            }
-            Some(f) => anyhow::bail!("--average-tail {f}: expected a fraction above 0, at most 1"),
-            None => None,
-        };
+        // The reports after this step (the weights at a report at this step are those
+        // before the tail began).
+        let tail_from = a.average_tail.map(|f| {
+            let left = steps.saturating_sub(start);
+            steps.saturating_sub(((f * left as f64).round() as usize).min(left))
+        });
         let out = a.out.clone();
         let prov = provenance.clone();
         let cfg2 = cfg.clone();
@@ -582,7 +594,7 @@ mod imp {
                 write_err = Some(e);
                 return false;
             }
-            if tail_from.is_some_and(|from| p.step >= from) {
+            if tail_from.is_some_and(|from| p.step > from) && p.valid_loss.is_finite() {
                 tail = match tail.take() {
                     None => Some((net.clone(), 1, p.step)),
                     Some((mean, k, first)) => {
@@ -612,7 +624,7 @@ mod imp {
             || async {},
         ))?;
         if let Some(e) = write_err {
-            return Err(e.context("cannot write the checkpoint"));
+            return Err(e.context("cannot write the checkpoint or average the weights"));
         }
         let last = last.context("no step was run (is --steps above the checkpoint's step?)")?;
         let wall = t0.elapsed().as_secs_f64();
@@ -638,6 +650,12 @@ mod imp {
             "final_valid_loss": last.valid_loss,
             "wall_s_this_run": wall,
         });
+        let size = write_weights(&a, &net, &meta, fields, (&valid, &cfg, &dev))?;
+        eprintln!(
+            "wrote {} ({size} bytes, {} parameters) in {wall:.0} s",
+            a.out.display(),
+            pretrained::parameters(&net)
+        );
         if let Some((mean, k, first)) = tail {
             let vl = block_on(pretrained::valid_loss(&mean, &cfg, &valid, &dev))?;
             let mut provenance = meta.provenance.clone();
@@ -648,7 +666,7 @@ mod imp {
             let avg_meta = PretrainedMeta {
                 provenance,
                 valid_loss: vl,
-                ..meta.clone()
+                ..meta
             };
             let path = beside(&a.out, ".avg");
             std::fs::write(&path, pretrained::save(&mean, &avg_meta)?)
@@ -658,12 +676,6 @@ mod imp {
                 path.display()
             );
         }
-        let size = write_weights(&a, &net, &meta, fields, (&valid, &cfg, &dev))?;
-        eprintln!(
-            "wrote {} ({size} bytes, {} parameters) in {wall:.0} s",
-            a.out.display(),
-            pretrained::parameters(&net)
-        );
         Ok(())
     }
 }

@@ -1008,7 +1008,18 @@ fn finish_one(
                 cfg.paths,
                 cfg.h,
                 &mut rng,
-                |j, e| value(j, if use_own { own_spread(j, e) } else { e }),
+                // A group window's errors carry the group's median error: moved off
+                // it where P50 is not (the same rule as the quantiles).
+                |j, e| {
+                    let e = if use_own {
+                        own_spread(j, e)
+                    } else if group_shift {
+                        e
+                    } else {
+                        e - plan.step_offsets.get(j).map_or(0.0, |o| o[1])
+                    };
+                    value(j, e)
+                },
             ),
             Scenarios::Generative if uniforms.is_some_and(|u| !u.is_empty()) => uniforms
                 .unwrap_or_default()
@@ -1496,6 +1507,26 @@ mod tests {
         let f = &short.forecast;
         assert_eq!(f.quantiles[1], f.point, "P50 of the short smooth SKU");
         assert!((0..8).all(|j| f.quantiles[0][j] < f.point[j] && f.quantiles[2][j] > f.point[j]));
+        // Sample paths drawn from the group's error windows centre on that P50 too.
+        let windows = BacktestConfig {
+            paths: 400,
+            scenarios: Scenarios::Windows,
+            ..cfg(8, 1)
+        };
+        let res = choose_all(&refs, &naive, &windows, 1, 1, &mut |_, _| true);
+        let f = &res[30].as_ref().unwrap().forecast;
+        assert_eq!(f.paths.len(), 400);
+        for j in 0..8 {
+            let mut at: Vec<f64> = f.paths.iter().map(|p| p[j]).collect();
+            at.sort_by(f64::total_cmp);
+            let median = at[200];
+            let spread = f.quantiles[2][j] - f.quantiles[0][j];
+            assert!(
+                (median - f.quantiles[1][j]).abs() <= 0.1 * spread + 1.0,
+                "step {j}: paths' median {median}, P50 {}, P10–P90 {spread}",
+                f.quantiles[1][j]
+            );
+        }
     }
 
     #[test]

@@ -1500,7 +1500,7 @@ mod tests {
         // positive and moving P50 by it helps the long ones. A five-period flat SKU of
         // the same group (smooth, over 10 units) has no errors of its own; the group's
         // drift says nothing about it, so its P50 stays at its point forecast.
-        let ys: Vec<Vec<f64>> = (0..30)
+        let mut ys: Vec<Vec<f64>> = (0..30)
             .map(|i| {
                 let mut u = noise(900 + i as u64);
                 (0..120)
@@ -1508,7 +1508,6 @@ mod tests {
                     .collect()
             })
             .collect();
-        let mut ys = ys;
         ys.push(vec![50.0, 52.0, 49.0, 51.0, 50.0]);
         let refs: Vec<&[f64]> = ys.iter().map(|y| y.as_slice()).collect();
         let naive = |_: usize| -> Vec<Box<dyn Model>> { vec![Box::new(models::Naive)] };

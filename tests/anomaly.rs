@@ -145,7 +145,7 @@ fn autoencoder_errors_become_spikes_and_dips_per_sku_scale() {
     let up = pick(0, &|v| v >= 10.0);
     recon[0][up] = (1.0, 30.0);
     let i_dip = (1..ds.series.len())
-        .find(|&i| ds.series[i].values.iter().any(|v| *v == 0.0))
+        .find(|&i| ds.series[i].values.contains(&0.0))
         .unwrap();
     let down = pick(i_dip, &|v| v == 0.0);
     recon[i_dip][down] = (50.0, -30.0);

@@ -101,6 +101,10 @@ pub fn run(
     ))
 }
 
+/// What [`auto_with_neural`] returns: the automatic choice's report row, how many SKUs
+/// chose each model, and the neural models skipped (with why).
+pub type NeuralBench = (ModelReport, Vec<(String, usize)>, Vec<String>);
+
 /// The automatic choice with neural candidates next to the statistical models, on the
 /// same hold-out: each neural model is trained once on the history before the first
 /// backtest window of the training part ([`train::candidates`]).
@@ -119,7 +123,7 @@ pub fn auto_with_neural(
         super::corpus::FreqCode,
     )>,
     progress: &mut dyn FnMut(&train::Progress) -> bool,
-) -> Result<(ModelReport, Vec<(String, usize)>, Vec<String>), NnError> {
+) -> Result<NeuralBench, NnError> {
     use crate::forecast::models;
     let mut skipped = Vec::new();
     let t0 = train::now_s();
@@ -200,7 +204,7 @@ pub fn auto_with_neural(
         }
         scores.extend(held_out_score(&s.values, &c.forecast, h, bt.season));
     }
-    choices.sort_by(|a, b| b.1.cmp(&a.1));
+    choices.sort_by_key(|c| std::cmp::Reverse(c.1));
     Ok((
         ModelReport {
             model: {

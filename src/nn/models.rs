@@ -137,6 +137,8 @@ pub struct PatchTst {
 }
 
 /// Any of the networks.
+// (One network lives per training run: boxing the large variant would save nothing.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Net {
     /// MLP.

@@ -650,6 +650,7 @@ pub fn validation_windows(
 /// merchant's data, so every origin is out of sample), and its own P10/P50/P90 from
 /// the end, for SKUs too new to backtest. `through` is the fine-tuning cutoff when the
 /// weights were fine-tuned on this data (then only later origins are forecast).
+#[allow(clippy::too_many_arguments)]
 pub async fn global_forecasts(
     net: &DemandNet,
     cfg: &PretrainedConfig,
@@ -685,6 +686,9 @@ pub async fn global_forecasts(
     Ok(g)
 }
 
+/// Windows as (series index, target start).
+pub type WindowRefs = Vec<(usize, usize)>;
+
 /// Fine-tuning windows of a shop's series (already cut at the fine-tuning cutoff):
 /// validation targets are the last `h` periods of every series with at least `h + 8`;
 /// training targets end before them, starting every `stride` periods.
@@ -692,7 +696,7 @@ pub fn finetune_windows(
     series: &[CorpusSeries],
     h: usize,
     stride: usize,
-) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+) -> (WindowRefs, WindowRefs) {
     let (mut train, mut valid) = (Vec::new(), Vec::new());
     for (i, s) in series.iter().enumerate() {
         let n = s.values.len();
@@ -957,7 +961,7 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
 /// Refuses a configuration no file of ours has (before allocating a network for it).
 fn check_config(c: &PretrainedConfig) -> Result<(), NnError> {
     if c.patch == 0
-        || c.context % c.patch != 0
+        || !c.context.is_multiple_of(c.patch)
         || c.context > 8192
         || c.horizon == 0
         || c.horizon > 1024

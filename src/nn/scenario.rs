@@ -538,7 +538,7 @@ mod tests {
         (0..n)
             .map(|_| {
                 x = 0.95 * x + 0.25 * rng.normal();
-                (8.0 * (x as f64).exp() + rng.normal()).max(0.0).round()
+                (8.0 * x.exp() + rng.normal()).max(0.0).round()
             })
             .collect()
     }

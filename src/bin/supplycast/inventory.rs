@@ -360,7 +360,7 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
         }
         None => defaults,
     };
-    if !(a.horizon_days > 0.0) || a.simulations == 0 {
+    if !a.horizon_days.is_finite() || a.horizon_days <= 0.0 || a.simulations == 0 {
         bail!("--horizon-days and --simulations must be positive");
     }
     let t0 = Instant::now();

@@ -100,6 +100,7 @@ mod imp {
     }
 
     /// The neural rows of `bench-forecast`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn bench_models(
         ds: &Dataset,
         h: usize,
@@ -171,7 +172,7 @@ mod imp {
         device_choice: &str,
         epochs: Option<usize>,
         threads: usize,
-    ) -> anyhow::Result<(ModelReport, Vec<(String, usize)>, Vec<String>)> {
+    ) -> anyhow::Result<supplycast::nn::bench::NeuralBench> {
         let (dev, _) = pick_device(device_choice)?;
         let series = NnSeries::from_dataset(ds, bt.h);
         let mut tc = TrainConfig::default();
@@ -320,6 +321,7 @@ mod imp {
     /// before its last `windows × h` periods (so that the automatic choice can still
     /// backtest the result on periods it never saw), written as a weights file that
     /// records the cutoff.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn finetune_cmd(
         ds: &Dataset,
         h: usize,

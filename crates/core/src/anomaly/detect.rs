@@ -64,6 +64,8 @@ const NEIGHBOURS: usize = 4;
 /// before the gap (a stock-out in a SKU's first weeks), uses the demand after the gap
 /// as well as before, and keeps intermittent demand's mean (a log-scale decomposition
 /// would put a mostly-zero SKU's expected demand near zero).
+// (index loops: the index takes part in the arithmetic, as in the formulas)
+#[allow(clippy::needless_range_loop)]
 pub fn local_expected(values: &[f64], mask: &[bool], avoid: &[usize], period: usize) -> Vec<f64> {
     let n = values.len();
     let period = period.max(1);
@@ -138,7 +140,7 @@ pub(crate) fn about(v: f64) -> String {
 }
 
 fn odd(n: usize) -> usize {
-    if n % 2 == 0 { n + 1 } else { n }
+    if n.is_multiple_of(2) { n + 1 } else { n }
 }
 
 /// `ln(1 + demand)` split into a baseline (trend + season) and the season alone:

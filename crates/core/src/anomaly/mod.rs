@@ -349,7 +349,7 @@ mod tests {
             paths: 0,
             scenarios: Default::default(),
         };
-        let f_raw = crate::forecast::run::forecast_dataset(&ds, cfg.clone(), &mut |_, _| true);
+        let f_raw = crate::forecast::run::forecast_dataset(&ds, cfg, &mut |_, _| true);
         let f_clean = crate::forecast::run::forecast_dataset(&clean, cfg, &mut |_, _| true);
         let total = |r: &crate::forecast::run::ForecastRun| -> f64 {
             r.skus[0]

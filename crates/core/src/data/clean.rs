@@ -175,12 +175,14 @@ pub fn is_non_product(code: &str, description: &str) -> bool {
 
 /// Applies the cleaning rules.
 pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCounts) {
-    let mut c = CleaningCounts::default();
-    c.case_merged_codes = parsed
-        .skus
-        .iter()
-        .map(|s| s.spellings.saturating_sub(1) as usize)
-        .sum();
+    let mut c = CleaningCounts {
+        case_merged_codes: parsed
+            .skus
+            .iter()
+            .map(|s| s.spellings.saturating_sub(1) as usize)
+            .sum(),
+        ..Default::default()
+    };
     let non_product: Vec<bool> = parsed
         .skus
         .iter()

@@ -176,7 +176,7 @@ pub fn parse(
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         p.row(line, &rec);
         n += 1;
-        if n % 16384 == 0 {
+        if n.is_multiple_of(16384) {
             progress(
                 rec.position()
                     .map(|p| p.byte() as f32 / total)

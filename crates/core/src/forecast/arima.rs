@@ -88,6 +88,8 @@ pub fn ndiffs(y: &[f64]) -> usize {
 
 /// Solves the least-squares problem `X b ≈ y` (rows of `x`) through the normal
 /// equations with a tiny ridge; `None` when singular.
+// (index loops: the index takes part in the arithmetic, as in the formulas)
+#[allow(clippy::needless_range_loop)]
 fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
     let k = x.first()?.len();
     let mut a = vec![vec![0.0; k + 1]; k];

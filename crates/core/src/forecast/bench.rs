@@ -209,7 +209,7 @@ pub fn run(
             forecasts.push(ho);
         }
     }
-    choices.sort_by(|a, b| b.1.cmp(&a.1));
+    choices.sort_by_key(|c| std::cmp::Reverse(c.1));
     // Where Naive is the best single model out of sample (ties with a better-ranked
     // model go to that model).
     let naive_wins = names.iter().position(|m| m == "Naive").map_or(0, |ni| {

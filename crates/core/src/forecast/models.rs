@@ -340,6 +340,9 @@ impl Model for AutoEts {
     }
 }
 
+/// Trend, seasonal components (one a period) and remainder of a series.
+pub type Decomposition = (Vec<f64>, Vec<Vec<f64>>, Vec<f64>);
+
 /// MSTL (`augurs-mstl`): the series less its seasonal components (STL per period),
 /// forecast by a damped-trend ETS, plus the last cycle of each seasonal component.
 #[derive(Debug, Clone)]
@@ -359,7 +362,7 @@ impl Mstl {
     }
 
     /// Trend, seasonal components and remainder of `y` (for the decomposition chart).
-    pub fn decompose(&self, y: &[f64]) -> Option<(Vec<f64>, Vec<Vec<f64>>, Vec<f64>)> {
+    pub fn decompose(&self, y: &[f64]) -> Option<Decomposition> {
         let periods = self.usable(y.len());
         if periods.is_empty() {
             return None;

@@ -19,6 +19,8 @@ pub struct DynamicOptimizedTheta {
 
 /// Runs the model's recursions over `y` and `h` further periods; returns the sum of
 /// squared errors from the fourth value on and the `h` forecasts.
+// (index loops: the index takes part in the arithmetic, as in the formulas)
+#[allow(clippy::needless_range_loop)]
 fn theta_pass(y: &[f64], level0: f64, alpha: f64, theta: f64, h: usize) -> (f64, Vec<f64>) {
     let n = y.len();
     let mut level = alpha * y[0] + (1.0 - alpha) * level0;
@@ -160,7 +162,7 @@ fn nelder_mead(f: impl Fn(&[f64; 3]) -> f64, x0: [f64; 3]) -> [f64; 3] {
 /// normalised. Multiplicative for positive series unless an index falls below 0.01.
 fn seasonal_component(y: &[f64], m: usize) -> (Vec<f64>, bool) {
     let n = y.len();
-    let weights: Vec<f64> = if m % 2 == 0 {
+    let weights: Vec<f64> = if m.is_multiple_of(2) {
         let mut w = vec![1.0 / m as f64; m + 1];
         w[0] = 0.5 / m as f64;
         w[m] = 0.5 / m as f64;

@@ -46,11 +46,7 @@ impl ForecastTable {
     /// Periods per week for daily data (trading weekdays), else 1.
     pub fn season(&self) -> usize {
         if self.period_days() < 2.0 && self.dates.len() >= 7 {
-            let mut days: Vec<_> = self
-                .dates
-                .iter()
-                .map(|d| chrono::Datelike::weekday(d))
-                .collect();
+            let mut days: Vec<_> = self.dates.iter().map(chrono::Datelike::weekday).collect();
             days.sort_by_key(|d| d.num_days_from_monday());
             days.dedup();
             days.len()

@@ -427,7 +427,7 @@ impl AllocationProblem {
             let used = through.get(&(l, k)).copied().unwrap_or(0.0);
             arcs.push((1 + l, id(0, l, k), 0.0, used, Some(s)));
         }
-        for (&(r, k), _) in &model.demand {
+        for &(r, k) in model.demand.keys() {
             let u = (model.demand[&(r, k)] - served.get(&(r, k)).copied().unwrap_or(0.0)).max(0.0);
             arcs.push((0, id(1, r, k), penalty, u, None));
         }
@@ -910,6 +910,27 @@ pub fn split_by_region(
     Ok(out)
 }
 
+/// Reads region coordinates: `region` plus `lat,lon` or `x,y`.
+pub fn read_region_coords(file: &str, text: &str) -> Result<Vec<(String, Coord)>, LogisticsError> {
+    let mut t = Table::parse(file, text, &["region"])?;
+    let mut out = Vec::new();
+    for row in 0..t.len() {
+        let Some(name) = t.name(row, "region") else {
+            continue;
+        };
+        match read_coord(&mut t, row) {
+            Some(c) => out.push((name, c)),
+            None => t.problem(
+                row,
+                "region",
+                format_args!("\"{name}\" has no coordinates (lat,lon or x,y)"),
+            ),
+        }
+    }
+    t.finish()?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1069,25 +1090,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// Reads region coordinates: `region` plus `lat,lon` or `x,y`.
-pub fn read_region_coords(file: &str, text: &str) -> Result<Vec<(String, Coord)>, LogisticsError> {
-    let mut t = Table::parse(file, text, &["region"])?;
-    let mut out = Vec::new();
-    for row in 0..t.len() {
-        let Some(name) = t.name(row, "region") else {
-            continue;
-        };
-        match read_coord(&mut t, row) {
-            Some(c) => out.push((name, c)),
-            None => t.problem(
-                row,
-                "region",
-                format_args!("\"{name}\" has no coordinates (lat,lon or x,y)"),
-            ),
-        }
-    }
-    t.finish()?;
-    Ok(out)
 }

@@ -1118,6 +1118,9 @@ impl Stop<'_> {
     }
 }
 
+/// A new best solution: its routes and their distance.
+type Improved<'a> = (&'a [Vec<usize>], f64);
+
 /// Runs the search; `event` is called with each new best feasible routes and their
 /// distance, and with None every 50 iterations (a heartbeat for progress). Returns the
 /// best feasible routes found (None if none was).
@@ -1126,7 +1129,7 @@ pub(crate) fn solve(
     seed: u64,
     warm: Option<Vec<Vec<usize>>>,
     stop: &Stop,
-    event: &mut dyn FnMut(Option<(&[Vec<usize>], f64)>),
+    event: &mut dyn FnMut(Option<Improved<'_>>),
 ) -> Option<(Vec<Vec<usize>>, f64)> {
     let mut rng = Rng(seed);
     let mut ls = Search::new(inst);

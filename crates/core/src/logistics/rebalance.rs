@@ -181,6 +181,10 @@ impl Rebalance {
     }
 }
 
+/// The expected stockout cost's linear segments at one location for one SKU:
+/// (location, sku, [(units in the segment, at most its width; stockout cost saved a unit)]).
+type Segments<'a> = (&'a str, &'a str, Vec<(Variable, f64)>);
+
 impl RebalanceProblem {
     /// Reads `supplycast rebalance`'s files: stock (`location,sku,on_hand,target_min`)
     /// and lanes (`from,to,cost_per_unit,capacity_units`; empty capacity = no limit).
@@ -414,8 +418,7 @@ impl RebalanceProblem {
                 }
             }
         }
-        // The expected stockout cost's segments: (location, sku, [(y, width, −cost slope)]).
-        let mut segments: Vec<(&str, &str, Vec<(Variable, f64)>)> = Vec::new();
+        let mut segments: Vec<Segments<'_>> = Vec::new();
         for &l in &locations {
             for &k in &moving {
                 let Some(d) = lead.get(&(l, k)) else { continue };

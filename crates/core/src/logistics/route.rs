@@ -130,6 +130,9 @@ pub struct Routes {
     pub seconds: f64,
 }
 
+/// A callback that receives the solver's progress lines.
+pub type ProgressFn = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// How long and how the search runs.
 #[derive(Clone)]
 pub struct RouteOptions {
@@ -142,7 +145,7 @@ pub struct RouteOptions {
     /// Set to stop the search early; the best routes so far are returned.
     pub cancel: Arc<AtomicBool>,
     /// Called with the solver's progress lines.
-    pub progress: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    pub progress: Option<ProgressFn>,
 }
 
 impl Default for RouteOptions {
@@ -201,7 +204,8 @@ impl RoutingProblem {
     ) -> Result<RoutingProblem, LogisticsError> {
         let mut t = Table::parse(file, text, &["id"])?;
         let latlon = t.has("lat") || t.has("lon");
-        if !latlon && !(t.has("x") && t.has("y")) {
+        let xy = t.has("x") && t.has("y");
+        if !latlon && !xy {
             return Err(LogisticsError::Input {
                 file: file.into(),
                 problems: vec!["line 1: no coordinates: give lat,lon or x,y columns".into()],

@@ -39,6 +39,16 @@ pub mod palette {
     pub const BACKTEST: RGBColor = RGBColor(22, 163, 74);
 }
 
+/// The chart type of [`dated_chart`]: dates across, values up.
+pub(crate) type DatedChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<
+        plotters::coord::types::RangedDate<NaiveDate>,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
 /// A chart over dates and non-negative values with the shared styling: title, grid,
 /// dates on the x axis, whole numbers on the y axis once values pass 10.
 pub(crate) fn dated_chart<'a, DB: DrawingBackend>(
@@ -48,17 +58,7 @@ pub(crate) fn dated_chart<'a, DB: DrawingBackend>(
     x1: NaiveDate,
     ymax: f64,
     y_desc: Option<&str>,
-) -> Result<
-    ChartContext<
-        'a,
-        DB,
-        Cartesian2d<
-            plotters::coord::types::RangedDate<NaiveDate>,
-            plotters::coord::types::RangedCoordf64,
-        >,
-    >,
-    DrawingAreaErrorKind<DB::ErrorType>,
-> {
+) -> Result<DatedChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let x1 = if x1 > x0 {
         x1
     } else {
@@ -86,18 +86,6 @@ pub(crate) fn dated_chart<'a, DB: DrawingBackend>(
     mesh.draw()?;
     Ok(chart)
 }
-
-/// The one legend style of every chart: a white, slightly see-through box with a light
-/// border, at `position`.
-/// The chart type of [`dated_chart`].
-pub(crate) type DatedChart<'a, DB> = ChartContext<
-    'a,
-    DB,
-    Cartesian2d<
-        plotters::coord::types::RangedDate<NaiveDate>,
-        plotters::coord::types::RangedCoordf64,
-    >,
->;
 
 /// The marks of a SKU's anomalies (and the whole shop's) on a line of (date, value)
 /// points sorted by date: (date, the line's value there, excluded).
@@ -150,6 +138,8 @@ pub(crate) fn draw_anomalies<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The one legend style of every chart: a white, slightly see-through box with a light
+/// border, at `position`.
 pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,

@@ -75,10 +75,10 @@ async fn read_source(src: &Source) -> Result<ArrayBuffer, String> {
 fn head(buf: &ArrayBuffer) -> Vec<u8> {
     let n = buf.byte_length().min(SNIFF_BYTES);
     let mut v = Uint8Array::new_with_byte_offset_and_length(buf, 0, n).to_vec();
-    if n < buf.byte_length() {
-        if let Some(p) = v.iter().rposition(|b| *b == b'\n') {
-            v.truncate(p + 1);
-        }
+    if n < buf.byte_length()
+        && let Some(p) = v.iter().rposition(|b| *b == b'\n')
+    {
+        v.truncate(p + 1);
     }
     v
 }

@@ -27,6 +27,17 @@ enum SortKey {
 }
 
 /// Backtest MASE of the chosen model (or ensemble).
+/// What a forecast (or a neural model, or a scenario model's ranks) is for: (the dataset's
+/// identity, weekly regrouping, horizon, backtest windows).
+type RunKey = (usize, bool, usize, usize);
+
+/// The scenario model's path ranks per SKU and the run they are valid for.
+type RanksFor = (RunKey, Arc<Vec<Option<Ranks>>>);
+
+/// A forecast's inputs: the dataset (daily or regrouped weekly), its backtest settings
+/// and its key.
+type Setup = (Arc<Dataset>, BacktestConfig, RunKey);
+
 fn chosen_mase(c: &Choice) -> f64 {
     c.leaderboard
         .iter()
@@ -167,7 +178,6 @@ pub fn ForecastPage(
     let windows = RwSignal::new(3usize);
     let scenarios = RwSignal::new(Scenarios::default());
     // The scenario model's path ranks per SKU, valid for one (dataset, weekly, h, windows).
-    type RanksFor = ((usize, bool, usize, usize), Arc<Vec<Option<Ranks>>>);
     let scenario_ranks = RwSignal::new(None::<RanksFor>);
     let run = RwSignal::new(None::<Arc<ForecastRun>>);
     let slot = JobSlot::new();
@@ -208,9 +218,9 @@ pub fn ForecastPage(
 
     // Neural candidates: per model, per SKU, valid for one (dataset, weekly, h, windows).
     let neural = RwSignal::new(Vec::<GlobalForecasts>::new());
-    let neural_key = StoredValue::new(None::<(usize, bool, usize, usize)>);
+    let neural_key = StoredValue::new(None::<RunKey>);
     // The dataset and settings a forecast (or a neural model) is for.
-    let setup = move || -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))> {
+    let setup = move || -> Option<Setup> {
         let src = dataset.get_untracked()?;
         let w = weekly.get_untracked();
         let key = (
@@ -365,7 +375,7 @@ pub fn ForecastPage(
                         None => picks.push((name, 1)),
                     }
                 }
-                picks.sort_by(|a, b| b.1.cmp(&a.1));
+                picks.sort_by_key(|p| std::cmp::Reverse(p.1));
                 let mases: Vec<f64> = ok.iter().map(|c| chosen_mase(c)).filter(|m| m.is_finite()).collect();
                 let mean_mase = mases.iter().sum::<f64>() / mases.len().max(1) as f64;
                 let failed = r.skus.len() - ok.len();
@@ -688,15 +698,11 @@ fn SkuForecastView(
 #[component]
 fn NeuralPanel(
     dataset: RwSignal<Option<Arc<Dataset>>>,
-    setup: impl Fn() -> Option<(Arc<Dataset>, BacktestConfig, (usize, bool, usize, usize))>
-    + Copy
-    + Send
-    + Sync
-    + 'static,
+    setup: impl Fn() -> Option<Setup> + Copy + Send + Sync + 'static,
     neural: RwSignal<Vec<GlobalForecasts>>,
-    neural_key: StoredValue<Option<(usize, bool, usize, usize)>>,
+    neural_key: StoredValue<Option<RunKey>>,
     start: impl Fn() + Copy + Send + Sync + 'static,
-    scenario_ranks: RwSignal<Option<((usize, bool, usize, usize), Arc<Vec<Option<Ranks>>>)>>,
+    scenario_ranks: RwSignal<Option<RanksFor>>,
     scenarios: RwSignal<Scenarios>,
 ) -> impl IntoView {
     use super::jobs::{NnEvent, NnJob, NnProgress, NnRequest, NnResult};

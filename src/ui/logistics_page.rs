@@ -292,7 +292,7 @@ fn demand_totals(
     ))
 }
 
-fn file<'a>(f: &'a Option<FileText>, slot: Slot) -> Result<(&'a str, &'a str), String> {
+fn file(f: &Option<FileText>, slot: Slot) -> Result<(&str, &str), String> {
     f.as_ref()
         .map(|f| (f.name.as_str(), f.text.as_str()))
         .ok_or_else(|| {

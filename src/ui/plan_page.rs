@@ -33,7 +33,7 @@ enum Filter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Order {
     MoneyAtRisk,
-    OrderValue,
+    Spend,
     StockoutRisk,
     Priority,
 }
@@ -41,7 +41,7 @@ enum Order {
 impl Order {
     const ALL: [Order; 4] = [
         Order::MoneyAtRisk,
-        Order::OrderValue,
+        Order::Spend,
         Order::StockoutRisk,
         Order::Priority,
     ];
@@ -49,7 +49,7 @@ impl Order {
     fn label(self) -> &'static str {
         match self {
             Order::MoneyAtRisk => "money at risk",
-            Order::OrderValue => "value of today's order",
+            Order::Spend => "value of today's order",
             Order::StockoutRisk => "stockout risk",
             Order::Priority => "margin protected per money spent",
         }
@@ -58,7 +58,7 @@ impl Order {
     fn key(self, s: &SkuPlan) -> f64 {
         match self {
             Order::MoneyAtRisk => s.money_at_risk,
-            Order::OrderValue => s.order_value,
+            Order::Spend => s.order_value,
             Order::StockoutRisk => s.stockout_risk,
             Order::Priority => s.priority,
         }
@@ -299,7 +299,7 @@ pub fn PlanPage(
                     )}</p>
                     <div class="settings">
                         <label title="A symbol (£, $, €) is put before amounts, a code (EUR) after them">"Currency "
-                            <input type="text" size="4" maxlength="8" data-testid="plan-currency" prop:value=move || super::currency()
+                            <input type="text" size="4" maxlength="8" data-testid="plan-currency" prop:value=super::currency
                                 on:change=move |ev| {
                                     super::set_currency(event_target_value(&ev));
                                     // Redraw what shows money.

@@ -47,19 +47,16 @@ async fn open() -> Result<IdbDatabase, JsValue> {
     let upgrade = Closure::once_into_js({
         let req = req.clone();
         move |_: web_sys::Event| {
-            if let Ok(db) = req
-                .result()
-                .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
+            if let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>())
+                && !db.object_store_names().contains(STORE)
             {
-                if !db.object_store_names().contains(STORE) {
-                    let _ = db.create_object_store(STORE);
-                }
+                let _ = db.create_object_store(STORE);
             }
         }
     });
     req.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
     let db = done(&req).await?;
-    db.dyn_into::<IdbDatabase>().map_err(JsValue::from)
+    db.dyn_into::<IdbDatabase>()
 }
 
 /// Stores the encoded dataset, replacing the previous one.

@@ -26,7 +26,6 @@ enum SortKey {
     Risk,
 }
 
-/// Backtest MASE of the chosen model (or ensemble).
 /// What a forecast (or a neural model, or a scenario model's ranks) is for: (the dataset's
 /// identity, weekly regrouping, horizon, backtest windows).
 type RunKey = (usize, bool, usize, usize);
@@ -38,6 +37,7 @@ type RanksFor = (RunKey, Arc<Vec<Option<Ranks>>>);
 /// and its key.
 type Setup = (Arc<Dataset>, BacktestConfig, RunKey);
 
+/// Backtest MASE of the chosen model (or ensemble).
 fn chosen_mase(c: &Choice) -> f64 {
     c.leaderboard
         .iter()

@@ -360,8 +360,14 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
         }
         None => defaults,
     };
-    if !a.horizon_days.is_finite() || a.horizon_days <= 0.0 || a.simulations == 0 {
-        bail!("--horizon-days and --simulations must be positive");
+    if !a.horizon_days.is_finite() || a.horizon_days <= 0.0 {
+        bail!(
+            "--horizon-days {}: expected a positive, finite number of days",
+            a.horizon_days
+        );
+    }
+    if a.simulations == 0 {
+        bail!("--simulations 0: expected at least one simulation");
     }
     let t0 = Instant::now();
     let Some(today) = table.dates.first().copied() else {

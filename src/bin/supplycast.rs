@@ -141,10 +141,14 @@ mod cli {
             /// `supplycast finetune`) or a neural model file (from `supplycast train`).
             #[arg(long)]
             model: Option<PathBuf>,
-            /// Add the pretrained model (zero-shot) to every SKU's candidates; SKUs with
-            /// less than two horizons of history take its own quantiles.
-            #[arg(long)]
+            /// The pretrained model (zero-shot) is among every SKU's candidates and in the
+            /// default recipe by default in a build with feature `nn`; this flag is kept
+            /// for older scripts and changes nothing.
+            #[arg(long, hide = true)]
             pretrained: bool,
+            /// Leave the pretrained model out of the candidates (statistical models only).
+            #[arg(long)]
+            no_pretrained: bool,
             /// Impute the flagged stock-outs and missing data (from each SKU's own
             /// demand around them) before forecasting, as the app does by default.
             #[arg(long)]
@@ -337,6 +341,14 @@ mod cli {
             /// every SKU were new (every row, and the MASE scale, see only those).
             #[arg(long)]
             history: Option<usize>,
+            /// Leave the pretrained model out (its row, and the automatic choice's
+            /// candidates); in a build without feature `nn` it is always out.
+            #[arg(long)]
+            no_pretrained: bool,
+            /// Extra automatic-choice rows on the same backtests, for tuning the rule:
+            /// `ANCHOR:Z:MARGIN,...` with ANCHOR one of strong, strong+comb, comb, none.
+            #[arg(long, value_delimiter = ',', value_parser = supplycast::forecast::rule::ChoiceRule::parse)]
+            rules: Vec<supplycast::forecast::rule::ChoiceRule>,
         },
         /// Pretrain the demand model on a synthetic (and optionally real) corpus and
         /// write its weights file, checkpoints, loss curve and provenance.
@@ -691,7 +703,8 @@ mod cli {
                 windows,
                 out,
                 model,
-                pretrained,
+                pretrained: _,
+                no_pretrained,
                 clean,
                 paths,
                 paths_out,
@@ -774,15 +787,18 @@ mod cli {
                 // The whole dataset at once, as the app does: the choice learns from
                 // every SKU's backtests.
                 #[cfg(feature = "nn")]
-                let globals = if pretrained {
-                    vec![crate::neural_cli::pretrained_globals(&ds, &cfg)?]
-                } else {
+                let globals = if no_pretrained {
                     Vec::new()
+                } else {
+                    vec![crate::neural_cli::pretrained_globals(&ds, &cfg)?]
                 };
                 #[cfg(not(feature = "nn"))]
-                let globals = if pretrained {
-                    return Err(crate::neural_cli::unavailable());
-                } else {
+                let globals = {
+                    if !no_pretrained {
+                        eprintln!(
+                            "note: this build has no pretrained model (feature nn): the forecast uses the statistical models only"
+                        );
+                    }
                     Vec::new()
                 };
                 let templates = if scenarios == forecast::scenarios::Scenarios::Generative {
@@ -859,6 +875,8 @@ mod cli {
                 nn_hidden,
                 nn_context,
                 history,
+                no_pretrained,
+                rules,
             } => {
                 let threads = threads.unwrap_or_else(|| {
                     std::thread::available_parallelism()
@@ -898,8 +916,29 @@ mod cli {
                     .collect();
                 let t = Instant::now();
                 let stats_series: &[(String, Vec<f64>)] = if only_neural { &[] } else { &series };
-                let mut report = forecast::bench::run(
+                // The pretrained model is a candidate of the default forecast, so it is one
+                // here too (its forecasts made once, on the training parts).
+                #[cfg(feature = "nn")]
+                let extra = if no_pretrained || only_neural {
+                    Vec::new()
+                } else {
+                    crate::neural_cli::pretrained_bench_candidates(&ds, &cfg)?
+                };
+                #[cfg(not(feature = "nn"))]
+                let extra = {
+                    if !no_pretrained {
+                        eprintln!(
+                            "note: this build has no pretrained model (feature nn): statistical models only"
+                        );
+                    }
+                    Vec::new()
+                };
+                let all_rules: Vec<forecast::rule::ChoiceRule> =
+                    std::iter::once(Default::default()).chain(rules).collect();
+                let mut report = forecast::bench::run_with(
                     stats_series,
+                    &extra,
+                    &all_rules,
                     &cfg,
                     forecasts_out.is_some(),
                     threads,

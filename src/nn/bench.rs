@@ -247,7 +247,7 @@ pub fn run_pretrained(
         .collect();
     let train_set: Vec<NnSeries> = eligible.iter().map(|s| s.truncated(h)).collect();
     let (name, tuned, steps, speed) = match finetune {
-        None => ("pretrained", None, 0, 0.0),
+        None => ("pretrained (own quantiles)", None, 0, 0.0),
         Some(st) => {
             let (n, reports, _) = super::block_on_native(pretrained::finetune(
                 net.clone(),

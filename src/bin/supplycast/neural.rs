@@ -418,6 +418,38 @@ mod imp {
         ))?)
     }
 
+    /// The pretrained model's candidates for `bench-forecast`: per series of `ds`, its
+    /// zero-shot forecasts from the backtest origins and the end of the training part
+    /// (all but the last `h` periods), empty for series the benchmark does not score.
+    pub(crate) fn pretrained_bench_candidates(
+        ds: &Dataset,
+        bt: &supplycast::forecast::backtest::BacktestConfig,
+    ) -> anyhow::Result<Vec<Vec<supplycast::forecast::models::Precomputed>>> {
+        let dev = device::cpu();
+        let (net, meta) = pretrained_net(None, &dev)?;
+        let series = NnSeries::from_dataset(ds, bt.h);
+        let kept: Vec<usize> = (0..series.len())
+            .filter(|&i| series[i].values.len() > bt.h + bt.season)
+            .collect();
+        let train: Vec<NnSeries> = kept.iter().map(|&i| series[i].truncated(bt.h)).collect();
+        let g = block_on(pretrained::global_forecasts(
+            &net,
+            &meta.config,
+            "pretrained",
+            &train,
+            FreqCode::of(ds.frequency()),
+            bt,
+            None,
+            &dev,
+        ))?;
+        let dates: Vec<&[chrono::NaiveDate]> = train.iter().map(|s| s.dates.as_slice()).collect();
+        let mut out = vec![Vec::new(); series.len()];
+        for (&i, c) in kept.iter().zip(g.candidates(&dates)) {
+            out[i] = vec![c];
+        }
+        Ok(out)
+    }
+
     /// The generative scenario model for `bench-scenarios --vae`: trained on `ys` (the
     /// histories up to the origin) on the CPU, then `paths` paths after each.
     pub(crate) fn vae_paths(ys: &[&[f64]], h: usize, paths: usize) -> Vec<Option<Vec<Vec<f64>>>> {

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::backtest::BacktestConfig;
 use super::metrics::{self, Scores, Summary};
+use super::models::Precomputed;
+use super::rule::ChoiceRule;
 use super::{Model, models, select};
 
 /// One model's held-out result on all series.
@@ -107,19 +109,64 @@ pub fn run(
     threads: usize,
     progress: &mut dyn FnMut(f64),
 ) -> BenchReport {
+    run_with(
+        series,
+        &[],
+        &[ChoiceRule::default()],
+        cfg,
+        keep_forecasts,
+        threads,
+        progress,
+    )
+}
+
+/// [`run`] with global models' forecasts among the candidates (`extra[i]`: series `i`'s,
+/// made on its training part for the backtest origins and its end; empty for none) and
+/// one automatic-choice row per rule on the same backtests: the first rule's row is
+/// "Auto", the others "Auto[label]".
+pub fn run_with(
+    series: &[(String, Vec<f64>)],
+    extra: &[Vec<Precomputed>],
+    rules: &[ChoiceRule],
+    cfg: &BacktestConfig,
+    keep_forecasts: bool,
+    threads: usize,
+    progress: &mut dyn FnMut(f64),
+) -> BenchReport {
     let h = cfg.h;
-    let eligible: Vec<&(String, Vec<f64>)> = series
-        .iter()
-        .filter(|(_, y)| y.len() > h + cfg.season)
+    let kept: Vec<usize> = (0..series.len())
+        .filter(|&i| series[i].1.len() > h + cfg.season)
         .collect();
+    let eligible: Vec<&(String, Vec<f64>)> = kept.iter().map(|&i| &series[i]).collect();
+    let globals = |k: usize| -> Vec<Box<dyn Model>> {
+        extra
+            .get(kept[k])
+            .into_iter()
+            .flatten()
+            .map(|p| Box::new(p.clone()) as Box<dyn Model>)
+            .collect()
+    };
     let too_short = series.len() - eligible.len();
     let trains: Vec<&[f64]> = eligible.iter().map(|(_, y)| &y[..y.len() - h]).collect();
-    let names: Vec<String> = models::standard(cfg.season)
+    let mut names: Vec<String> = models::standard(cfg.season)
         .iter()
         .map(|m| m.name())
         .collect();
-    let all = |_: usize| -> Vec<Box<dyn Model>> { models::standard(cfg.season) };
-    let own = |i: usize| -> Vec<Box<dyn Model>> { models::for_series(trains[i], cfg.season) };
+    for p in extra.iter().flatten() {
+        if !names.contains(&p.name) {
+            names.push(p.name.clone());
+        }
+    }
+    let all = |i: usize| -> Vec<Box<dyn Model>> {
+        let mut m = models::standard(cfg.season);
+        m.extend(globals(i));
+        m
+    };
+    let own = |i: usize| -> Vec<Box<dyn Model>> {
+        let mut m = models::for_series(trains[i], cfg.season);
+        m.extend(globals(i));
+        m
+    };
     let score_one = |y: &[f64], f: &crate::forecast::Forecast| held_out_score(y, f, h, cfg.season);
     let t = Instant::now();
     let n = trains.len();
@@ -170,45 +217,61 @@ pub fn run(
         progress((mi + 2) as f64 / steps);
     }
     // The automatic choice: each series' own candidates only.
-    let t = Instant::now();
     let mut bt_auto = bt.clone();
     for (i, s) in bt_auto.series.iter_mut().enumerate() {
         let keep: Vec<String> = own(i).iter().map(|m| m.name()).collect();
         s.forecasts.retain(|(m, _)| keep.contains(&bt.names[*m]));
     }
-    let learnt = select::learn(&bt_auto, &trains, h, None);
-    let results = select::finish(
-        &bt_auto,
-        &learnt,
-        &trains,
-        &own,
-        cfg,
-        threads,
-        7,
-        &mut |_| true,
-    );
-    let auto_s = backtest_s + t.elapsed().as_secs_f64();
-    progress(1.0);
-    let mut scores = Vec::new();
+    let mut auto_rows = Vec::new();
     let mut choices: Vec<(String, usize)> = Vec::new();
-    for ((sku, y), choice) in eligible.iter().zip(results) {
-        let Ok(choice) = choice else { continue };
-        match choices
-            .iter_mut()
-            .find(|(m, _)| *m == choice.forecast.model)
-        {
-            Some((_, n)) => *n += 1,
-            None => choices.push((choice.forecast.model.clone(), 1)),
+    for (ri, rule) in rules.iter().enumerate() {
+        let t = Instant::now();
+        let learnt = select::learn_with(&bt_auto, &trains, h, None, rule);
+        let results = select::finish(
+            &bt_auto,
+            &learnt,
+            &trains,
+            &own,
+            cfg,
+            threads,
+            7,
+            &mut |_| true,
+        );
+        let auto_s = backtest_s + t.elapsed().as_secs_f64();
+        let label = if ri == 0 {
+            "Auto".to_string()
+        } else {
+            format!("Auto[{}]", rule.label())
+        };
+        let mut scores = Vec::new();
+        for ((sku, y), choice) in eligible.iter().zip(results) {
+            let Ok(choice) = choice else { continue };
+            if ri == 0 {
+                match choices
+                    .iter_mut()
+                    .find(|(m, _)| *m == choice.forecast.model)
+                {
+                    Some((_, n)) => *n += 1,
+                    None => choices.push((choice.forecast.model.clone(), 1)),
+                }
+            }
+            if let Some(s) = score_one(y, &choice.forecast) {
+                scores.push(s);
+            }
+            if keep_forecasts {
+                let mut ho = held_out(sku, &choice.forecast);
+                ho.model = format!("{label}:{}", ho.model);
+                forecasts.push(ho);
+            }
         }
-        if let Some(s) = score_one(y, &choice.forecast) {
-            scores.push(s);
-        }
-        if keep_forecasts {
-            let mut ho = held_out(sku, &choice.forecast);
-            ho.model = format!("Auto:{}", ho.model);
-            forecasts.push(ho);
-        }
+        auto_rows.push(ModelReport {
+            model: label,
+            summary: metrics::summarise(&scores),
+            wall_s: auto_s,
+            threads,
+        });
     }
+    progress(1.0);
     choices.sort_by_key(|c| std::cmp::Reverse(c.1));
     // Where Naive is the best single model out of sample (ties with a better-ranked
     // model go to that model).
@@ -222,12 +285,7 @@ pub fn run(
             })
             .count()
     });
-    reports.push(ModelReport {
-        model: "Auto".into(),
-        summary: metrics::summarise(&scores),
-        wall_s: auto_s,
-        threads,
-    });
+    reports.extend(auto_rows);
     BenchReport {
         h,
         season: cfg.season,

@@ -14,6 +14,7 @@ pub mod global;
 pub mod metrics;
 pub mod models;
 pub mod quantile_paths;
+pub mod rule;
 pub mod run;
 pub mod scenario_bench;
 pub mod scenarios;

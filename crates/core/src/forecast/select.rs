@@ -20,6 +20,7 @@ use std::collections::HashMap;
 
 use super::backtest::{self, BacktestConfig, Choice, Standing, origins, quantile};
 use super::metrics::{self, Scores};
+use super::rule::{ChoiceRule, Evidence};
 use super::scenarios::{self, Dependence, Scenarios};
 use super::{Forecast, ForecastError, Model, check_history};
 use crate::data::quality::{DemandClass, intermittency};
@@ -36,12 +37,9 @@ const MIN_GROUP: usize = 24;
 /// all steps.
 const MIN_STEP_ERRORS: usize = 30;
 
-/// Combinations tried: the mean of the best k single models for k in
-/// MIN_COMBINED..=MAX_MEAN, and the median of the best 3 and 5.
+/// Combinations tried: the mean of the best k single models for k in 2..=MAX_MEAN,
+/// and the median of the best 3 and 5.
 const MAX_MEAN: usize = 5;
-
-/// The fewest models a recipe combines (where a group has that many candidates).
-const MIN_COMBINED: usize = 3;
 
 /// One series' backtests.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -407,6 +405,9 @@ struct Evaluated {
     /// Mean over series of the mean pinball loss of the relative errors (P10/P50/P90
     /// at the group's pooled quantiles of those errors).
     score: f64,
+    /// Per member series (aligned with the group's members): its own mean pinball loss
+    /// (NaN where the recipe has no error on it).
+    per_series: Vec<f64>,
 }
 
 fn evaluate(
@@ -426,18 +427,23 @@ fn evaluate(
     }
     let offsets = Q.map(|q| quantile(&pooled, q));
     let (mut score, mut n) = (0.0, 0.0);
-    for windows in per.iter().filter(|e| !e.is_empty()) {
+    let mut per_series = Vec::with_capacity(per.len());
+    for windows in &per {
         let e: Vec<f64> = windows.concat();
         if e.is_empty() {
+            per_series.push(f64::NAN);
             continue;
         }
-        score += mean_pinball(&e, &offsets);
+        let l = mean_pinball(&e, &offsets);
+        per_series.push(l);
+        score += l;
         n += 1.0;
     }
     let score = score / n;
     Some(Evaluated {
         recipe: r.clone(),
         score,
+        per_series,
     })
 }
 
@@ -472,6 +478,26 @@ pub struct GroupPlan {
     dependence: Dependence,
     /// Pooled quantile offsets of each single model (by id), for the leaderboards.
     single_offsets: HashMap<usize, [f64; 3]>,
+    /// How the recipe was decided (none where the rule has no default in the pool).
+    decision: Option<Decision>,
+}
+
+/// How a group's recipe was decided: its default, the best of the rest, and the
+/// evidence between them ([`ChoiceRule::switches`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The default recipe's name and backtest score.
+    pub default: String,
+    /// Its score.
+    pub default_score: f64,
+    /// The best other recipe's name.
+    pub challenger: String,
+    /// Its score.
+    pub challenger_score: f64,
+    /// The challenger's gain over the default, and whether it replaced it.
+    pub evidence: Evidence,
+    /// The rule that decided.
+    pub rule: ChoiceRule,
 }
 
 /// The recipes learnt per group.
@@ -500,9 +526,20 @@ fn group_label(g: Group, level: u8) -> String {
     }
 }
 
-/// Learns the recipe of every group. `only`: restrict the candidates to one model
-/// (the benchmark's single-model rows).
+/// Learns the recipe of every group with the default rule. `only`: restrict the
+/// candidates to one model (the benchmark's single-model rows).
 pub fn learn(bt: &Backtests, ys: &[&[f64]], h: usize, only: Option<&str>) -> Learnt {
+    learn_with(bt, ys, h, only, &ChoiceRule::default())
+}
+
+/// [`learn`] with a given rule (the benchmark compares rules on the same backtests).
+pub fn learn_with(
+    bt: &Backtests,
+    ys: &[&[f64]],
+    h: usize,
+    only: Option<&str>,
+    rule: &ChoiceRule,
+) -> Learnt {
     let n = bt.series.len();
     // Group each series at the finest level with enough series: (class, band), class,
     // everything.
@@ -547,6 +584,7 @@ pub fn learn(bt: &Backtests, ys: &[&[f64]], h: usize, only: Option<&str>) -> Lea
             h,
             fallback,
             only_id,
+            rule,
             group_label(bt.series[i].group, key.0),
         );
         plans.push(plan);
@@ -563,6 +601,7 @@ fn learn_group(
     h: usize,
     fallback: Option<usize>,
     only: Option<usize>,
+    rule: &ChoiceRule,
     label: String,
 ) -> GroupPlan {
     let mut ids: Vec<usize> = members
@@ -605,7 +644,7 @@ fn learn_group(
     if only.is_none() {
         let ranked: Vec<usize> = singles.iter().map(|e| e.recipe.members[0]).collect();
         let mut combos = Vec::new();
-        for k in MIN_COMBINED..=MAX_MEAN.min(ranked.len()) {
+        for k in 2..=MAX_MEAN.min(ranked.len()) {
             combos.push(Recipe {
                 members: ranked[..k].to_vec(),
                 median: false,
@@ -626,23 +665,61 @@ fn learn_group(
                 .filter(|e| e.score.is_finite()),
         );
     }
-    // A combination of at least three models wherever three exist: the group's backtests
-    // span a few months of one season, and the single model (or pair) that wins
-    // there is often the one that suited that stretch. Measured on held-out periods of
-    // eight data shapes: allowing singles and pairs, the choice lost to its best
-    // candidate by up to 7 % MASE (weekly retail); with three or more, by at most 2.2 %.
-    if all.iter().any(|e| e.recipe.members.len() >= MIN_COMBINED) {
-        all.retain(|e| e.recipe.members.len() >= MIN_COMBINED);
-    }
     all.sort_by(|a, b| a.score.total_cmp(&b.score));
-    let best = all.first().cloned().unwrap_or(Evaluated {
-        recipe: Recipe {
-            members: fallback.or(ids.first().copied()).into_iter().collect(),
-            median: false,
-        },
-        score: f64::NAN,
-    });
-    let runner_up = all.get(1).map(|e| (e.recipe.name(&bt.names), e.score));
+    // The default, kept unless the best of the rest beats it with strong evidence
+    // ([`rule`]): taking the lowest backtest score outright lost to the pool's own best
+    // single model on six unseen data sets.
+    let default = if only.is_none() {
+        rule.anchor_members(&bt.names, &ids)
+            .map(|m| Recipe {
+                members: m,
+                median: false,
+            })
+            .and_then(|r| evaluate(&r, members, bt, ys, fallback))
+            .filter(|e| e.score.is_finite())
+    } else {
+        None
+    };
+    let big = |e: &&Evaluated| e.recipe.members.len() >= rule.min_members;
+    let (best, decision) = match default {
+        None => (
+            all.iter().find(big).or(all.first()).cloned().unwrap_or(Evaluated {
+                recipe: Recipe {
+                    members: fallback.or(ids.first().copied()).into_iter().collect(),
+                    median: false,
+                },
+                score: f64::NAN,
+                per_series: Vec::new(),
+            }),
+            None,
+        ),
+        Some(d) => {
+            // Challengers of at least `min_members` models, where the group has them.
+            let challenger = all
+                .iter()
+                .filter(|e| e.recipe != d.recipe)
+                .find(big)
+                .or_else(|| all.iter().find(|e| e.recipe != d.recipe))
+                .cloned();
+            match challenger {
+                None => (d, None),
+                Some(c) => {
+                    let ev = rule.switches(&d.per_series, &c.per_series);
+                    let decision = Decision {
+                        default: d.recipe.name(&bt.names),
+                        default_score: d.score,
+                        challenger: c.recipe.name(&bt.names),
+                        challenger_score: c.score,
+                        evidence: ev,
+                        rule: *rule,
+                    };
+                    (if ev.switch { c } else { d }, Some(decision))
+                }
+            }
+        }
+    };
+    all.retain(|e| e.recipe != best.recipe);
+    let runner_up = all.first().map(|e| (e.recipe.name(&bt.names), e.score));
     // The chosen recipe's errors by step ahead, for the intervals.
     let wins: Vec<Vec<f64>> = members
         .iter()
@@ -699,6 +776,7 @@ fn learn_group(
         step_sorted,
         dependence,
         single_offsets,
+        decision,
     }
 }
 
@@ -1108,13 +1186,41 @@ fn finish_one(
     } else {
         "too little history for its own errors: intervals from errors pooled across its group"
     };
-    let reason = format!(
-        "{name}{note}: of the models and combinations tried, it had the lowest backtest error (scaled pinball loss {:.3}) across the {} {} over {} rolling origins{runner}; {intervals}",
-        plan.score,
-        plan.evidence,
-        plan.label,
-        s.origins.len(),
-    );
+    let why = match &plan.decision {
+        Some(d) if d.evidence.switch => format!(
+            "it beat the default {} on the backtests of the {} {} over {} rolling origins: scaled pinball loss {:.3} against {:.3}, {:.1} % lower, {:.1} standard errors on {} SKUs",
+            d.default,
+            plan.evidence,
+            plan.label,
+            s.origins.len(),
+            d.challenger_score,
+            d.default_score,
+            100.0 * d.evidence.gain,
+            d.evidence.z,
+            d.evidence.series,
+        ),
+        Some(d) => format!(
+            "the default; no model or combination beat it with strong evidence on the backtests of the {} {} over {} rolling origins (scaled pinball loss {:.3}; best other {} {:.3}, {:.1} % lower at {:.1} standard errors, short of {:.0} % and {:.1})",
+            plan.evidence,
+            plan.label,
+            s.origins.len(),
+            d.default_score,
+            d.challenger,
+            d.challenger_score,
+            100.0 * d.evidence.gain,
+            d.evidence.z,
+            100.0 * d.rule.margin,
+            d.rule.z,
+        ),
+        None => format!(
+            "of the models and combinations tried, it had the lowest backtest error (scaled pinball loss {:.3}) across the {} {} over {} rolling origins{runner}",
+            plan.score,
+            plan.evidence,
+            plan.label,
+            s.origins.len(),
+        ),
+    };
+    let reason = format!("{name}{note}: {why}; {intervals}");
     Ok(Choice {
         forecast: Forecast {
             model: name,
@@ -1438,7 +1544,7 @@ mod tests {
     }
 
     #[test]
-    fn recipes_combine_three_or_more_models_and_intervals_cover() {
+    fn the_default_is_kept_without_strong_evidence_and_intervals_cover() {
         let ys: Vec<Vec<f64>> = (0..40)
             .map(|i| seasonal_counts(200, 5.0 + i as f64, i as u64))
             .collect();
@@ -1450,11 +1556,13 @@ mod tests {
         for (y, r) in ys.iter().zip(&res) {
             let ch = r.as_ref().unwrap();
             let name = &ch.forecast.model;
+            // The classic combination (no pretrained model in this pool), or what beat it.
             assert!(
-                name.starts_with("Ensemble(") || name.starts_with("Median("),
-                "{name}"
+                name == "Ensemble(AutoETS, AutoARIMA, DynamicOptimizedTheta)"
+                    || ch.reason.contains("it beat the default Ensemble(AutoETS, AutoARIMA, DynamicOptimizedTheta)"),
+                "{name}: {}",
+                ch.reason
             );
-            assert!(name.matches(", ").count() >= 2, "{name}");
             assert!(ch.reason.contains("rolling origins"), "{}", ch.reason);
             assert_eq!(ch.forecast.paths.len(), 50);
             for j in 0..28 {
@@ -1466,6 +1574,93 @@ mod tests {
         }
         let cover = inside as f64 / total as f64;
         assert!((0.7..=0.9).contains(&cover), "coverage {cover}");
+    }
+
+    /// The held-out mean MASE of the default over `ys` (last `h` held out) with the
+    /// standard models plus `extra(i, origin)`'s forecasts as candidates, and the
+    /// forecasts.
+    fn held_out_default(
+        ys: &[Vec<f64>],
+        h: usize,
+        extra: &[(&str, &(dyn Fn(usize, usize) -> Vec<f64> + Sync))],
+    ) -> (f64, Vec<Vec<f64>>) {
+        let c = cfg(h, 7);
+        let trains: Vec<&[f64]> = ys.iter().map(|y| &y[..y.len() - h]).collect();
+        let candidates = |i: usize| -> Vec<Box<dyn Model>> {
+            let mut m = models::standard(7);
+            let n = trains[i].len();
+            for (name, f) in extra {
+                let by_origin = origins(n, &c)
+                    .into_iter()
+                    .chain([n])
+                    .map(|o| (o, f(i, o)))
+                    .collect();
+                m.push(Box::new(models::Precomputed {
+                    name: name.to_string(),
+                    by_origin,
+                }));
+            }
+            m
+        };
+        let res = choose_all(&trains, &candidates, &c, 2, 1, &mut |_, _| true);
+        let mut total = 0.0;
+        let mut points = Vec::new();
+        for (y, r) in ys.iter().zip(res) {
+            let f = r.unwrap().forecast;
+            total += crate::forecast::bench::held_out_score(y, &f, h, 7).unwrap().mase;
+            points.push(f.point);
+        }
+        (total / ys.len() as f64, points)
+    }
+
+    #[test]
+    fn adding_a_candidate_never_makes_the_default_worse() {
+        // Weekly-cycle counts whose mean profile a strong candidate knows (as a pretrained
+        // model knows retail demand); a poor candidate forecasts three times the level.
+        let levels: Vec<f64> = (0..40).map(|i| 5.0 + i as f64).collect();
+        let ys: Vec<Vec<f64>> = levels
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| seasonal_counts(200, l, 300 + i as u64))
+            .collect();
+        let h = 28;
+        let strong = |i: usize, o: usize| -> Vec<f64> {
+            (o..o + h)
+                .map(|t| levels[i] * (1.0 + 0.5 * ((t % 7) as f64 / 6.0 - 0.5)))
+                .collect()
+        };
+        let poor = |i: usize, _: usize| -> Vec<f64> { vec![3.0 * levels[i]; h] };
+        let (base, base_points) = held_out_default(&ys, h, &[]);
+        let (with_poor, poor_points) = held_out_default(&ys, h, &[("poor", &poor)]);
+        let (with_strong, _) = held_out_default(&ys, h, &[("strong", &strong)]);
+        let (with_both, _) = held_out_default(&ys, h, &[("strong", &strong), ("poor", &poor)]);
+        let (strong_alone, _) = {
+            let f = |i: usize| crate::forecast::Forecast {
+                model: "strong".into(),
+                point: strong(i, 172),
+                quantiles: [strong(i, 172), strong(i, 172), strong(i, 172)],
+                paths: Vec::new(),
+            };
+            let m: f64 = (0..ys.len())
+                .map(|i| {
+                    crate::forecast::bench::held_out_score(&ys[i], &f(i), h, 7)
+                        .unwrap()
+                        .mase
+                })
+                .sum::<f64>()
+                / ys.len() as f64;
+            (m, ())
+        };
+        // A poor candidate changes nothing.
+        assert_eq!(poor_points, base_points, "MASE {with_poor} against {base}");
+        // A strong one makes the default better, and the default is within 1 % of it
+        // (a combination forced to three or more models would dilute it).
+        assert!(with_strong < base, "{with_strong} against {base}");
+        assert!(
+            with_strong <= 1.01 * strong_alone,
+            "default {with_strong}, the strong candidate alone {strong_alone}"
+        );
+        assert!(with_both <= with_strong * 1.0001, "{with_both} against {with_strong}");
     }
 
     #[test]

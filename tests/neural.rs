@@ -494,6 +494,30 @@ fn shipped_model_beats_seasonal_naive_zero_shot() {
     let (pre, snaive) = (mase("pretrained"), mase("SeasonalNaive"));
     eprintln!("zero-shot MASE {pre:.3}, seasonal naive {snaive:.3}");
     assert!(pre < snaive, "pretrained {pre} vs seasonal naive {snaive}");
+    // The pretrained model is in the default benchmark (its row and the choice's pool)
+    // without being asked for, and out with --no-pretrained.
+    let rows = |extra: &[&str]| -> Vec<String> {
+        let out = bin()
+            .arg("bench-forecast")
+            .arg(&data)
+            .args(["--h", "14", "--json", "--threads", "1"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["model"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let default = rows(&[]);
+    assert!(default.iter().any(|m| m == "pretrained"), "{default:?}");
+    assert!(default.iter().any(|m| m == "Auto"), "{default:?}");
+    let without = rows(&["--no-pretrained"]);
+    assert!(!without.iter().any(|m| m.starts_with("pretrained")), "{without:?}");
 }
 
 /// The model the e2e test trained in the browser and downloaded, read by the native CLI:

@@ -47,7 +47,7 @@ test('forecast every SKU of the sample store and download the CSV', { timeout: 2
   await page.locator('[data-testid=forecast-table] th', { hasText: 'Units' }).click();
   await rows.first().click();
   await page.waitForFunction(() => document.querySelector('[data-testid=forecast-chart]').dataset.drawn === '21212');
-  assert.match(await page.locator('[data-testid=choice-reason]').innerText(), /(the default; no model or combination beat it with strong evidence on the backtests of the \d+ .+ over 5 rolling origins \(scaled pinball loss \d\.\d{3}; best other .+|it beat the default .+ on the backtests of the \d+ .+ over 5 rolling origins: scaled pinball loss \d\.\d{3} against \d\.\d{3})/);
+  assert.match(await page.locator('[data-testid=choice-reason]').innerText(), /(had the lowest backtest error \(scaled pinball loss \d\.\d{3}\) across the \d+ .+ over 5 rolling origins|the default; no model or combination beat it with strong evidence on the backtests of the \d+ .+ over 5 rolling origins \(scaled pinball loss \d\.\d{3}; best other .+|it beat the default .+ on the backtests of the \d+ .+ over 5 rolling origins: scaled pinball loss \d\.\d{3} against \d\.\d{3})/);
   assert.ok((await page.locator('[data-testid=leaderboard] tbody tr').count()) >= 10);
   const orange = await page.locator('[data-testid=forecast-chart]').evaluate((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

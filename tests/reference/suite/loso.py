@@ -40,7 +40,7 @@ val = {s: load(s, 'val')[0] for s in shapes}
 test = {s: load(s, 'test')[0] for s in shapes}
 rules = [k for k in val[shapes[0]] if is_auto(k)]
 # The label of the default rule (the bench's "Auto" row), as its other rows name rules.
-DEFAULT = 'Auto[' + (sys.argv[sys.argv.index('--default') + 1] if '--default' in sys.argv else 'Strong z2 m0.02 k1') + ']'
+DEFAULT = 'Auto[' + (sys.argv[sys.argv.index('--default') + 1] if '--default' in sys.argv else 'Strong z2 m0.02 k3') + ']'
 
 
 def caution(r):

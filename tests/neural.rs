@@ -504,7 +504,11 @@ fn shipped_model_beats_seasonal_naive_zero_shot() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v["models"]
             .as_array()
@@ -517,7 +521,10 @@ fn shipped_model_beats_seasonal_naive_zero_shot() {
     assert!(default.iter().any(|m| m == "pretrained"), "{default:?}");
     assert!(default.iter().any(|m| m == "Auto"), "{default:?}");
     let without = rows(&["--no-pretrained"]);
-    assert!(!without.iter().any(|m| m.starts_with("pretrained")), "{without:?}");
+    assert!(
+        !without.iter().any(|m| m.starts_with("pretrained")),
+        "{without:?}"
+    );
 }
 
 /// The model the e2e test trained in the browser and downloaded, read by the native CLI:

@@ -196,9 +196,15 @@ mod tests {
     use super::*;
 
     fn names() -> Vec<String> {
-        ["Naive", "AutoETS", "AutoARIMA", "DynamicOptimizedTheta", "pretrained"]
-            .map(String::from)
-            .to_vec()
+        [
+            "Naive",
+            "AutoETS",
+            "AutoARIMA",
+            "DynamicOptimizedTheta",
+            "pretrained",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     #[test]
@@ -212,12 +218,18 @@ mod tests {
             anchor: Anchor::Comb,
             ..rule
         };
-        assert_eq!(comb.anchor_members(&n, &[0, 1, 2, 3, 4]), Some(vec![1, 2, 3]));
+        assert_eq!(
+            comb.anchor_members(&n, &[0, 1, 2, 3, 4]),
+            Some(vec![1, 2, 3])
+        );
         let both = ChoiceRule {
             anchor: Anchor::StrongWithComb,
             ..rule
         };
-        assert_eq!(both.anchor_members(&n, &[0, 1, 2, 3, 4]), Some(vec![4, 1, 2, 3]));
+        assert_eq!(
+            both.anchor_members(&n, &[0, 1, 2, 3, 4]),
+            Some(vec![4, 1, 2, 3])
+        );
         let none = ChoiceRule {
             anchor: Anchor::None,
             ..rule
@@ -236,9 +248,20 @@ mod tests {
                 min_members: 1,
             })
         );
-        assert_eq!(ChoiceRule::parse("strong:2:0:3").map(|r| r.min_members), Ok(3));
+        assert_eq!(
+            ChoiceRule::parse("strong:2:0:3").map(|r| r.min_members),
+            Ok(3)
+        );
         assert!(ChoiceRule::parse("none:inf:0").is_ok());
-        for bad in ["comb:1", "best:1:0", "comb:-1:0", "comb:1:NaN", "comb:1:inf", "comb:1:0:0", "comb:1:0:6"] {
+        for bad in [
+            "comb:1",
+            "best:1:0",
+            "comb:-1:0",
+            "comb:1:NaN",
+            "comb:1:inf",
+            "comb:1:0:0",
+            "comb:1:0:6",
+        ] {
             assert!(ChoiceRule::parse(bad).is_err(), "{bad}");
         }
     }

@@ -684,14 +684,18 @@ fn learn_group(
     let big = |e: &&Evaluated| e.recipe.members.len() >= rule.min_members;
     let (best, decision) = match default {
         None => (
-            all.iter().find(big).or(all.first()).cloned().unwrap_or(Evaluated {
-                recipe: Recipe {
-                    members: fallback.or(ids.first().copied()).into_iter().collect(),
-                    median: false,
-                },
-                score: f64::NAN,
-                per_series: Vec::new(),
-            }),
+            all.iter()
+                .find(big)
+                .or(all.first())
+                .cloned()
+                .unwrap_or(Evaluated {
+                    recipe: Recipe {
+                        members: fallback.or(ids.first().copied()).into_iter().collect(),
+                        median: false,
+                    },
+                    score: f64::NAN,
+                    per_series: Vec::new(),
+                }),
             None,
         ),
         Some(d) => {
@@ -1603,7 +1607,9 @@ mod tests {
         let mut points = Vec::new();
         for (y, r) in ys.iter().zip(res) {
             let f = r.unwrap().forecast;
-            total += crate::forecast::bench::held_out_score(y, &f, h, 7).unwrap().mase;
+            total += crate::forecast::bench::held_out_score(y, &f, h, 7)
+                .unwrap()
+                .mase;
             points.push(f.point);
         }
         (total / ys.len() as f64, points)
@@ -1632,8 +1638,7 @@ mod tests {
         let (base, base_points) = held_out_default(&ys, h, &[pre]);
         let (with_poor, poor_points) = held_out_default(&ys, h, &[pre, ("poor", &poor)]);
         let (with_strong, _) = held_out_default(&ys, h, &[pre, ("strong", &strong)]);
-        let (with_both, _) =
-            held_out_default(&ys, h, &[pre, ("strong", &strong), ("poor", &poor)]);
+        let (with_both, _) = held_out_default(&ys, h, &[pre, ("strong", &strong), ("poor", &poor)]);
         let (strong_alone, _) = {
             let f = |i: usize| crate::forecast::Forecast {
                 model: "strong".into(),
@@ -1660,7 +1665,10 @@ mod tests {
             with_strong <= 1.01 * strong_alone,
             "default {with_strong}, the strong candidate alone {strong_alone}"
         );
-        assert!(with_both <= with_strong * 1.0001, "{with_both} against {with_strong}");
+        assert!(
+            with_both <= with_strong * 1.0001,
+            "{with_both} against {with_strong}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::data_page::fmt_int;
-use super::jobs::{Job, JobEvent, JobSlot};
+use super::jobs::{Job, JobEvent, JobSlot, NnEvent, NnResult, Pending};
 use crate::data::{Dataset, Frequency, fmt_figure};
 use crate::forecast::backtest::{BacktestConfig, Choice};
 use crate::forecast::global::GlobalForecasts;
@@ -216,6 +216,11 @@ pub fn ForecastPage(
     };
     let h_value = move || horizon.get().unwrap_or_else(default_h);
 
+    // Whether the default forecast includes the pretrained model (run in the neural
+    // worker), what it said, and whether it is running.
+    let with_pretrained = RwSignal::new(true);
+    let pretrained_note = RwSignal::new(None::<String>);
+    let pretrained_running = RwSignal::new(false);
     // Neural candidates: per model, per SKU, valid for one (dataset, weekly, h, windows).
     let neural = RwSignal::new(Vec::<GlobalForecasts>::new());
     let neural_key = StoredValue::new(None::<RunKey>);
@@ -254,7 +259,10 @@ pub fn ForecastPage(
         if neural_key.get_value() != Some(key) {
             neural.set(Vec::new());
         }
-        let globals: Vec<GlobalForecasts> = neural.get_untracked();
+        let mut globals: Vec<GlobalForecasts> = neural.get_untracked();
+        if !with_pretrained.get_untracked() {
+            globals.retain(|g| g.name != "pretrained");
+        }
         let mut config = config;
         // Generative scenarios need the scenario model's paths for this very setup;
         // without them the copula stands in, and the settings say so.
@@ -266,6 +274,74 @@ pub fn ForecastPage(
                     scenarios.set(Scenarios::Copula);
                 }
                 Vec::new()
+            }
+        };
+        // The pretrained model forecasts every SKU in the neural worker, beside the
+        // statistical backtests; the choice's second step waits for it (once per setup:
+        // a later run reuses its forecasts).
+        let has_pretrained = globals.iter().any(|g| g.name == "pretrained");
+        let late = (with_pretrained.get_untracked() && !has_pretrained).then(Pending::new);
+        let nn = late.as_ref().map(|pending| {
+            let req = super::jobs::NnRequest {
+                init: None,
+                kind: "pretrained".into(),
+                epochs: 1,
+                device: "auto".into(),
+                backtest: config,
+                model: None,
+            };
+            pretrained_note.set(None);
+            pretrained_running.set(true);
+            let (pending, t0) = (pending.clone(), now_ms());
+            let done = move |note: String, g: Vec<GlobalForecasts>| {
+                pretrained_running.set(false);
+                pretrained_note.set(Some(note));
+                pending.resolve(g);
+            };
+            super::jobs::NnJob::start(&ds, req, move |ev| match ev {
+                NnEvent::Device(_) | NnEvent::Epoch(_) => {}
+                NnEvent::Done(bytes) => match postcard::from_bytes::<NnResult>(&bytes) {
+                    Ok(r) => {
+                        if neural_key.get_value() != Some(key) {
+                            neural.set(Vec::new());
+                            neural_key.set_value(Some(key));
+                        }
+                        neural.update(|n| {
+                            n.retain(|g| g.name != r.candidates.name);
+                            n.push(r.candidates.clone());
+                        });
+                        let secs = (now_ms() - t0) / 1000.0;
+                        done(
+                            format!("The pretrained model forecast every SKU in {secs:.1} s beside the statistical models ({}); it is the default each SKU's choice starts from.{}", r.device, r.note),
+                            vec![r.candidates],
+                        );
+                    }
+                    Err(e) => done(
+                        format!("The pretrained model's answer could not be read ({e}); these forecasts are the statistical models' only."),
+                        Vec::new(),
+                    ),
+                },
+                NnEvent::Failed(m) => done(
+                    format!("The pretrained model could not run ({m}); these forecasts are the statistical models' only."),
+                    Vec::new(),
+                ),
+            })
+        });
+        let nn = match nn {
+            Some(Ok(j)) => Some(j),
+            Some(Err(e)) => {
+                pretrained_running.set(false);
+                pretrained_note.set(Some(format!("The neural worker could not start ({e:?}); these forecasts are the statistical models' only.")));
+                if let Some(p) = &late {
+                    p.resolve(Vec::new());
+                }
+                None
+            }
+            None => {
+                if !with_pretrained.get_untracked() {
+                    pretrained_note.set(Some("Without the pretrained model, as asked: these forecasts are the statistical models' only.".into()));
+                }
+                None
             }
         };
         let for_run = ds.clone();
@@ -289,14 +365,18 @@ pub fn ForecastPage(
             JobEvent::Failed(e) => slot.end(Some(e.to_string())),
             JobEvent::Crashed(m) => slot.end(Some(m)),
         };
-        let started = if k > 1 {
-            Job::forecast_split(&ds, &config, &globals, &ranks, k, handler)
+        let started = if k > 1 || late.is_some() {
+            Job::forecast_split(&ds, &config, &globals, &ranks, k, late, handler)
         } else {
             Job::forecast(&ds, &config, &globals, &ranks, handler)
         };
-        slot.hold(started);
+        slot.hold(started.map(|j| match nn {
+            Some(nn) => j.with_neural(nn),
+            None => j,
+        }));
     };
     let cancel = move |_| {
+        pretrained_running.set(false);
         slot.end(Some(
             "Forecasting cancelled; earlier forecasts (if any) are unchanged.".into(),
         ))
@@ -348,6 +428,11 @@ pub fn ForecastPage(
                                 }).collect_view()}
                             </select>
                         </label>
+                        <label title="The model pretrained on retail demand forecasts every SKU in a background worker beside the statistical models; each SKU's choice starts from it and switches only when a model or combination beats it clearly on the backtests">
+                            <input type="checkbox" data-testid="forecast-pretrained" prop:checked=move || with_pretrained.get()
+                                on:change=move |ev| with_pretrained.set(event_target_checked(&ev)) />
+                            " Include the pretrained model"
+                        </label>
                         <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { weekly_season(&ds) } else { ds.season() })}</span>
                     </div>
                     <button data-testid="run-forecast" on:click=move |_| start() disabled=move || progress.get().is_some()>"Forecast all SKUs"</button>
@@ -360,6 +445,7 @@ pub fn ForecastPage(
                     <div class="progress" data-testid="forecast-progress">
                         <progress max="1" prop:value=f64::from(p)></progress>
                         <span>{format!("Backtesting and choosing models … {:.0} %{eta}", 100.0 * p)}</span>
+                        {move || pretrained_running.get().then(|| view! { <span class="muted" data-testid="forecast-pretrained-running">" · the pretrained model is forecasting every SKU in the neural worker"</span> })}
                         <button class="secondary" data-testid="cancel-forecast" on:click=cancel>"Cancel"</button>
                     </div>
                 }
@@ -392,6 +478,7 @@ pub fn ForecastPage(
                             mean_mase,
                             if failed > 0 { format!(" {failed} SKUs could not be forecast.") } else { String::new() }
                         )}</p>
+                        {move || pretrained_note.get().map(|m| view! { <p class="muted" data-testid="forecast-pretrained-note">{m}</p> })}
                         <p class="muted">"Chosen: " {picks.iter().map(|(m, n)| format!("{m} {n}")).collect::<Vec<_>>().join(" · ")}</p>
                         <button data-testid="download-csv" on:click=move |_| {
                             if let Err(e) = download("forecast.csv", &r2.to_csv()) {
@@ -892,7 +979,7 @@ fn NeuralPanel(
     view! {
         <section class="card" data-testid="neural-panel">
             <h2>"Neural models"</h2>
-            <p class="muted">"Global models forecast every SKU at once, in a background worker on this machine's GPU (WebGPU) or CPU: the pretrained demand model right away (it already knows how retail demand behaves), adapted to this shop in a few minutes, or a model trained from scratch. Each joins every SKU's backtest and the automatic choice, scored only on periods it never saw."</p>
+            <p class="muted">"Global models forecast every SKU at once, in a background worker on this machine's GPU (WebGPU) or CPU. The pretrained demand model (it already knows how retail demand behaves) runs with every forecast; here it can be adapted to this shop in a few minutes, or a model trained from scratch. Each joins every SKU's backtest and the automatic choice, scored only on periods it never saw."</p>
             <div class="settings">
                 <label>"Model "
                     <select data-testid="nn-model" on:change=move |ev| kind.set(event_target_value(&ev))>
@@ -918,9 +1005,6 @@ fn NeuralPanel(
             <div class="buttons">
                 <button data-testid="nn-train" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
                     on:click=move |_| run_nn(None, None)>"Train"</button>
-                <button data-testid="nn-pretrained" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
-                    title="The model pretrained on retail demand forecasts every SKU at once, without training; it joins each SKU's backtest and the automatic choice."
-                    on:click=move |_| run_nn(None, Some("pretrained"))>"Forecast with the pretrained model"</button>
                 <button data-testid="nn-finetune" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
                     title="Fine-tunes the pretrained model on this shop's history (all but the backtest periods), 10 steps per epoch, continuing from the fine-tuned model saved before when there is one; Cancel keeps the best epoch so far."
                     on:click=move |_| run_nn(None, Some("pretrained-ft"))>{move || if saved.with(|s| s.iter().any(|(k, _)| k == "pretrained-ft")) { "Adapt the model to my shop again" } else { "Adapt the model to my shop" }}</button>

@@ -11,7 +11,9 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 use super::protocol::{self, NnCommand, NnReply, Reply, Request};
 use crate::data::{DataError, Dataset, LoadOptions};
 use crate::forecast::backtest::BacktestConfig;
+use crate::forecast::global::GlobalForecasts;
 use crate::forecast::run::ForecastRun;
+use crate::forecast::scenarios::Ranks;
 use crate::inventory::plan::{Plan, PlanRequest};
 
 /// What a job reports.
@@ -103,6 +105,9 @@ pub struct Job {
     /// The jobs of a job split across workers, kept for their drop (their callbacks
     /// hold it weakly, so that dropping this handle stops them all).
     _group: Rc<RefCell<Vec<Job>>>,
+    /// A neural job that belongs to this one (the pretrained model run beside a
+    /// forecast), stopped with it.
+    _neural: Option<NnJob>,
 }
 
 impl Drop for Job {
@@ -132,7 +137,173 @@ struct Split {
     failed: bool,
 }
 
+/// What every worker of a split forecast shares: its state, the page's callback, the
+/// workers (held weakly, so that dropping the [`Job`] stops them all) and the request.
+struct SplitCtx {
+    state: RefCell<Split>,
+    on_event: RefCell<Box<dyn FnMut(JobEvent<ForecastRun>)>>,
+    group: std::rc::Weak<RefCell<Vec<Job>>>,
+    bytes: Vec<u8>,
+    dates: Vec<chrono::NaiveDate>,
+    config: BacktestConfig,
+    globals: Vec<GlobalForecasts>,
+    scenarios: Vec<Option<Ranks>>,
+    t0: f64,
+}
+
+fn perf_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+impl SplitCtx {
+    /// Reports one progress for all workers; `phase` 0 (backtests) or 1 (forecasts).
+    fn report(&self, i: usize, phase: usize, f: f32) {
+        let mean = {
+            let mut st = self.state.borrow_mut();
+            st.progress[i] = f;
+            st.progress.iter().sum::<f32>() / st.progress.len() as f32
+        };
+        (self.on_event.borrow_mut())(JobEvent::Progress(0.5 * (phase as f32 + mean)));
+    }
+
+    /// The first failure is reported; the others are the same job's.
+    fn fail(&self, ev: JobEvent<ForecastRun>) {
+        let first = !std::mem::replace(&mut self.state.borrow_mut().failed, true);
+        if first {
+            (self.on_event.borrow_mut())(ev);
+        }
+    }
+
+    /// Second step: each worker forecasts its share from every part's backtests, with
+    /// the global models `more` that arrived after the backtests.
+    fn finish(self: Rc<Self>, merged: crate::forecast::select::Backtests, more: Vec<GlobalForecasts>) {
+        let Some(group) = self.group.upgrade() else {
+            return;
+        };
+        if self.state.borrow().failed {
+            return;
+        }
+        let mut globals = self.globals.clone();
+        globals.extend(more);
+        let payload = postcard::to_allocvec(&super::protocol::FinishPayload {
+            dataset: self.bytes.clone(),
+            backtests: merged,
+        })
+        .unwrap_or_default();
+        let parts = self.state.borrow().parts.clone();
+        for (j, &part) in parts.iter().enumerate() {
+            let ctx = self.clone();
+            let started = Job::start(
+                Request::ForecastFinish {
+                    config: self.config,
+                    globals: globals.clone(),
+                    scenarios: self.scenarios.clone(),
+                    part,
+                },
+                Uint8Array::from(payload.as_slice()),
+                |b| postcard::from_bytes::<Vec<crate::forecast::run::SkuForecast>>(b).ok(),
+                move |ev| match ev {
+                    JobEvent::Progress(f) => ctx.report(j, 1, f),
+                    JobEvent::Partial(_) => {}
+                    JobEvent::Failed(e) => ctx.fail(JobEvent::Failed(e)),
+                    JobEvent::Crashed(m) => ctx.fail(JobEvent::Crashed(m)),
+                    JobEvent::Done(skus, _) => {
+                        let run = {
+                            let mut st = ctx.state.borrow_mut();
+                            st.forecasts[j] = Some(*skus);
+                            if st.failed || st.forecasts.iter().any(Option::is_none) {
+                                return;
+                            }
+                            let skus: Vec<_> = st
+                                .forecasts
+                                .iter_mut()
+                                .filter_map(Option::take)
+                                .flatten()
+                                .collect();
+                            ForecastRun {
+                                config: ctx.config,
+                                dates: ctx.dates.clone(),
+                                skus,
+                                seconds: (perf_now() - ctx.t0) / 1000.0,
+                            }
+                        };
+                        let ms = run.seconds * 1000.0;
+                        (ctx.on_event.borrow_mut())(JobEvent::Done(Box::new(run), ms));
+                    }
+                },
+            );
+            match started {
+                Ok(job) => group.borrow_mut().push(job),
+                Err(e) => self.fail(JobEvent::Crashed(format!(
+                    "cannot start a background worker: {e:?}"
+                ))),
+            }
+        }
+    }
+}
+
+/// Global models' forecasts still being made when a split forecast starts (the
+/// pretrained model in the neural worker): [`Pending::resolve`] hands them over (empty
+/// when the model could not run), and the forecast's second step waits for that.
+#[derive(Clone, Default)]
+pub struct Pending(Rc<RefCell<PendingState>>);
+
+#[derive(Default)]
+struct PendingState {
+    resolved: bool,
+    ready: Option<Vec<GlobalForecasts>>,
+    waiter: Option<Box<dyn FnOnce(Vec<GlobalForecasts>)>>,
+}
+
+impl Pending {
+    /// Nothing yet.
+    pub fn new() -> Pending {
+        Pending::default()
+    }
+
+    /// The forecasts arrived (empty: the model could not run); a second call is
+    /// ignored.
+    pub fn resolve(&self, globals: Vec<GlobalForecasts>) {
+        let waiter = {
+            let mut st = self.0.borrow_mut();
+            if std::mem::replace(&mut st.resolved, true) {
+                return;
+            }
+            let w = st.waiter.take();
+            if w.is_none() {
+                st.ready = Some(globals.clone());
+            }
+            w
+        };
+        // Called with the state released: `w` starts workers and may touch it.
+        if let Some(w) = waiter {
+            w(globals);
+        }
+    }
+
+    /// Runs `f` with the forecasts once they are there (now, if they are).
+    fn then(&self, f: impl FnOnce(Vec<GlobalForecasts>) + 'static) {
+        let ready = {
+            let mut st = self.0.borrow_mut();
+            if !st.resolved {
+                st.waiter = Some(Box::new(f));
+                return;
+            }
+            st.ready.take().unwrap_or_default()
+        };
+        f(ready);
+    }
+}
+
 impl Job {
+    /// This job with `nn` stopped with it.
+    pub fn with_neural(mut self, nn: NnJob) -> Job {
+        self._neural = Some(nn);
+        self
+    }
+
     /// Starts a worker, sends it `request` with `payload` (transferred) once it is
     /// ready, and decodes the payload of its answers with `decode`.
     fn start<T: 'static>(
@@ -188,6 +359,7 @@ impl Job {
             _on_message: Some(on_message),
             _on_error: Some(on_error),
             _group: Rc::new(RefCell::new(Vec::new())),
+            _neural: None,
         })
     }
 
@@ -251,12 +423,18 @@ impl Job {
     /// from all of them (the recipes are learnt across the whole dataset, so the
     /// forecasts are those of one worker). One progress (backtests the first half,
     /// forecasts the second); dropping the handle stops every worker.
+    ///
+    /// With `late`, global models still being made (the pretrained model in the neural
+    /// worker, run beside the backtests) join before the second step: it waits for
+    /// them, and they are backtested from the same origins there
+    /// ([`crate::forecast::run::finish_part`]).
     pub fn forecast_split(
         ds: &Dataset,
         config: &BacktestConfig,
-        globals: &[crate::forecast::global::GlobalForecasts],
-        scenarios: &[Option<crate::forecast::scenarios::Ranks>],
+        globals: &[GlobalForecasts],
+        scenarios: &[Option<Ranks>],
         workers: usize,
+        late: Option<Pending>,
         on_event: impl FnMut(JobEvent<ForecastRun>) + 'static,
     ) -> Result<Job, JsValue> {
         let n = ds.series.len();
@@ -264,64 +442,42 @@ impl Job {
         let parts: Vec<(u32, u32)> = (0..k)
             .map(|i| ((i * n / k) as u32, ((i + 1) * n / k) as u32))
             .collect();
-        let t0 = web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or(0.0, |p| p.now());
-        let state = Rc::new(RefCell::new(Split {
-            parts: parts.clone(),
-            progress: vec![0.0; k],
-            backtests: vec![None; k],
-            forecasts: vec![None; k],
-            failed: false,
-        }));
-        let on_event: Rc<RefCell<dyn FnMut(JobEvent<ForecastRun>)>> =
-            Rc::new(RefCell::new(on_event));
         let group: Rc<RefCell<Vec<Job>>> = Rc::new(RefCell::new(Vec::new()));
-        let bytes = Rc::new(ds.to_bytes());
-        let dates = ds.future_periods(config.h);
-        let (config, globals, scenarios) = (*config, globals.to_vec(), scenarios.to_vec());
-        // Reports one progress for all workers; `phase` 0 (backtests) or 1 (forecasts).
-        let report = {
-            let (state, on_event) = (state.clone(), on_event.clone());
-            move |i: usize, phase: usize, f: f32| {
-                let mean = {
-                    let mut st = state.borrow_mut();
-                    st.progress[i] = f;
-                    st.progress.iter().sum::<f32>() / st.progress.len() as f32
-                };
-                (on_event.borrow_mut())(JobEvent::Progress(0.5 * (phase as f32 + mean)));
-            }
-        };
-        let fail = {
-            let (state, on_event) = (state.clone(), on_event.clone());
-            move |ev: JobEvent<ForecastRun>| {
-                let first = !std::mem::replace(&mut state.borrow_mut().failed, true);
-                if first {
-                    (on_event.borrow_mut())(ev);
-                }
-            }
-        };
+        let ctx = Rc::new(SplitCtx {
+            state: RefCell::new(Split {
+                parts: parts.clone(),
+                progress: vec![0.0; k],
+                backtests: vec![None; k],
+                forecasts: vec![None; k],
+                failed: false,
+            }),
+            on_event: RefCell::new(Box::new(on_event)),
+            group: Rc::downgrade(&group),
+            bytes: ds.to_bytes(),
+            dates: ds.future_periods(config.h),
+            config: *config,
+            globals: globals.to_vec(),
+            scenarios: scenarios.to_vec(),
+            t0: perf_now(),
+        });
         for (i, &part) in parts.iter().enumerate() {
-            let (state, group_w, bytes2) = (state.clone(), Rc::downgrade(&group), bytes.clone());
-            let (report, fail, on_event) = (report.clone(), fail.clone(), on_event.clone());
-            let (globals2, scenarios2, dates2) =
-                (globals.clone(), scenarios.clone(), dates.clone());
+            let (ctx2, late) = (ctx.clone(), late.clone());
             let job = Job::start(
                 Request::ForecastBacktest {
-                    config,
-                    globals: globals.clone(),
+                    config: *config,
+                    globals: globals.to_vec(),
                     part,
                 },
-                Uint8Array::from(bytes.as_slice()),
+                Uint8Array::from(ctx.bytes.as_slice()),
                 |b| postcard::from_bytes::<crate::forecast::select::Backtests>(b).ok(),
                 move |ev| match ev {
-                    JobEvent::Progress(f) => report(i, 0, f),
+                    JobEvent::Progress(f) => ctx2.report(i, 0, f),
                     JobEvent::Partial(_) => {}
-                    JobEvent::Failed(e) => fail(JobEvent::Failed(e)),
-                    JobEvent::Crashed(m) => fail(JobEvent::Crashed(m)),
+                    JobEvent::Failed(e) => ctx2.fail(JobEvent::Failed(e)),
+                    JobEvent::Crashed(m) => ctx2.fail(JobEvent::Crashed(m)),
                     JobEvent::Done(bt, _) => {
                         let merged = {
-                            let mut st = state.borrow_mut();
+                            let mut st = ctx2.state.borrow_mut();
                             st.backtests[i] = Some(*bt);
                             if st.failed || st.backtests.iter().any(Option::is_none) {
                                 return;
@@ -330,85 +486,20 @@ impl Job {
                                 st.backtests.iter_mut().filter_map(Option::take).collect();
                             crate::forecast::select::Backtests::merge(all)
                         };
-                        // Every part is backtested: each worker forecasts its share (the
-                        // backtesting workers are stopped, not dropped: one of them is
-                        // running this callback).
-                        let Some(group) = group_w.upgrade() else {
-                            return;
-                        };
-                        for j in group.borrow().iter() {
-                            if let Some(w) = &j.worker {
-                                w.terminate();
+                        // Every part is backtested: the backtesting workers are stopped
+                        // (not dropped: one of them is running this callback).
+                        if let Some(group) = ctx2.group.upgrade() {
+                            for j in group.borrow().iter() {
+                                if let Some(w) = &j.worker {
+                                    w.terminate();
+                                }
                             }
                         }
-                        let payload = postcard::to_allocvec(&super::protocol::FinishPayload {
-                            dataset: bytes2.to_vec(),
-                            backtests: merged,
-                        })
-                        .unwrap_or_default();
-                        let parts = state.borrow().parts.clone();
-                        for (j, &part) in parts.iter().enumerate() {
-                            let (state, report, fail_j, on_event) = (
-                                state.clone(),
-                                report.clone(),
-                                fail.clone(),
-                                on_event.clone(),
-                            );
-                            let dates3 = dates2.clone();
-                            let started = Job::start(
-                                Request::ForecastFinish {
-                                    config,
-                                    globals: globals2.clone(),
-                                    scenarios: scenarios2.clone(),
-                                    part,
-                                },
-                                Uint8Array::from(payload.as_slice()),
-                                |b| {
-                                    postcard::from_bytes::<Vec<crate::forecast::run::SkuForecast>>(
-                                        b,
-                                    )
-                                    .ok()
-                                },
-                                move |ev| match ev {
-                                    JobEvent::Progress(f) => report(j, 1, f),
-                                    JobEvent::Partial(_) => {}
-                                    JobEvent::Failed(e) => fail_j(JobEvent::Failed(e)),
-                                    JobEvent::Crashed(m) => fail_j(JobEvent::Crashed(m)),
-                                    JobEvent::Done(skus, _) => {
-                                        let run = {
-                                            let mut st = state.borrow_mut();
-                                            st.forecasts[j] = Some(*skus);
-                                            if st.failed || st.forecasts.iter().any(Option::is_none)
-                                            {
-                                                return;
-                                            }
-                                            let skus: Vec<_> = st
-                                                .forecasts
-                                                .iter_mut()
-                                                .filter_map(Option::take)
-                                                .flatten()
-                                                .collect();
-                                            let now = web_sys::window()
-                                                .and_then(|w| w.performance())
-                                                .map_or(0.0, |p| p.now());
-                                            ForecastRun {
-                                                config,
-                                                dates: dates3.clone(),
-                                                skus,
-                                                seconds: (now - t0) / 1000.0,
-                                            }
-                                        };
-                                        let ms = run.seconds * 1000.0;
-                                        (on_event.borrow_mut())(JobEvent::Done(Box::new(run), ms));
-                                    }
-                                },
-                            );
-                            match started {
-                                Ok(job) => group.borrow_mut().push(job),
-                                Err(e) => fail(JobEvent::Crashed(format!(
-                                    "cannot start a background worker: {e:?}"
-                                ))),
-                            }
+                        let ctx3 = ctx2.clone();
+                        let finish = move |more: Vec<GlobalForecasts>| ctx3.finish(merged, more);
+                        match &late {
+                            Some(p) => p.then(finish),
+                            None => finish(Vec::new()),
                         }
                     }
                 },
@@ -420,6 +511,7 @@ impl Job {
             _on_message: None,
             _on_error: None,
             _group: group,
+            _neural: None,
         })
     }
 
@@ -547,6 +639,7 @@ impl Job {
             _on_message: None,
             _on_error: None,
             _group: group,
+            _neural: None,
         })
     }
 

@@ -111,7 +111,7 @@ test('train the default neural model on the sample store and see it in the leade
   await context.close();
 });
 
-test('forecast zero-shot with the pretrained model, then adapt it to the shop for one epoch', { timeout: 600_000 }, async () => {
+test('every forecast includes the pretrained model zero-shot, then adapt it to the shop for one epoch', { timeout: 600_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1400 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
@@ -121,23 +121,32 @@ test('forecast zero-shot with the pretrained model, then adapt it to the shop fo
   await page.goto(server.origin + '/#forecast');
   await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('200 SKUs'), null, { timeout: 60_000 });
   assert.ok(!requests.some((u) => u.endsWith('/pretrained.sct')), 'the pretrained weights are not fetched for the first screen');
+  assert.equal(await page.locator('[data-testid=nn-pretrained]').count(), 0, 'no separate button: the default forecast runs it');
+  assert.ok(await page.locator('[data-testid=forecast-pretrained]').isChecked());
 
-  // Zero-shot: no training, every SKU gets the pretrained model as a candidate.
-  const status = page.locator('[data-testid=nn-status]');
-  await page.click('[data-testid=nn-pretrained]');
-  await status.waitFor({ timeout: 300_000 });
-  console.log(`  ${await status.innerText()}`);
-  assert.match(await status.innerText(), /^pretrained forecasts ready on CPU/);
-  assert.ok(requests.some((u) => u.endsWith('/pretrained.sct')), 'the weights were fetched lazily');
+  // "Forecast all SKUs" runs the pretrained model in the neural worker beside the
+  // statistical workers; every SKU gets it as a candidate, and it is the default.
+  await page.click('[data-testid=run-forecast]');
   await page.waitForFunction(() => !document.querySelector('[data-testid=forecast-progress]') && document.querySelector('[data-testid=forecast-summary]'), null, { timeout: 300_000 });
+  const note = await page.locator('[data-testid=forecast-pretrained-note]').innerText();
+  console.log(`  ${note}`);
+  assert.match(note, /^The pretrained model forecast every SKU in [\d.]+ s beside the statistical models \(CPU/);
+  assert.ok(requests.some((u) => u.endsWith('/pretrained.sct')), 'the weights were fetched lazily');
   await page.locator('[data-testid=forecast-table] tbody tr').first().click();
   await page.locator('[data-testid=leaderboard]').waitFor();
   assert.match(await page.locator('[data-testid=leaderboard]').innerText(), /pretrained/);
+  assert.match(await page.locator('[data-testid=choice-reason]').innerText(), /the default|beat the default/);
+  // Unticked, the next forecast is the statistical models' only, and says so.
+  await page.locator('[data-testid=forecast-pretrained]').uncheck();
+  await page.click('[data-testid=run-forecast]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=forecast-progress]') && /statistical models' only/.test(document.querySelector('[data-testid=forecast-pretrained-note]')?.innerText || ''), null, { timeout: 300_000 });
+  await page.locator('[data-testid=forecast-pretrained]').check();
+  const status = page.locator('[data-testid=nn-status]');
 
   // Fine-tuning for one epoch (10 steps) in the neural worker, with the loss chart.
   await page.fill('[data-testid=nn-epochs]', '1');
   await page.dispatchEvent('[data-testid=nn-epochs]', 'change');
-  const prev = await status.innerText();
+  const prev = (await status.count()) ? await status.innerText() : '';
   await page.click('[data-testid=nn-finetune]');
   await page.waitForFunction((p) => {
     const t = document.querySelector('[data-testid=nn-status]')?.innerText || '';

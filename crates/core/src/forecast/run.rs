@@ -165,6 +165,27 @@ pub fn finish_part(
     let n = bt.series.len().min(inputs.ys.len());
     let range = range.start.min(n)..range.end.min(n);
     let ys = &inputs.ys[..n];
+    // Global models that finished after the backtests (the pretrained model run beside
+    // the statistical workers) are backtested now, from the same origins.
+    let late: Vec<&Vec<models::Precomputed>> = globals
+        .iter()
+        .zip(&inputs.extra)
+        .filter(|(g, _)| !bt.names.contains(&g.name))
+        .map(|(_, e)| e)
+        .collect();
+    let completed;
+    let bt = if late.is_empty() {
+        bt
+    } else {
+        let extra = |i: usize| -> Vec<Box<dyn super::Model>> {
+            late.iter()
+                .filter_map(|e| e.get(i))
+                .map(|m| Box::new(m.clone()) as Box<dyn super::Model>)
+                .collect()
+        };
+        completed = bt.clone().with_models(ys, &extra, config.h);
+        &completed
+    };
     let uniforms: Vec<Option<Vec<Vec<f64>>>> = ranks
         .iter()
         .map(|r| r.as_ref().map(|r| r.uniforms()).filter(|u| !u.is_empty()))
@@ -425,5 +446,60 @@ mod tests {
                 .model
                 .contains("new SKU")
         );
+    }
+
+    /// The browser runs the pretrained model beside the statistical backtests and hands
+    /// its forecasts to the second step only: that must give exactly the forecasts of a
+    /// run that had it among the candidates from the start.
+    #[test]
+    fn a_global_model_joining_after_the_backtests_gives_the_same_forecasts() {
+        let mut csv = String::from("date,sku,quantity\n");
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        for i in 0..140i64 {
+            let d = start + chrono::Duration::days(i);
+            for k in 0..6i64 {
+                let q = (k + 1) * (3 + (i + k) % 7) / 2 + (i * (k + 3)) % 5;
+                csv.push_str(&format!("{d},S{k},{q}\n"));
+            }
+        }
+        let ds = data::load("f.csv", csv.as_bytes(), &LoadOptions::default(), &mut |_| {})
+            .unwrap();
+        let cfg = BacktestConfig {
+            h: 7,
+            windows: 3,
+            season: 7,
+            paths: 20,
+            scenarios: Default::default(),
+        };
+        // A stand-in for the pretrained model: the mean of the last week, every origin.
+        let dates: Vec<&[NaiveDate]> = ds.series.iter().map(|s| s.dates(&ds)).collect();
+        let at = super::super::global::requests(&dates, &cfg, None);
+        let fcs = at
+            .iter()
+            .map(|&(i, o)| {
+                let y = &ds.series[i].values[..o];
+                let m = y[y.len() - 7..].iter().sum::<f64>() / 7.0;
+                vec![m; cfg.h]
+            })
+            .collect();
+        let g = GlobalForecasts::from_predictions("pretrained".into(), None, ds.series.len(), &at, fcs);
+        let n = ds.series.len();
+        let globals = [g];
+        let from_start = backtest_part(&ds, &cfg, &globals, 0..n, &mut |_| true);
+        let without = backtest_part(&ds, &cfg, &[], 0..n, &mut |_| true);
+        assert!(!without.names.contains(&"pretrained".to_string()));
+        let a = finish_part(&ds, &cfg, &globals, &[], &from_start, 0..n, &mut |_| true);
+        let b = finish_part(&ds, &cfg, &globals, &[], &without, 0..n, &mut |_| true);
+        assert_eq!(a, b);
+        let boards = |r: &[SkuForecast]| {
+            r.iter()
+                .filter(|s| {
+                    s.result
+                        .as_ref()
+                        .is_ok_and(|c| c.leaderboard.iter().any(|e| e.model == "pretrained"))
+                })
+                .count()
+        };
+        assert_eq!(boards(&b), n, "the late model is scored on every SKU");
     }
 }

@@ -165,21 +165,7 @@ pub fn backtest_series(
     let levels = os.iter().map(|&o| backtest::level(y, o, cfg.h)).collect();
     let forecasts = models
         .iter()
-        .map(|m| {
-            let need = m.min_history();
-            let fcs = os
-                .iter()
-                .map(|&o| {
-                    if o < need {
-                        return None;
-                    }
-                    let f = m.forecast(&y[..o], cfg.h).ok()?;
-                    let keep = cfg.h.min(y.len() - o).min(f.len());
-                    (keep > 0).then(|| clip(f[..keep].to_vec()))
-                })
-                .collect();
-            (ids(&m.name()), fcs)
-        })
+        .map(|m| (ids(&m.name()), from_origins(m.as_ref(), y, &os, cfg.h)))
         .collect();
     let first = os.first().copied().unwrap_or(y.len());
     let mase_scale = metrics::scales(&y[..first], cfg.season.max(1))
@@ -193,6 +179,22 @@ pub fn backtest_series(
         group: Group::of(y, cfg.season),
         mase_scale,
     }
+}
+
+/// `m`'s forecasts of `y` from each origin in `os`, cut to the periods observed; `None`
+/// where it has too little history or fails.
+fn from_origins(m: &dyn Model, y: &[f64], os: &[usize], h: usize) -> Vec<Option<Vec<f64>>> {
+    let need = m.min_history();
+    os.iter()
+        .map(|&o| {
+            if o < need || o > y.len() {
+                return None;
+            }
+            let f = m.forecast(&y[..o], h).ok()?;
+            let keep = h.min(y.len() - o).min(f.len());
+            (keep > 0).then(|| clip(f[..keep].to_vec()))
+        })
+        .collect()
 }
 
 /// Series handled between two progress reports: enough to keep `threads` busy, few
@@ -246,6 +248,32 @@ pub fn backtest_all(
 }
 
 impl Backtests {
+    /// These backtests with more models added, from the same origins, as if they had
+    /// been among the candidates from the start: `extra(i)` gives series `i`'s added
+    /// models. A model a series already has is skipped. This is how a global
+    /// model that finishes after the statistical backtests (the pretrained model in the
+    /// browser's neural worker, run beside them) joins the choice.
+    pub fn with_models(mut self, ys: &[&[f64]], extra: &Candidates<'_>, h: usize) -> Backtests {
+        for (i, s) in self.series.iter_mut().enumerate() {
+            let Some(y) = ys.get(i) else { break };
+            for m in extra(i) {
+                let name = m.name();
+                let id = match self.names.iter().position(|x| *x == name) {
+                    Some(k) => k,
+                    None => {
+                        self.names.push(name);
+                        self.names.len() - 1
+                    }
+                };
+                if s.forecasts.iter().any(|(k, _)| *k == id) {
+                    continue;
+                }
+                s.forecasts.push((id, from_origins(m.as_ref(), y, &s.origins, h)));
+            }
+        }
+        self
+    }
+
     /// The backtests of consecutive parts of the series (made apart, e.g. in several
     /// workers) as one, in order: model ids are renumbered into one list of names.
     pub fn merge(parts: Vec<Backtests>) -> Backtests {

@@ -556,3 +556,54 @@ fn the_browser_trained_model_forecasts_natively() {
     );
     eprintln!("the browser-trained model forecast 200 SKUs natively");
 }
+
+/// A weights file whose metadata asks for a huge network (context 8192, width 4096,
+/// head 65536 passed the plausibility check) used to have it allocated before the
+/// record was read; the parameter count the configuration implies is now checked
+/// against the bytes present first.
+#[test]
+fn a_weights_file_asking_for_a_huge_network_is_refused_before_it_is_built() {
+    use burn::module::Module;
+    use supplycast::nn::pretrained::{self, PretrainedConfig, PretrainedMeta};
+    let device = supplycast::nn::device::cpu();
+    let small = PretrainedConfig::new()
+        .with_context(32)
+        .with_patch(8)
+        .with_horizon(8)
+        .with_width(8)
+        .with_layers(1)
+        .with_head(16);
+    let net = small.init(&device);
+    assert_eq!(small.param_count(), Some(net.num_params()));
+    let shipped = PretrainedConfig::new();
+    assert_eq!(shipped.param_count(), Some(shipped.init(&device).num_params()));
+    let huge = PretrainedConfig::new()
+        .with_context(8192)
+        .with_width(4096)
+        .with_head(65536);
+    let meta = |config: &PretrainedConfig| PretrainedMeta {
+        config: config.clone(),
+        provenance: vec!["test".into()],
+        fitted_through: None,
+        steps: 1,
+        valid_loss: 0.1,
+    };
+    // Format 2 (a record): saved with the huge configuration in its metadata.
+    let f32_file = pretrained::save(&net, &meta(&huge)).unwrap();
+    // Format 3 refuses to save a network not of its configuration, so its metadata is
+    // swapped by hand: magic, the metadata's length and bytes, then the values.
+    assert!(pretrained::save_f16(&net, &meta(&huge)).is_err());
+    let small_file = pretrained::save_f16(&net, &meta(&small)).unwrap();
+    let n = u64::from_le_bytes(small_file[8..16].try_into().unwrap()) as usize;
+    let head = postcard::to_allocvec(&meta(&huge)).unwrap();
+    let mut f16_file = small_file[..8].to_vec();
+    f16_file.extend((head.len() as u64).to_le_bytes());
+    f16_file.extend(&head);
+    f16_file.extend(&small_file[16 + n..]);
+    for bytes in [f32_file, f16_file] {
+        let e = pretrained::load(&bytes, &device).unwrap_err().to_string();
+        assert!(e.contains("parameters, more than the"), "{e}");
+    }
+    // The shipped weights still load.
+    assert!(pretrained::load(pretrained::shipped(), &device).is_ok());
+}

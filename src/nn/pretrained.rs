@@ -141,6 +141,34 @@ impl PretrainedConfig {
         self.context / self.patch.max(1)
     }
 
+    /// The number of parameters [`Self::init`] builds, counted without building
+    /// anything (`None` when it overflows), so that a file's configuration can be
+    /// checked against the bytes it holds before a network is allocated for it.
+    pub fn param_count(&self) -> Option<usize> {
+        let linear = |i: usize, o: usize| i.checked_mul(o)?.checked_add(o);
+        let (n, d) = (self.patches(), self.width);
+        let norm = d.checked_mul(2)?;
+        let block = [
+            Some(norm),
+            linear(n, n.checked_mul(2)?),
+            linear(n.checked_mul(2)?, n),
+            Some(norm),
+            linear(d, d.checked_mul(2)?),
+            linear(d.checked_mul(2)?, d),
+        ]
+        .into_iter()
+        .try_fold(0usize, |a, b| a.checked_add(b?))?;
+        [
+            linear(self.patch.checked_mul(STEP_FEATURES)?.checked_add(WINDOW_FEATURES)?, d),
+            block.checked_mul(self.layers),
+            Some(norm),
+            linear(n.checked_mul(d)?, self.head),
+            linear(self.head, self.horizon.checked_mul(LEVELS.len())?),
+        ]
+        .into_iter()
+        .try_fold(0usize, |a, b| a.checked_add(b?))
+    }
+
     /// Builds the network with fresh weights on `device`.
     pub fn init(&self, device: &Device) -> DemandNet {
         let n = self.patches();
@@ -824,6 +852,13 @@ pub fn save(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> 
 pub fn save_f16(net: &DemandNet, meta: &PretrainedMeta) -> Result<Vec<u8>, NnError> {
     use burn::tensor::f16;
     let head = postcard::to_allocvec(meta).map_err(|e| NnError::Model(e.to_string()))?;
+    // Counted before a network of `meta`'s configuration is built to compare shapes.
+    if meta.config.param_count() != Some(net.num_params()) {
+        return Err(NnError::Model(format!(
+            "cannot save: the network is not of the configuration {:?}",
+            meta.config
+        )));
+    }
     let params = super::flat_params(net);
     if let Some((first, _)) = params.first() {
         let shapes = |p: &[(Tensor<1>, Vec<usize>)]| -> Vec<Vec<usize>> {
@@ -938,7 +973,7 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
         .filter(|end| *end <= bytes.len())
         .ok_or_else(|| bad("truncated"))?;
         let meta: PretrainedMeta = postcard::from_bytes(&bytes[16..n]).map_err(bad)?;
-        check_config(&meta.config)?;
+        check_config(&meta.config, bytes.len() - n)?;
         let values = f16_values(&bytes[n..])?;
         let net = load_f16_values(meta.config.init(device), values)?;
         return Ok((net, meta));
@@ -949,7 +984,9 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
     } else {
         postcard::from_bytes(head).map_err(bad)?
     };
-    check_config(&meta.config)?;
+    // The record follows the metadata; its length bounds the network it can hold.
+    let head_end = 16 + head.len();
+    check_config(&meta.config, bytes.len().saturating_sub(head_end))?;
     let net = meta
         .config
         .init(device)
@@ -958,8 +995,20 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(DemandNet, PretrainedMeta)
     Ok((net, meta))
 }
 
-/// Refuses a configuration no file of ours has (before allocating a network for it).
-fn check_config(c: &PretrainedConfig) -> Result<(), NnError> {
+/// Refuses a configuration no file of ours has, or one whose parameters could not
+/// fit in the `stored` bytes that follow it (at least two bytes a parameter), before a
+/// network is allocated for it.
+fn check_config(c: &PretrainedConfig, stored: usize) -> Result<(), NnError> {
+    let fits = c
+        .param_count()
+        .and_then(|n| n.checked_mul(2))
+        .is_some_and(|need| need <= stored);
+    if !fits {
+        return Err(bad(format!(
+            "the configuration asks for {} parameters, more than the {stored} bytes of weights in the file hold",
+            c.param_count().map_or("too many".to_string(), |n| n.to_string())
+        )));
+    }
     if c.patch == 0
         || !c.context.is_multiple_of(c.patch)
         || c.context > 8192

@@ -146,6 +146,45 @@ pub enum DataError {
     /// A stored dataset could not be decoded.
     #[error("stored dataset cannot be read: {0}")]
     Stored(String),
+    /// Almost every period of the calendar has no sale: the dates are spread far
+    /// wider than the sales (a date column misread, years typed wrong), and forecasting
+    /// such series would take minutes and mean nothing.
+    #[error(
+        "{file}: {empty_pct:.1} % of the {periods} {freq} periods from {first} (line {first_line}) to {last} (line {last_line}) have no sale: check the dates, or group the sales into longer periods"
+    )]
+    SparseCalendar {
+        /// File name.
+        file: String,
+        /// Periods of the calendar.
+        periods: usize,
+        /// Their frequency, in words.
+        freq: String,
+        /// Share of them without any sale (%).
+        empty_pct: f64,
+        /// The earliest date and its line.
+        first: NaiveDate,
+        /// Line of the earliest date.
+        first_line: u32,
+        /// The latest date.
+        last: NaiveDate,
+        /// Line of the latest date.
+        last_line: u32,
+    },
+    /// A period's total does not fit a number (quantities like 1e308 that add up to
+    /// infinity).
+    #[error(
+        "{file}: the units of SKU {sku} in the period from {period} add up to more than a number can hold (lines {}); check the quantities", lines.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    Overflow {
+        /// File name.
+        file: String,
+        /// The SKU.
+        sku: String,
+        /// The period's first day.
+        period: NaiveDate,
+        /// The lines of that SKU in that period (at most ten).
+        lines: Vec<u32>,
+    },
     /// Newer sales cannot be added to the stored data.
     #[error("{file}: cannot add these sales to the stored data: {reason}")]
     Append {
@@ -726,6 +765,63 @@ pub fn load(
     from_parsed(file, &parsed, opts, progress)
 }
 
+/// Calendars at least this long are checked for sales in too few periods.
+const SPARSE_MIN_PERIODS: usize = 1000;
+/// The share of periods with any sale below which a long calendar is refused.
+const SPARSE_MIN_SHARE: f64 = 0.01;
+
+/// Refuses a calendar almost without sales ([`DataError::SparseCalendar`]) and a
+/// period total that is not finite ([`DataError::Overflow`]).
+fn check_calendar(
+    file: &str,
+    parsed: &ingest::Parsed,
+    agg: &series::Aggregated,
+) -> Result<(), DataError> {
+    let n = agg.periods.len();
+    let period_of = |d: NaiveDate| agg.periods.partition_point(|p| *p <= d).checked_sub(1);
+    for (i, totals) in agg.totals.iter().enumerate() {
+        if let Some(p) = totals.iter().position(|v| !v.is_finite()) {
+            let lines = parsed
+                .lines
+                .iter()
+                .filter(|l| l.sku as usize == i && period_of(l.ts.date()) == Some(p))
+                .map(|l| l.line)
+                .take(10)
+                .collect();
+            return Err(DataError::Overflow {
+                file: file.to_string(),
+                sku: parsed.skus.get(i).map(|s| s.code.clone()).unwrap_or_default(),
+                period: agg.periods[p],
+                lines,
+            });
+        }
+    }
+    if n < SPARSE_MIN_PERIODS {
+        return Ok(());
+    }
+    let occupied = (0..n)
+        .filter(|&p| agg.totals.iter().any(|t| t.get(p).is_some_and(|v| *v != 0.0)))
+        .count();
+    if occupied as f64 >= SPARSE_MIN_SHARE * n as f64 {
+        return Ok(());
+    }
+    let first = parsed.lines.iter().min_by_key(|l| (l.ts.date(), l.line));
+    let last = parsed.lines.iter().max_by_key(|l| (l.ts.date(), std::cmp::Reverse(l.line)));
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(());
+    };
+    Err(DataError::SparseCalendar {
+        file: file.to_string(),
+        periods: n,
+        freq: agg.freq.label().to_string(),
+        empty_pct: 100.0 * (1.0 - occupied as f64 / n as f64),
+        first: first.ts.date(),
+        first_line: first.line,
+        last: last.ts.date(),
+        last_line: last.line,
+    })
+}
+
 /// [`load`] from a file already parsed (for callers that need its lines too, e.g. the
 /// order-line anomaly detectors). `progress` goes from 0.9 to 1.
 pub fn from_parsed(
@@ -743,6 +839,7 @@ pub fn from_parsed(
         d
     };
     let agg = series::aggregate(&activity, &sales, parsed.skus.len(), opts.freq);
+    check_calendar(file, parsed, &agg)?;
     progress(0.95);
     let mut out = Vec::new();
     let mut without_sales = 0;
@@ -794,4 +891,70 @@ pub fn from_parsed(
         series: out,
         report,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Dataset, DataError> {
+        load("f.csv", text.as_bytes(), &LoadOptions::default(), &mut |_| {})
+    }
+
+    /// A daily export whose dates run over seventy years in nine-year steps (no date
+    /// more than ten years from its neighbour, so none is dropped as a typo) used to be
+    /// forecast for minutes; it is refused with the dates and lines to check.
+    #[test]
+    fn a_calendar_almost_without_sales_is_refused() {
+        let mut text = String::from("date,sku,quantity\n");
+        for k in 0..30 {
+            for j in 0..8 {
+                let d = NaiveDate::from_ymd_opt(1950, 1, 2).unwrap()
+                    + chrono::Duration::days((f64::from(j) * 9.0 * 365.2) as i64);
+                text.push_str(&format!("{d},S{k},{}\n", 1 + (k + j) % 5));
+            }
+        }
+        let Err(e) = load_text(&text) else {
+            panic!("loaded");
+        };
+        let DataError::SparseCalendar { first, first_line, last, last_line, empty_pct, .. } = &e
+        else {
+            panic!("{e}");
+        };
+        assert_eq!(*first, NaiveDate::from_ymd_opt(1950, 1, 2).unwrap());
+        assert_eq!(*first_line, 2);
+        assert_eq!(*last, NaiveDate::from_ymd_opt(1950, 1, 2).unwrap() + chrono::Duration::days(23007));
+        assert_eq!(*last_line, 9);
+        assert!(*empty_pct > 99.0, "{e}");
+        let m = e.to_string();
+        assert!(m.contains("have no sale: check the dates"), "{m}");
+        // Three years of a shop selling on a few days a month still loads.
+        let mut text = String::from("date,sku,quantity\n");
+        for i in 0..(3 * 365) {
+            if i % 11 == 0 {
+                let d = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap() + chrono::Duration::days(i);
+                text.push_str(&format!("{d},A,1\n"));
+            }
+        }
+        assert!(load_text(&text).is_ok());
+    }
+
+    #[test]
+    fn a_total_that_overflows_names_its_lines() {
+        let text = "date,sku,quantity\n2024-01-01,A,1\n2024-01-02,A,1e308\n2024-01-02,A,1e308\n2024-01-03,A,2\n";
+        let Err(e) = load_text(text) else {
+            panic!("loaded");
+        };
+        assert_eq!(
+            e,
+            DataError::Overflow {
+                file: "f.csv".into(),
+                sku: "A".into(),
+                period: NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+                lines: vec![3, 4],
+            },
+            "{e}"
+        );
+        assert!(e.to_string().contains("lines 3, 4"), "{e}");
+    }
 }

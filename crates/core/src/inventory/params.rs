@@ -151,42 +151,61 @@ impl SkuParams {
         self.on_order.iter().map(|(q, _)| q).sum()
     }
 
-    /// Checks every field; the messages name the field.
+    /// Checks every field against its plausible range ([`MAX_DAYS`], [`MAX_UNITS`],
+    /// [`MAX_MONEY`], [`MAX_HOLDING_RATE`], [`MAX_LIST`]); the messages name the
+    /// field. Values outside these ranges are typing errors, and left in they made the
+    /// planner run for minutes (a lead time of 1e9 days).
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut p = Vec::new();
-        let mut non_neg = |name: &str, v: f64| {
+        let mut within = |name: &str, v: f64, max: f64, unit: &str| {
             if !(v.is_finite() && v >= 0.0) {
                 p.push(format!("{name}: {v} must be zero or more"));
+            } else if v > max {
+                p.push(format!("{name}: {v} is more than {max} {unit}: check the value"));
             }
         };
-        non_neg("on_hand", self.on_hand);
-        non_neg("lead_time_days", self.lead_time_days);
-        non_neg("lead_time_sd_days", self.lead_time_sd_days);
-        non_neg("review_days", self.review_days);
-        non_neg("unit_cost", self.unit_cost);
-        non_neg("price", self.price);
-        non_neg("holding_rate", self.holding_rate);
-        non_neg("order_cost", self.order_cost);
-        non_neg("moq", self.moq);
+        within("on_hand", self.on_hand, MAX_UNITS, "units");
+        within("lead_time_days", self.lead_time_days, MAX_DAYS, "days");
+        within("lead_time_sd_days", self.lead_time_sd_days, MAX_DAYS, "days");
+        within("review_days", self.review_days, MAX_DAYS, "days");
+        within("unit_cost", self.unit_cost, MAX_MONEY, "a unit");
+        within("price", self.price, MAX_MONEY, "a unit");
+        within("holding_rate", self.holding_rate, MAX_HOLDING_RATE, "a year");
+        within("order_cost", self.order_cost, MAX_MONEY, "an order");
+        within("moq", self.moq, MAX_UNITS, "units");
         if let Some(s) = self.stockout_cost {
-            non_neg("stockout_cost", s);
+            within("stockout_cost", s, MAX_MONEY, "a unit");
         }
         for (q, _) in &self.on_order {
-            non_neg("on_order", *q);
+            within("on_order", *q, MAX_UNITS, "units");
         }
         for l in &self.past_lead_times {
-            non_neg("past_lead_times", *l);
+            within("past_lead_times", *l, MAX_DAYS, "days");
         }
-        if !(self.case_pack.is_finite() && self.case_pack > 0.0) {
+        if !(self.case_pack.is_finite() && self.case_pack > 0.0 && self.case_pack <= MAX_UNITS) {
             p.push(format!(
-                "case_pack: {} must be more than zero",
+                "case_pack: {} must be more than zero and at most {MAX_UNITS}",
                 self.case_pack
             ));
         }
         if let Some(s) = self.shelf_life_days
-            && !(s.is_finite() && s > 0.0)
+            && !(s.is_finite() && s > 0.0 && s <= MAX_DAYS)
         {
-            p.push(format!("shelf_life_days: {s} must be more than zero"));
+            p.push(format!(
+                "shelf_life_days: {s} must be more than zero and at most {MAX_DAYS} days"
+            ));
+        }
+        if self.on_order.len() > MAX_LIST {
+            p.push(format!(
+                "on_order: {} open orders, more than {MAX_LIST}",
+                self.on_order.len()
+            ));
+        }
+        if self.past_lead_times.len() > MAX_LIST {
+            p.push(format!(
+                "past_lead_times: {} values, more than {MAX_LIST}",
+                self.past_lead_times.len()
+            ));
         }
         let v = self.service.value();
         if !(v.is_finite() && v > 0.0 && v < 1.0) {
@@ -195,15 +214,26 @@ impl SkuParams {
             ));
         }
         if let Some((lo, hi)) = self.current_min_max
-            && !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi > lo)
+            && !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi > lo && hi <= MAX_UNITS)
         {
             p.push(format!(
-                "current_min/current_max: {lo}/{hi}: need 0 ≤ min < max"
+                "current_min/current_max: {lo}/{hi}: need 0 ≤ min < max ≤ {MAX_UNITS}"
             ));
         }
         if p.is_empty() { Ok(()) } else { Err(p) }
     }
 }
+
+/// The longest lead time, review period or shelf life taken (days): ten years.
+pub const MAX_DAYS: f64 = 3650.0;
+/// The most units on hand, on order, per case or as a minimum order.
+pub const MAX_UNITS: f64 = 1e9;
+/// The most a unit, an order or a unit short may cost.
+pub const MAX_MONEY: f64 = 1e9;
+/// The highest holding cost rate (a year, as a fraction of the unit cost).
+pub const MAX_HOLDING_RATE: f64 = 10.0;
+/// The most open orders or past lead times of one SKU.
+pub const MAX_LIST: usize = 1000;
 
 fn round_money(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
@@ -641,6 +671,34 @@ mod tests {
         assert_eq!(m[1].on_hand, 7.0);
         assert_eq!(m[1].service, Service::Csl(0.9));
         assert_eq!(m[0], b[0]);
+    }
+
+    /// A lead time of 1e9 days made `plan` hang; every field has a plausible range,
+    /// checked where the file is read.
+    #[test]
+    fn implausible_values_are_refused_with_line_and_column() {
+        let bad = "sku,lead_time_days,review_days,on_hand,unit_cost,holding_rate,shelf_life_days,case_pack\nA,1e9,36500,2e9,1e12,50,40000,1e-3\n";
+        let Err(InventoryError::ParamsFile { problems, .. }) =
+            merge_csv("p.csv", bad.as_bytes(), &base())
+        else {
+            panic!("must fail");
+        };
+        let all = problems.join("\n");
+        for col in [
+            "lead_time_days: 1000000000 is more than 3650 days",
+            "review_days: 36500 is more than 3650 days",
+            "on_hand: 2000000000 is more than 1000000000 units",
+            "unit_cost: 1000000000000 is more than 1000000000 a unit",
+            "holding_rate: 50 is more than 10 a year",
+            "shelf_life_days: 40000 must be more than zero and at most 3650 days",
+        ] {
+            let (name, msg) = col.split_once(": ").unwrap();
+            assert!(all.contains(&format!("line 2, column {name}: {msg}")), "{col}\n{all}");
+        }
+        assert_eq!(problems.len(), 6, "a case pack of 0.001 (kg) is fine: {all}");
+        // The largest plausible values pass.
+        let edge = "sku,lead_time_days,review_days,on_hand\nA,3650,3650,1e9\n";
+        assert!(merge_csv("p.csv", edge.as_bytes(), &base()).is_ok());
     }
 
     #[test]

@@ -23,6 +23,9 @@ use super::{LogisticsError, Table};
 
 /// The most deliveries routed at once.
 pub const MAX_STOPS: usize = 3000;
+/// The largest fleet taken: the solvers allocate per vehicle, and a file's
+/// `VEHICLES : 1000000000000000000` aborted on a failed allocation.
+pub const MAX_VEHICLES: usize = MAX_STOPS;
 
 /// A position: degrees on the globe or a plane's coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -176,6 +179,7 @@ impl RoutingProblem {
             let mut p = Self::from_cvrplib(file, text)?;
             if let Some(v) = vehicles {
                 p.vehicles = v;
+                p.check()?;
             }
             Ok(p)
         } else if upper.contains("CUSTOMER") && upper.contains("VEHICLE") {
@@ -357,7 +361,16 @@ impl RoutingProblem {
                         dimension = Some(n as usize);
                     }
                     "CAPACITY" => capacity = Some(num()?),
-                    "VEHICLES" => vehicles = Some(num()?.max(1.0) as usize),
+                    "VEHICLES" => {
+                        let n = num()?;
+                        if !(1.0..=MAX_VEHICLES as f64).contains(&n) || n.fract() != 0.0 {
+                            return Err(fail(
+                                line,
+                                format!("VEHICLES {v} must be a whole number from 1 to {MAX_VEHICLES}"),
+                            ));
+                        }
+                        vehicles = Some(n as usize);
+                    }
                     "DISTANCE" => max_distance = Some(num()?),
                     "SERVICE_TIME" => service = num()?,
                     "EDGE_WEIGHT_TYPE" if !v.eq_ignore_ascii_case("EUC_2D") => {
@@ -492,7 +505,16 @@ impl RoutingProblem {
                 if parsed.len() < 2 {
                     return Err(fail(line, "expected NUMBER CAPACITY".into()));
                 }
-                fleet = Some((parsed[0].max(1.0) as usize, parsed[1]));
+                if !(1.0..=MAX_VEHICLES as f64).contains(&parsed[0]) || parsed[0].fract() != 0.0 {
+                    return Err(fail(
+                        line,
+                        format!(
+                            "VEHICLE NUMBER {} must be a whole number from 1 to {MAX_VEHICLES}",
+                            parsed[0]
+                        ),
+                    ));
+                }
+                fleet = Some((parsed[0] as usize, parsed[1]));
             } else {
                 if parsed.len() < 7 {
                     return Err(fail(
@@ -547,6 +569,12 @@ impl RoutingProblem {
         }
         if self.vehicles == 0 {
             return Err(LogisticsError::Problem("no vehicles".into()));
+        }
+        if self.vehicles > MAX_VEHICLES {
+            return Err(LogisticsError::Problem(format!(
+                "{} vehicles: at most {MAX_VEHICLES} (one per delivery is the most a day can use)",
+                self.vehicles
+            )));
         }
         if !(self.capacity.is_finite() && self.capacity > 0.0) {
             return Err(LogisticsError::Problem(format!(
@@ -664,6 +692,8 @@ impl RoutingProblem {
         warm: Option<&Routes>,
         report: &mut dyn FnMut(&Routes),
     ) -> Result<Routes, LogisticsError> {
+        // Fields are public: a problem built or changed in code is checked here too.
+        self.check()?;
         if self.searches_continuously() {
             let timer = Timer::start();
             if let Some(r) = self.solve_hgs(options, warm, report) {

@@ -96,7 +96,9 @@ fn sample_store_forecast_to_purchase_list() {
     }
     let csv = p.purchase_csv();
     assert_eq!(csv.lines().count(), 1 + 12, "{csv}");
-    assert!(csv.starts_with("sku,description,order_qty,order_value,expected_arrival"));
+    assert!(
+        csv.starts_with("sku,description,on_hand,on_order,order_qty,order_value,expected_arrival")
+    );
     // The catalogue trade-off rises with the target.
     assert!(
         p.tradeoff
@@ -272,7 +274,40 @@ fn plan_command_writes_the_purchase_list() {
     let list = std::fs::read_to_string(&orders).unwrap();
     let rows: Vec<&str> = list.lines().collect();
     assert_eq!(rows.len(), 2, "{list}");
-    assert!(rows[1].starts_with("A,"));
+    assert!(
+        rows[1].starts_with("A,,0,0,"),
+        "the stock used is in the list: {list}"
+    );
+    // The shop's own stock export over the parameters: Shopify's products export gives
+    // A 500 units, so nothing is left to order; the report names what did not match.
+    let stock = tmp("products_export.csv");
+    std::fs::write(
+        &stock,
+        "Handle,Title,Vendor,Variant SKU,Variant Inventory Qty,Variant Price,Cost per item,Status\nx,X,Acme,A,500,10,3,active\ny,Y,Acme,GONE,4,10,3,archived\n",
+    )
+    .unwrap();
+    let orders3 = tmp("orders3.csv");
+    let out = bin()
+        .arg("plan")
+        .arg(&fc)
+        .arg("--params")
+        .arg(&params_path)
+        .arg("--stock")
+        .arg(&stock)
+        .arg("--out")
+        .arg(&orders3)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("(Shopify products export (legacy headers)): stock of 1 SKUs matched; 1 sold SKUs are not in the file and keep their stock as it was (B); 1 SKUs in the file have no sales in the data (GONE)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&orders3).unwrap().lines().count(),
+        1
+    );
     // An unknown SKU in the parameters: exit 2, line and column named, nothing written.
     std::fs::write(&params_path, "sku,on_hand\nA,1\nZZZ,4\n").unwrap();
     let orders2 = tmp("orders2.csv");

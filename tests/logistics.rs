@@ -376,15 +376,34 @@ mod routing {
     #[test]
     fn huge_fleets_are_refused_with_the_line() {
         let (f, t) = routing("small_cvrp.vrp");
-        let huge = t.replace("CAPACITY : 30", "CAPACITY : 30\nVEHICLES : 1000000000000000000");
-        let e = RoutingProblem::parse(&f, &huge, None, None, None).unwrap_err().to_string();
-        assert!(e.contains("line 7: VEHICLES 1000000000000000000 must be a whole number from 1 to 3000"), "{e}");
-        let e = RoutingProblem::parse(&f, &t, Some(usize::MAX), None, None).unwrap_err().to_string();
+        let huge = t.replace(
+            "CAPACITY : 30",
+            "CAPACITY : 30\nVEHICLES : 1000000000000000000",
+        );
+        let e = RoutingProblem::parse(&f, &huge, None, None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "line 7: VEHICLES 1000000000000000000 must be a whole number from 1 to 3000"
+            ),
+            "{e}"
+        );
+        let e = RoutingProblem::parse(&f, &t, Some(usize::MAX), None, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at most 3000"), "{e}");
         let (f, t) = routing("small_vrptw.txt");
         let huge = t.replace("  10         40", "  1e18         40");
-        let e = RoutingProblem::parse(&f, &huge, None, None, None).unwrap_err().to_string();
-        assert!(e.contains("line 5: VEHICLE NUMBER 1000000000000000000 must be a whole number from 1 to 3000"), "{e}");
+        let e = RoutingProblem::parse(&f, &huge, None, None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "line 5: VEHICLE NUMBER 1000000000000000000 must be a whole number from 1 to 3000"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -576,7 +576,10 @@ fn a_weights_file_asking_for_a_huge_network_is_refused_before_it_is_built() {
     let net = small.init(&device);
     assert_eq!(small.param_count(), Some(net.num_params()));
     let shipped = PretrainedConfig::new();
-    assert_eq!(shipped.param_count(), Some(shipped.init(&device).num_params()));
+    assert_eq!(
+        shipped.param_count(),
+        Some(shipped.init(&device).num_params())
+    );
     let huge = PretrainedConfig::new()
         .with_context(8192)
         .with_width(4096)

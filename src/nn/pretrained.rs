@@ -159,7 +159,12 @@ impl PretrainedConfig {
         .into_iter()
         .try_fold(0usize, |a, b| a.checked_add(b?))?;
         [
-            linear(self.patch.checked_mul(STEP_FEATURES)?.checked_add(WINDOW_FEATURES)?, d),
+            linear(
+                self.patch
+                    .checked_mul(STEP_FEATURES)?
+                    .checked_add(WINDOW_FEATURES)?,
+                d,
+            ),
             block.checked_mul(self.layers),
             Some(norm),
             linear(n.checked_mul(d)?, self.head),
@@ -1006,7 +1011,8 @@ fn check_config(c: &PretrainedConfig, stored: usize) -> Result<(), NnError> {
     if !fits {
         return Err(bad(format!(
             "the configuration asks for {} parameters, more than the {stored} bytes of weights in the file hold",
-            c.param_count().map_or("too many".to_string(), |n| n.to_string())
+            c.param_count()
+                .map_or("too many".to_string(), |n| n.to_string())
         )));
     }
     if c.patch == 0

@@ -178,7 +178,11 @@ impl SplitCtx {
 
     /// Second step: each worker forecasts its share from every part's backtests, with
     /// the global models `more` that arrived after the backtests.
-    fn finish(self: Rc<Self>, merged: crate::forecast::select::Backtests, more: Vec<GlobalForecasts>) {
+    fn finish(
+        self: Rc<Self>,
+        merged: crate::forecast::select::Backtests,
+        more: Vec<GlobalForecasts>,
+    ) {
         let Some(group) = self.group.upgrade() else {
             return;
         };

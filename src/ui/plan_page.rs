@@ -245,10 +245,21 @@ pub fn PlanPage(
                     return;
                 }
             };
-            match params::merge_csv(&name, text.as_bytes(), &params.get_untracked()) {
-                Ok(p) => {
+            // The shop's own stock export (Shopify, WooCommerce, sku,on_hand) or our
+            // parameters file, told apart by the header.
+            let merged = if crate::inventory::stock::is_stock_file(text.as_bytes()) {
+                crate::inventory::stock::read(&name, text.as_bytes()).and_then(|f| {
+                    crate::inventory::stock::merge(&f, &params.get_untracked())
+                        .map(|(p, r)| (p, r.summary()))
+                })
+            } else {
+                params::merge_csv(&name, text.as_bytes(), &params.get_untracked())
+                    .map(|p| (p, format!("Imported parameters from {name}.")))
+            };
+            match merged {
+                Ok((p, said)) => {
                     problems.set(Vec::new());
-                    message.set(Some(format!("Imported parameters from {name}.")));
+                    message.set(Some(said));
                     params.set(p);
                     save_params();
                     start();
@@ -343,8 +354,8 @@ pub fn PlanPage(
                                 message.set(Some(format!("cannot download: {e:?}")));
                             }
                         }>"Download parameters (CSV)"</button>
-                        <label class="button secondary">"Import parameters (CSV) "
-                            <input type="file" accept=".csv,text/csv" data-testid="import-params" on:change=import />
+                        <label class="button secondary" title="Your shop's stock export (Shopify products or inventory, WooCommerce products, or sku,on_hand[,cost,price,supplier,location]) or a parameters file downloaded here">"Import stock or parameters (CSV) "
+                            <input type="file" accept=".csv,.tsv,text/csv,text/tab-separated-values" data-testid="import-params" on:change=import />
                         </label>
                     </div>
                 }.into_any(),

@@ -75,7 +75,7 @@ test('forecast, plan, download the purchase list, import stock levels', { timeou
   const file = path.join(server.artifacts, 'purchase_orders.csv');
   await download.saveAs(file);
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-  assert.match(lines[0], /^sku,description,order_qty,order_value,expected_arrival,/);
+  assert.match(lines[0], /^sku,description,on_hand,on_order,order_qty,order_value,expected_arrival,/);
   assert.equal(lines.length, 1 + toOrder);
   assert.ok(lines.some((l) => l.startsWith('21212,')));
 
@@ -90,6 +90,17 @@ test('forecast, plan, download the purchase list, import stock levels', { timeou
   assert.match(errText, /line 3, column sku: unknown SKU "NOPE"/);
   assert.match(errText, /line 4, column lead_time_days/);
   assert.match(await summaryText(page), new RegExp(`${toOrder} to order today`));
+
+  // The shop's own export, read without options: Shopify's inventory export (per
+  // location) gives the best seller's stock, and the report says what matched.
+  const shopify = path.join(server.artifacts, 'inventory_export.csv');
+  fs.writeFileSync(shopify, 'Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,Location,Incoming,Unavailable,Committed,Available,On hand\n' +
+    'heart,Heart,Title,Default,,,,,21212,,,Shop,0,0,0,2,2\nheart,Heart,Title,Default,,,,,21212,,,Warehouse,5,0,0,3,3\nghost,Ghost,Title,Default,,,,,NOT-SOLD,,,Shop,0,0,0,1,1\n');
+  await page.setInputFiles('[data-testid=import-params]', shopify);
+  await page.waitForFunction(() => /Shopify inventory export/.test(document.querySelector('[data-testid=plan-message]')?.innerText || ''), null, { timeout: 60_000 });
+  const report = await page.locator('[data-testid=plan-message]').innerText();
+  assert.match(report, /inventory_export\.csv \(Shopify inventory export\): stock of 1 SKUs matched, summed over 2 locations; 199 sold SKUs are not in the file and keep their stock as it was/);
+  assert.match(report, /1 SKUs in the file have no sales in the data \(NOT-SOLD\); 5 units incoming are not counted/);
 
   // A good one: the best seller now has plenty in stock and drops off the list.
   const good = path.join(server.artifacts, 'stock.csv');

@@ -243,6 +243,11 @@ pub(crate) struct PlanArgs {
     /// Per-SKU parameters CSV (stock, lead times, costs; see README). SKUs not in it get defaults.
     #[arg(long)]
     params: Option<PathBuf>,
+    /// The shop's stock export, merged over the parameters: Shopify products or inventory
+    /// export, WooCommerce products export, or sku,on_hand[,cost,price,supplier,location]
+    /// (recognised from the header; a report goes to standard error).
+    #[arg(long)]
+    stock: Option<PathBuf>,
     /// Write the purchase list here (default: standard output).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -359,6 +364,17 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
             params::merge_csv(&pname, &b, &defaults)?
         }
         None => defaults,
+    };
+    let params = match &a.stock {
+        Some(p) => {
+            let sname = p.display().to_string();
+            let b = std::fs::read(p).with_context(|| format!("cannot read {sname}"))?;
+            let file = supplycast::inventory::stock::read(&sname, &b)?;
+            let (merged, report) = supplycast::inventory::stock::merge(&file, &params)?;
+            eprintln!("{}", report.summary());
+            merged
+        }
+        None => params,
     };
     if !a.horizon_days.is_finite() || a.horizon_days <= 0.0 {
         bail!(

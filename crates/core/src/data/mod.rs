@@ -790,7 +790,11 @@ fn check_calendar(
                 .collect();
             return Err(DataError::Overflow {
                 file: file.to_string(),
-                sku: parsed.skus.get(i).map(|s| s.code.clone()).unwrap_or_default(),
+                sku: parsed
+                    .skus
+                    .get(i)
+                    .map(|s| s.code.clone())
+                    .unwrap_or_default(),
                 period: agg.periods[p],
                 lines,
             });
@@ -800,13 +804,20 @@ fn check_calendar(
         return Ok(());
     }
     let occupied = (0..n)
-        .filter(|&p| agg.totals.iter().any(|t| t.get(p).is_some_and(|v| *v != 0.0)))
+        .filter(|&p| {
+            agg.totals
+                .iter()
+                .any(|t| t.get(p).is_some_and(|v| *v != 0.0))
+        })
         .count();
     if occupied as f64 >= SPARSE_MIN_SHARE * n as f64 {
         return Ok(());
     }
     let first = parsed.lines.iter().min_by_key(|l| (l.ts.date(), l.line));
-    let last = parsed.lines.iter().max_by_key(|l| (l.ts.date(), std::cmp::Reverse(l.line)));
+    let last = parsed
+        .lines
+        .iter()
+        .max_by_key(|l| (l.ts.date(), std::cmp::Reverse(l.line)));
     let (Some(first), Some(last)) = (first, last) else {
         return Ok(());
     };
@@ -898,7 +909,12 @@ mod tests {
     use super::*;
 
     fn load_text(text: &str) -> Result<Dataset, DataError> {
-        load("f.csv", text.as_bytes(), &LoadOptions::default(), &mut |_| {})
+        load(
+            "f.csv",
+            text.as_bytes(),
+            &LoadOptions::default(),
+            &mut |_| {},
+        )
     }
 
     /// A daily export whose dates run over seventy years in nine-year steps (no date
@@ -917,13 +933,23 @@ mod tests {
         let Err(e) = load_text(&text) else {
             panic!("loaded");
         };
-        let DataError::SparseCalendar { first, first_line, last, last_line, empty_pct, .. } = &e
+        let DataError::SparseCalendar {
+            first,
+            first_line,
+            last,
+            last_line,
+            empty_pct,
+            ..
+        } = &e
         else {
             panic!("{e}");
         };
         assert_eq!(*first, NaiveDate::from_ymd_opt(1950, 1, 2).unwrap());
         assert_eq!(*first_line, 2);
-        assert_eq!(*last, NaiveDate::from_ymd_opt(1950, 1, 2).unwrap() + chrono::Duration::days(23007));
+        assert_eq!(
+            *last,
+            NaiveDate::from_ymd_opt(1950, 1, 2).unwrap() + chrono::Duration::days(23007)
+        );
         assert_eq!(*last_line, 9);
         assert!(*empty_pct > 99.0, "{e}");
         let m = e.to_string();

@@ -462,8 +462,13 @@ mod tests {
                 csv.push_str(&format!("{d},S{k},{q}\n"));
             }
         }
-        let ds = data::load("f.csv", csv.as_bytes(), &LoadOptions::default(), &mut |_| {})
-            .unwrap();
+        let ds = data::load(
+            "f.csv",
+            csv.as_bytes(),
+            &LoadOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
         let cfg = BacktestConfig {
             h: 7,
             windows: 3,
@@ -482,7 +487,8 @@ mod tests {
                 vec![m; cfg.h]
             })
             .collect();
-        let g = GlobalForecasts::from_predictions("pretrained".into(), None, ds.series.len(), &at, fcs);
+        let g =
+            GlobalForecasts::from_predictions("pretrained".into(), None, ds.series.len(), &at, fcs);
         let n = ds.series.len();
         let globals = [g];
         let from_start = backtest_part(&ds, &cfg, &globals, 0..n, &mut |_| true);

@@ -268,7 +268,8 @@ impl Backtests {
                 if s.forecasts.iter().any(|(k, _)| *k == id) {
                     continue;
                 }
-                s.forecasts.push((id, from_origins(m.as_ref(), y, &s.origins, h)));
+                s.forecasts
+                    .push((id, from_origins(m.as_ref(), y, &s.origins, h)));
             }
         }
         self

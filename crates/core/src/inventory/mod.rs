@@ -17,6 +17,7 @@ pub mod params;
 pub mod plan;
 pub mod policy;
 pub mod sim;
+pub mod stock;
 pub mod supplier;
 pub mod whatif;
 

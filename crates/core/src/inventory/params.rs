@@ -161,16 +161,28 @@ impl SkuParams {
             if !(v.is_finite() && v >= 0.0) {
                 p.push(format!("{name}: {v} must be zero or more"));
             } else if v > max {
-                p.push(format!("{name}: {v} is more than {max} {unit}: check the value"));
+                p.push(format!(
+                    "{name}: {v} is more than {max} {unit}: check the value"
+                ));
             }
         };
         within("on_hand", self.on_hand, MAX_UNITS, "units");
         within("lead_time_days", self.lead_time_days, MAX_DAYS, "days");
-        within("lead_time_sd_days", self.lead_time_sd_days, MAX_DAYS, "days");
+        within(
+            "lead_time_sd_days",
+            self.lead_time_sd_days,
+            MAX_DAYS,
+            "days",
+        );
         within("review_days", self.review_days, MAX_DAYS, "days");
         within("unit_cost", self.unit_cost, MAX_MONEY, "a unit");
         within("price", self.price, MAX_MONEY, "a unit");
-        within("holding_rate", self.holding_rate, MAX_HOLDING_RATE, "a year");
+        within(
+            "holding_rate",
+            self.holding_rate,
+            MAX_HOLDING_RATE,
+            "a year",
+        );
         within("order_cost", self.order_cost, MAX_MONEY, "an order");
         within("moq", self.moq, MAX_UNITS, "units");
         if let Some(s) = self.stockout_cost {
@@ -534,7 +546,7 @@ fn set(v: Option<f64>, field: &mut f64) {
     }
 }
 
-fn parse_num(s: &str) -> Option<f64> {
+pub(crate) fn parse_num(s: &str) -> Option<f64> {
     let t = s.trim().trim_end_matches('%').trim();
     let t: String = t
         .chars()
@@ -693,9 +705,16 @@ mod tests {
             "shelf_life_days: 40000 must be more than zero and at most 3650 days",
         ] {
             let (name, msg) = col.split_once(": ").unwrap();
-            assert!(all.contains(&format!("line 2, column {name}: {msg}")), "{col}\n{all}");
+            assert!(
+                all.contains(&format!("line 2, column {name}: {msg}")),
+                "{col}\n{all}"
+            );
         }
-        assert_eq!(problems.len(), 6, "a case pack of 0.001 (kg) is fine: {all}");
+        assert_eq!(
+            problems.len(),
+            6,
+            "a case pack of 0.001 (kg) is fine: {all}"
+        );
         // The largest plausible values pass.
         let edge = "sku,lead_time_days,review_days,on_hand\nA,3650,3650,1e9\n";
         assert!(merge_csv("p.csv", edge.as_bytes(), &base()).is_ok());

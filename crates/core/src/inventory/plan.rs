@@ -962,12 +962,16 @@ pub fn catalogue_tradeoff(skus: &[SkuPlan]) -> Vec<TradeoffPoint> {
 }
 
 impl Plan {
-    /// Today's purchase list as CSV, highest priority first: only SKUs to order.
+    /// Today's purchase list as CSV, highest priority first: only SKUs to order, each
+    /// with the stock it was planned from (on hand and on order), so that the stock
+    /// used is visible.
     pub fn purchase_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record([
             "sku",
             "description",
+            "on_hand",
+            "on_order",
             "order_qty",
             "order_value",
             "expected_arrival",
@@ -992,6 +996,8 @@ impl Plan {
             let _ = w.write_record([
                 s.sku.clone(),
                 s.description.clone(),
+                crate::data::fmt_qty(s.on_hand),
+                crate::data::fmt_qty(s.on_order),
                 crate::data::fmt_qty(s.order_qty),
                 f(s.order_value),
                 s.arrival.to_string(),

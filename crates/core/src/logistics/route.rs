@@ -366,7 +366,9 @@ impl RoutingProblem {
                         if !(1.0..=MAX_VEHICLES as f64).contains(&n) || n.fract() != 0.0 {
                             return Err(fail(
                                 line,
-                                format!("VEHICLES {v} must be a whole number from 1 to {MAX_VEHICLES}"),
+                                format!(
+                                    "VEHICLES {v} must be a whole number from 1 to {MAX_VEHICLES}"
+                                ),
                             ));
                         }
                         vehicles = Some(n as usize);

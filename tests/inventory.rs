@@ -308,6 +308,38 @@ fn plan_command_writes_the_purchase_list() {
         std::fs::read_to_string(&orders3).unwrap().lines().count(),
         1
     );
+    // Open purchase orders: an order for A shows in the plan's stock.
+    let pos = tmp("po.csv");
+    std::fs::write(
+        &pos,
+        "sku,quantity,expected date,po number\nA,7,2026-11-30,PO-1\n",
+    )
+    .unwrap();
+    let orders4 = tmp("orders4.csv");
+    let out = bin()
+        .arg("plan")
+        .arg(&fc)
+        .arg("--params")
+        .arg(&params_path)
+        .arg("--orders")
+        .arg(&pos)
+        .arg("--out")
+        .arg(&orders4)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("po.csv: 7 units on 1 open order lines for 1 SKUs now count as on order"),
+        "{err}"
+    );
+    let list = std::fs::read_to_string(&orders4).unwrap();
+    assert!(
+        list.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("A,,0,7,")),
+        "{list}"
+    );
     // An unknown SKU in the parameters: exit 2, line and column named, nothing written.
     std::fs::write(&params_path, "sku,on_hand\nA,1\nZZZ,4\n").unwrap();
     let orders2 = tmp("orders2.csv");

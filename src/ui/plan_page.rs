@@ -247,7 +247,13 @@ pub fn PlanPage(
             };
             // The shop's own stock export (Shopify, WooCommerce, sku,on_hand) or our
             // parameters file, told apart by the header.
-            let merged = if crate::inventory::stock::is_stock_file(text.as_bytes()) {
+            use crate::inventory::purchase_orders;
+            let merged = if purchase_orders::is_purchase_order_file(text.as_bytes()) {
+                purchase_orders::read(&name, text.as_bytes()).and_then(|f| {
+                    purchase_orders::merge(&f, &params.get_untracked())
+                        .map(|(p, r)| (p, r.summary()))
+                })
+            } else if crate::inventory::stock::is_stock_file(text.as_bytes()) {
                 crate::inventory::stock::read(&name, text.as_bytes()).and_then(|f| {
                     crate::inventory::stock::merge(&f, &params.get_untracked())
                         .map(|(p, r)| (p, r.summary()))
@@ -354,7 +360,7 @@ pub fn PlanPage(
                                 message.set(Some(format!("cannot download: {e:?}")));
                             }
                         }>"Download parameters (CSV)"</button>
-                        <label class="button secondary" title="Your shop's stock export (Shopify products or inventory, WooCommerce products, or sku,on_hand[,cost,price,supplier,location]) or a parameters file downloaded here">"Import stock or parameters (CSV) "
+                        <label class="button secondary" title="Your shop's stock export (Shopify products or inventory, WooCommerce products, or sku,on_hand[,cost,price,supplier,location]), open purchase orders (sku, quantity, expected date, or Shopify's purchase order export) or a parameters file downloaded here">"Import stock, orders or parameters (CSV) "
                             <input type="file" accept=".csv,.tsv,text/csv,text/tab-separated-values" data-testid="import-params" on:change=import />
                         </label>
                     </div>

@@ -248,6 +248,11 @@ pub(crate) struct PlanArgs {
     /// (recognised from the header; a report goes to standard error).
     #[arg(long)]
     stock: Option<PathBuf>,
+    /// Open purchase orders: sku, quantity, expected date[, supplier, po number], or
+    /// Shopify's purchase order export; they replace each named SKU's "on order"
+    /// (received, rejected and closed lines left out).
+    #[arg(long)]
+    orders: Option<PathBuf>,
     /// Write the purchase list here (default: standard output).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -371,6 +376,17 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
             let b = std::fs::read(p).with_context(|| format!("cannot read {sname}"))?;
             let file = supplycast::inventory::stock::read(&sname, &b)?;
             let (merged, report) = supplycast::inventory::stock::merge(&file, &params)?;
+            eprintln!("{}", report.summary());
+            merged
+        }
+        None => params,
+    };
+    let params = match &a.orders {
+        Some(p) => {
+            let oname = p.display().to_string();
+            let b = std::fs::read(p).with_context(|| format!("cannot read {oname}"))?;
+            let file = supplycast::inventory::purchase_orders::read(&oname, &b)?;
+            let (merged, report) = supplycast::inventory::purchase_orders::merge(&file, &params)?;
             eprintln!("{}", report.summary());
             merged
         }

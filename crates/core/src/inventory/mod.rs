@@ -16,6 +16,7 @@ pub mod forecast_file;
 pub mod params;
 pub mod plan;
 pub mod policy;
+pub mod purchase_orders;
 pub mod sim;
 pub mod stock;
 pub mod supplier;

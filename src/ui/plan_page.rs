@@ -124,6 +124,8 @@ pub fn PlanPage(
     let slot = JobSlot::new();
     let (progress, message) = (slot.progress, slot.message);
     let problems = RwSignal::new(Vec::<String>::new());
+    // What the last imported file did (kept while the plan is re-made from it).
+    let imported = RwSignal::new(None::<String>);
     let job = slot.job;
     let filter = RwSignal::new(Filter::All);
     let selected = RwSignal::new(None::<String>);
@@ -265,7 +267,7 @@ pub fn PlanPage(
             match merged {
                 Ok((p, said)) => {
                     problems.set(Vec::new());
-                    message.set(Some(said));
+                    imported.set(Some(said));
                     params.set(p);
                     save_params();
                     start();
@@ -380,6 +382,7 @@ pub fn PlanPage(
                 }
             })}
             {move || message.get().map(|m| view! { <p class="note" data-testid="plan-message">{m}</p> })}
+            {move || imported.get().map(|m| view! { <p class="note" data-testid="plan-import-report">{m}</p> })}
             {move || {
                 let p = problems.get();
                 (!p.is_empty()).then(|| view! {

@@ -97,8 +97,8 @@ test('forecast, plan, download the purchase list, import stock levels', { timeou
   fs.writeFileSync(shopify, 'Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,Location,Incoming,Unavailable,Committed,Available,On hand\n' +
     'heart,Heart,Title,Default,,,,,21212,,,Shop,0,0,0,2,2\nheart,Heart,Title,Default,,,,,21212,,,Warehouse,5,0,0,3,3\nghost,Ghost,Title,Default,,,,,NOT-SOLD,,,Shop,0,0,0,1,1\n');
   await page.setInputFiles('[data-testid=import-params]', shopify);
-  await page.waitForFunction(() => /Shopify inventory export/.test(document.querySelector('[data-testid=plan-message]')?.innerText || ''), null, { timeout: 60_000 });
-  const report = await page.locator('[data-testid=plan-message]').innerText();
+  await page.waitForFunction(() => /Shopify inventory export/.test(document.querySelector('[data-testid=plan-import-report]')?.innerText || ''), null, { timeout: 60_000 });
+  const report = await page.locator('[data-testid=plan-import-report]').innerText();
   assert.match(report, /inventory_export\.csv \(Shopify inventory export\): stock of 1 SKUs matched, summed over 2 locations; 199 sold SKUs are not in the file and keep their stock as it was/);
   assert.match(report, /1 SKUs in the file have no sales in the data \(NOT-SOLD\); 5 units incoming are not counted/);
 

@@ -1010,7 +1010,7 @@ fn check_config(c: &PretrainedConfig, stored: usize) -> Result<(), NnError> {
         .is_some_and(|need| need <= stored);
     if !fits {
         return Err(bad(format!(
-            "the configuration asks for {} parameters, more than the {stored} bytes of weights in the file hold",
+            "the weights do not fit the configuration: it asks for {} parameters, more than the {stored} bytes of weights in the file hold",
             c.param_count()
                 .map_or("too many".to_string(), |n| n.to_string())
         )));

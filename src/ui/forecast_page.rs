@@ -338,9 +338,12 @@ pub fn ForecastPage(
                 None
             }
             None => {
-                if !with_pretrained.get_untracked() {
-                    pretrained_note.set(Some("Without the pretrained model, as asked: these forecasts are the statistical models' only.".into()));
-                }
+                pretrained_running.set(false);
+                pretrained_note.set(Some(if with_pretrained.get_untracked() {
+                    "The pretrained model's forecasts for these settings are reused; it is the default each SKU's choice starts from.".into()
+                } else {
+                    "Without the pretrained model, as asked: these forecasts are the statistical models' only.".into()
+                }));
                 None
             }
         };
@@ -362,14 +365,23 @@ pub fn ForecastPage(
                 shared.set(Some((r.clone(), for_run.clone())));
                 run.set(Some(r));
             }
-            JobEvent::Failed(e) => slot.end(Some(e.to_string())),
-            JobEvent::Crashed(m) => slot.end(Some(m)),
+            JobEvent::Failed(e) => {
+                pretrained_running.set(false);
+                slot.end(Some(e.to_string()))
+            }
+            JobEvent::Crashed(m) => {
+                pretrained_running.set(false);
+                slot.end(Some(m))
+            }
         };
         let started = if k > 1 || late.is_some() {
             Job::forecast_split(&ds, &config, &globals, &ranks, k, late, handler)
         } else {
             Job::forecast(&ds, &config, &globals, &ranks, handler)
         };
+        if started.is_err() {
+            pretrained_running.set(false);
+        }
         slot.hold(started.map(|j| match nn {
             Some(nn) => j.with_neural(nn),
             None => j,

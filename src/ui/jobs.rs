@@ -189,6 +189,12 @@ impl SplitCtx {
         if self.state.borrow().failed {
             return;
         }
+        // The second step's progress starts from zero for every worker.
+        self.state
+            .borrow_mut()
+            .progress
+            .iter_mut()
+            .for_each(|p| *p = 0.0);
         let mut globals = self.globals.clone();
         globals.extend(more);
         let payload = postcard::to_allocvec(&super::protocol::FinishPayload {

@@ -34,8 +34,11 @@ pub struct PurchaseOrders {
     pub file: String,
     /// Open lines with units outstanding.
     pub lines: Vec<OrderLine>,
-    /// Lines left out: fully received, rejected or closed.
+    /// Lines left out: fully received, rejected, closed or drafts.
     pub closed: usize,
+    /// SKUs of those lines: without an open line, nothing of theirs is on order any
+    /// more (what arrived is in the stock count).
+    pub settled: Vec<String>,
 }
 
 fn norm(h: &str) -> String {
@@ -135,6 +138,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<PurchaseOrders, InventoryError> 
         file: file.to_string(),
         lines: Vec::new(),
         closed: 0,
+        settled: Vec::new(),
     };
     let mut problems = Vec::new();
     for rec in rdr.records() {
@@ -175,17 +179,32 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<PurchaseOrders, InventoryError> 
                 }
             }
         };
+        if cell(Some(qty)).is_none() {
+            problems.push(format!("line {line}, column {}: no quantity", col(qty)));
+            continue;
+        }
         let ordered = number(Some(qty));
         let done = number(received) + number(rejected);
+        // Drafts are not ordered yet; closed, received or cancelled orders are in the
+        // stock count already (or never will be).
         let closed = cell(status).is_some_and(|s| {
             matches!(
                 s.to_ascii_lowercase().as_str(),
-                "closed" | "received" | "cancelled" | "canceled" | "complete" | "completed"
+                "closed"
+                    | "received"
+                    | "cancelled"
+                    | "canceled"
+                    | "complete"
+                    | "completed"
+                    | "draft"
             )
         });
         let outstanding = (ordered - done).max(0.0);
         if closed || outstanding == 0.0 {
             out.closed += 1;
+            if !out.settled.iter().any(|s| s == code) {
+                out.settled.push(code.to_string());
+            }
             continue;
         }
         let Some(expected) = cell(Some(date)).and_then(parse_date) else {
@@ -223,8 +242,10 @@ pub struct OrdersReport {
     pub units: f64,
     /// SKUs of the plan with open orders.
     pub skus: usize,
-    /// Lines left out as received, rejected or closed.
+    /// Lines left out as received, rejected, closed or drafts.
     pub closed: usize,
+    /// SKUs whose earlier on-order was cleared (all their lines in the file settled).
+    pub cleared: usize,
     /// SKUs on order that have no sales in the data.
     pub not_sold: Vec<String>,
 }
@@ -241,8 +262,14 @@ impl OrdersReport {
         );
         if self.closed > 0 {
             s += &format!(
-                "; {} lines already received, rejected or closed were left out",
+                "; {} lines already received, rejected or closed, or drafts, were left out",
                 self.closed
+            );
+        }
+        if self.cleared > 0 {
+            s += &format!(
+                "; {} SKUs with every line settled have nothing on order any more",
+                self.cleared
             );
         }
         if !self.not_sold.is_empty() {
@@ -282,6 +309,16 @@ pub fn merge(
             }
         }
     }
+    // A SKU whose every line in the file is settled has nothing on order any more:
+    // keeping what it had would count the received units twice.
+    let settled: Vec<usize> = orders.settled.iter().filter_map(|s| find(s)).collect();
+    let mut cleared = 0;
+    for i in settled {
+        if per[i].is_empty() && !out[i].on_order.is_empty() {
+            out[i].on_order.clear();
+            cleared += 1;
+        }
+    }
     let mut problems = Vec::new();
     let (mut skus, mut lines, mut units) = (0, 0, 0.0);
     for (p, ls) in out.iter_mut().zip(&per) {
@@ -313,6 +350,7 @@ pub fn merge(
         units,
         skus,
         closed: orders.closed,
+        cleared,
         not_sold,
     };
     Ok((out, report))
@@ -351,11 +389,22 @@ mod tests {
         assert_eq!(p[0].on_order, vec![(8.0, d("2026-12-20"))]);
         assert_eq!(p[1].on_order, vec![(12.0, d("2026-12-28"))]);
         assert!(r.summary().contains("20 units on 2 open order lines for 2 SKUs now count as on order; 1 lines already received"), "{}", r.summary());
+        // An order received since: its SKU's earlier on-order is cleared, not kept
+        // beside the stock it became; a draft is not on order.
+        let later = "sku,quantity,received,status,expected date\nA,40,40,Received,2026-12-20\nB,9,,Draft,2026-12-30\n";
+        let f = read("po2.csv", later.as_bytes()).unwrap();
+        let (p2, r2) = merge(&f, &p).unwrap();
+        assert!(
+            p2[0].on_order.is_empty() && p2[1].on_order.is_empty(),
+            "{:?}",
+            (&p2[0].on_order, &p2[1].on_order)
+        );
+        assert_eq!((r2.closed, r2.cleared), (2, 2));
     }
 
     #[test]
     fn bad_lines_are_refused_with_line_and_column() {
-        let text = "SKU;Quantity;Expected date\nA;x;2026-12-20\nB;3;next week\n;;\n";
+        let text = "SKU;Quantity;Expected date\nA;x;2026-12-20\nB;3;next week\n;;\nC;;2026-12-20\n";
         let Err(InventoryError::ParamsFile { problems, .. }) = read("po.csv", text.as_bytes())
         else {
             panic!("refused");
@@ -365,6 +414,7 @@ mod tests {
             vec![
                 "line 2, column Quantity: \"x\" is not a number of units from 0 to 1000000000".to_string(),
                 "line 3, column Expected date: \"next week\" is not a date (YYYY-MM-DD or DD/MM/YYYY)".to_string(),
+                "line 5, column Quantity: no quantity".to_string(),
             ]
         );
         assert!(

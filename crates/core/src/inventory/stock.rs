@@ -77,7 +77,8 @@ pub struct StockFile {
     pub locations: Vec<(String, String, f64)>,
     /// Rows without a SKU (products without one, WooCommerce parents).
     pub without_sku: usize,
-    /// SKUs whose stock was negative (oversold), counted as 0.
+    /// SKUs whose stock (summed over their locations) was negative (oversold),
+    /// counted as 0.
     pub negative: Vec<String>,
     /// Units the file lists as incoming (Shopify), not counted as on order: the file
     /// gives no arrival dates.
@@ -264,7 +265,12 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<StockFile, InventoryError> {
         if let Some(v) = cell(c.supplier) {
             vendor = Some(v.to_string());
         }
-        let on_hand = number(c.on_hand);
+        // Shopify writes "not stocked" for a variant a location does not carry.
+        let on_hand = if cell(c.on_hand).is_some_and(|s| s.eq_ignore_ascii_case("not stocked")) {
+            None
+        } else {
+            number(c.on_hand)
+        };
         let cost = number(c.cost);
         let price = number(c.sale_price).or(number(c.price));
         let incoming = number(c.incoming);
@@ -295,15 +301,19 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<StockFile, InventoryError> {
         });
         let row = &mut out.rows[k];
         if let Some(q) = on_hand {
-            if q < 0.0 && !out.negative.iter().any(|s| s == sku) {
-                out.negative.push(sku.to_string());
-            }
-            // Rows of one SKU (its locations) add up.
-            row.on_hand = Some(row.on_hand.unwrap_or(0.0) + q.max(0.0));
+            // Rows of one SKU (its locations) add up, oversold ones included; the
+            // total is clamped at zero below.
+            row.on_hand = Some(row.on_hand.unwrap_or(0.0) + q);
         }
         row.cost = cost.or(row.cost);
         row.price = price.or(row.price);
         row.supplier = supplier.or(row.supplier.take());
+    }
+    for row in &mut out.rows {
+        if row.on_hand.is_some_and(|q| q < 0.0) {
+            out.negative.push(row.sku.clone());
+            row.on_hand = Some(0.0);
+        }
     }
     if problems.is_empty() {
         Ok(out)
@@ -536,7 +546,10 @@ mug,,,,,,,,,b-2,,,Blue,9.50,,4.10,TRUE,shopify,5,DENY\n";
         let text = "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,Location,Incoming,Unavailable,Committed,Available,On hand\n\
 mug,Mug,Colour,Red,,,,,A-1,,,Berlin,10,1,2,5,8\n\
 mug,Mug,Colour,Red,,,,,A-1,,,Hamburg,0,0,0,3,3\n\
-tee,Tee,Size,M,,,,,B-2,,,Berlin,0,0,0,not tracked,0\n";
+tee,Tee,Size,M,,,,,B-2,,,Berlin,0,0,0,not tracked,0\n\
+tee,Tee,Size,M,,,,,B-2,,,Hamburg,0,0,0,not stocked,0\n\
+cap,Cap,Size,M,,,,,C-3,,,Berlin,0,0,0,-3,0\n\
+cap,Cap,Size,M,,,,,C-3,,,Hamburg,0,0,0,5,5\n";
         let Err(InventoryError::ParamsFile { problems, .. }) =
             read("inventory.csv", text.as_bytes())
         else {
@@ -549,9 +562,18 @@ tee,Tee,Size,M,,,,,B-2,,,Berlin,0,0,0,not tracked,0\n";
         let text = text.replace("not tracked", "4");
         let f = read("inventory.csv", text.as_bytes()).unwrap();
         assert_eq!(f.format, StockFormat::ShopifyInventory);
-        assert_eq!(f.locations.len(), 3);
+        assert_eq!(
+            f.locations.len(),
+            5,
+            "not stocked at Hamburg: no location row"
+        );
         let (p, r) = merge(&f, &base()).unwrap();
         assert_eq!((p[0].on_hand, p[1].on_hand), (8.0, 4.0));
+        assert_eq!(
+            p[2].on_hand, 2.0,
+            "oversold in Berlin, 5 in Hamburg: 2 in all"
+        );
+        assert!(f.negative.is_empty());
         assert_eq!((r.locations, r.incoming), (2, 10.0));
         assert!(
             r.summary().contains("summed over 2 locations"),

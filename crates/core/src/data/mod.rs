@@ -565,7 +565,40 @@ impl Dataset {
 
     /// Reads what [`Dataset::to_bytes`] wrote.
     pub fn from_bytes(bytes: &[u8]) -> Result<Dataset, DataError> {
-        postcard::from_bytes(bytes).map_err(|e| DataError::Stored(e.to_string()))
+        let ds: Dataset =
+            postcard::from_bytes(bytes).map_err(|e| DataError::Stored(e.to_string()))?;
+        ds.check().map_err(DataError::Stored)?;
+        Ok(ds)
+    }
+
+    /// Whether decoded bytes hold a dataset every page can use: bytes that decode can
+    /// still be damaged (a flipped `start` made `Series::dates` panic on the UI
+    /// thread), so what indexes what is checked once, here.
+    fn check(&self) -> Result<(), String> {
+        if let Some(w) = self.periods.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "its periods are out of order ({} before {})",
+                w[0], w[1]
+            ));
+        }
+        let n = self.periods.len();
+        for s in &self.series {
+            if s.start
+                .checked_add(s.values.len())
+                .is_none_or(|end| end > n)
+            {
+                return Err(format!(
+                    "SKU {}'s {} values from period {} do not fit the {n} periods",
+                    s.sku,
+                    s.values.len(),
+                    s.start
+                ));
+            }
+            if let Some(v) = s.values.iter().find(|v| !v.is_finite()) {
+                return Err(format!("SKU {} holds the value {v}", s.sku));
+            }
+        }
+        Ok(())
     }
 
     /// The bytes kept in the browser's storage (or a store file): a header naming the
@@ -963,6 +996,27 @@ mod tests {
             }
         }
         assert!(load_text(&text).is_ok());
+    }
+
+    /// Stored bytes that decode but do not fit together are refused, not used (a
+    /// flipped `start` used to panic in `Series::dates` on the UI thread).
+    #[test]
+    fn decoded_stores_that_do_not_fit_together_are_refused() {
+        let ds = load_text("date,sku,quantity\n2024-01-01,A,1\n2024-01-02,A,2\n2024-01-03,B,1\n")
+            .unwrap();
+        assert!(Dataset::from_bytes(&ds.to_bytes()).is_ok());
+        let mut bad = ds.clone();
+        bad.series[0].start = 1 << 40;
+        let Err(e) = Dataset::from_bytes(&bad.to_bytes()) else {
+            panic!("used");
+        };
+        assert!(e.to_string().contains("do not fit the 3 periods"), "{e}");
+        let mut bad = ds.clone();
+        bad.periods.swap(0, 2);
+        assert!(Dataset::from_stored_bytes(&bad.to_stored_bytes()).is_err());
+        let mut bad = ds;
+        bad.series[0].values[0] = f64::NAN;
+        assert!(Dataset::from_bytes(&bad.to_bytes()).is_err());
     }
 
     #[test]

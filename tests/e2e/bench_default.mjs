@@ -4,21 +4,14 @@
 // with it (the default: the neural worker starts, fetches the weights and forecasts
 // every SKU beside the statistical workers), then with it again (its forecasts reused).
 //   BENCH_FILE=two_years.csv node tests/e2e/bench_default.mjs
-import { startServer, launch } from './serve.mjs';
+import { startServer, launch, loadFile } from './serve.mjs';
 
 const file = process.env.BENCH_FILE;
 if (!file) throw new Error('set BENCH_FILE');
 const server = await startServer();
 const browser = await launch();
 const page = await (await browser.newContext()).newPage();
-await page.goto(server.origin + '/#data');
-await page.waitForSelector('[data-testid=report]', { timeout: 120000 });
-const before = await page.evaluate(() => document.querySelector('[data-testid=timing]')?.innerText || '');
-await page.setInputFiles('[data-testid=file-input]', file);
-await page.waitForFunction((b) => {
-  const t = document.querySelector('[data-testid=timing]')?.innerText || '';
-  return /Read [\d,]+ rows/.test(t) && t !== b;
-}, before, { timeout: 600000, polling: 100 });
+await loadFile(page, server.origin, file);
 await page.click('[data-testid=nav-forecast]');
 const cores = await page.evaluate(() => navigator.hardwareConcurrency);
 const run = async (pretrained) => {

@@ -4,21 +4,14 @@
 // again, each step's time from click to result.
 //   BENCH_FILE=before.csv BENCH_NEWER=week.csv node tests/e2e/bench_update.mjs
 // (e.g. `supplycast ingest` of the shared file with --top 1000 --out, split on a date.)
-import { startServer, launch } from './serve.mjs';
+import { startServer, launch, loadFile } from './serve.mjs';
 
 const [file, newer] = [process.env.BENCH_FILE, process.env.BENCH_NEWER];
 if (!file || !newer) throw new Error('set BENCH_FILE and BENCH_NEWER');
 const server = await startServer();
 const browser = await launch();
 const page = await (await browser.newContext()).newPage();
-await page.goto(server.origin + '/#data');
-await page.waitForSelector('[data-testid=report]', { timeout: 120000 });
-const before = await page.evaluate(() => document.querySelector('[data-testid=timing]')?.innerText || '');
-await page.setInputFiles('[data-testid=file-input]', file);
-await page.waitForFunction((b) => {
-  const t = document.querySelector('[data-testid=timing]')?.innerText || '';
-  return /Read [\d,]+ rows/.test(t) && t !== b;
-}, before, { timeout: 600000, polling: 100 });
+await loadFile(page, server.origin, file);
 await page.click('[data-testid=nav-forecast]');
 let t0 = Date.now();
 await page.click('[data-testid=run-forecast]');

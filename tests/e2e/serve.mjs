@@ -65,3 +65,16 @@ export function launch() {
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
 }
+
+/** Opens the Data page once the bundled sample store is loaded, drops `file` on it and
+ * waits until it is read (the timing line changes), for the benchmarks. */
+export async function loadFile(page, origin, file) {
+  await page.goto(origin + '/#data');
+  await page.waitForSelector('[data-testid=report]', { timeout: 120000 });
+  const before = await page.evaluate(() => document.querySelector('[data-testid=timing]')?.innerText || '');
+  await page.setInputFiles('[data-testid=file-input]', file);
+  await page.waitForFunction((b) => {
+    const t = document.querySelector('[data-testid=timing]')?.innerText || '';
+    return /Read [\d,]+ rows/.test(t) && t !== b;
+  }, before, { timeout: 600000, polling: 100 });
+}

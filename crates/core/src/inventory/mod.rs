@@ -20,6 +20,7 @@ pub mod purchase_orders;
 pub mod sim;
 pub mod stock;
 pub mod supplier;
+mod table;
 pub mod whatif;
 
 use thiserror::Error;

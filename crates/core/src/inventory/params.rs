@@ -352,21 +352,8 @@ pub fn merge_csv(
         file: file.to_string(),
         problems,
     };
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_start_matches('\u{feff}');
-    let delim = if text
-        .lines()
-        .next()
-        .is_some_and(|l| l.contains(';') && !l.contains(','))
-    {
-        b';'
-    } else {
-        b','
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let text = super::table::text_of(bytes);
+    let mut rdr = super::table::reader(&text);
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h
             .iter()

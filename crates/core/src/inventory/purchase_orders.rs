@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::InventoryError;
 use super::params::SkuParams;
+use super::table;
 
 /// One open order line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,13 +42,6 @@ pub struct PurchaseOrders {
     pub settled: Vec<String>,
 }
 
-fn norm(h: &str) -> String {
-    h.trim()
-        .trim_start_matches('\u{feff}')
-        .to_ascii_lowercase()
-        .replace(['_', '-'], " ")
-}
-
 /// Dates as purchase-order files write them: ISO (with or without a time), or day
 /// first (`31/12/2026`, `31.12.2026`). Month-first dates are ambiguous with day-first
 /// ones, so they are not guessed: anything else is refused with its line.
@@ -73,17 +67,8 @@ const EXPECTED: [&str; 5] = [
 /// Whether `bytes` is a purchase-order file (a SKU, a quantity and an expected date
 /// column), for an import that takes several kinds of file.
 pub fn is_purchase_order_file(bytes: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(bytes);
-    let first = text
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .next()
-        .unwrap_or("");
-    let cells: Vec<String> = first
-        .split([',', ';', '\t'])
-        .map(|c| norm(c.trim_matches('"')))
-        .collect();
-    let has = |names: &[&str]| cells.iter().any(|c| names.contains(&c.as_str()));
+    let keys = table::header_keys(&table::text_of(bytes));
+    let has = |names: &[&str]| keys.iter().any(|k| names.contains(&k.as_str()));
     has(&SKU) && has(&QUANTITY) && has(&EXPECTED)
 }
 
@@ -93,25 +78,13 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<PurchaseOrders, InventoryError> 
         file: file.to_string(),
         problems,
     };
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_start_matches('\u{feff}');
-    let first = text.lines().next().unwrap_or("");
-    let delim = if first.contains('\t') {
-        b'\t'
-    } else if first.contains(';') && !first.contains(',') {
-        b';'
-    } else {
-        b','
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let text = table::text_of(bytes);
+    let mut rdr = table::reader(&text);
     let raw: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(e) => return Err(fail(vec![format!("line 1: {e}")])),
     };
-    let headers: Vec<String> = raw.iter().map(|h| norm(h)).collect();
+    let headers: Vec<String> = raw.iter().map(|h| table::key(h)).collect();
     let at = |names: &[&str]| {
         names
             .iter()

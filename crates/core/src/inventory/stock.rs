@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::InventoryError;
 use super::params::SkuParams;
+use super::table;
 
 /// Which export a stock file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,13 +86,6 @@ pub struct StockFile {
     pub incoming: f64,
 }
 
-fn norm(h: &str) -> String {
-    h.trim()
-        .trim_start_matches('\u{feff}')
-        .to_ascii_lowercase()
-        .replace('_', " ")
-}
-
 /// The columns a format reads, by role.
 struct Columns {
     sku: usize,
@@ -116,7 +110,7 @@ const PLAIN: [&str; 7] = [
     "location",
 ];
 
-/// Recognises the format from the header row (normalised: lower case, `_` as space).
+/// Recognises the format from the header row ([`table::key`]s).
 fn detect(headers: &[String]) -> Option<(StockFormat, Columns)> {
     let at = |name: &str| headers.iter().position(|h| h == name);
     let has = |name: &str| at(name).is_some();
@@ -167,31 +161,10 @@ fn detect(headers: &[String]) -> Option<(StockFormat, Columns)> {
     None
 }
 
-fn delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    if first.contains('\t') {
-        b'\t'
-    } else if first.contains(';') && !first.contains(',') {
-        b';'
-    } else {
-        b','
-    }
-}
-
-fn headers_of(text: &str) -> Vec<String> {
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter(text))
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .headers()
-        .map(|h| h.iter().map(norm).collect())
-        .unwrap_or_default()
-}
-
 /// Whether `bytes` is a stock export this module reads (rather than our parameters
 /// file, which [`super::params::merge_csv`] reads).
 pub fn is_stock_file(bytes: &[u8]) -> bool {
-    detect(&headers_of(&String::from_utf8_lossy(bytes))).is_some()
+    detect(&table::header_keys(&table::text_of(bytes))).is_some()
 }
 
 /// Reads a stock export. A file of no known format, or with values that are not
@@ -201,17 +174,13 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<StockFile, InventoryError> {
         file: file.to_string(),
         problems,
     };
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.trim_start_matches('\u{feff}');
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter(text))
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let text = table::text_of(bytes);
+    let mut rdr = table::reader(&text);
     let raw: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(e) => return Err(fail(vec![format!("line 1: {e}")])),
     };
-    let headers: Vec<String> = raw.iter().map(|h| norm(h)).collect();
+    let headers: Vec<String> = raw.iter().map(|h| table::key(h)).collect();
     let Some((format, c)) = detect(&headers) else {
         return Err(fail(vec![format!(
             "line 1: not a stock export we know (Shopify products or inventory, WooCommerce products, or sku,on_hand[,cost,price,supplier,location]); the columns are {raw:?}"

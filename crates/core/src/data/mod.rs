@@ -8,6 +8,7 @@
 pub mod clean;
 pub mod dates;
 pub mod ingest;
+pub mod long;
 pub mod quality;
 pub mod series;
 pub mod sniff;
@@ -136,6 +137,16 @@ pub enum DataError {
         rows: usize,
         /// The first problems, one per row.
         problems: Vec<RowProblem>,
+    },
+    /// A row of a long table ([`long::from_long`]) cannot be used.
+    #[error("{file}: row {row}: {detail}")]
+    LongTable {
+        /// The table's name.
+        file: String,
+        /// The row, counting from 1 (0: the table as a whole).
+        row: usize,
+        /// What is wrong with it.
+        detail: String,
     },
     /// Nothing usable remained.
     #[error("{file}: no sales remain after reading and cleaning the file")]
@@ -797,6 +808,10 @@ pub fn load(
     let parsed = ingest::parse(file, bytes, &opts.read, &mut |f| progress(0.85 * f))?;
     from_parsed(file, &parsed, opts, progress)
 }
+
+/// The most periods a long table's calendar may span (a century of days): beyond it
+/// the dates are wrong, and a series that long would only exhaust memory.
+pub const MAX_PERIODS: usize = 36_525;
 
 /// Calendars at least this long are checked for sales in too few periods.
 const SPARSE_MIN_PERIODS: usize = 1000;

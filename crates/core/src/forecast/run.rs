@@ -204,6 +204,18 @@ pub fn finish_part(
         range.clone(),
         progress,
     );
+    sku_forecasts(ds, config, globals, range, results)
+}
+
+/// Each SKU's result as the merchant gets it: a SKU too new to backtest takes a global
+/// model's own quantiles where one has them.
+fn sku_forecasts(
+    ds: &Dataset,
+    config: &BacktestConfig,
+    globals: &[GlobalForecasts],
+    range: std::ops::Range<usize>,
+    results: Vec<Result<Choice, super::ForecastError>>,
+) -> Vec<SkuForecast> {
     range
         .zip(results)
         .map(|(i, result)| {
@@ -225,6 +237,146 @@ pub fn finish_part(
             }
         })
         .collect()
+}
+
+/// One part of a catalogue backtested on its own (one machine's share of a distributed
+/// forecast, [`backtest_alone`]): its backtests and the series the learning reads.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PartBacktests {
+    /// The part's backtests (model ids index the part's own names).
+    pub backtests: super::select::Backtests,
+    /// The part's series, in its order.
+    pub ys: Vec<Vec<f64>>,
+}
+
+/// What was learnt once across every part, in catalogue order ([`learn_parts`]), for
+/// every part to finish with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Learning {
+    /// The model names of the merged backtests (the recipes' ids index these).
+    pub names: Vec<String>,
+    /// The recipes per group, for every series of the catalogue.
+    pub learnt: super::select::Learnt,
+    /// Per part: the catalogue index of its first series.
+    pub offsets: Vec<usize>,
+}
+
+impl PartBacktests {
+    /// Serialises for sending to another process or machine.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Reads what [`PartBacktests::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Option<PartBacktests> {
+        let p: PartBacktests = postcard::from_bytes(bytes).ok()?;
+        let n = p.backtests.names.len();
+        let ok = p.ys.len() == p.backtests.series.len()
+            && p.backtests
+                .series
+                .iter()
+                .all(|s| s.forecasts.iter().all(|(m, _)| *m < n));
+        ok.then_some(p)
+    }
+}
+
+impl Learning {
+    /// Serialises for sending to another process or machine.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Reads what [`Learning::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Learning> {
+        let l: Learning = postcard::from_bytes(bytes).ok()?;
+        let l2 = super::select::Learnt::from_bytes(&postcard::to_allocvec(&l.learnt).ok()?)?;
+        Some(Learning { learnt: l2, ..l })
+    }
+}
+
+/// The first stage of a distributed forecast: one part of the catalogue (a dataset
+/// made with the whole catalogue's calendar, e.g. [`crate::data::long::from_long`]
+/// with shared bounds) backtested on `threads` threads. Statistical models only.
+pub fn backtest_alone(ds: &Dataset, config: &BacktestConfig, threads: usize) -> PartBacktests {
+    let inputs = Inputs::new(ds, config, &[]);
+    let candidates = |j: usize| inputs.candidates(j);
+    let backtests =
+        super::select::backtest_all(&inputs.ys, &candidates, config, threads.max(1), &mut |_| {
+            true
+        });
+    let ys = ds.series.iter().map(|s| s.values.clone()).collect();
+    PartBacktests { backtests, ys }
+}
+
+/// The second stage, once: the recipes learnt across every part's backtests, the parts
+/// in catalogue order (as [`finish_part`] learns them across the whole dataset).
+pub fn learn_parts(parts: &[PartBacktests], h: usize) -> Learning {
+    let mut offsets = Vec::with_capacity(parts.len());
+    let mut n = 0;
+    for p in parts {
+        offsets.push(n);
+        n += p.backtests.series.len();
+    }
+    let bt = super::select::Backtests::merge(parts.iter().map(|p| p.backtests.clone()).collect());
+    let ys: Vec<&[f64]> = parts
+        .iter()
+        .flat_map(|p| p.ys.iter().map(Vec::as_slice))
+        .collect();
+    let learnt = super::select::learn(&bt, &ys, h, None);
+    Learning {
+        names: bt.names,
+        learnt,
+        offsets,
+    }
+}
+
+/// The last stage: part `index`'s forecasts from its backtests and what was learnt
+/// across every part: the forecasts, seeds and paths [`forecast_dataset`] gives these
+/// SKUs when it forecasts the whole catalogue at once. `None` when the part does not
+/// belong to `learning` (another catalogue, or its backtests' models unknown there).
+pub fn finish_alone(
+    ds: &Dataset,
+    config: &BacktestConfig,
+    part: &PartBacktests,
+    learning: &Learning,
+    index: usize,
+    threads: usize,
+) -> Option<Vec<SkuForecast>> {
+    let offset = *learning.offsets.get(index)?;
+    let n = part.backtests.series.len();
+    if ds.series.len() != n || offset + n > learning.learnt.of_series.len() {
+        return None;
+    }
+    // The recipes name models by their place in the merged backtests' names.
+    let ids: Vec<usize> = part
+        .backtests
+        .names
+        .iter()
+        .map(|m| learning.names.iter().position(|x| x == m))
+        .collect::<Option<_>>()?;
+    let mut bt = part.backtests.clone();
+    bt.names = learning.names.clone();
+    for s in &mut bt.series {
+        for f in &mut s.forecasts {
+            f.0 = ids[f.0];
+        }
+    }
+    let learnt = learning.learnt.slice(offset..offset + n);
+    let inputs = Inputs::new(ds, config, &[]);
+    let candidates = |i: usize| inputs.candidates(i);
+    let results = super::select::finish_range(
+        &bt,
+        &learnt,
+        &inputs.ys,
+        &candidates,
+        config,
+        &[],
+        threads.max(1),
+        offset as u64,
+        0..n,
+        &mut |_| true,
+    );
+    Some(sku_forecasts(ds, config, &[], 0..n, results))
 }
 
 /// A global model's own forecast for a SKU too new to backtest: its P10/P50/P90, and
@@ -321,6 +473,76 @@ fn fmt(v: f64) -> String {
 mod tests {
     use super::*;
     use crate::data::{self, LoadOptions};
+
+    /// A long table of `n` SKUs of different shapes (some new, some intermittent).
+    fn long_table(n: usize) -> (Vec<String>, Vec<data::long::LongRow>) {
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let skus: Vec<String> = (0..n).map(|k| format!("S{k:03}")).collect();
+        let mut rows = Vec::new();
+        let mut rng = crate::rng::SplitMix::new(11);
+        for k in 0..n {
+            let first = (k * 7) % 90;
+            for day in first..200 {
+                let level = 1.0 + (k % 5) as f64 * 3.0;
+                let weekly = if day % 7 < 2 { 0.5 } else { 1.0 };
+                let q = (level * weekly * (0.5 + rng.uniform())).round();
+                if k % 4 == 3 && rng.uniform() < 0.7 {
+                    continue;
+                }
+                rows.push(data::long::LongRow {
+                    sku: k as u32,
+                    date: start + chrono::Duration::days(day as i64),
+                    quantity: q,
+                });
+            }
+        }
+        (skus, rows)
+    }
+
+    /// The three stages run part by part (backtest each part alone, learn once across
+    /// every part, finish each part alone) give exactly the forecasts of the whole
+    /// catalogue at once: what a distributed engine relies on.
+    #[test]
+    fn a_catalogue_forecast_in_parts_equals_the_whole() {
+        let (skus, rows) = long_table(60);
+        let dates: Vec<NaiveDate> = rows.iter().map(|r| r.date).collect();
+        let bounds = data::long::Bounds::of(&dates, None).unwrap();
+        let whole = data::long::from_long("t", &skus, &rows, bounds).unwrap();
+        let cfg = BacktestConfig {
+            h: 14,
+            windows: 2,
+            season: whole.season(),
+            paths: 10,
+            scenarios: Default::default(),
+        };
+        let expected = forecast_dataset(&whole, cfg, &mut |_, _| true).skus;
+        // Three parts by SKU ranges, each with the whole table's bounds.
+        let cuts = [0u32, 17, 41, 60];
+        let parts: Vec<Dataset> = cuts
+            .windows(2)
+            .map(|w| {
+                let r: Vec<_> = rows
+                    .iter()
+                    .filter(|r| (w[0]..w[1]).contains(&r.sku))
+                    .copied()
+                    .collect();
+                data::long::from_long("t", &skus, &r, bounds).unwrap()
+            })
+            .collect();
+        let backtests: Vec<PartBacktests> = parts
+            .iter()
+            .map(|p| PartBacktests::from_bytes(&backtest_alone(p, &cfg, 2).to_bytes()).unwrap())
+            .collect();
+        let learning = Learning::from_bytes(&learn_parts(&backtests, cfg.h).to_bytes()).unwrap();
+        let mut got = Vec::new();
+        for (k, (p, b)) in parts.iter().zip(&backtests).enumerate() {
+            got.extend(finish_alone(p, &cfg, b, &learning, k, 1).unwrap());
+        }
+        assert_eq!(got.len(), expected.len());
+        assert_eq!(got, expected);
+        // A part that is not of this catalogue is refused, not forecast wrongly.
+        assert!(finish_alone(&parts[0], &cfg, &backtests[1], &learning, 0, 1).is_none());
+    }
 
     #[test]
     fn forecasts_a_dataset_and_exports_csv() {

@@ -303,7 +303,7 @@ impl Backtests {
 }
 
 /// How a forecast is made from the candidates' forecasts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Recipe {
     /// Model ids combined.
     pub members: Vec<usize>,
@@ -477,7 +477,7 @@ fn evaluate(
 }
 
 /// What was learnt for one group of series.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct GroupPlan {
     /// The recipe and its score, then the runner-up's name and score.
     recipe: Recipe,
@@ -513,7 +513,7 @@ pub struct GroupPlan {
 
 /// How a group's recipe was decided: its default, the best of the rest, and the
 /// evidence between them ([`ChoiceRule::switches`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     /// The default recipe's name and backtest score.
     pub default: String,
@@ -530,11 +530,52 @@ pub struct Decision {
 }
 
 /// The recipes learnt per group.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Learnt {
     /// Per series: index into `plans`.
     pub of_series: Vec<usize>,
     plans: Vec<GroupPlan>,
+}
+
+impl Learnt {
+    /// What was learnt, for the series in `range` only (renumbered from 0): a part of
+    /// the catalogue forecast elsewhere ([`finish_range`] on that part's backtests)
+    /// with the recipes learnt across the whole of it.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Learnt {
+        let end = range.end.min(self.of_series.len());
+        Learnt {
+            of_series: self.of_series[range.start.min(end)..end].to_vec(),
+            plans: self.plans.clone(),
+        }
+    }
+
+    /// Serialises for sending to another process or machine.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Reads what [`Learnt::to_bytes`] wrote, checking that every series has a plan.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Learnt> {
+        let l: Learnt = postcard::from_bytes(bytes).ok()?;
+        l.of_series.iter().all(|&p| p < l.plans.len()).then_some(l)
+    }
+}
+
+impl Backtests {
+    /// Serialises for sending to another process or machine.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Reads what [`Backtests::to_bytes`] wrote, checking that model ids are in range.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Backtests> {
+        let b: Backtests = postcard::from_bytes(bytes).ok()?;
+        let n = b.names.len();
+        b.series
+            .iter()
+            .all(|s| s.forecasts.iter().all(|(m, _)| *m < n))
+            .then_some(b)
+    }
 }
 
 fn group_label(g: Group, level: u8) -> String {

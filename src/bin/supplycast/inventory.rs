@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use supplycast::inventory::forecast_file;
 use supplycast::inventory::params::{self, SkuParams};
-use supplycast::inventory::plan::{self, OwnedDemand, PlanConfig, PlanRequest};
+use supplycast::inventory::plan::{self, PlanConfig, PlanRequest};
 use supplycast::inventory::policy::{self, Demand, RqInputs, Service};
 use supplycast::inventory::sim::Unmet;
 use supplycast::inventory::whatif::{self, WhatIf};
@@ -422,18 +422,7 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
         }
         None => Default::default(),
     };
-    let mut drawn = 0usize;
-    let paths: Vec<Vec<Vec<f64>>> = table
-        .skus
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            given.remove(&s.sku).unwrap_or_else(|| {
-                drawn += 1;
-                forecast_file::paths_from_quantiles(&s.quantiles, 200, 7 + i as u64)
-            })
-        })
-        .collect();
+    let (demand, drawn) = table.demand(&mut given);
     eprintln!(
         "demand scenarios: {}",
         match (&a.paths, drawn) {
@@ -450,17 +439,7 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
     let request = PlanRequest {
         config: cfg,
         params,
-        demand: table
-            .skus
-            .iter()
-            .zip(paths)
-            .map(|(s, p)| OwnedDemand {
-                sku: s.sku.clone(),
-                description: String::new(),
-                paths: p,
-                point: s.quantiles[1].clone(),
-            })
-            .collect(),
+        demand,
     };
     if let Some(w) = a.what_if() {
         if let Some(s) = &w.supplier

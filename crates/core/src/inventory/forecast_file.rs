@@ -43,6 +43,34 @@ impl ForecastTable {
         }
     }
 
+    /// Every SKU's demand for the planner: its own sample paths from `given` where it
+    /// has them (taken out of it), else 200 independent draws from each period's
+    /// P10/P50/P90. Also returns how many SKUs were drawn.
+    pub fn demand(
+        &self,
+        given: &mut HashMap<String, Vec<Vec<f64>>>,
+    ) -> (Vec<super::plan::OwnedDemand>, usize) {
+        let mut drawn = 0;
+        let demand = self
+            .skus
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let paths = given.remove(&s.sku).unwrap_or_else(|| {
+                    drawn += 1;
+                    paths_from_quantiles(&s.quantiles, 200, 7 + i as u64)
+                });
+                super::plan::OwnedDemand {
+                    sku: s.sku.clone(),
+                    description: String::new(),
+                    paths,
+                    point: s.quantiles[1].clone(),
+                }
+            })
+            .collect();
+        (demand, drawn)
+    }
+
     /// Periods per week for daily data (trading weekdays), else 1.
     pub fn season(&self) -> usize {
         if self.period_days() < 2.0 && self.dates.len() >= 7 {

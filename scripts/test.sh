@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: native unit + integration tests (including the reference check
-# against ../shared data), wasm-bindgen tests in headless Chromium (core in the
+# against ../shared data), the Python package's tests (scripts/python-tests.sh), wasm-bindgen tests in headless Chromium (core in the
 # browser, Burn on WebGPU and CPU, canvas, IndexedDB), then builds the app (Trunk's
 # release pipeline) and runs the end-to-end test in headless Chromium. Installs what is
 # missing first. Build outputs live in $CARGO_TARGET_DIR (default
@@ -93,6 +93,9 @@ nn_tests() {
     cargo test --locked --features gpu --test neural
 }
 stage "native tests, Burn (Flex CPU and wgpu)" nn_tests
+# The Python package (maturin wheel into a virtual environment) and its tests, the Dask
+# local cluster among them, while the browser lane is still busy.
+stage "Python package and Dask (pytest)" scripts/python-tests.sh
 
 join_lane() {
   local rc=0 t=$SECONDS name secs

@@ -19,8 +19,8 @@ use supplycast_core::data::{self, Dataset, Frequency, LoadOptions};
 use supplycast_core::forecast::backtest::BacktestConfig;
 use supplycast_core::forecast::run::{self, Learning, PartBacktests, SkuForecast};
 use supplycast_core::inventory::forecast_file;
-use supplycast_core::inventory::plan::{PlanConfig, PlanRequest};
 use supplycast_core::inventory::params::{self, SkuParams};
+use supplycast_core::inventory::plan::{PlanConfig, PlanRequest};
 
 create_exception!(
     _native,

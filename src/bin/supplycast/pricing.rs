@@ -149,3 +149,99 @@ pub(crate) fn price(
     }
     Ok(())
 }
+
+/// `supplycast bench-elasticity`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct BenchElasticityArgs {
+    /// SKUs per generated file.
+    #[arg(long, default_value_t = 200)]
+    skus: usize,
+    /// Days per generated file.
+    #[arg(long, default_value_t = 730)]
+    days: usize,
+    /// Seeds (a file per seed and structure), comma-separated.
+    #[arg(long, default_value = "1")]
+    seeds: String,
+    /// Knot spacings in days to compare, comma-separated.
+    #[arg(long, default_value = "42")]
+    knots: String,
+    /// Smoothing penalties to compare, comma-separated.
+    #[arg(long, default_value = "100")]
+    smooth: String,
+    /// Days per standard-error cluster to compare, comma-separated.
+    #[arg(long, default_value = "7")]
+    cluster_days: String,
+    /// Whether the shop's other units are a control: 0, 1 or 0,1.
+    #[arg(long, default_value = "1")]
+    shop: String,
+    /// Standard-error factors to compare, comma-separated.
+    #[arg(long, default_value = "1.4")]
+    se_scale: String,
+}
+
+fn list<T: std::str::FromStr>(flag: &str, s: &str) -> Result<Vec<T>> {
+    s.split(',')
+        .map(|x| {
+            x.trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--{flag} {s}: \"{x}\" is not a number"))
+        })
+        .collect()
+}
+
+/// Mean absolute error and 80 % coverage per generated structure and setting.
+pub(crate) fn bench_elasticity(a: &BenchElasticityArgs) -> Result<()> {
+    use pricing::elasticity::Settings;
+    use pricing::generators::{self, Structure};
+    if a.skus == 0 || a.skus > 100_000 || a.days < 56 || a.days > 3650 {
+        bail!("--skus 1..100000 and --days 56..3650 expected");
+    }
+    let seeds: Vec<u64> = list("seeds", &a.seeds)?;
+    let knots: Vec<usize> = list("knots", &a.knots)?;
+    let smooth: Vec<f64> = list("smooth", &a.smooth)?;
+    let scales: Vec<f64> = list("se-scale", &a.se_scale)?;
+    let clusters: Vec<usize> = list("cluster-days", &a.cluster_days)?;
+    let shops: Vec<u8> = list("shop", &a.shop)?;
+    let mut combos = Vec::new();
+    for &c in &clusters {
+        for &s in &scales {
+            for &h in &shops {
+                combos.push((c, s, h));
+            }
+        }
+    }
+    println!(
+        "knots,smooth,cluster_days,se_scale,shop,structure,seed,mae,coverage80,estimated,missed,fixed_refused,seconds"
+    );
+    for &k in &knots {
+        for &sm in &smooth {
+            for &(cl, sc, sh) in &combos {
+                let settings = Settings {
+                    knot_days: k,
+                    smooth: sm,
+                    cluster_days: cl,
+                    se_scale: sc,
+                    shop: sh != 0,
+                };
+                for st in Structure::ALL {
+                    for &seed in &seeds {
+                        let t = Instant::now();
+                        let r = generators::score(st, seed, a.skus, a.days, &settings);
+                        println!(
+                            "{k},{sm},{cl},{sc},{sh},{},{seed},{:.4},{:.4},{},{},{}/{},{:.2}",
+                            st.label(),
+                            r.mae,
+                            r.coverage,
+                            r.estimated,
+                            r.missed,
+                            r.fixed.1,
+                            r.fixed.0,
+                            t.elapsed().as_secs_f64()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

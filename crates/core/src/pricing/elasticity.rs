@@ -1,29 +1,45 @@
 //! Price elasticity of demand per SKU from the merchant's own order lines.
 //!
-//! The unit is a week: a SKU's units sold that week and the median unit price of its
-//! order lines (weeks without a sale have no price and are left out). Per SKU,
-//! ordinary least squares of
+//! The unit is a day the shop traded (a day without any line in the whole shop is a
+//! closure and left out). Per SKU, from its first sale to the end of the data, a
+//! Poisson regression (log link) of its units that day on
 //!
-//! `ln units_w = a + e · ln price_w + b · trend_w + c · ln shop_w`
+//! `ln price_d`, its weekday, and a smooth level over time
 //!
-//! where `shop_w` is every other SKU's units that week (the shop's season, trend and
-//! traffic, the same for every product, so a Christmas rush is not read as a price
-//! effect) and `trend_w` the week number (the SKU's own growth or decline). `e` is the
-//! elasticity. A SKU whose prices barely moved says little about `e`: every SKU's own
-//! estimate is combined with those of SKUs of a similar price (a quarter of the
-//! catalogue by median price) by empirical Bayes (DerSimonian–Laird between-SKU
-//! variance), so a SKU with little variation leans on its peers and one with a lot
-//! keeps its own. Fewer than 8 weeks with sales, fewer than 3 distinct weekly prices or
-//! less than 1 % price spread is "not enough price variation": no number at all.
+//! where the level is piecewise linear between knots [`Settings::knot_days`] apart,
+//! penalised towards straight lines (so it follows the SKU's season, trend and drift
+//! but not a one- or two-week promotion), and the day's price is the median unit price
+//! of its retail lines, carried forward over days without a sale. The price coefficient
+//! is the elasticity; its standard error is robust to overdispersion and to errors
+//! that persist for weeks (clustered by [`Settings::cluster_days`]). Why daily: a promotion of a few days
+//! is the strongest evidence there is, and a weekly median hides it.
+//!
+//! Two guards keep other effects from being read as price effects: wholesale lines
+//! (more than five times the SKU's median line and at least 10 units: large buyers at
+//! tier prices) are left out of both price and units, and a run of days without a sale
+//! that the fit finds improbable (more than [`STOCKOUT_UNITS`] units expected) is taken
+//! as a stock-out and left out before the final fit.
+//!
+//! A SKU whose prices barely moved says little about `e`: every SKU's own estimate is
+//! combined with those of SKUs of a similar price (a quarter of the catalogue by
+//! median price) by empirical Bayes (DerSimonian–Laird between-SKU variance), so a SKU
+//! with little variation leans on its peers and one with a lot keeps its own. Fewer
+//! than 8 weeks with sales, fewer than 3 distinct daily prices or less than 1 % price
+//! spread is "not enough price variation": no number at all.
+//!
+//! The settings were chosen on three of the generated structures of
+//! [`super::generators`] and are reported on all five (`docs/pricing.md`).
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use crate::data::clean::{self, Sale};
 use crate::data::ingest::Parsed;
 use crate::data::{CancellationRule, csv_field};
+
+use super::glm;
 
 /// How an elasticity was arrived at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +99,7 @@ pub struct Elasticity {
 const Z80: f64 = 1.281_551_565_545;
 /// Fewest weeks with a sale for a regression.
 const MIN_WEEKS: usize = 8;
-/// Fewest distinct weekly prices.
+/// Fewest distinct daily prices.
 const MIN_PRICES: usize = 3;
 /// Least standard deviation of ln price (about 1 %).
 const MIN_LOG_PRICE_SD: f64 = 0.01;
@@ -91,26 +107,63 @@ const MIN_LOG_PRICE_SD: f64 = 0.01;
 const RECENT_WEEKS: usize = 8;
 /// Smallest pool of peers; smaller price quarters pool with the whole catalogue.
 const MIN_POOL: usize = 8;
+/// Units the fit must expect over a run of days without a sale for the run to be
+/// taken as a stock-out (the chance of no sale at all is then below e^-6 / line size).
+pub const STOCKOUT_UNITS: f64 = 8.0;
 
-struct SkuWeeks {
-    /// (week index, units, unit prices of its lines)
-    weeks: Vec<(usize, f64, Vec<f64>)>,
-    lines: usize,
+/// How the daily regression is set up (the defaults were chosen on generated data,
+/// see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Days between the knots of the SKU's level.
+    pub knot_days: usize,
+    /// Penalty on the level's second differences (larger: straighter).
+    pub smooth: f64,
+    /// Days per cluster of the standard error (errors within one are taken as
+    /// correlated: a level that wanders for weeks).
+    pub cluster_days: usize,
+    /// Factor on the standard errors (calibration of the intervals).
+    pub se_scale: f64,
+    /// Whether the log of every other SKU's units that day (the shop's season and
+    /// traffic) is a control.
+    pub shop: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            knot_days: 42,
+            smooth: 100.0,
+            cluster_days: 7,
+            se_scale: 1.4,
+            shop: true,
+        }
+    }
+}
+
+/// One SKU's lines: (day index, units, unit price).
+struct SkuLines {
+    lines: Vec<(usize, f64, f64)>,
 }
 
 /// Every SKU's elasticity from parsed order lines (cleaned as for forecasting, with
 /// the given cancellation rule), in the order of the file's SKUs that sold at a price.
 /// Lines without a price are ignored; a file with none gives an empty list.
 pub fn elasticities(parsed: &Parsed, rule: CancellationRule) -> Vec<Elasticity> {
+    elasticities_with(parsed, rule, &Settings::default())
+}
+
+/// [`elasticities`] with given settings (the benchmark compares settings).
+pub fn elasticities_with(
+    parsed: &Parsed,
+    rule: CancellationRule,
+    settings: &Settings,
+) -> Vec<Elasticity> {
     let (sales, _) = clean::clean(parsed, rule);
-    from_sales(parsed, &sales)
+    from_sales(parsed, &sales, settings)
 }
 
-fn week_start(d: NaiveDate) -> NaiveDate {
-    d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
-}
-
-fn from_sales(parsed: &Parsed, sales: &[Sale]) -> Vec<Elasticity> {
+fn from_sales(parsed: &Parsed, sales: &[Sale], settings: &Settings) -> Vec<Elasticity> {
     let priced: Vec<&Sale> = sales
         .iter()
         .filter(|s| s.qty > 0.0 && s.revenue > 0.0 && s.revenue.is_finite())
@@ -121,69 +174,93 @@ fn from_sales(parsed: &Parsed, sales: &[Sale]) -> Vec<Elasticity> {
     ) else {
         return Vec::new();
     };
-    let w0 = week_start(first);
-    let n_weeks_total = ((week_start(last) - w0).num_days() / 7) as usize + 1;
-    let mut per_sku: HashMap<u32, SkuWeeks> = HashMap::new();
-    let mut shop = vec![0.0; n_weeks_total];
+    let days = (last - first).num_days() as usize + 1;
+    let mut open = vec![false; days];
+    let mut shop = vec![0.0; days];
+    let mut per_sku: HashMap<u32, SkuLines> = HashMap::new();
     for s in &priced {
-        let w = ((week_start(s.day) - w0).num_days() / 7) as usize;
-        shop[w] += s.qty;
-        let e = per_sku.entry(s.sku).or_insert_with(|| SkuWeeks {
-            weeks: Vec::new(),
-            lines: 0,
-        });
-        e.lines += 1;
-        let price = s.revenue / s.qty;
-        match e.weeks.last_mut() {
-            Some(last) if last.0 == w => {
-                last.1 += s.qty;
-                last.2.push(price);
-            }
-            _ => {
-                // Sales come in file order; keep weeks sorted even if the file is not.
-                match e.weeks.binary_search_by_key(&w, |x| x.0) {
-                    Ok(i) => {
-                        e.weeks[i].1 += s.qty;
-                        e.weeks[i].2.push(price);
-                    }
-                    Err(i) => e.weeks.insert(i, (w, s.qty, vec![price])),
-                }
-            }
-        }
+        let d = (s.day - first).num_days() as usize;
+        open[d] = true;
+        shop[d] += s.qty;
+        per_sku
+            .entry(s.sku)
+            .or_insert_with(|| SkuLines { lines: Vec::new() })
+            .lines
+            .push((d, s.qty, s.revenue / s.qty));
     }
+    let weekday0 = first.weekday().num_days_from_monday() as usize;
     let mut skus: Vec<u32> = per_sku.keys().copied().collect();
     skus.sort_unstable();
-    let mut out: Vec<Elasticity> = skus
-        .iter()
-        .map(|&i| {
-            let sw = &per_sku[&i];
-            let info = &parsed.skus[i as usize];
-            own_estimate(&info.code, info.description(), sw, &shop)
-        })
-        .collect();
+    let threads = if cfg!(target_arch = "wasm32") {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let mut out: Vec<Elasticity> = crate::par::par_map(&skus, threads, |&i| {
+        let info = &parsed.skus[i as usize];
+        own_estimate(
+            &info.code,
+            info.description(),
+            &per_sku[&i],
+            &open,
+            &shop,
+            weekday0,
+            settings,
+        )
+    });
     pool(&mut out);
     out
 }
 
-fn own_estimate(sku: &str, description: &str, sw: &SkuWeeks, shop: &[f64]) -> Elasticity {
-    // The week's price is the median of its lines' unit prices, not the unit-weighted
-    // mean: wholesale exports give big buyers a lower price per unit, and a weighted
-    // mean would read every large order as a price cut that "caused" it.
-    let prices: Vec<f64> = sw.weeks.iter().map(|w| median(&w.2)).collect();
-    let mut cents: Vec<i64> = prices.iter().map(|p| (p * 100.0).round() as i64).collect();
+/// A SKU's retail days: per day of the data, its units and the median unit price of
+/// its retail lines (`None` without a retail line).
+fn retail_days(sl: &SkuLines, days: usize) -> (Vec<f64>, Vec<Option<f64>>, usize) {
+    let sizes: Vec<f64> = sl.lines.iter().map(|l| l.1).collect();
+    let m = median(&sizes);
+    let wholesale = (5.0 * m).max(10.0);
+    let mut units = vec![0.0; days];
+    let mut prices: Vec<Vec<f64>> = vec![Vec::new(); days];
+    let mut left_out = 0;
+    for &(d, q, p) in &sl.lines {
+        if q > wholesale {
+            left_out += 1;
+            continue;
+        }
+        units[d] += q;
+        prices[d].push(p);
+    }
+    let price = prices
+        .iter()
+        .map(|p| (!p.is_empty()).then(|| median(p)))
+        .collect();
+    (units, price, left_out)
+}
+
+fn own_estimate(
+    sku: &str,
+    description: &str,
+    sl: &SkuLines,
+    open: &[bool],
+    shop: &[f64],
+    weekday0: usize,
+    settings: &Settings,
+) -> Elasticity {
+    let days = open.len();
+    let (units, price, _) = retail_days(sl, days);
+    let sold: Vec<usize> = (0..days).filter(|&d| price[d].is_some()).collect();
+    let observed: Vec<f64> = sold.iter().filter_map(|&d| price[d]).collect();
+    let mut cents: Vec<i64> = observed
+        .iter()
+        .map(|p| (p * 100.0).round() as i64)
+        .collect();
     cents.sort_unstable();
     cents.dedup();
-    let n_weeks_total = shop.len();
-    let recent_from = n_weeks_total.saturating_sub(RECENT_WEEKS);
-    let recent: f64 = sw
-        .weeks
-        .iter()
-        .filter(|w| w.0 >= recent_from)
-        .map(|w| w.1)
-        .sum::<f64>()
-        / (n_weeks_total - recent_from).max(1) as f64;
-    let lo_p = prices.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi_p = prices.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut weeks: Vec<usize> = sold.iter().map(|d| d / 7).collect();
+    weeks.dedup();
+    let recent_from = days.saturating_sub(7 * RECENT_WEEKS);
+    let recent = units[recent_from..].iter().sum::<f64>() / RECENT_WEEKS as f64;
+    let lo_p = observed.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi_p = observed.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut e = Elasticity {
         sku: sku.to_string(),
         description: description.to_string(),
@@ -192,44 +269,141 @@ fn own_estimate(sku: &str, description: &str, sw: &SkuWeeks, shop: &[f64]) -> El
         hi: None,
         own: None,
         n_prices: cents.len(),
-        n_lines: sw.lines,
-        n_weeks: sw.weeks.len(),
+        n_lines: sl.lines.len(),
+        n_weeks: weeks.len(),
         method: Method::NotEnough,
-        current_price: prices.last().copied().unwrap_or(0.0),
+        current_price: observed.last().copied().unwrap_or(0.0),
         price_range: (lo_p, hi_p),
         weekly_units: recent,
     };
-    let lp: Vec<f64> = prices.iter().map(|p| p.ln()).collect();
-    if sw.weeks.len() < MIN_WEEKS || cents.len() < MIN_PRICES || sd(&lp) < MIN_LOG_PRICE_SD {
+    let Some(&d0) = sold.first() else {
+        return e;
+    };
+    // The price in effect each open day: the last one seen.
+    let mut rows: Vec<Day> = Vec::new();
+    let mut current = observed[0];
+    for d in d0..days {
+        if let Some(p) = price[d] {
+            current = p;
+        }
+        if open[d] {
+            let others = (shop[d] - units[d]).max(0.0);
+            rows.push((d, units[d], current.ln(), (others + 1.0).ln()));
+        }
+    }
+    let lp: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    if weeks.len() < MIN_WEEKS || cents.len() < MIN_PRICES || sd(&lp) < MIN_LOG_PRICE_SD {
         return e;
     }
-    let y: Vec<f64> = sw.weeks.iter().map(|w| w.1.ln()).collect();
-    let trend: Vec<f64> = sw.weeks.iter().map(|w| w.0 as f64 / 52.0).collect();
-    let others: Vec<f64> = sw
-        .weeks
-        .iter()
-        .map(|w| (shop[w.0] - w.1).max(0.0))
-        .collect();
-    let mut columns = vec![lp];
-    columns.push(trend);
-    if others.iter().all(|v| *v > 0.0) {
-        columns.push(others.iter().map(|v| v.ln()).collect());
+    let Some(fit) = fit_days(&rows, weekday0, settings) else {
+        return e;
+    };
+    // Runs without a sale that the fit finds improbable: stock-outs, left out.
+    let mut keep = vec![true; rows.len()];
+    let mut k = 0;
+    let mut dropped = false;
+    while k < rows.len() {
+        if rows[k].1 > 0.0 {
+            k += 1;
+            continue;
+        }
+        let s = k;
+        while k < rows.len() && rows[k].1 == 0.0 {
+            k += 1;
+        }
+        let expected: f64 = fit.mu[s..k].iter().sum();
+        if expected > STOCKOUT_UNITS {
+            keep[s..k].iter_mut().for_each(|x| *x = false);
+            dropped = true;
+        }
     }
-    // Drop the controls (last first) if the design is singular with them, e.g. a
-    // control that does not vary.
-    while !columns.is_empty() {
-        if let Some((beta, se)) = ols(&y, &columns) {
-            if beta.is_finite() && se.is_finite() && se > 0.0 {
-                e.own = Some((beta, se));
-            }
-            break;
-        }
-        if columns.len() == 1 {
-            break;
-        }
-        columns.pop();
+    let fit = if dropped {
+        let kept: Vec<Day> = rows
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(r, _)| *r)
+            .collect();
+        fit_days(&kept, weekday0, settings).unwrap_or(fit)
+    } else {
+        fit
+    };
+    let (b, se) = (fit.beta[0], fit.se0 * settings.se_scale);
+    if b.is_finite() && se.is_finite() && se > 0.0 {
+        e.own = Some((b, se));
     }
     e
+}
+
+/// One open day of a SKU: day index, units, ln price, ln(1 + the shop's other units).
+type Day = (usize, f64, f64, f64);
+
+/// The daily Poisson regression of `rows`: columns ln price (centred), the shop's
+/// other units (centred, where [`Settings::shop`]), weekday dummies, and the level's
+/// hat functions.
+fn fit_days(rows: &[Day], weekday0: usize, s: &Settings) -> Option<glm::Fit> {
+    let n = rows.len();
+    let (first, last) = (rows.first()?.0, rows.last()?.0);
+    let k = s.knot_days.max(2) as f64;
+    let knots = ((last - first) as f64 / k).ceil() as usize + 1;
+    let mut present = [0usize; 7];
+    for r in rows {
+        present[(r.0 + weekday0) % 7] += 1;
+    }
+    // Weekdays with rows, the most common one the baseline.
+    let base = (0..7).max_by_key(|&w| present[w]).unwrap_or(0);
+    let wd: Vec<usize> = (0..7).filter(|&w| w != base && present[w] > 0).collect();
+    let c = 1 + usize::from(s.shop);
+    let p = c + wd.len() + knots;
+    let mean_lp = rows.iter().map(|r| r.2).sum::<f64>() / n as f64;
+    let mean_shop = rows.iter().map(|r| r.3).sum::<f64>() / n as f64;
+    let mut x = vec![0.0; n * p];
+    for (i, r) in rows.iter().enumerate() {
+        let row = &mut x[i * p..(i + 1) * p];
+        row[0] = r.2 - mean_lp;
+        if s.shop {
+            row[1] = r.3 - mean_shop;
+        }
+        if let Some(j) = wd.iter().position(|&w| w == (r.0 + weekday0) % 7) {
+            row[c + j] = 1.0;
+        }
+        let t = (r.0 - first) as f64 / k;
+        let j = (t.floor() as usize).min(knots - 1);
+        let f = t - j as f64;
+        row[c + wd.len() + j] = 1.0 - f;
+        if j + 1 < knots {
+            row[c + wd.len() + j + 1] = f;
+        }
+    }
+    let mut pen = vec![0.0; p * p];
+    for j in 1..c + wd.len() {
+        pen[j * p + j] = 1e-4;
+    }
+    // Second differences of the level.
+    let o = c + wd.len();
+    for j in 0..knots.saturating_sub(2) {
+        let idx = [o + j, o + j + 1, o + j + 2];
+        let c = [1.0, -2.0, 1.0];
+        for a in 0..3 {
+            for b in 0..3 {
+                pen[idx[a] * p + idx[b]] += s.smooth * c[a] * c[b];
+            }
+        }
+    }
+    for j in o..p {
+        pen[j * p + j] += 1e-6;
+    }
+    let y: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    let cluster: Vec<usize> = rows
+        .iter()
+        .map(|r| (r.0 - first) / s.cluster_days.max(1))
+        .collect();
+    let level = (y.iter().sum::<f64>() / n as f64).max(0.05).ln();
+    let mut start = vec![0.0; p];
+    for v in start.iter_mut().skip(o) {
+        *v = level;
+    }
+    glm::poisson(&x, n, p, &y, &pen, &cluster, &start)
 }
 
 fn median(x: &[f64]) -> f64 {
@@ -249,71 +423,6 @@ fn sd(x: &[f64]) -> f64 {
     }
     let m = x.iter().sum::<f64>() / x.len() as f64;
     (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
-}
-
-/// Least squares of `y` on an intercept and `columns` (each centred here); the first
-/// column's coefficient and its standard error, `None` when the design is singular or
-/// leaves fewer than 3 degrees of freedom.
-fn ols(y: &[f64], columns: &[Vec<f64>]) -> Option<(f64, f64)> {
-    let n = y.len();
-    let k = columns.len();
-    if n < k + 4 {
-        return None;
-    }
-    let centred: Vec<Vec<f64>> = columns
-        .iter()
-        .map(|c| {
-            let m = c.iter().sum::<f64>() / n as f64;
-            c.iter().map(|v| v - m).collect()
-        })
-        .collect();
-    let ym = y.iter().sum::<f64>() / n as f64;
-    let yc: Vec<f64> = y.iter().map(|v| v - ym).collect();
-    // Normal equations X'X b = X'y, solved by Gauss–Jordan with partial pivoting on
-    // [X'X | X'y | I] so that the inverse's first diagonal gives the variance.
-    let mut a = vec![vec![0.0; 2 * k + 1]; k];
-    for i in 0..k {
-        for j in 0..k {
-            a[i][j] = dot(&centred[i], &centred[j]);
-        }
-        a[i][k] = dot(&centred[i], &yc);
-        a[i][k + 1 + i] = 1.0;
-    }
-    let scale: f64 = (0..k).map(|i| a[i][i]).fold(0.0, f64::max);
-    for col in 0..k {
-        let piv = (col..k).max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))?;
-        if a[piv][col].abs() <= 1e-10 * scale.max(1e-300) {
-            return None;
-        }
-        a.swap(col, piv);
-        let d = a[col][col];
-        for v in a[col].iter_mut() {
-            *v /= d;
-        }
-        let pivot_row = a[col].clone();
-        for (r, row) in a.iter_mut().enumerate() {
-            let f = row[col];
-            if r != col && f != 0.0 {
-                for (x, p) in row.iter_mut().zip(&pivot_row) {
-                    *x -= f * p;
-                }
-            }
-        }
-    }
-    let beta: Vec<f64> = (0..k).map(|i| a[i][k]).collect();
-    let rss: f64 = (0..n)
-        .map(|t| {
-            let fit: f64 = (0..k).map(|i| beta[i] * centred[i][t]).sum();
-            (yc[t] - fit).powi(2)
-        })
-        .sum();
-    let sigma2 = rss / (n - k - 1) as f64;
-    let var = sigma2 * a[0][k + 1];
-    (var > 0.0).then(|| (beta[0], var.sqrt()))
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Shrinks every own estimate towards its price quarter's pooled mean.
@@ -400,21 +509,6 @@ pub fn to_csv(list: &[Elasticity]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ols_recovers_a_known_slope_with_controls() {
-        // y = 2 - 1.5 x + 0.3 t exactly, plus a small alternating disturbance.
-        let x: Vec<f64> = (0..20).map(|i| ((i * 7) % 5) as f64 * 0.1).collect();
-        let t: Vec<f64> = (0..20).map(|i| i as f64).collect();
-        let y: Vec<f64> = (0..20)
-            .map(|i| 2.0 - 1.5 * x[i] + 0.3 * t[i] + if i % 2 == 0 { 0.01 } else { -0.01 })
-            .collect();
-        let (b, se) = ols(&y, &[x.clone(), t]).unwrap();
-        assert!((b + 1.5).abs() < 0.02, "{b}");
-        assert!(se > 0.0 && se < 0.05, "{se}");
-        // A constant column makes the design singular.
-        assert!(ols(&y, &[x, vec![1.0; 20]]).is_none());
-    }
 
     #[test]
     fn pooling_pulls_noisy_estimates_more_than_precise_ones() {

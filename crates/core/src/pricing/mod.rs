@@ -1,21 +1,24 @@
 //! Prices: each SKU's price elasticity of demand from the price variation in the
 //! merchant's own order lines, and the margin-maximising price it implies.
 //!
-//! - [`elasticity`]: per SKU a log-log regression of weekly demand on the week's
-//!   average price, with the SKU's trend and the shop's level that week as controls,
-//!   shrunk towards SKUs of a similar price (empirical Bayes) when its own price
-//!   variation says little; "not enough price variation" rather than a made-up number.
+//! - [`elasticity`]: per SKU a Poisson regression of daily demand on the day's price,
+//!   the weekday and a smooth level (season, trend), with wholesale lines and
+//!   stock-outs left out, shrunk towards SKUs of a similar price (empirical Bayes) when
+//!   its own price variation says little; "not enough price variation" rather than a
+//!   made-up number. [`glm`] fits it.
 //! - [`optimise`]: the price that maximises the margin for a unit cost within a range
 //!   (by default the prices the SKU has actually sold at: a constant elasticity is not
 //!   trusted beyond them).
-//! - [`synthetic`]: order lines generated with known elasticities, to measure how well
-//!   they are recovered.
+//! - [`synthetic`] and [`generators`]: order lines generated with known elasticities
+//!   (five price structures), to measure how well they are recovered.
 //!
-//! Written here rather than taken from a crate: the regressions are 4-parameter least
-//! squares and a one-dimensional search, and no maintained crate for elasticity
+//! Written here rather than taken from a crate: the regressions are small dense
+//! Poisson fits and a one-dimensional search, and no maintained crate for elasticity
 //! estimation builds for the browser without pulling in a linear-algebra stack.
 
 pub mod elasticity;
+pub mod generators;
+pub mod glm;
 pub mod optimise;
 pub mod synthetic;
 

@@ -473,3 +473,100 @@ fn plan_command_compares_a_what_if_and_writes_a_supplier_share() {
         String::from_utf8_lossy(&out.stderr).contains("suppliers in the parameters: Acme, Birch")
     );
 }
+
+/// `--bundles`: a gift set's sales become demand for its mug and spoons before
+/// forecasting and planning; the set itself is neither forecast nor on the purchase
+/// list; a bad bundle file exits 2 naming its line and column.
+#[test]
+fn bundles_become_their_components_demand_in_forecast_and_plan() {
+    let mut sales = String::from("date,sku,quantity\n");
+    for d in 0..120 {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(d);
+        sales.push_str(&format!("{day},MUG,{}\n", 3 + d % 3));
+        sales.push_str(&format!("{day},GIFTSET,{}\n", 1 + d % 2));
+    }
+    let (input, bundles, series, fc) = (
+        tmp("b_sales.csv"),
+        tmp("b_bundles.csv"),
+        tmp("b_series.csv"),
+        tmp("b_fc.csv"),
+    );
+    std::fs::write(&input, sales).unwrap();
+    std::fs::write(
+        &bundles,
+        "bundle sku,component sku,quantity per bundle\nGIFTSET,MUG,1\nGIFTSET,SPOON,4\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "ingest",
+            input.to_str().unwrap(),
+            "--bundles",
+            bundles.to_str().unwrap(),
+            "--out",
+            series.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bundles: 1 sold, their 180 units became 900 units of 2 components"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&series).unwrap();
+    assert!(!text.contains("GIFTSET"), "the bundle is not a series");
+    let units = |sku: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.split(',').nth(1) == Some(sku))
+            .filter_map(|l| l.split(',').nth(2)?.parse::<f64>().ok())
+            .sum()
+    };
+    assert_eq!(units("MUG"), 480.0 + 180.0);
+    assert_eq!(units("SPOON"), 720.0);
+    let out = bin()
+        .args([
+            "forecast",
+            input.to_str().unwrap(),
+            "--bundles",
+            bundles.to_str().unwrap(),
+            "--no-pretrained",
+            "--h",
+            "14",
+            "--out",
+            fc.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f = std::fs::read_to_string(&fc).unwrap();
+    assert!(f.contains("SPOON") && f.contains("MUG") && !f.contains("GIFTSET"));
+    let plan = bin().args(["plan", fc.to_str().unwrap()]).output().unwrap();
+    assert!(plan.status.success());
+    assert!(!String::from_utf8_lossy(&plan.stdout).contains("GIFTSET"));
+    std::fs::write(
+        &bundles,
+        "bundle sku,component sku,quantity per bundle\nGIFTSET,MUG,-1\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "ingest",
+            input.to_str().unwrap(),
+            "--bundles",
+            bundles.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2, column quantity per bundle"), "{err}");
+}

@@ -451,6 +451,10 @@ mod cli {
         /// Load the file even if some rows cannot be read, leaving them out.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Bundles and kits (`bundle sku, component sku, quantity per bundle`): each
+        /// bundle's sales become its components' demand, and bundles are not forecast.
+        #[arg(long)]
+        bundles: Option<PathBuf>,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -496,7 +500,7 @@ mod cli {
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 let h = h.map_or(ds.frequency().default_horizon(), usize::from);
                 #[cfg(feature = "nn")]
                 crate::neural_cli::finetune_cmd(
@@ -532,7 +536,7 @@ mod cli {
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 #[allow(unused_mut)] // extended only with feature `nn`
                 let mut flags = crate::anomaly_cli::find(&name, &bytes, &opts, &ds)?;
                 if autoencoder {
@@ -562,7 +566,7 @@ mod cli {
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 let h = h.map_or(ds.frequency().default_horizon(), usize::from);
                 crate::anomaly_cli::bench(
                     &ds,
@@ -587,7 +591,7 @@ mod cli {
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 let h = h.map_or(ds.frequency().default_horizon(), usize::from);
                 if speed {
                     return crate::scenarios_cli::speed(&ds, h, paths, vae);
@@ -640,7 +644,7 @@ mod cli {
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let mut ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 ds.keep_top(skus);
                 crate::inventory_cli::bench_plan(&ds, h, simulations, horizon_days, runs)?;
             }
@@ -656,7 +660,7 @@ mod cli {
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let mut ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 print_report(&ds);
                 if skus {
                     print_skus(&ds);
@@ -685,7 +689,7 @@ mod cli {
             } => {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 #[cfg(feature = "nn")]
                 crate::neural_cli::train_cmd(
                     &ds,
@@ -718,7 +722,7 @@ mod cli {
                 let scenarios = crate::scenarios_cli::parse(&scenarios)?;
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let mut ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 if clean {
                     let flags = supplycast::anomaly::detect(&ds, &Default::default());
                     let (cleaned, rep) = supplycast::anomaly::impute(
@@ -890,7 +894,7 @@ mod cli {
                 });
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
-                let mut ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                let mut ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                 if let Some(n) = max_series {
                     ds.keep_top(n);
                 }
@@ -1014,7 +1018,7 @@ mod cli {
                 let mut lines = 0;
                 for _ in 0..runs.max(1) {
                     let t = Instant::now();
-                    let ds = data::load(&name, &bytes, &opts, &mut |_| {})?;
+                    let ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
                     times.push(t.elapsed().as_secs_f64());
                     lines = ds.report.rows;
                 }
@@ -1151,6 +1155,19 @@ mod cli {
             return Ok((name.trim_end_matches(".gz").to_string(), out));
         }
         Ok((name, raw))
+    }
+
+    /// `ds` with the bundles of `--bundles` turned into their components' demand.
+    fn with_bundles(input: &Input, ds: data::Dataset) -> anyhow::Result<data::Dataset> {
+        let Some(p) = &input.bundles else {
+            return Ok(ds);
+        };
+        let name = p.display().to_string();
+        let bytes = std::fs::read(p).with_context(|| format!("cannot read {name}"))?;
+        let bundles = data::bundles::read(&name, &bytes)?;
+        let (ds, report) = data::bundles::explode(&ds, &bundles);
+        eprintln!("{}", report.summary());
+        Ok(ds)
     }
 
     fn load_options(input: &Input, name: &str, bytes: &[u8]) -> anyhow::Result<LoadOptions> {

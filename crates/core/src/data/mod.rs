@@ -5,6 +5,7 @@
 //! → [`series::aggregate`] (calendar and per-SKU totals) → [`Dataset`] with its
 //! [`CleaningReport`] and per-SKU [`SkuQuality`].
 
+pub mod bundles;
 pub mod clean;
 pub mod dates;
 pub mod ingest;
@@ -137,6 +138,18 @@ pub enum DataError {
         rows: usize,
         /// The first problems, one per row.
         problems: Vec<RowProblem>,
+    },
+    /// A bundle file ([`bundles::read`]) cannot be used.
+    #[error("{file}: line {line}, column {column}: {detail}")]
+    BundleFile {
+        /// File name.
+        file: String,
+        /// Line (1 = the header).
+        line: usize,
+        /// Column.
+        column: String,
+        /// What is wrong.
+        detail: String,
     },
     /// A row of a long table ([`long::from_long`]) cannot be used.
     #[error("{file}: row {row}: {detail}")]

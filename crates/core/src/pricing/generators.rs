@@ -13,7 +13,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::synthetic::Synthetic;
+use super::synthetic::{Synthetic, poisson};
 use crate::rng::SplitMix;
 
 /// How prices move.
@@ -54,24 +54,6 @@ impl Structure {
             Structure::WholesaleTiers => "wholesale tiers",
             Structure::StockoutsInPromotions => "stock-outs in promotions",
         }
-    }
-}
-
-fn poisson(rng: &mut SplitMix, lambda: f64) -> u64 {
-    if lambda <= 0.0 {
-        return 0;
-    }
-    if lambda > 40.0 {
-        return (lambda + lambda.sqrt() * rng.normal()).round().max(0.0) as u64;
-    }
-    let l = (-lambda).exp();
-    let (mut k, mut p) = (0u64, 1.0);
-    loop {
-        p *= rng.uniform();
-        if p <= l {
-            return k;
-        }
-        k += 1;
     }
 }
 

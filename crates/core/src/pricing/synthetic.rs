@@ -20,7 +20,8 @@ pub struct Synthetic {
     pub truth: Vec<(String, Option<f64>)>,
 }
 
-fn poisson(rng: &mut SplitMix, lambda: f64) -> u64 {
+/// A Poisson draw (Knuth's method; a normal approximation above 40).
+pub(crate) fn poisson(rng: &mut SplitMix, lambda: f64) -> u64 {
     if lambda <= 0.0 {
         return 0;
     }

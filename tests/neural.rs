@@ -462,6 +462,7 @@ fn pretrain_finetune_and_forecast_with_the_pretrained_model() {
 #[test]
 fn shipped_model_beats_seasonal_naive_zero_shot() {
     let data = seasonal_file("zero_shot.csv", 20, 154);
+    let held = tmp("zero_shot_held_out.csv");
     let out = bin()
         .arg("bench-forecast")
         .arg(&data)
@@ -475,11 +476,36 @@ fn shipped_model_beats_seasonal_naive_zero_shot() {
             "--json",
             "--threads",
             "1",
+            "--forecasts-out",
         ])
+        .arg(&held)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    // Every row's held-out forecasts are in the file, the choice's and the neural
+    // rows' too, so an outside harness can score any row on the same periods.
+    let text = std::fs::read_to_string(&held).unwrap();
+    let mut per_model: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in text.lines().skip(1) {
+        // The choice's rows are "Auto:<its recipe>", quoted where the recipe has commas.
+        let model = line.split(',').nth(2).unwrap().trim_start_matches('"');
+        let row = if model.starts_with("Auto:") {
+            "Auto"
+        } else {
+            model
+        };
+        *per_model.entry(row.to_string()).or_default() += 1;
+    }
+    for row in [
+        "SeasonalNaive",
+        "AutoETS",
+        "pretrained",
+        "pretrained (own quantiles)",
+        "Auto",
+    ] {
+        assert_eq!(per_model.get(row), Some(&(20 * 14)), "{row}: {per_model:?}");
+    }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mase = |name: &str| {
         v["models"]

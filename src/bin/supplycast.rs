@@ -963,6 +963,7 @@ mod cli {
                         let rows = crate::neural_cli::bench_models(
                             &ds, h, season, list, &device, epochs, nn_hidden, nn_context,
                         )?;
+                        let (rows, held): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
                         crate::neural_cli::print_extra(&rows);
                         let at = report
                             .models
@@ -970,6 +971,9 @@ mod cli {
                             .saturating_sub(usize::from(!only_neural));
                         for (k, r) in crate::neural_cli::reports(&rows).into_iter().enumerate() {
                             report.models.insert(at + k, r);
+                        }
+                        if forecasts_out.is_some() {
+                            report.forecasts.extend(held.into_iter().flatten());
                         }
                         if !only_neural {
                             let (auto, picks, skipped) = crate::neural_cli::auto_with(

@@ -17,7 +17,7 @@ mod imp {
 
     use anyhow::Context;
     use supplycast::data::Dataset;
-    use supplycast::forecast::bench::ModelReport;
+    use supplycast::forecast::bench::{HeldOut, ModelReport, held_out};
     use supplycast::nn::bench::{self as nnbench, NnReport};
     use supplycast::nn::corpus::FreqCode;
     use supplycast::nn::data::NnSeries;
@@ -99,7 +99,8 @@ mod imp {
         }
     }
 
-    /// The neural rows of `bench-forecast`.
+    /// The neural rows of `bench-forecast`, each with its held-out forecasts (for
+    /// `--forecasts-out`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn bench_models(
         ds: &Dataset,
@@ -110,7 +111,7 @@ mod imp {
         epochs: Option<usize>,
         hidden: Option<usize>,
         context: Option<usize>,
-    ) -> anyhow::Result<Vec<NnReport>> {
+    ) -> anyhow::Result<Vec<(NnReport, Vec<HeldOut>)>> {
         let (dev, why) = pick_device(device_choice)?;
         eprintln!("device: {why}");
         let series = NnSeries::from_dataset(ds, h);
@@ -119,6 +120,22 @@ mod imp {
             tc.epochs = e;
         }
         let mut out = Vec::new();
+        // The series the neural benches score, in their order (as the statistical rows).
+        let skus: Vec<&str> = series
+            .iter()
+            .filter(|s| s.values.len() > h + season)
+            .map(|s| s.sku.as_str())
+            .collect();
+        let held = |r: &NnReport, fs: Vec<supplycast::forecast::Forecast>| -> Vec<HeldOut> {
+            skus.iter()
+                .zip(fs)
+                .map(|(sku, f)| {
+                    let mut ho = held_out(sku, &f);
+                    ho.model = r.report.model.clone();
+                    ho
+                })
+                .collect()
+        };
         let freq = FreqCode::of(ds.frequency());
         for (name, ft) in [("pretrained", false), ("pretrained-ft", true)] {
             if !listed(models, name) {
@@ -126,7 +143,7 @@ mod imp {
             }
             let (net, meta) = pretrained_net(None, &dev)?;
             let st = finetune_settings(epochs.map_or(300, |e| e * 30));
-            let (r, _) = nnbench::run_pretrained(
+            let (r, fs) = nnbench::run_pretrained(
                 &net,
                 &meta.config,
                 &series,
@@ -136,7 +153,8 @@ mod imp {
                 ft.then_some(&st),
                 &dev,
             )?;
-            out.push(r);
+            let ho = held(&r, fs);
+            out.push((r, ho));
         }
         for kind in kinds(models)? {
             let mut config = nnbench::default_config(kind, h);
@@ -146,7 +164,7 @@ mod imp {
             if let Some(c) = context {
                 config.context = c;
             }
-            let (mut r, _) = nnbench::run(
+            let (mut r, fs) = nnbench::run(
                 config.clone(),
                 &series,
                 h,
@@ -159,7 +177,8 @@ mod imp {
                 r.report.model =
                     format!("{} (c{} d{})", kind.name(), config.context, config.hidden);
             }
-            out.push(r);
+            let ho = held(&r, fs);
+            out.push((r, ho));
         }
         Ok(out)
     }

@@ -38,7 +38,9 @@ def rel(rows, rule):
 
 val = {s: load(s, 'val')[0] for s in shapes}
 test = {s: load(s, 'test')[0] for s in shapes}
-rules = [k for k in val[shapes[0]] if is_auto(k)]
+# The rules every shape's runs scored (runs made at different times may differ).
+rules = [k for k in val[shapes[0]] if is_auto(k)
+         and all(k in val[s] and k in test[s] for s in shapes)]
 # The label of the default rule (the bench's "Auto" row), as its other rows name rules.
 DEFAULT = 'Auto[' + (sys.argv[sys.argv.index('--default') + 1] if '--default' in sys.argv else 'Strong z2 m0.02 k3') + ']'
 

@@ -298,7 +298,8 @@ pub fn run_with(
     }
 }
 
-fn held_out(sku: &str, f: &crate::forecast::Forecast) -> HeldOut {
+/// A series' held-out forecast, named by the forecast's model.
+pub fn held_out(sku: &str, f: &crate::forecast::Forecast) -> HeldOut {
     HeldOut {
         sku: sku.to_string(),
         model: f.model.clone(),

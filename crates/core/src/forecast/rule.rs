@@ -35,6 +35,10 @@ pub enum Anchor {
     Strong,
     /// The mean of the strong global model and the classic combination's members.
     StrongWithComb,
+    /// A weighted mean: the strong global model at [`ChoiceRule::weight`], the classic
+    /// combination's members sharing the rest equally (the strong model alone without
+    /// them; the classic combination alone without it).
+    Blend,
     /// The classic combination, whatever the pool holds.
     Comb,
     /// No default: the lowest backtest score wins (for comparison only).
@@ -54,19 +58,24 @@ pub struct ChoiceRule {
     /// Without a default: the fewest models the chosen recipe combines (where the group
     /// has that many). With one, any recipe may challenge it.
     pub min_members: usize,
+    /// The strong model's share of a [`Anchor::Blend`] default (0 to 1; unused by the
+    /// other anchors).
+    #[serde(default)]
+    pub weight: f64,
 }
 
 impl Default for ChoiceRule {
     /// The rule with the best mean (MASE over the best single model's) on the validation
-    /// periods of the quality suite's twelve shapes, the most cautious of those within
-    /// 0.002 of it; chosen again with each shape left out, it is the choice on nine of
-    /// the twelve (`docs/choice.md`, `tests/reference/suite/loso.py`).
+    /// periods of the quality suite's sixteen shapes, the most cautious of those within
+    /// 0.002 of it; chosen again with each shape left out, it is the choice on 13 of
+    /// the 16 (`docs/choice.md`, `tests/reference/suite/loso.py`).
     fn default() -> Self {
         ChoiceRule {
             anchor: Anchor::Strong,
             z: 2.0,
             margin: 0.02,
             min_members: 3,
+            weight: 1.0,
         }
     }
 }
@@ -86,16 +95,19 @@ impl ChoiceRule {
             Ok(k) if (1..=5).contains(&k) => k,
             _ => return Err(format!("K must be a whole number from 1 to 5, not '{k}'")),
         };
-        let anchor = match a {
-            "strong" => Anchor::Strong,
-            "strong+comb" => Anchor::StrongWithComb,
-            "comb" => Anchor::Comb,
-            "none" => Anchor::None,
-            _ => {
-                return Err(format!(
-                    "the anchor must be strong, strong+comb, comb or none, not '{a}'"
-                ));
-            }
+        let (anchor, weight) = match a {
+            "strong" => (Anchor::Strong, 1.0),
+            "strong+comb" => (Anchor::StrongWithComb, 0.25),
+            "comb" => (Anchor::Comb, 0.0),
+            "none" => (Anchor::None, 0.0),
+            _ => match a.strip_prefix("blend").map(str::parse::<f64>) {
+                Some(Ok(w)) if (0.0..=1.0).contains(&w) => (Anchor::Blend, w),
+                _ => {
+                    return Err(format!(
+                        "the anchor must be strong, strong+comb, blendW (W from 0 to 1), comb or none, not '{a}'"
+                    ));
+                }
+            },
         };
         let num = |v: &str, what: &str| -> Result<f64, String> {
             match v.parse::<f64>() {
@@ -108,30 +120,56 @@ impl ChoiceRule {
             z: num(z, "Z")?,
             margin: num(m, "MARGIN")?,
             min_members,
+            weight,
         })
     }
 
     /// A short label for reports ("Strong z2 m0.02").
     pub fn label(&self) -> String {
+        let anchor = match self.anchor {
+            Anchor::Blend => format!("Blend{}", self.weight),
+            a => format!("{a:?}"),
+        };
         format!(
-            "{:?} z{} m{} k{}",
-            self.anchor, self.z, self.margin, self.min_members
+            "{anchor} z{} m{} k{}",
+            self.z, self.margin, self.min_members
         )
     }
 
     /// The default recipe's members among the group's candidates `ids` (model ids into
     /// `names`), or `None` where the rule has no default or none of its models is there.
     pub fn anchor_members(&self, names: &[String], ids: &[usize]) -> Option<Vec<usize>> {
+        self.anchor_weights(names, ids).map(|(m, _)| m)
+    }
+
+    /// The default recipe's members and their weights in its mean (equal weights:
+    /// empty).
+    pub fn anchor_weights(
+        &self,
+        names: &[String],
+        ids: &[usize],
+    ) -> Option<(Vec<usize>, Vec<f64>)> {
         let find = |n: &str| ids.iter().copied().find(|&m| names[m] == n);
         let strong = STRONG.iter().find_map(|n| find(n));
         let comb: Vec<usize> = COMB.iter().filter_map(|n| find(n)).collect();
-        let members = match self.anchor {
+        let (members, weights) = match self.anchor {
             Anchor::None => return None,
-            Anchor::Comb => comb,
-            Anchor::Strong => strong.into_iter().collect(),
-            Anchor::StrongWithComb => strong.into_iter().chain(comb).collect(),
+            Anchor::Comb => (comb, Vec::new()),
+            Anchor::Strong => (strong.into_iter().collect(), Vec::new()),
+            Anchor::StrongWithComb => (strong.into_iter().chain(comb).collect(), Vec::new()),
+            Anchor::Blend => match strong {
+                Some(s) if !comb.is_empty() && self.weight < 1.0 => {
+                    let rest = (1.0 - self.weight) / comb.len() as f64;
+                    let w = std::iter::once(self.weight)
+                        .chain(comb.iter().map(|_| rest))
+                        .collect();
+                    (std::iter::once(s).chain(comb).collect(), w)
+                }
+                Some(s) => (vec![s], Vec::new()),
+                None => (comb, Vec::new()),
+            },
         };
-        (!members.is_empty()).then_some(members)
+        (!members.is_empty()).then_some((members, weights))
     }
 
     /// Whether a challenger with per-series scores `challenger` replaces the default with
@@ -230,6 +268,18 @@ mod tests {
             both.anchor_members(&n, &[0, 1, 2, 3, 4]),
             Some(vec![4, 1, 2, 3])
         );
+        // A blend: the strong model at its weight, the classic three sharing the rest.
+        let blend = ChoiceRule::parse("blend0.7:2:0.02").unwrap();
+        let (m, w) = blend.anchor_weights(&n, &[0, 1, 2, 3, 4]).unwrap();
+        assert_eq!(m, vec![4, 1, 2, 3]);
+        assert!((w[0] - 0.7).abs() < 1e-12 && w[1..].iter().all(|x| (x - 0.1).abs() < 1e-12));
+        assert_eq!(blend.label(), "Blend0.7 z2 m0.02 k1");
+        // Without the classic models, the strong model alone; without it, the classics.
+        assert_eq!(blend.anchor_weights(&n, &[0, 4]), Some((vec![4], vec![])));
+        assert_eq!(
+            blend.anchor_weights(&n, &[0, 1, 2]),
+            Some((vec![1, 2], vec![]))
+        );
         let none = ChoiceRule {
             anchor: Anchor::None,
             ..rule
@@ -246,6 +296,7 @@ mod tests {
                 z: 1.5,
                 margin: 0.01,
                 min_members: 1,
+                weight: 0.0,
             })
         );
         assert_eq!(
@@ -261,6 +312,9 @@ mod tests {
             "comb:1:inf",
             "comb:1:0:0",
             "comb:1:0:6",
+            "blend:1:0",
+            "blend1.5:1:0",
+            "blend-0.1:1:0",
         ] {
             assert!(ChoiceRule::parse(bad).is_err(), "{bad}");
         }

@@ -309,6 +309,10 @@ pub struct Recipe {
     pub members: Vec<usize>,
     /// The element-wise median rather than the mean.
     pub median: bool,
+    /// The mean's weight of each member (aligned with `members`); empty: equal weights.
+    /// A member without a forecast drops out and the others' weights are rescaled.
+    #[serde(default)]
+    pub weights: Vec<f64>,
 }
 
 impl Recipe {
@@ -323,24 +327,82 @@ impl Recipe {
         };
         match (self.members.len(), self.median) {
             (1, _) => names[self.members[0]].clone(),
+            (_, false) if self.weighted() => format!(
+                "Blend({})",
+                self.members
+                    .iter()
+                    .zip(&self.weights)
+                    .map(|(&m, w)| format!("{} {:.0} %", names[m], 100.0 * w))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             (_, false) => format!("Ensemble({})", list()),
             (_, true) => format!("Median({})", list()),
         }
     }
 
+    /// Whether the mean weighs its members unequally.
+    fn weighted(&self) -> bool {
+        self.weights.len() == self.members.len()
+            && self
+                .weights
+                .iter()
+                .any(|w| (w - self.weights[0]).abs() > 1e-12)
+    }
+
+    /// The recipe restricted to the members `keep` says (weights kept with them).
+    fn only(&self, keep: &[bool]) -> Recipe {
+        let pick = |v: &[usize]| -> Vec<usize> {
+            v.iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(m, _)| *m)
+                .collect()
+        };
+        Recipe {
+            members: pick(&self.members),
+            median: self.median,
+            weights: if self.weights.len() == self.members.len() {
+                self.weights
+                    .iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(w, _)| *w)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
     /// Combines the members' forecasts that exist (None when none does).
     fn combine(&self, fcs: &[Option<&[f64]>]) -> Option<Vec<f64>> {
-        let have: Vec<&[f64]> = fcs.iter().flatten().copied().collect();
-        let len = have.iter().map(|f| f.len()).min()?;
+        let weight = |i: usize| {
+            if self.weights.len() == self.members.len() {
+                self.weights[i]
+            } else {
+                1.0
+            }
+        };
+        let have: Vec<(f64, &[f64])> = fcs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.map(|f| (weight(i), f)))
+            .collect();
+        let len = have.iter().map(|(_, f)| f.len()).min()?;
+        let total: f64 = have.iter().map(|(w, _)| w).sum();
+        if !self.median && !(total > 0.0) {
+            return None;
+        }
         Some(
             (0..len)
                 .map(|j| {
                     if self.median {
-                        let mut v: Vec<f64> = have.iter().map(|f| f[j]).collect();
+                        let mut v: Vec<f64> = have.iter().map(|(_, f)| f[j]).collect();
                         v.sort_by(f64::total_cmp);
                         quantile(&v, 0.5)
                     } else {
-                        have.iter().map(|f| f[j]).sum::<f64>() / have.len() as f64
+                        have.iter().map(|(w, f)| w * f[j]).sum::<f64>() / total
                     }
                 })
                 .collect(),
@@ -688,6 +750,7 @@ fn learn_group(
     let single = |m: usize| Recipe {
         members: vec![m],
         median: false,
+        weights: Vec::new(),
     };
     let mut singles: Vec<Evaluated> = ids
         .iter()
@@ -718,6 +781,7 @@ fn learn_group(
             combos.push(Recipe {
                 members: ranked[..k].to_vec(),
                 median: false,
+                weights: Vec::new(),
             });
         }
         for k in [3, 5] {
@@ -725,6 +789,7 @@ fn learn_group(
                 combos.push(Recipe {
                     members: ranked[..k].to_vec(),
                     median: true,
+                    weights: Vec::new(),
                 });
             }
         }
@@ -740,10 +805,11 @@ fn learn_group(
     // ([`rule`]): taking the lowest backtest score outright lost to the pool's own best
     // single model on six unseen data sets.
     let default = if only.is_none() {
-        rule.anchor_members(&bt.names, &ids)
-            .map(|m| Recipe {
-                members: m,
+        rule.anchor_weights(&bt.names, &ids)
+            .map(|(members, weights)| Recipe {
+                members,
                 median: false,
+                weights,
             })
             .and_then(|r| evaluate(&r, members, bt, ys, fallback))
             .filter(|e| e.score.is_finite())
@@ -762,6 +828,7 @@ fn learn_group(
                     recipe: Recipe {
                         members: fallback.or(ids.first().copied()).into_iter().collect(),
                         median: false,
+                        weights: Vec::new(),
                     },
                     score: f64::NAN,
                     per_series: Vec::new(),
@@ -1034,10 +1101,9 @@ fn finish_one(
         .combine(&finals.iter().map(|f| f.as_deref()).collect::<Vec<_>>())
     {
         Some(p) => {
-            let r = Recipe {
-                members: used.clone(),
-                median: plan.recipe.median,
-            };
+            let r = plan
+                .recipe
+                .only(&finals.iter().map(Option::is_some).collect::<Vec<_>>());
             if used.len() < plan.recipe.members.len() {
                 note = format!(
                     " ({} of its models cannot forecast this history)",
@@ -1227,6 +1293,7 @@ fn finish_one(
             let r = Recipe {
                 members: vec![*m],
                 median: false,
+                weights: Vec::new(),
             };
             let offs = plan.single_offsets.get(m).copied().unwrap_or([0.0; 3]);
             standing(&r, s, y, None, &offs, names)
@@ -1615,6 +1682,35 @@ mod tests {
     }
 
     #[test]
+    fn a_weighted_recipe_weighs_its_members_and_rescales_without_one() {
+        let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let r = Recipe {
+            members: vec![0, 1, 2],
+            median: false,
+            weights: vec![0.5, 0.25, 0.25],
+        };
+        assert_eq!(r.name(&names), "Blend(a 50 %, b 25 %, c 25 %)");
+        let (fa, fb, fc) = ([4.0, 8.0], [0.0, 0.0], [2.0, 4.0]);
+        assert_eq!(
+            r.combine(&[Some(&fa), Some(&fb), Some(&fc)]),
+            Some(vec![2.5, 5.0])
+        );
+        // b cannot forecast: a and c at 0.5 and 0.25, rescaled to 2/3 and 1/3.
+        let got = r.combine(&[Some(&fa), None, Some(&fc)]).unwrap();
+        assert!((got[0] - (4.0 * 2.0 + 2.0) / 3.0).abs() < 1e-12, "{got:?}");
+        let kept = r.only(&[true, false, true]);
+        assert_eq!((kept.members, kept.weights), (vec![0, 2], vec![0.5, 0.25]));
+        // Equal weights name and combine as the plain ensemble.
+        let eq = Recipe {
+            members: vec![0, 1],
+            median: false,
+            weights: vec![0.5, 0.5],
+        };
+        assert_eq!(eq.name(&names), "Ensemble(a, b)");
+        assert_eq!(eq.combine(&[Some(&fa), Some(&fb)]), Some(vec![2.0, 4.0]));
+    }
+
+    #[test]
     fn without_a_strong_model_recipes_combine_three_or_more_and_intervals_cover() {
         let ys: Vec<Vec<f64>> = (0..40)
             .map(|i| seasonal_counts(200, 5.0 + i as f64, i as u64))
@@ -1897,6 +1993,7 @@ mod tests {
         let r = Recipe {
             members: vec![0],
             median: false,
+            weights: Vec::new(),
         };
         let p = profile(&r, &members, &bt, &refs, None, 12);
         assert!(p[11] > 1.5 * p[0], "{p:?}");

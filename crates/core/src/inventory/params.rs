@@ -533,17 +533,50 @@ fn set(v: Option<f64>, field: &mut f64) {
     }
 }
 
+/// A number as shops' exports write it: currency signs, percent signs and digit-group
+/// spaces or apostrophes dropped; "1,234" and "1,234,567.50" with commas grouping
+/// thousands, "1.234,50" and "12,5" with a decimal comma.
+///
+/// Why a comma before exactly three digits groups thousands: stock and order counts
+/// are whole numbers, and an English-locale export (Shopify, Excel) writes 1,234 units
+/// that way; read as a decimal comma it became 1.234 units on hand. A decimal comma
+/// with three decimals ("1,234" euros) is the rarer case and is misread.
 pub(crate) fn parse_num(s: &str) -> Option<f64> {
     let t = s.trim().trim_end_matches('%').trim();
     let t: String = t
         .chars()
-        .filter(|c| !matches!(c, '$' | '€' | '£' | ' '))
+        .filter(|c| !matches!(c, '$' | '€' | '£' | ' ' | '\u{a0}' | '\u{202f}' | '\''))
         .collect();
-    let v: f64 = t
-        .parse()
-        .ok()
-        .or_else(|| t.replace(',', ".").parse().ok())?;
+    let v: f64 = t.parse().ok().or_else(|| {
+        let (c, d) = (t.rfind(','), t.rfind('.'));
+        let plain = match (c, d) {
+            // Both: the later one is the decimal point, the other groups digits.
+            (Some(c), Some(d)) if c > d => {
+                grouped(&t[..c], '.').map(|int| format!("{int}.{}", &t[c + 1..]))?
+            }
+            (Some(_), Some(d)) => grouped(&t[..d], ',').map(|int| format!("{int}{}", &t[d..]))?,
+            (Some(_), None) => grouped(&t, ',').unwrap_or_else(|| t.replacen(',', ".", 1)),
+            (None, Some(_)) => grouped(&t, '.')?,
+            (None, None) => return None,
+        };
+        plain.parse().ok()
+    })?;
     v.is_finite().then_some(v)
+}
+
+/// `s` without its separators `sep` when they group digits by three ("1,234,567"; a
+/// sign first is kept), else `None`.
+fn grouped(s: &str, sep: char) -> Option<String> {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let mut parts = body.split(sep);
+    let first = parts.next()?;
+    let rest: Vec<&str> = parts.collect();
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let ok = !rest.is_empty()
+        && digits(first)
+        && first.len() <= 3
+        && rest.iter().all(|p| p.len() == 3 && digits(p));
+    ok.then(|| s.replace(sep, ""))
 }
 
 /// The first bytes of stored parameters.
@@ -633,6 +666,44 @@ pub fn from_stored_bytes(bytes: &[u8]) -> Result<Vec<SkuParams>, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_read_as_exports_write_them() {
+        use super::parse_num;
+        for (s, v) in [
+            ("1234", 1234.0),
+            ("12.5", 12.5),
+            ("12,5", 12.5),
+            ("1,234", 1234.0),
+            ("1,234,567", 1_234_567.0),
+            ("1,234.50", 1234.5),
+            ("1.234,50", 1234.5),
+            ("1.234.567", 1_234_567.0),
+            ("-1,234", -1234.0),
+            ("1 234", 1234.0),
+            ("1\u{a0}234,5", 1234.5),
+            ("1'234.5", 1234.5),
+            ("$1,299.00", 1299.0),
+            ("€ 12,99", 12.99),
+            ("25%", 25.0),
+            ("0,1234", 0.1234),
+        ] {
+            assert_eq!(parse_num(s), Some(v), "{s}");
+        }
+        for s in [
+            "",
+            "abc",
+            "1,2,3",
+            "12,34,567",
+            "1.2.3",
+            "1,234.5.6",
+            "inf",
+            "NaN",
+            "1e999",
+        ] {
+            assert_eq!(parse_num(s), None, "{s}");
+        }
+    }
+
     use super::*;
 
     fn base() -> Vec<SkuParams> {

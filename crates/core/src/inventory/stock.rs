@@ -586,6 +586,17 @@ cap,Cap,Size,M,,,,,C-3,,,Hamburg,0,0,0,5,5\n";
             (5.0, 2.5, "Acme")
         );
         assert_eq!(r.not_sold, vec!["Z-9".to_string()]);
+        // Digit groups as an English-locale export writes them: 1,234 units, not 1.234.
+        let grouped = read(
+            "stock.csv",
+            b"sku,on_hand,cost,price\nA-1,\"1,234\",\"1,050.00\",\"1,299.50\"\n",
+        )
+        .unwrap();
+        let (p, _) = merge(&grouped, &base()).unwrap();
+        assert_eq!(
+            (p[0].on_hand, p[0].unit_cost, p[0].price),
+            (1234.0, 1050.0, 1299.5)
+        );
         // Our parameters file is not a stock file (it has planning columns).
         assert!(!is_stock_file(b"sku,on_hand,lead_time_days\nA-1,1,3\n"));
         assert!(is_stock_file(text.as_bytes()));

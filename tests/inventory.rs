@@ -570,3 +570,44 @@ fn bundles_become_their_components_demand_in_forecast_and_plan() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2, column quantity per bundle"), "{err}");
 }
+
+/// Flags are checked as they are read, into their plausible ranges, with exit 2 and the
+/// value named: a plan of 1e9 days ran for hours, `bench-plan` took `inf` as the largest
+/// number, and `forecast --model` ignored the flags of the automatic choice.
+#[test]
+fn implausible_or_conflicting_flags_are_refused_as_they_are_read() {
+    let store = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample_store.csv");
+    let refused = |args: &[&str], says: &str| {
+        let out = bin().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    let s = store.to_str().unwrap();
+    for (flag, value) in [
+        ("--horizon-days", "1e9"),
+        ("--horizon-days", "inf"),
+        ("--horizon-days", "0"),
+        ("--simulations", "0"),
+        ("--simulations", "1e12"),
+    ] {
+        refused(&["plan", s, flag, value], &format!("'{value}'"));
+        refused(&["bench-plan", s, flag, value], &format!("'{value}'"));
+    }
+    refused(&["bench-plan", s, "--runs", "0"], "--runs");
+    refused(&["bench-plan", s, "--h", "0"], "--h");
+    for extra in [
+        &["--season", "7"][..],
+        &["--windows", "2"],
+        &["--no-pretrained"],
+        &["--paths-out", "p.csv"],
+        &["--scenarios", "windows", "--paths-out", "p.csv"],
+    ] {
+        let mut args = vec!["forecast", s, "--model", "pretrained"];
+        args.extend_from_slice(extra);
+        refused(&args, "cannot be used with");
+    }
+    // Paths and their dependence mean nothing without a file to write them to.
+    refused(&["forecast", s, "--paths", "5"], "--paths-out");
+    refused(&["forecast", s, "--scenarios", "windows"], "--paths-out");
+}

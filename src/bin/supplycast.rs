@@ -139,7 +139,9 @@ mod cli {
             /// Forecast with one model instead of the automatic choice: `pretrained` (the
             /// shipped pretrained model, zero-shot), a fine-tuned weights file (from
             /// `supplycast finetune`) or a neural model file (from `supplycast train`).
-            #[arg(long)]
+            /// One model has no backtests, choice or sample paths: the flags for those
+            /// are refused beside it.
+            #[arg(long, conflicts_with_all = ["season", "windows", "pretrained", "no_pretrained", "paths", "paths_out", "scenarios"])]
             model: Option<PathBuf>,
             /// The pretrained model (zero-shot) is among every SKU's candidates and in the
             /// default recipe by default in a build with feature `nn`; this flag is kept
@@ -154,7 +156,7 @@ mod cli {
             #[arg(long)]
             clean: bool,
             /// Sample paths (demand scenarios) per SKU, written with `--paths-out`.
-            #[arg(long, default_value_t = 100)]
+            #[arg(long, default_value_t = 100, requires = "paths_out")]
             paths: usize,
             /// Write the sample paths here: `sku,path,date,quantity`.
             #[arg(long)]
@@ -163,7 +165,7 @@ mod cli {
             /// to the backtest errors), vae (the generative scenario model trained on
             /// this file; feature `nn`), windows (whole backtest error windows) or
             /// independent.
-            #[arg(long, default_value = "copula")]
+            #[arg(long, default_value = "copula", requires = "paths_out")]
             scenarios: String,
         },
         /// Measure the demand scenarios: coverage of the 80 % interval and CRPS of demand
@@ -403,20 +405,20 @@ mod cli {
             #[command(flatten)]
             input: Input,
             /// Plan the N best-selling SKUs.
-            #[arg(long, default_value_t = 1000)]
-            skus: usize,
+            #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+            skus: u32,
             /// Forecast horizon (periods).
-            #[arg(long, default_value_t = 28)]
-            h: usize,
-            /// Replications per SKU and policy.
-            #[arg(long, default_value_t = 1000)]
+            #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u16).range(1..))]
+            h: u16,
+            /// Replications per SKU and policy (1 to 100,000).
+            #[arg(long, default_value_t = 1000, value_parser = crate::inventory_cli::simulations)]
             simulations: usize,
-            /// Days simulated.
-            #[arg(long, default_value_t = 90.0)]
+            /// Days simulated (above 0, at most 3,650).
+            #[arg(long, default_value_t = 90.0, value_parser = crate::inventory_cli::horizon_days)]
             horizon_days: f64,
-            /// Repetitions of the plan.
-            #[arg(long, default_value_t = 3)]
-            runs: usize,
+            /// Repetitions of the plan (1 to 100).
+            #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=100))]
+            runs: u8,
         },
         /// Benchmark ingestion: parse and clean the file N times and print the figures.
         BenchIngest {
@@ -645,8 +647,14 @@ mod cli {
                 let (name, bytes) = read_input(&input.file)?;
                 let opts = load_options(&input, &name, &bytes)?;
                 let mut ds = with_bundles(&input, data::load(&name, &bytes, &opts, &mut |_| {})?)?;
-                ds.keep_top(skus);
-                crate::inventory_cli::bench_plan(&ds, h, simulations, horizon_days, runs)?;
+                ds.keep_top(skus as usize);
+                crate::inventory_cli::bench_plan(
+                    &ds,
+                    usize::from(h),
+                    simulations,
+                    horizon_days,
+                    usize::from(runs),
+                )?;
             }
             Command::Ingest {
                 input,

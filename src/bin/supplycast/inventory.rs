@@ -14,6 +14,28 @@ use supplycast::inventory::policy::{self, Demand, RqInputs, Service};
 use supplycast::inventory::sim::Unmet;
 use supplycast::inventory::whatif::{self, WhatIf};
 
+/// Days a plan simulates: a positive, finite number of at most ten years (a plan of
+/// 1e9 days would run for hours), checked as the flag is read, for `plan` and
+/// `bench-plan` alike.
+pub(crate) fn horizon_days(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(d) if d.is_finite() && d > 0.0 && d <= 3650.0 => Ok(d),
+        _ => Err(format!(
+            "expected a number of days above 0 and at most 3650, not '{s}'"
+        )),
+    }
+}
+
+/// Monte Carlo replications per SKU: 1 to 100,000.
+pub(crate) fn simulations(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of simulations from 1 to 100000, not '{s}'"
+        )),
+    }
+}
+
 /// One policy computation.
 #[derive(Subcommand)]
 pub(crate) enum PolicyCmd {
@@ -260,10 +282,10 @@ pub(crate) struct PlanArgs {
     #[arg(long, allow_negative_numbers = true)]
     budget: Option<f64>,
     /// Days to simulate.
-    #[arg(long, default_value_t = 90.0)]
+    #[arg(long, default_value_t = 90.0, value_parser = horizon_days)]
     horizon_days: f64,
     /// Monte Carlo replications per SKU.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = simulations)]
     simulations: usize,
     /// Unmet demand waits (default: it is lost).
     #[arg(long)]
@@ -392,15 +414,6 @@ pub(crate) fn plan(a: PlanArgs) -> anyhow::Result<()> {
         }
         None => params,
     };
-    if !a.horizon_days.is_finite() || a.horizon_days <= 0.0 {
-        bail!(
-            "--horizon-days {}: expected a positive, finite number of days",
-            a.horizon_days
-        );
-    }
-    if a.simulations == 0 {
-        bail!("--simulations 0: expected at least one simulation");
-    }
     let t0 = Instant::now();
     let Some(today) = table.dates.first().copied() else {
         bail!("{name}: no forecast dates");

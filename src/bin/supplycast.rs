@@ -1153,20 +1153,61 @@ mod cli {
         println!("total wall time: {total:.2} s");
     }
 
+    /// The most bytes an input file may hold (decompressed): 1 GiB, about 15 million
+    /// order lines, or `SUPPLYCAST_MAX_INPUT_MB`. The file is parsed in memory, so a
+    /// bigger one (or a small gzip that inflates to gigabytes) would exhaust it: it is
+    /// refused, with its size, before that.
+    fn max_input_bytes() -> u64 {
+        std::env::var("SUPPLYCAST_MAX_INPUT_MB")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&mb| mb > 0)
+            .map_or(1 << 30, |mb| mb.saturating_mul(1 << 20))
+    }
+
+    /// A file's name and bytes, gzip decompressed as it is read (never held compressed
+    /// and decompressed at once), refused beyond [`max_input_bytes`].
     pub(crate) fn read_input(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
-        let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let shown = path.display();
+        let limit = max_input_bytes();
+        let too_big = |what: &str| {
+            anyhow::anyhow!(
+                "{shown}: more than {} MB{what}; the limit is {} MB (SUPPLYCAST_MAX_INPUT_MB sets it): split the export by date, or aggregate it first",
+                limit >> 20,
+                limit >> 20
+            )
+        };
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {shown}"))?;
+        if file.metadata().is_ok_and(|m| m.len() > limit) {
+            return Err(too_big(""));
+        }
+        let mut reader = std::io::BufReader::new(file);
+        let gzip = std::io::BufRead::fill_buf(&mut reader)
+            .with_context(|| format!("cannot read {shown}"))?
+            .starts_with(&[0x1f, 0x8b]);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if raw.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..])
+        let mut out = Vec::new();
+        if gzip {
+            flate2::read::MultiGzDecoder::new(reader)
+                .take(limit + 1)
                 .read_to_end(&mut out)
-                .with_context(|| format!("{}: not a valid gzip file", path.display()))?;
+                .with_context(|| format!("{shown}: not a valid gzip file"))?;
+            if out.len() as u64 > limit {
+                return Err(too_big(" when decompressed"));
+            }
             return Ok((name.trim_end_matches(".gz").to_string(), out));
         }
-        Ok((name, raw))
+        reader
+            .take(limit + 1)
+            .read_to_end(&mut out)
+            .with_context(|| format!("cannot read {shown}"))?;
+        if out.len() as u64 > limit {
+            return Err(too_big(""));
+        }
+        Ok((name, out))
     }
 
     /// `ds` with the bundles of `--bundles` turned into their components' demand.

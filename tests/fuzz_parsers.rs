@@ -274,6 +274,119 @@ fn every_parser_survives_a_million_mutated_inputs() {
         supplycast::forecast::run::ForecastRun::from_bytes(b).is_some()
     });
 
+    // What decodes is used: a store file (dataset and history) is forecast, stored
+    // parameters and a plan worker's request are planned, so that bytes that pass the
+    // reader cannot make the next step panic or hang.
+    let small = |ds: &Dataset| {
+        let mut ds = ds.clone();
+        ds.keep_top(3);
+        let cfg = supplycast::forecast::backtest::BacktestConfig {
+            h: 2,
+            windows: 1,
+            ..Default::default()
+        };
+        supplycast::forecast::run::forecast_dataset(&ds, cfg, &mut |_, _| true)
+    };
+    let store = supplycast::store::Store::new(ds.clone()).to_bytes();
+    run(
+        "store file, then a forecast",
+        vec![store],
+        &|b| match supplycast::store::Store::from_bytes("store.scs", b) {
+            Ok(s) => {
+                small(&s.dataset);
+                true
+            }
+            Err(_) => false,
+        },
+    );
+    run(
+        "stored history",
+        vec![supplycast::store::History::default().to_bytes()],
+        &|b| supplycast::store::History::from_bytes("history", b).is_ok(),
+    );
+    let fr = small(&ds);
+    let mut req = supplycast::inventory::plan::PlanRequest::from_forecast(
+        &fr,
+        &ds,
+        supplycast::inventory::plan::default_params(&ds),
+    )
+    .unwrap();
+    req.config.simulations = 20;
+    req.config.horizon_days = 14.0;
+    let plan_small = |r: &supplycast::inventory::plan::PlanRequest| {
+        let mut r = r.clone();
+        // The fuzz times the checks, not large plans: at most 20 replications of 3 SKUs.
+        r.config.simulations = r.config.simulations.min(20);
+        r.demand.truncate(3);
+        r.run(&mut |_, _| true);
+    };
+    run(
+        "stored parameters, then a plan",
+        vec![supplycast::inventory::params::to_stored_bytes(&req.params)],
+        &|b| match supplycast::inventory::params::from_stored_bytes(b) {
+            Ok(p) => {
+                let mut r = req.clone();
+                r.params = p;
+                plan_small(&r);
+                true
+            }
+            Err(_) => false,
+        },
+    );
+    run(
+        "plan worker request, then a plan",
+        vec![req.to_bytes()],
+        &|b| match supplycast::inventory::plan::PlanRequest::from_bytes(b) {
+            Some(r) => {
+                plan_small(&r);
+                true
+            }
+            None => false,
+        },
+    );
+
+    // The shop's own files: stock exports, purchase orders and bundles.
+    let params2 = current.clone();
+    run(
+        "stock export",
+        vec![
+            b"Handle,Title,Vendor,Variant SKU,Variant Inventory Qty,Variant Price,Cost per item,Status\nmug,Mug,Acme,A,12,9.50,4.10,active\nmug,,,B,3,9.50,4.10,\n".to_vec(),
+            b"Handle,Title,SKU,Location,Incoming,Unavailable,Committed,Available,On hand\nmug,Mug,A,Main,2,0,1,5,6\nmug,Mug,A,Back,0,0,0,not stocked,not stocked\n".to_vec(),
+            b"ID,Type,SKU,Name,Stock,Regular price,Sale price,Parent\n1,simple,A,Mug,4,9.5,,\n2,variation,B,Tee,\"1,234\",19,15,id:1\n".to_vec(),
+            b"sku;on_hand;cost;price;supplier;location\nA;3;2,5;4;Acme;Main\n".to_vec(),
+        ],
+        &|b| match supplycast::inventory::stock::read("stock.csv", b) {
+            Ok(f) => supplycast::inventory::stock::merge(&f, &params2).is_ok(),
+            Err(_) => false,
+        },
+    );
+    run(
+        "purchase orders",
+        vec![b"sku,quantity,expected date,supplier,po number\nA,10,2026-01-20,Acme,PO-1\nB,5,2026-02-01,,PO-2\n".to_vec()],
+        &|b| match supplycast::inventory::purchase_orders::read("po.csv", b) {
+            Ok(o) => supplycast::inventory::purchase_orders::merge(&o, &params2).is_ok(),
+            Err(_) => false,
+        },
+    );
+    let sku0 = ds.series[0].sku.clone();
+    let sku1 = ds.series[1].sku.clone();
+    run(
+        "bundles, then exploded",
+        vec![
+            format!(
+                "bundle sku,component sku,quantity\n{sku0},{sku1},2\n{sku0},C,1\nKIT,{sku0},3\n"
+            )
+            .into_bytes(),
+        ],
+        &|b| match data::bundles::read("bundles.csv", b) {
+            Ok(bu) => {
+                data::bundles::explode(&ds, &bu);
+                true
+            }
+            Err(_) => false,
+        },
+    );
+
     // Logistics inputs.
     let asset = |f: &str| read(&format!("assets/logistics/{f}"));
     let (locations, stock, costs, lanes) = (

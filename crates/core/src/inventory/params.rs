@@ -644,8 +644,24 @@ pub fn to_stored_bytes(params: &[SkuParams]) -> Vec<u8> {
 }
 
 /// Reads stored parameters: this format or the first versions' bare list. A newer
-/// format or damaged bytes are an error saying which (the caller keeps the bytes).
+/// format, damaged bytes or a value outside its plausible range
+/// ([`SkuParams::validate`]: bytes that decode can still hold a lead time of 1e300
+/// days) are an error saying which (the caller keeps the bytes).
 pub fn from_stored_bytes(bytes: &[u8]) -> Result<Vec<SkuParams>, String> {
+    let params = decode_stored(bytes)?;
+    for p in &params {
+        if let Err(problems) = p.validate() {
+            return Err(format!(
+                "the saved parameters of {} are out of range: {}",
+                p.sku,
+                problems.join("; ")
+            ));
+        }
+    }
+    Ok(params)
+}
+
+fn decode_stored(bytes: &[u8]) -> Result<Vec<SkuParams>, String> {
     match bytes.strip_prefix(STORED_MAGIC.as_slice()) {
         Some(rest) if rest.len() >= 2 => {
             let format = u16::from_le_bytes([rest[0], rest[1]]);

@@ -17,6 +17,9 @@ use super::policy::{self, Service};
 use super::sim::{self, Band, LeadTimes, SimInput, SimPolicy, SimSummary, Unmet};
 use crate::rng::SplitMix;
 
+/// The most Monte Carlo replications per SKU a plan runs.
+pub const MAX_SIMULATIONS: usize = 100_000;
+
 /// Settings of a planning run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlanConfig {
@@ -62,6 +65,48 @@ impl PlanConfig {
             seed: 42,
             scenarios: None,
         }
+    }
+
+    /// Checks the settings against their plausible ranges, as the CLI's flags and the
+    /// Plan page's form are: settings that arrive as bytes (a worker message) did not
+    /// pass through either, and 10^18 replications or a 1e300-day horizon would hang
+    /// the planner.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        use super::params::{MAX_DAYS, MAX_MONEY};
+        let mut p = Vec::new();
+        if !(self.period_days.is_finite() && self.period_days > 0.0 && self.period_days <= 366.0) {
+            p.push(format!(
+                "period_days: {} must be more than zero and at most 366",
+                self.period_days
+            ));
+        }
+        if !(1..=MAX_DAYS as usize).contains(&self.season) {
+            p.push(format!(
+                "season: {} must be 1 to {MAX_DAYS} periods",
+                self.season
+            ));
+        }
+        if !(self.horizon_days.is_finite()
+            && self.horizon_days > 0.0
+            && self.horizon_days <= MAX_DAYS)
+        {
+            p.push(format!(
+                "horizon_days: {} must be more than zero and at most {MAX_DAYS}",
+                self.horizon_days
+            ));
+        }
+        if !(1..=MAX_SIMULATIONS).contains(&self.simulations) {
+            p.push(format!(
+                "simulations: {} must be 1 to {MAX_SIMULATIONS}",
+                self.simulations
+            ));
+        }
+        if let Some(b) = self.budget
+            && !(b.is_finite() && (0.0..=MAX_MONEY * 1e3).contains(&b))
+        {
+            p.push(format!("budget: {b} must be zero or more and finite"));
+        }
+        if p.is_empty() { Ok(()) } else { Err(p) }
     }
 
     fn periods(&self, days: f64) -> f64 {
@@ -1154,9 +1199,24 @@ impl PlanRequest {
         postcard::to_allocvec(self).unwrap_or_default()
     }
 
-    /// Reads what [`PlanRequest::to_bytes`] wrote.
+    /// Reads what [`PlanRequest::to_bytes`] wrote, checked as a file would be: the
+    /// settings and every SKU's parameters in their plausible ranges, demand finite and
+    /// not negative, paths of one length (`None` otherwise: a message that decodes is
+    /// not yet a plan that ends).
     pub fn from_bytes(bytes: &[u8]) -> Option<PlanRequest> {
-        postcard::from_bytes(bytes).ok()
+        let r: PlanRequest = postcard::from_bytes(bytes).ok()?;
+        r.config.validate().ok()?;
+        if !r.params.iter().all(|p| p.validate().is_ok()) {
+            return None;
+        }
+        let fine = |v: &[f64]| v.iter().all(|x| x.is_finite() && *x >= 0.0);
+        let demand_ok = r.demand.iter().all(|d| {
+            fine(&d.point)
+                && d.point.len() <= super::params::MAX_DAYS as usize * 10
+                && d.paths.len() <= MAX_SIMULATIONS
+                && d.paths.iter().all(|p| p.len() == d.point.len() && fine(p))
+        });
+        demand_ok.then_some(r)
     }
 }
 

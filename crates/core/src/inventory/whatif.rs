@@ -419,6 +419,46 @@ mod tests {
         }
     }
 
+    /// A plan request that decodes is checked before it is planned: hostile settings,
+    /// parameters or demand in a worker message are refused, not run for hours.
+    #[test]
+    fn a_decoded_plan_request_is_checked_before_it_is_planned() {
+        let good = request();
+        assert_eq!(
+            PlanRequest::from_bytes(&good.to_bytes()),
+            Some(good.clone())
+        );
+        let bad: Vec<Box<dyn Fn(&mut PlanRequest)>> = vec![
+            Box::new(|r| r.config.simulations = usize::MAX),
+            Box::new(|r| r.config.simulations = 0),
+            Box::new(|r| r.config.horizon_days = 1e300),
+            Box::new(|r| r.config.horizon_days = f64::NAN),
+            Box::new(|r| r.config.period_days = 0.0),
+            Box::new(|r| r.config.season = 0),
+            Box::new(|r| r.config.budget = Some(f64::INFINITY)),
+            Box::new(|r| r.params[1].lead_time_days = 1e9),
+            Box::new(|r| r.params[0].on_hand = f64::NAN),
+            Box::new(|r| r.demand[2].point[3] = f64::INFINITY),
+            Box::new(|r| r.demand[2].paths[5][1] = -1.0),
+            Box::new(|r| r.demand[3].paths[0].truncate(3)),
+        ];
+        for (k, spoil) in bad.iter().enumerate() {
+            let mut r = good.clone();
+            spoil(&mut r);
+            assert!(PlanRequest::from_bytes(&r.to_bytes()).is_none(), "case {k}");
+        }
+        // Stored parameters likewise.
+        use crate::inventory::params::{from_stored_bytes, to_stored_bytes};
+        assert_eq!(
+            from_stored_bytes(&to_stored_bytes(&good.params)),
+            Ok(good.params.clone())
+        );
+        let mut p = good.params.clone();
+        p[2].review_days = 1e12;
+        let err = from_stored_bytes(&to_stored_bytes(&p)).unwrap_err();
+        assert!(err.contains("S2") && err.contains("review_days"), "{err}");
+    }
+
     #[test]
     fn longer_lead_time_never_lowers_a_reorder_point_and_touches_only_its_supplier() {
         let req = request();

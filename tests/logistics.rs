@@ -69,6 +69,54 @@ fn allocate_prints_the_json_the_issue_specifies() {
     assert_eq!(shipped + 2.0, demand);
 }
 
+/// The shop's Shopify inventory export (one row per variant and location) is the
+/// allocation's stock as it is: the same optimum as the hand-made `location,sku,on_hand`.
+#[test]
+fn a_shopify_inventory_export_is_the_allocations_stock() {
+    let d = fixture("alloc_small");
+    let plain = std::fs::read_to_string(d.join("stock.csv")).unwrap();
+    let mut export = String::from(
+        "Handle,Title,Option1 Name,Option1 Value,SKU,HS Code,COO,Location,Incoming,Unavailable,Committed,Available,On hand\n",
+    );
+    for line in plain.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (loc, sku, q) = (f[0], f[1], f[2]);
+        export.push_str(&format!(
+            "{sku},Item,Title,Default,{sku},,,{loc},0,0,0,{q},{q}\n"
+        ));
+    }
+    let path = std::env::temp_dir().join(format!("inventory_export_{}.csv", std::process::id()));
+    std::fs::write(&path, export).unwrap();
+    let cost = |stock: &std::path::Path| {
+        let out = bin()
+            .args(["allocate", "--unmet-cost", "60", "--json"])
+            .arg("--locations")
+            .arg(d.join("locations.csv"))
+            .arg("--stock")
+            .arg(stock)
+            .arg("--demand")
+            .arg(d.join("demand.csv"))
+            .arg("--costs")
+            .arg(d.join("costs.csv"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["cost"].as_f64().unwrap(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (from_export, said) = cost(&path);
+    assert_eq!(from_export, cost(&d.join("stock.csv")).0);
+    assert_eq!(from_export, 926.0);
+    assert!(said.contains("Shopify inventory export"), "{said}");
+}
+
 #[test]
 fn allocate_without_unmet_cost_exits_2_naming_each_short_sku() {
     let d = fixture("alloc_infeasible");

@@ -22,7 +22,7 @@ pub(crate) struct AllocateArgs {
     /// optional `lat,lon` or `x,y`.
     #[arg(long)]
     locations: PathBuf,
-    /// `location,sku,on_hand`.
+    /// `location,sku,on_hand`, or the shop's Shopify inventory export (per location).
     #[arg(long)]
     stock: PathBuf,
     /// `region,sku,demand`; or, with --region-split, a forecast file
@@ -66,7 +66,21 @@ pub(crate) fn allocate(a: AllocateArgs) -> Result<()> {
             "location,region,cost_per_unit\n".to_string(),
         ),
     };
-    let (l, s) = (read(&a.locations)?, read(&a.stock)?);
+    let (l, mut s) = (read(&a.locations)?, read(&a.stock)?);
+    // The shop's own inventory export (Shopify's, per location) serves as the stock
+    // file without converting it by hand; its bad lines are named as in the export.
+    use supplycast::inventory::stock::{self, StockFormat};
+    if stock::format_of(s.1.as_bytes()) == Some(StockFormat::ShopifyInventory) {
+        let f = stock::read(&s.0, s.1.as_bytes())?;
+        if let Some(csv) = stock::location_csv(&f) {
+            eprintln!(
+                "stock: {} ({} SKU × location rows)",
+                f.format.name(),
+                csv.lines().count() - 1
+            );
+            s.1 = csv;
+        }
+    }
     let d = read(&a.demand)?;
     // The demand file's own columns are checked by from_csv; a forecast file is
     // converted to region,sku,demand first.

@@ -161,6 +161,41 @@ fn detect(headers: &[String]) -> Option<(StockFormat, Columns)> {
     None
 }
 
+/// The per-location stock of an export that names locations (Shopify's inventory
+/// export), as the logistics files write it: `location,sku,on_hand`, a SKU's rows at
+/// one location summed, oversold stock counted as 0. `None` for a file without
+/// locations.
+pub fn location_csv(stock: &StockFile) -> Option<String> {
+    if stock.locations.is_empty() {
+        return None;
+    }
+    let mut at: Vec<((String, String), f64)> = Vec::new();
+    let mut index: std::collections::HashMap<(String, String), usize> = Default::default();
+    for (sku, loc, q) in &stock.locations {
+        let key = (loc.clone(), sku.clone());
+        let k = *index.entry(key.clone()).or_insert_with(|| {
+            at.push((key, 0.0));
+            at.len() - 1
+        });
+        at[k].1 += q;
+    }
+    let mut out = String::from("location,sku,on_hand\n");
+    for ((loc, sku), q) in at {
+        out.push_str(&format!(
+            "{},{},{}\n",
+            crate::data::csv_field(&loc),
+            crate::data::csv_field(&sku),
+            q.max(0.0)
+        ));
+    }
+    Some(out)
+}
+
+/// The stock export `bytes` is, from its header (`None`: not one).
+pub fn format_of(bytes: &[u8]) -> Option<StockFormat> {
+    detect(&table::header_keys(&table::text_of(bytes))).map(|(f, _)| f)
+}
+
 /// Whether `bytes` is a stock export this module reads (rather than our parameters
 /// file, which [`super::params::merge_csv`] reads).
 pub fn is_stock_file(bytes: &[u8]) -> bool {
@@ -572,6 +607,27 @@ cap,Cap,Size,M,,,,,C-3,,,Hamburg,0,0,0,5,5\n";
             "the sale price when there is one"
         );
         assert_eq!((p[2].on_hand, p[2].price), (2.0, 12.0));
+    }
+
+    #[test]
+    fn a_shopify_inventory_export_gives_the_stock_per_location() {
+        let text = "Handle,Title,Option1 Name,Option1 Value,SKU,HS Code,COO,Location,Incoming,Unavailable,Committed,Available,On hand\n\
+mug,Mug,Colour,Red,A-1,,,Main warehouse,0,0,1,5,6\n\
+mug,Mug,Colour,Red,A-1,,,\"Shop, High St\",0,0,0,2,2\n\
+mug,Mug,Colour,Blue,B-2,,,Main warehouse,0,0,0,-1,0\n\
+mug,Mug,Colour,Blue,B-2,,,\"Shop, High St\",0,0,0,not stocked,not stocked\n";
+        let f = read("inventory_export.csv", text.as_bytes()).unwrap();
+        assert_eq!(f.format, StockFormat::ShopifyInventory);
+        assert_eq!(
+            format_of(text.as_bytes()),
+            Some(StockFormat::ShopifyInventory)
+        );
+        assert_eq!(
+            location_csv(&f).unwrap(),
+            "location,sku,on_hand\nMain warehouse,A-1,5\n\"Shop, High St\",A-1,2\nMain warehouse,B-2,0\n"
+        );
+        let plain = read("s.csv", b"sku,on_hand\nA-1,3\n").unwrap();
+        assert_eq!(location_csv(&plain), None);
     }
 
     #[test]

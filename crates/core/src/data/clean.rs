@@ -3,12 +3,14 @@
 //! The rules, in the order they apply (each is counted in the report):
 //! 1. **Duplicates**: an order line whose every field equals an earlier line's is a
 //!    double export and is removed.
-//! 2. **Zero quantity** lines carry no demand and are dropped.
+//! 2. **Zero quantity** lines carry no demand and are dropped (those whose row says
+//!    cancelled are counted with rule 5's cancelled orders, at 0 units).
 //! 3. **Non-product lines** (postage, carriage, fees, discounts, manual entries,
 //!    bank charges, gift vouchers, samples, adjustments) are excluded and listed.
 //! 4. **Adjustments** (invoices prefixed `A`) are accounting entries, excluded.
-//! 5. **Cancelled orders** whose own row says so (status refunded/voided/cancelled, a
-//!    cancellation time) with a positive quantity are excluded: the goods never left.
+//! 5. **Cancelled orders** whose own row says so (order or item status refunded,
+//!    voided, cancelled or failed, also as `wc-cancelled`; a cancellation time) with a
+//!    positive quantity are excluded: the goods never left.
 //! 6. **Cancellations and returns** (invoices prefixed `C`, or a negative quantity at a
 //!    positive price): with [`CancellationRule::RemoveMatchedOrders`] a cancellation
 //!    that matches an earlier sale of the same SKU to the same customer for the same
@@ -217,7 +219,13 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
             continue;
         }
         if l.qty == 0.0 {
-            c.zero_quantity.add(l.qty);
+            // Amazon writes a cancelled item with quantity 0: it is a cancelled order
+            // line, and counted as one, though it moves no units.
+            if l.marker == Marker::Cancellation {
+                c.cancelled_orders.add(l.qty);
+            } else {
+                c.zero_quantity.add(l.qty);
+            }
             continue;
         }
         if non_product[l.sku as usize] {

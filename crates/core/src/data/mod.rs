@@ -299,7 +299,7 @@ impl CleaningReport {
             s(
                 "Cancelled orders",
                 c.cancelled_orders,
-                "orders whose status is refunded, voided or cancelled are excluded",
+                "orders or lines whose status is refunded, voided, cancelled or failed are excluded",
             ),
             s(
                 "Cancellations",
@@ -350,6 +350,19 @@ impl CleaningReport {
                 "kept: guest orders are real demand",
             ),
         ]);
+        if self.sniff.mapping.format == Format::OrderLines
+            && self.sniff.mapping.get(Role::Quantity).is_none()
+        {
+            // Said in the report because a quantity column under a name we do not
+            // know would be read this way too: the merchant can map it by hand.
+            let read = self.rows.saturating_sub(self.bad_rows);
+            v.push(ReportStep {
+                name: "Rows read as one unit",
+                lines: read,
+                units: read as f64,
+                rule: "the file has no quantity column: each row is one unit sold",
+            });
+        }
         if self.calendar.moved_lines > 0 {
             v.push(ReportStep {
                 name: "Sold on a closed day",

@@ -714,10 +714,14 @@ fn stored_datasets_carry_their_format() {
     )
     .unwrap();
     let stored = ds.to_stored_bytes();
-    assert_eq!(&stored[..6], b"SCDS\x01\x00");
+    assert_eq!(&stored[..6], b"SCDS\x02\x00");
     assert_eq!(Dataset::from_stored_bytes(&stored).unwrap(), ds);
+    // Format 0 was the bare dataset without its last field, `matching` (empty for a
+    // series file: four zero lengths).
+    let bare = ds.to_bytes();
+    assert_eq!(&bare[bare.len() - 4..], &[0, 0, 0, 0]);
     assert_eq!(
-        Dataset::from_stored_bytes(&ds.to_bytes()).unwrap(),
+        Dataset::from_stored_bytes(&bare[..bare.len() - 4]).unwrap(),
         ds,
         "format 0"
     );
@@ -727,7 +731,7 @@ fn stored_datasets_carry_their_format() {
     let e = Dataset::from_stored_bytes(&stored[..stored.len() / 2])
         .unwrap_err()
         .to_string();
-    assert!(e.contains("format 1, but"), "{e}");
+    assert!(e.contains("format 2, but"), "{e}");
     assert!(Dataset::from_stored_bytes(b"SCD").is_err());
     assert!(Dataset::from_stored_bytes(b"SCDS\x01").is_err());
 }

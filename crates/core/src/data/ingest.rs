@@ -83,6 +83,8 @@ pub struct Parsed {
     pub skus: Vec<SkuInfo>,
     /// Distinct customers (excluding unknown).
     pub customers: usize,
+    /// The customer ids as written: [`Line::customer`] `k` is `customer_ids[k - 1]`.
+    pub customer_ids: Vec<String>,
     /// Distinct countries.
     pub countries: usize,
     /// Data rows in the file.
@@ -612,7 +614,17 @@ impl RowParser {
     }
 
     fn finish(self, sniff: Sniff) -> Parsed {
+        let mut customer_ids = vec![String::new(); self.customers.len()];
+        for (id, k) in &self.customers {
+            if let Some(slot) = (*k as usize)
+                .checked_sub(1)
+                .and_then(|i| customer_ids.get_mut(i))
+            {
+                slot.clone_from(id);
+            }
+        }
         Parsed {
+            customer_ids,
             sniff,
             lines: self.lines,
             skus: self.skus,

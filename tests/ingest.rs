@@ -72,6 +72,132 @@ fn shopify_orders_export() {
     assert!((ds.get("MUG-BLU").unwrap().revenue - 60.0).abs() < 1e-9);
 }
 
+/// Amazon Seller Central's "All Orders" report (tab-separated, written from the
+/// report's documented header): `item-price` is the line's total, cancelled orders
+/// and cancelled items are left out.
+#[test]
+fn amazon_all_orders_report() {
+    let ds = load(
+        "All Orders.txt",
+        &fixture("amazon_all_orders.txt"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let r = &ds.report;
+    assert_eq!(r.sniff.delimiter, b'\t');
+    assert_eq!(r.sniff.mapping.format, Format::OrderLines);
+    assert_eq!(r.sniff.mapping.get(Role::Date), Some(2));
+    assert_eq!(r.sniff.mapping.get(Role::LineTotal), Some(16));
+    assert_eq!(r.rows, 7);
+    let c = &r.counts;
+    // The cancelled order (quantity 0) and the cancelled item of a shipped order.
+    assert_eq!(
+        (c.cancelled_orders.lines, c.cancelled_orders.units),
+        (2, 2.0)
+    );
+    assert_eq!((c.kept.lines, c.kept.units), (5, 8.0));
+    assert_eq!(r.countries, 1);
+    // The 6 March order at 23:30 -08:00 stays on the 6th; the pending one counts.
+    assert_eq!(
+        values(&ds, "MUG-BLU"),
+        vec![
+            ("2024-03-04".into(), 2.0),
+            ("2024-03-05".into(), 0.0),
+            ("2024-03-06".into(), 3.0),
+            ("2024-03-07".into(), 1.0)
+        ]
+    );
+    assert_eq!(
+        values(&ds, "TOWEL-01")
+            .iter()
+            .map(|v| v.1)
+            .collect::<Vec<_>>(),
+        vec![1.0, 0.0, 0.0, 0.0]
+    );
+    // The inch mark in a product name is no quote in a tab-separated report.
+    assert_eq!(ds.get("PAN-12").unwrap().description, "Pan 12\" steel");
+    // Revenue from line totals: 24 + 36 (the pending line has no price yet).
+    assert!((ds.get("MUG-BLU").unwrap().revenue - 60.0).abs() < 1e-9);
+    assert!((ds.get("TOWEL-01").unwrap().revenue - 38.0).abs() < 1e-9);
+}
+
+/// A point-of-sale export with no quantity column and the time in its own column:
+/// every row is one unit, the time is never read as a quantity.
+#[test]
+fn point_of_sale_export_one_row_per_unit() {
+    let ds = load(
+        "transactions.csv",
+        &fixture("pos_transactions.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let r = &ds.report;
+    assert_eq!(r.sniff.mapping.format, Format::OrderLines);
+    assert_eq!(r.sniff.mapping.get(Role::Time), Some(1));
+    assert_eq!(r.sniff.mapping.get(Role::Quantity), None);
+    assert_eq!((r.counts.kept.lines, r.counts.kept.units), (9, 9.0));
+    assert_eq!(r.counts.duplicates.lines, 0, "two rows are two units");
+    assert!(
+        r.steps()
+            .iter()
+            .any(|s| s.name == "Rows read as one unit" && s.lines == 9),
+        "the report says how the rows were read"
+    );
+    assert_eq!(
+        values(&ds, "Bread").iter().map(|v| v.1).collect::<Vec<_>>(),
+        vec![1.0, 1.0, 1.0]
+    );
+    assert_eq!(values(&ds, "Scandinavian")[0], ("2024-03-04".into(), 2.0));
+    assert_eq!(values(&ds, "Coffee")[0], ("2024-03-05".into(), 1.0));
+    // The native `ingest` output has the same series.
+    let mut out = Vec::new();
+    ds.write_long_csv(&mut out, false, true).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("2024-03-04,Scandinavian,2\n"), "{out}");
+}
+
+/// WooCommerce's order export with one row per line item: cancelled, refunded and
+/// failed orders left out (also when written `wc-refunded`).
+#[test]
+fn woocommerce_orders_export() {
+    let ds = load(
+        "orders-2024-03-08.csv",
+        &fixture("woocommerce_orders.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let r = &ds.report;
+    assert_eq!(r.sniff.mapping.format, Format::OrderLines);
+    assert_eq!(r.sniff.mapping.get(Role::Price), Some(14));
+    assert_eq!(r.rows, 8);
+    let c = &r.counts;
+    // #1003 cancelled (5), #1004 wc-refunded (2), #1005 failed (3).
+    assert_eq!(
+        (c.cancelled_orders.lines, c.cancelled_orders.units),
+        (3, 10.0)
+    );
+    assert_eq!((c.kept.lines, c.kept.units), (5, 6.0));
+    assert_eq!(r.customers, 7);
+    assert_eq!(r.countries, 2);
+    assert_eq!(
+        values(&ds, "MUG-BLU")
+            .iter()
+            .map(|v| v.1)
+            .collect::<Vec<_>>(),
+        vec![2.0, 1.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        values(&ds, "TOWEL-01")
+            .iter()
+            .map(|v| v.1)
+            .collect::<Vec<_>>(),
+        vec![1.0, 0.0, 0.0, 1.0]
+    );
+    // No SKU: the item name stands in; the order's second row takes its date.
+    assert_eq!(values(&ds, "Candle"), vec![("2024-03-07".into(), 1.0)]);
+    assert!((ds.get("MUG-BLU").unwrap().revenue - 36.0).abs() < 1e-9);
+}
+
 #[test]
 fn online_retail_excerpt() {
     let ds = load(
@@ -588,10 +714,14 @@ fn stored_datasets_carry_their_format() {
     )
     .unwrap();
     let stored = ds.to_stored_bytes();
-    assert_eq!(&stored[..6], b"SCDS\x01\x00");
+    assert_eq!(&stored[..6], b"SCDS\x02\x00");
     assert_eq!(Dataset::from_stored_bytes(&stored).unwrap(), ds);
+    // Format 0 was the bare dataset without its last field, `matching` (empty for a
+    // series file: four zero lengths).
+    let bare = ds.to_bytes();
+    assert_eq!(&bare[bare.len() - 4..], &[0, 0, 0, 0]);
     assert_eq!(
-        Dataset::from_stored_bytes(&ds.to_bytes()).unwrap(),
+        Dataset::from_stored_bytes(&bare[..bare.len() - 4]).unwrap(),
         ds,
         "format 0"
     );
@@ -601,7 +731,7 @@ fn stored_datasets_carry_their_format() {
     let e = Dataset::from_stored_bytes(&stored[..stored.len() / 2])
         .unwrap_err()
         .to_string();
-    assert!(e.contains("format 1, but"), "{e}");
+    assert!(e.contains("format 2, but"), "{e}");
     assert!(Dataset::from_stored_bytes(b"SCD").is_err());
     assert!(Dataset::from_stored_bytes(b"SCDS\x01").is_err());
 }

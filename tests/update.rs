@@ -141,6 +141,53 @@ fn appending_the_next_month_equals_loading_the_whole_file_and_twice_changes_noth
 
 /// A long series file: `skus` steady SKUs selling about 10 a day and one that sells
 /// `level` a day, over `days` days from `start`.
+/// With cancellations matched to the sale they cancel (the default), a cancellation
+/// in November of a sale before it removes that sale on append as it does in the
+/// whole file: the stored data keeps what matching needs (issue 33, section 5).
+#[test]
+fn appending_with_matched_cancellations_equals_loading_the_whole_file() {
+    let text = shared_text();
+    let (before, after) = split(&text, "2010-11-01");
+    let rule = CancellationRule::RemoveMatchedOrders;
+    let whole = load("whole.csv", &text, rule);
+    let first = load("before.csv", &before, rule);
+    let next = load("november.csv", &after, rule);
+    // Some of November's cancellations match only sales of the months before.
+    assert!(!next.matching.returns.is_empty());
+    let stored = Dataset::from_stored_bytes(&first.to_stored_bytes()).unwrap();
+    let mut store = Store::new(stored);
+    store.update(&next).unwrap();
+    assert_eq!(store.dataset.periods, whole.periods);
+    assert_same(&store.dataset, &whole);
+    // Twice changes nothing.
+    store.update(&next).unwrap();
+    assert_same(&store.dataset, &whole);
+    // Data stored without those lines (before format 2) still differs, as it did.
+    let old = Dataset {
+        matching: Default::default(),
+        ..first.clone()
+    };
+    let mut store = Store::new(old);
+    store.update(&next).unwrap();
+    let differ = values(&store.dataset)
+        .iter()
+        .zip(values(&whole))
+        .filter(|(a, b)| **a != *b)
+        .count();
+    eprintln!(
+        "without matching: {differ} of {} SKUs differ; stored bytes {} with, {} without",
+        whole.series.len(),
+        first.to_stored_bytes().len(),
+        Dataset {
+            matching: Default::default(),
+            ..first.clone()
+        }
+        .to_stored_bytes()
+        .len()
+    );
+    assert!(differ > 0);
+}
+
 fn long_file(start: chrono::NaiveDate, days: i64, level: f64) -> String {
     let mut out = String::from("date,sku,quantity\n");
     for d in 0..days {

@@ -3,12 +3,14 @@
 //! The rules, in the order they apply (each is counted in the report):
 //! 1. **Duplicates**: an order line whose every field equals an earlier line's is a
 //!    double export and is removed.
-//! 2. **Zero quantity** lines carry no demand and are dropped.
+//! 2. **Zero quantity** lines carry no demand and are dropped (those whose row says
+//!    cancelled are counted with rule 5's cancelled orders, at 0 units).
 //! 3. **Non-product lines** (postage, carriage, fees, discounts, manual entries,
 //!    bank charges, gift vouchers, samples, adjustments) are excluded and listed.
 //! 4. **Adjustments** (invoices prefixed `A`) are accounting entries, excluded.
-//! 5. **Cancelled orders** whose own row says so (status refunded/voided/cancelled, a
-//!    cancellation time) with a positive quantity are excluded: the goods never left.
+//! 5. **Cancelled orders** whose own row says so (order or item status refunded,
+//!    voided, cancelled or failed, also as `wc-cancelled`; a cancellation time) with a
+//!    positive quantity are excluded: the goods never left.
 //! 6. **Cancellations and returns** (invoices prefixed `C`, or a negative quantity at a
 //!    positive price): with [`CancellationRule::RemoveMatchedOrders`] a cancellation
 //!    that matches an earlier sale of the same SKU to the same customer for the same
@@ -175,6 +177,29 @@ pub fn is_non_product(code: &str, description: &str) -> bool {
 
 /// Applies the cleaning rules.
 pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCounts) {
+    let (sales, counts, _) = clean_lines(parsed, rule);
+    (sales, counts)
+}
+
+/// Which parsed lines the cleaned sales came from, for matching a later export's
+/// cancellations against ([`super::update::Matching`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    /// Per sale of [`clean`]'s result: the index in [`Parsed::lines`] of its line.
+    pub sale_lines: Vec<usize>,
+    /// Cancellations that matched no sale of the file (returns under
+    /// [`CancellationRule::RemoveMatchedOrders`]), as indices in [`Parsed::lines`].
+    pub unmatched: Vec<usize>,
+    /// Sales removed by a cancellation of the file: (the sale's line, its revenue,
+    /// the cancellation's line).
+    pub matched: Vec<(usize, f64, usize)>,
+}
+
+/// [`clean`], with where each sale came from.
+pub fn clean_lines(
+    parsed: &Parsed,
+    rule: CancellationRule,
+) -> (Vec<Sale>, CleaningCounts, Provenance) {
     let mut c = CleaningCounts {
         case_merged_codes: parsed
             .skus
@@ -196,6 +221,8 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
     // Index of each sale line in `sales`, for matching cancellations against.
     let mut sale_line: Vec<usize> = Vec::with_capacity(parsed.lines.len());
     let mut cancels: Vec<usize> = Vec::new();
+    let mut unmatched: Vec<usize> = Vec::new();
+    let mut matched: Vec<(usize, f64, usize)> = Vec::new();
     let series_file = parsed.sniff.mapping.format != Format::OrderLines;
 
     for (i, l) in parsed.lines.iter().enumerate() {
@@ -204,6 +231,7 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
                 c.negative_values.add(l.qty);
             }
             c.kept.add(l.qty);
+            sale_line.push(i);
             sales.push(Sale {
                 day: l.ts.date(),
                 sku: l.sku,
@@ -217,7 +245,13 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
             continue;
         }
         if l.qty == 0.0 {
-            c.zero_quantity.add(l.qty);
+            // Amazon writes a cancelled item with quantity 0: it is a cancelled order
+            // line, and counted as one, though it moves no units.
+            if l.marker == Marker::Cancellation {
+                c.cancelled_orders.add(l.qty);
+            } else {
+                c.zero_quantity.add(l.qty);
+            }
             continue;
         }
         if non_product[l.sku as usize] {
@@ -269,6 +303,7 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
             for &i in &cancels {
                 let l = &parsed.lines[i];
                 c.netted.add(l.qty);
+                sale_line.push(i);
                 sales.push(Sale {
                     day: l.ts.date(),
                     sku: l.sku,
@@ -315,15 +350,24 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
                 match hit {
                     Some(s) => {
                         removed[s] = true;
+                        matched.push((sale_line[s], sales[s].revenue, i));
                         c.matched_cancellations.add(l.qty);
                         c.kept.lines -= 1;
                         c.kept.units -= sales[s].qty;
                     }
-                    None => c.returns.add(l.qty),
+                    None => {
+                        c.returns.add(l.qty);
+                        unmatched.push(i);
+                    }
                 }
             }
             let mut k = 0;
             sales.retain(|_| {
+                k += 1;
+                !removed[k - 1]
+            });
+            let mut k = 0;
+            sale_line.retain(|_| {
                 k += 1;
                 !removed[k - 1]
             });
@@ -347,7 +391,15 @@ pub fn clean(parsed: &Parsed, rule: CancellationRule) -> (Vec<Sale>, CleaningCou
             .then_with(|| a.code.cmp(&b.code))
     });
     c.non_product_codes = codes;
-    (sales, c)
+    (
+        sales,
+        c,
+        Provenance {
+            sale_lines: sale_line,
+            unmatched,
+            matched,
+        },
+    )
 }
 
 #[cfg(test)]

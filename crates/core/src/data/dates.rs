@@ -133,6 +133,19 @@ pub fn parse_datetime(s: &str, style: DateStyle) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
+/// Parses a time of day on its own (`09:58:11`, `9:58`, `1:05 PM`), as point-of-sale
+/// exports write it in a column beside the date; `None` for anything else, an empty
+/// value included (unlike a date's optional time, a time column must hold one).
+pub fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
+    let b = s.trim().as_bytes();
+    // A leading digit: `parse_time` also skips a `T` or spaces, which a lone time has
+    // no reason to start with.
+    if !b.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    parse_time(b)
+}
+
 fn year(f: Field) -> Option<i32> {
     match f.1 {
         4 => Some(f.0 as i32),
@@ -294,6 +307,28 @@ mod tests {
                 None,
                 "{s}"
             );
+        }
+    }
+
+    #[test]
+    fn times_of_day_alone() {
+        let t = |h, m, s| NaiveTime::from_hms_opt(h, m, s);
+        assert_eq!(parse_time_of_day("09:58:11"), t(9, 58, 11));
+        assert_eq!(parse_time_of_day(" 9:58 "), t(9, 58, 0));
+        assert_eq!(parse_time_of_day("1:05 PM"), t(13, 5, 0));
+        assert_eq!(parse_time_of_day("23:59:59.250"), t(23, 59, 59));
+        for s in [
+            "",
+            "  ",
+            "12",
+            "2016-10-30",
+            "25:00",
+            "9:5",
+            "T09:58",
+            "3 min",
+            "1.5",
+        ] {
+            assert_eq!(parse_time_of_day(s), None, "{s}");
         }
     }
 

@@ -83,6 +83,8 @@ pub struct Parsed {
     pub skus: Vec<SkuInfo>,
     /// Distinct customers (excluding unknown).
     pub customers: usize,
+    /// The customer ids as written: [`Line::customer`] `k` is `customer_ids[k - 1]`.
+    pub customer_ids: Vec<String>,
     /// Distinct countries.
     pub countries: usize,
     /// Data rows in the file.
@@ -123,11 +125,15 @@ pub fn parse_number(s: &str, decimal_comma: bool) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// Whether an order or line status says the goods never left (or came back in full).
+/// WooCommerce stores its statuses as `wc-cancelled` and some exports write them so;
+/// `failed` is WooCommerce's (and payment providers') unpaid order, never a sale.
 fn looks_cancelled(status: &str) -> bool {
     let s = status.trim().to_ascii_lowercase();
+    let s = s.strip_prefix("wc-").unwrap_or(&s);
     matches!(
-        s.as_str(),
-        "refunded" | "voided" | "cancelled" | "canceled" | "returned"
+        s,
+        "refunded" | "voided" | "cancelled" | "canceled" | "returned" | "failed"
     )
 }
 
@@ -428,8 +434,9 @@ impl RowParser {
             return;
         };
         let mut cells = Vec::with_capacity(rec.len());
+        let tc = self.mapping.get(Role::Time);
         for c in 0..rec.len() {
-            if c == dc {
+            if c == dc || Some(c) == tc {
                 continue;
             }
             let raw = field_str(rec, c);
@@ -496,11 +503,23 @@ impl RowParser {
             self.last_status = status.clone();
             self.last_cancelled = cancelled_at.clone();
         }
-        let Some(ts) = self.parse_date(line, dc, &date_raw) else {
+        let Some(mut ts) = self.parse_date(line, dc, &date_raw) else {
             return;
         };
-        let (sc, sku_raw) = get(Role::Sku).unwrap_or((0, ""));
+        // A time of day in its own column completes a date written without one. An
+        // unreadable time leaves the date as it is: the day is what demand needs, and
+        // refusing a row over its minute would lose a sale.
+        if let Some((_, t)) = get(Role::Time)
+            && ts.time() == chrono::NaiveTime::MIN
+            && let Some(t) = dates::parse_time_of_day(t)
+        {
+            ts = ts.date().and_time(t);
+        }
         let description = get(Role::Description).map(|(_, s)| s).unwrap_or("");
+        // Without a SKU column an empty product name is the empty "SKU" to point at.
+        let (sc, sku_raw) = get(Role::Sku)
+            .or_else(|| get(Role::Description))
+            .unwrap_or((0, ""));
         // Shops without SKUs: the product name stands in for the code.
         let sku_raw = if sku_raw.trim().is_empty() {
             description
@@ -511,22 +530,41 @@ impl RowParser {
             self.bad(line, sc, sku_raw, "the SKU is empty");
             return;
         }
-        let (qc, qty_raw) = get(Role::Quantity).unwrap_or((0, ""));
-        let Some(qty) = parse_number(qty_raw, self.decimal_comma) else {
-            self.bad(line, qc, qty_raw, "the quantity is not a number");
-            return;
+        // Without a quantity column (point-of-sale exports) each row is one unit sold.
+        let qty = match get(Role::Quantity) {
+            Some((qc, qty_raw)) => match parse_number(qty_raw, self.decimal_comma) {
+                Some(q) => q,
+                None => {
+                    self.bad(line, qc, qty_raw, "the quantity is not a number");
+                    return;
+                }
+            },
+            None => 1.0,
         };
-        let price = match get(Role::Price) {
-            Some((_, raw)) if raw.trim().is_empty() => f64::NAN,
-            Some((pc, raw)) => match parse_number(raw, self.decimal_comma) {
+        let price = match (get(Role::Price), get(Role::LineTotal)) {
+            (Some((_, raw)), _) | (None, Some((_, raw))) if raw.trim().is_empty() => f64::NAN,
+            (Some((pc, raw)), _) => match parse_number(raw, self.decimal_comma) {
                 Some(p) => p,
                 None => {
                     self.bad(line, pc, raw, "the price is not a number");
                     return;
                 }
             },
-            None => f64::NAN,
+            // A line total (Amazon's `item-price`) over its units; a line of 0 units
+            // (Amazon writes them for cancelled items) has no unit price.
+            (None, Some((tc, raw))) => match parse_number(raw, self.decimal_comma) {
+                Some(_) if qty == 0.0 => f64::NAN,
+                Some(total) => total / qty,
+                None => {
+                    self.bad(line, tc, raw, "the line total is not a number");
+                    return;
+                }
+            },
+            (None, None) => f64::NAN,
         };
+        // Amazon cancels single items of an order that ships: the line's own status
+        // counts as much as the order's.
+        let item_status = get(Role::ItemStatus).map(|(_, s)| s).unwrap_or("");
         let marker = if order.starts_with(['C', 'c'])
             && order.len() > 1
             && order[1..].starts_with(|c: char| c.is_ascii_digit())
@@ -537,7 +575,10 @@ impl RowParser {
             && order[1..].starts_with(|c: char| c.is_ascii_digit())
         {
             Marker::Adjustment
-        } else if looks_cancelled(&status) || !cancelled_at.trim().is_empty() {
+        } else if looks_cancelled(&status)
+            || looks_cancelled(item_status)
+            || !cancelled_at.trim().is_empty()
+        {
             Marker::Cancellation
         } else {
             Marker::Plain
@@ -555,7 +596,10 @@ impl RowParser {
                 self.countries.insert(c.to_string(), ());
             }
         }
-        let duplicate = order_lines && !self.seen.insert(record_hash(rec));
+        // Two identical rows are a double export only where rows carry a quantity:
+        // in a one-unit-per-row file they are two units of one item in one sale.
+        let duplicate =
+            order_lines && m.get(Role::Quantity).is_some() && !self.seen.insert(record_hash(rec));
         let sku = self.sku_id(sku_raw, description);
         self.lines.push(Line {
             line: line as u32,
@@ -570,7 +614,17 @@ impl RowParser {
     }
 
     fn finish(self, sniff: Sniff) -> Parsed {
+        let mut customer_ids = vec![String::new(); self.customers.len()];
+        for (id, k) in &self.customers {
+            if let Some(slot) = (*k as usize)
+                .checked_sub(1)
+                .and_then(|i| customer_ids.get_mut(i))
+            {
+                slot.clone_from(id);
+            }
+        }
         Parsed {
+            customer_ids,
             sniff,
             lines: self.lines,
             skus: self.skus,
@@ -675,6 +729,302 @@ mod tests {
             detect_mapping("f", &h(&["foo", "bar"])),
             Err(DataError::UnknownFormat { .. })
         ));
+    }
+
+    fn headers(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn parse_text(text: &str) -> Result<Parsed, DataError> {
+        parse("f", text.as_bytes(), &ReadOptions::default(), &mut |_| {})
+    }
+
+    /// (SKU code, quantity, unit price, marker) of every parsed line.
+    fn lines(p: &Parsed) -> Vec<(String, f64, f64, Marker)> {
+        p.lines
+            .iter()
+            .map(|l| {
+                (
+                    p.skus[l.sku as usize].code.clone(),
+                    l.qty,
+                    l.price,
+                    l.marker,
+                )
+            })
+            .collect()
+    }
+
+    const AMAZON_HEADER: &str = "amazon-order-id\tmerchant-order-id\tpurchase-date\tlast-updated-date\torder-status\tfulfillment-channel\tsales-channel\torder-channel\turl\tship-service-level\tproduct-name\tsku\tasin\titem-status\tquantity\tcurrency\titem-price\titem-tax\tshipping-price";
+
+    #[test]
+    fn amazon_all_orders_mapping() {
+        let h: Vec<String> = AMAZON_HEADER.split('\t').map(String::from).collect();
+        let m = detect_mapping("f", &h).unwrap();
+        assert_eq!(m.format, Format::OrderLines);
+        assert_eq!(m.get(Role::OrderId), Some(0));
+        assert_eq!(
+            m.get(Role::Date),
+            Some(2),
+            "purchase-date, not last-updated-date"
+        );
+        assert_eq!(m.get(Role::Status), Some(4));
+        assert_eq!(m.get(Role::Description), Some(10));
+        assert_eq!(m.get(Role::Sku), Some(11));
+        assert_eq!(m.get(Role::ItemStatus), Some(13));
+        assert_eq!(m.get(Role::Quantity), Some(14));
+        // `item-price` is the line's total there, never the unit price.
+        assert_eq!(
+            (m.get(Role::Price), m.get(Role::LineTotal)),
+            (None, Some(16))
+        );
+        // Elsewhere `Item price` stays a unit price.
+        let m = detect_mapping(
+            "f",
+            &headers(&["Order ID", "Date", "SKU", "Quantity", "Item price"]),
+        )
+        .unwrap();
+        assert_eq!(
+            (m.get(Role::Price), m.get(Role::LineTotal)),
+            (Some(4), None)
+        );
+    }
+
+    #[test]
+    fn amazon_all_orders_rows() {
+        let row = |id: &str,
+                   date: &str,
+                   status: &str,
+                   sku: &str,
+                   item: &str,
+                   qty: &str,
+                   price: &str| {
+            format!(
+                "{id}\t\t{date}\t{date}\t{status}\tAmazon\tAmazon.com\t\t\tStandard\tName of {sku}\t{sku}\tB0\t{item}\t{qty}\tUSD\t{price}\t0.00\t0.00\n"
+            )
+        };
+        let text = [
+            format!("{AMAZON_HEADER}\n"),
+            row(
+                "1",
+                "2011-03-04T10:12:33+00:00",
+                "Shipped",
+                "A",
+                "Shipped",
+                "3",
+                "36.00",
+            ),
+            row(
+                "2",
+                "2011-03-04T11:00:00+00:00",
+                "Cancelled",
+                "A",
+                "Cancelled",
+                "0",
+                "",
+            ),
+            row(
+                "3",
+                "2011-03-05T23:10:00-08:00",
+                "Shipped",
+                "BOX",
+                "Cancelled",
+                "1",
+                "5.00",
+            ),
+            row(
+                "3",
+                "2011-03-05T23:10:00-08:00",
+                "Shipped",
+                "A",
+                "Shipped",
+                "2",
+                "25.00",
+            ),
+            row(
+                "4",
+                "2011-03-06T08:00:00+00:00",
+                "Pending",
+                "A",
+                "Unshipped",
+                "1",
+                "",
+            ),
+        ]
+        .concat();
+        let p = parse_text(&text).unwrap();
+        assert_eq!(p.sniff.delimiter, b'\t');
+        assert_eq!(p.sniff.date_style, DateStyle::Iso);
+        let l = lines(&p);
+        assert_eq!(
+            l[0],
+            ("A".into(), 3.0, 12.0, Marker::Plain),
+            "36.00 for 3 units"
+        );
+        // Quantity 0 (a cancelled item): no unit price rather than a division by zero.
+        assert!(l[1].2.is_nan() && l[1].3 == Marker::Cancellation);
+        // The item's own status cancels it in an order that shipped.
+        assert_eq!(l[2], ("BOX".into(), 1.0, 5.0, Marker::Cancellation));
+        assert_eq!(l[3], ("A".into(), 2.0, 12.5, Marker::Plain));
+        assert!(
+            l[4].2.is_nan() && l[4].3 == Marker::Plain,
+            "pending: sold, price unknown"
+        );
+        // The wall-clock day the report shows, whatever the offset.
+        assert_eq!(p.lines[2].ts.to_string(), "2011-03-05 23:10:00");
+        let (sales, c) = super::super::clean::clean(&p, Default::default());
+        assert_eq!(
+            (c.cancelled_orders.lines, c.cancelled_orders.units),
+            (2, 1.0)
+        );
+        assert_eq!(c.zero_quantity.lines, 0);
+        assert_eq!(sales.iter().map(|s| s.qty).sum::<f64>(), 6.0);
+        assert_eq!(sales.iter().map(|s| s.revenue).sum::<f64>(), 61.0);
+    }
+
+    #[test]
+    fn a_bad_line_total_names_line_and_column() {
+        let text = format!(
+            "{AMAZON_HEADER}\n1\t\t2011-03-04T10:12:33+00:00\t\tShipped\t\t\t\t\t\tx\tA\tB0\tShipped\t1\tUSD\tabc\t\t\n"
+        );
+        let Err(DataError::BadRows { problems, .. }) = parse_text(&text) else {
+            panic!("read");
+        };
+        assert_eq!(problems[0].line, 2);
+        assert_eq!(problems[0].column, "17 (item-price)");
+        assert!(
+            problems[0].message.contains("line total"),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[test]
+    fn point_of_sale_rows_are_one_unit_each() {
+        let h = headers(&["Date", "Time", "Transaction", "Item"]);
+        let m = detect_mapping("f", &h).unwrap();
+        assert_eq!(m.format, Format::OrderLines);
+        assert_eq!(
+            (
+                m.get(Role::Date),
+                m.get(Role::Time),
+                m.get(Role::OrderId),
+                m.get(Role::Sku)
+            ),
+            (Some(0), Some(1), Some(2), Some(3))
+        );
+        assert_eq!(m.get(Role::Quantity), None, "the time is never a quantity");
+        let text = "Date,Time,Transaction,Item\n\
+2016-10-30,09:58:11,1,Bread\n\
+2016-10-30,10:05:34,2,Scandinavian\n\
+2016-10-30,10:05:34,2,Scandinavian\n\
+2016-10-31,,3,Bread\n\
+2016-10-31,late,4,Coffee\n";
+        let p = parse_text(text).unwrap();
+        let l = lines(&p);
+        assert!(l.iter().all(|x| x.1 == 1.0 && x.2.is_nan()));
+        // Two identical rows are two units of one sale, not a double export.
+        assert!(p.lines.iter().all(|l| !l.duplicate));
+        assert_eq!(p.lines[0].ts.to_string(), "2016-10-30 09:58:11");
+        // An empty or unreadable time leaves the day as it is.
+        assert_eq!(p.lines[3].ts.to_string(), "2016-10-31 00:00:00");
+        assert_eq!(p.lines[4].ts.to_string(), "2016-10-31 00:00:00");
+        // A lone `Time` column is still the timestamp.
+        let m = detect_mapping("f", &headers(&["Time", "SKU", "Quantity"])).unwrap();
+        assert_eq!((m.format, m.get(Role::Date)), (Format::Long, Some(0)));
+        // Without a SKU column the product name stands in; an empty one is named.
+        let p = parse_text("Date,Receipt No,Item Name\n2016-10-30,7,Tea\n").unwrap();
+        assert_eq!(lines(&p)[0].0, "Tea");
+        let Err(DataError::BadRows { problems, .. }) =
+            parse_text("Date,Receipt No,Item Name\n2016-10-30,7,Tea\n2016-10-30,8,\n")
+        else {
+            panic!("read");
+        };
+        assert_eq!(
+            (problems[0].line, problems[0].column.as_str()),
+            (3, "3 (Item Name)")
+        );
+    }
+
+    #[test]
+    fn a_time_column_without_times_is_not_used() {
+        // Durations under a `Time` header: unmapped, never read as the time of day.
+        let p = parse_text("Date,Time,Transaction,Item\n2016-10-30,3 min,1,Bread\n").unwrap();
+        assert_eq!(p.sniff.mapping.get(Role::Time), None);
+        assert_eq!(p.lines[0].ts.to_string(), "2016-10-30 00:00:00");
+        // A wide file with a time of day beside its date: the time is no SKU.
+        let p = parse_text("date,time,A,B\n2024-01-01,08:00,1,2\n2024-01-02,08:00,3,4\n").unwrap();
+        assert_eq!(p.sniff.mapping.format, Format::Wide);
+        assert_eq!(
+            p.skus.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(),
+            ["A", "B"]
+        );
+        // Order lines need a product: a SKU or its name.
+        let e = check_mapping(
+            "f",
+            &ColumnMapping {
+                format: Format::OrderLines,
+                columns: vec![(Role::Date, 0)],
+            },
+            &headers(&["Date", "Transaction"]),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, DataError::MissingColumn { role, .. } if role.starts_with("SKU")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn woocommerce_order_lines() {
+        let h = headers(&[
+            "Order Number",
+            "Order Date",
+            "Order Status",
+            "Email (Billing)",
+            "SKU",
+            "Item #",
+            "Item Name",
+            "Quantity",
+            "Item Cost",
+        ]);
+        let m = detect_mapping("f", &h).unwrap();
+        assert_eq!(m.format, Format::OrderLines);
+        assert_eq!(
+            (
+                m.get(Role::OrderId),
+                m.get(Role::Date),
+                m.get(Role::Status),
+                m.get(Role::Customer)
+            ),
+            (Some(0), Some(1), Some(2), Some(3))
+        );
+        assert_eq!(
+            (
+                m.get(Role::Sku),
+                m.get(Role::Description),
+                m.get(Role::Quantity),
+                m.get(Role::Price)
+            ),
+            (Some(4), Some(6), Some(7), Some(8))
+        );
+        for (status, marker) in [
+            ("Completed", Marker::Plain),
+            ("Processing", Marker::Plain),
+            ("On hold", Marker::Plain),
+            ("Cancelled", Marker::Cancellation),
+            ("Refunded", Marker::Cancellation),
+            ("Failed", Marker::Cancellation),
+            ("wc-cancelled", Marker::Cancellation),
+            ("WC-REFUNDED", Marker::Cancellation),
+            ("wc-failed", Marker::Cancellation),
+            ("wc-completed", Marker::Plain),
+        ] {
+            let text = format!(
+                "Order Number,Order Date,Order Status,SKU,Item Name,Quantity,Item Cost\n1,2024-03-04 10:00,{status},A,Mug,2,12.50\n"
+            );
+            let p = parse_text(&text).unwrap();
+            assert_eq!(lines(&p)[0], ("A".into(), 2.0, 12.5, marker), "{status}");
+        }
     }
 
     #[test]

@@ -189,6 +189,7 @@ pub fn from_long(
         periods,
         series: out,
         report,
+        matching: Default::default(),
     })
 }
 

@@ -299,7 +299,7 @@ impl CleaningReport {
             s(
                 "Cancelled orders",
                 c.cancelled_orders,
-                "orders whose status is refunded, voided or cancelled are excluded",
+                "orders or lines whose status is refunded, voided, cancelled or failed are excluded",
             ),
             s(
                 "Cancellations",
@@ -350,6 +350,19 @@ impl CleaningReport {
                 "kept: guest orders are real demand",
             ),
         ]);
+        if self.sniff.mapping.format == Format::OrderLines
+            && self.sniff.mapping.get(Role::Quantity).is_none()
+        {
+            // Said in the report because a quantity column under a name we do not
+            // know would be read this way too: the merchant can map it by hand.
+            let read = self.rows.saturating_sub(self.bad_rows);
+            v.push(ReportStep {
+                name: "Rows read as one unit",
+                lines: read,
+                units: read as f64,
+                rule: "the file has no quantity column: each row is one unit sold",
+            });
+        }
         if self.calendar.moved_lines > 0 {
             v.push(ReportStep {
                 name: "Sold on a closed day",
@@ -423,6 +436,18 @@ pub struct Dataset {
     pub series: Vec<Series>,
     /// What was done to get here.
     pub report: CleaningReport,
+    /// The sales a newer export's cancellations may still remove (stored format 2 on).
+    pub matching: update::Matching,
+}
+
+/// A dataset as stored formats 0 and 1 wrote it: [`Dataset`] without `matching`.
+#[derive(Deserialize)]
+struct DatasetV1 {
+    name: String,
+    freq: Frequency,
+    periods: Vec<NaiveDate>,
+    series: Vec<Series>,
+    report: CleaningReport,
 }
 
 /// Settings for [`load`].
@@ -622,7 +647,7 @@ impl Dataset {
                 return Err(format!("SKU {} holds the value {v}", s.sku));
             }
         }
-        Ok(())
+        self.matching.check(n)
     }
 
     /// The bytes kept in the browser's storage (or a store file): a header naming the
@@ -635,9 +660,12 @@ impl Dataset {
         out
     }
 
-    /// Reads stored bytes: the current format, or the headerless bytes the first
-    /// versions stored (format 0). A newer format, or bytes that do not decode, are an
-    /// error that says which — the caller keeps the bytes rather than replace them.
+    /// Reads stored bytes: the current format, format 1 (the same header, a dataset
+    /// without [`Dataset::matching`]), or the headerless bytes the first versions
+    /// stored (format 0, as format 1). A newer format, or bytes that do not decode,
+    /// are an error that says which — the caller keeps the bytes rather than replace
+    /// them. Data stored before format 2 has no sales to match later cancellations
+    /// against: those count as returns, as they did.
     pub fn from_stored_bytes(bytes: &[u8]) -> Result<Dataset, DataError> {
         match bytes.strip_prefix(STORED_MAGIC.as_slice()) {
             Some(rest) if rest.len() >= 2 => {
@@ -647,21 +675,42 @@ impl Dataset {
                         "it was saved by a newer version of supplycast (format {format}; this version reads formats 0 to {STORED_FORMAT})"
                     )));
                 }
-                Dataset::from_bytes(&rest[2..])
-                    .map_err(|e| DataError::Stored(format!("format {format}, but {e}")))
+                let read = if format >= 2 {
+                    Dataset::from_bytes(&rest[2..])
+                } else {
+                    Dataset::from_v1_bytes(&rest[2..])
+                };
+                read.map_err(|e| DataError::Stored(format!("format {format}, but {e}")))
             }
             Some(_) => Err(DataError::Stored("the saved data is cut short".into())),
-            None => Dataset::from_bytes(bytes).map_err(|e| {
+            None => Dataset::from_v1_bytes(bytes).map_err(|e| {
                 DataError::Stored(format!("it is not in a format this version knows ({e})"))
             }),
         }
+    }
+
+    /// Reads a dataset as formats 0 and 1 stored it.
+    fn from_v1_bytes(bytes: &[u8]) -> Result<Dataset, DataError> {
+        let v: DatasetV1 =
+            postcard::from_bytes(bytes).map_err(|e| DataError::Stored(e.to_string()))?;
+        let ds = Dataset {
+            name: v.name,
+            freq: v.freq,
+            periods: v.periods,
+            series: v.series,
+            report: v.report,
+            matching: Default::default(),
+        };
+        ds.check().map_err(DataError::Stored)?;
+        Ok(ds)
     }
 }
 
 /// The first bytes of a stored dataset.
 pub const STORED_MAGIC: [u8; 4] = *b"SCDS";
-/// The stored dataset's format: 1 adds the header; 0 was the bare dataset.
-pub const STORED_FORMAT: u16 = 1;
+/// The stored dataset's format: 2 adds [`Dataset::matching`]; 1 adds the header; 0
+/// was the bare dataset.
+pub const STORED_FORMAT: u16 = 2;
 
 /// A CSV field, quoted (with doubled quotes) when it holds a comma, quote or newline.
 pub fn csv_field(s: &str) -> String {
@@ -800,12 +849,16 @@ impl Dataset {
         report.calendar.partial_week_units = partial_units;
         report.skus_without_sales += self.series.len() - series.len();
         report.flagged_points = series.iter().map(|s| s.quality.flags.len()).sum();
+        let matching = self
+            .matching
+            .remap(|p| period_week.get(p).copied().flatten());
         Dataset {
             name: self.name.clone(),
             freq: Frequency::Weekly,
             periods: weeks,
             series,
             report,
+            matching,
         }
     }
 }
@@ -902,7 +955,7 @@ pub fn from_parsed(
     opts: &LoadOptions,
     progress: &mut dyn FnMut(f32),
 ) -> Result<Dataset, DataError> {
-    let (sales, counts) = clean::clean(parsed, opts.cancellations);
+    let (sales, counts, provenance) = clean::clean_lines(parsed, opts.cancellations);
     progress(0.9);
     let activity: Vec<NaiveDate> = {
         let mut d: Vec<NaiveDate> = parsed.lines.iter().map(|l| l.ts.date()).collect();
@@ -938,6 +991,13 @@ pub fn from_parsed(
         });
     }
     out.sort_by(|a, b| b.units.total_cmp(&a.units).then_with(|| a.sku.cmp(&b.sku)));
+    let matching = if opts.cancellations == CancellationRule::RemoveMatchedOrders
+        && parsed.sniff.mapping.format == Format::OrderLines
+    {
+        update::Matching::from_file(parsed, &sales, &provenance, &agg)
+    } else {
+        update::Matching::default()
+    };
     let freq = agg.freq;
     let report = CleaningReport {
         sniff: parsed.sniff.clone(),
@@ -962,6 +1022,7 @@ pub fn from_parsed(
         periods: agg.periods,
         series: out,
         report,
+        matching,
     })
 }
 
@@ -1045,6 +1106,49 @@ mod tests {
         let mut bad = ds;
         bad.series[0].values[0] = f64::NAN;
         assert!(Dataset::from_bytes(&bad.to_bytes()).is_err());
+    }
+
+    /// Datasets stored before format 2 (no lines kept for matching) still load, and
+    /// kept lines that point outside the data are refused.
+    #[test]
+    fn formats_0_and_1_load_without_matching_lines() {
+        let ds = load_text(
+            "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID\n1,A,2,2024-01-01 10:00,1.5,7\n2,A,1,2024-01-02 10:00,1.5,8\n",
+        )
+        .unwrap();
+        assert_eq!(ds.matching.sales.len(), 2);
+        #[derive(Serialize)]
+        struct V1<'a> {
+            name: &'a String,
+            freq: &'a Frequency,
+            periods: &'a Vec<NaiveDate>,
+            series: &'a Vec<Series>,
+            report: &'a CleaningReport,
+        }
+        let body = postcard::to_allocvec(&V1 {
+            name: &ds.name,
+            freq: &ds.freq,
+            periods: &ds.periods,
+            series: &ds.series,
+            report: &ds.report,
+        })
+        .unwrap();
+        let mut v1 = STORED_MAGIC.to_vec();
+        v1.extend_from_slice(&1u16.to_le_bytes());
+        v1.extend_from_slice(&body);
+        let old = Dataset {
+            matching: Default::default(),
+            ..ds.clone()
+        };
+        assert_eq!(Dataset::from_stored_bytes(&v1).unwrap(), old);
+        assert_eq!(Dataset::from_stored_bytes(&body).unwrap(), old, "format 0");
+        assert_eq!(
+            Dataset::from_stored_bytes(&ds.to_stored_bytes()).unwrap(),
+            ds
+        );
+        let mut bad = ds;
+        bad.matching.sales[0].period = 9;
+        assert!(Dataset::from_stored_bytes(&bad.to_stored_bytes()).is_err());
     }
 
     #[test]

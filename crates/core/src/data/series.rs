@@ -227,6 +227,18 @@ pub struct Aggregated {
     pub calendar: Calendar,
     /// The period of the series: the coarser of the file's own and the one asked for.
     pub freq: Frequency,
+    /// The first day of the data and, per day from it, the period its sales were
+    /// counted in (none in a dropped partial period): what a later cancellation of a
+    /// sale must subtract from ([`super::update::Matching`]).
+    pub day_period: (Option<NaiveDate>, Vec<Option<usize>>),
+}
+
+impl Aggregated {
+    /// The period a sale of `day` was counted in.
+    pub fn period_of(&self, day: NaiveDate) -> Option<usize> {
+        let i = usize::try_from((day - self.day_period.0?).num_days()).ok()?;
+        self.day_period.1.get(i).copied().flatten()
+    }
 }
 
 fn is_weekly_input(days: &[NaiveDate]) -> bool {
@@ -252,6 +264,7 @@ pub fn aggregate(
             clipped: 0,
             calendar: cal,
             freq,
+            day_period: (None, Vec::new()),
         };
     };
     cal.first_day = Some(first);
@@ -466,6 +479,7 @@ pub fn aggregate(
         clipped,
         calendar: cal,
         freq: target,
+        day_period: (Some(first), day_period),
     }
 }
 

@@ -58,19 +58,31 @@ pub enum Role {
     CancelledAt,
     /// Country of the customer.
     Country,
+    // The roles below were added after the first stored datasets: they stay last so
+    // that the stored bytes of older mappings (variant indices) still decode.
+    /// Time of day, in its own column beside a date column (point-of-sale exports).
+    Time,
+    /// The line's total price (quantity × unit price): Amazon's `item-price`. Read
+    /// as a unit price of total / quantity when the file has no unit price.
+    LineTotal,
+    /// A line item's own status beside the order's (Amazon's `item-status`).
+    ItemStatus,
 }
 
 impl Role {
     /// Every role, in the order the mapping editor shows them.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 13] = [
         Role::Date,
+        Role::Time,
         Role::Sku,
         Role::Quantity,
         Role::OrderId,
         Role::Price,
+        Role::LineTotal,
         Role::Customer,
         Role::Description,
         Role::Status,
+        Role::ItemStatus,
         Role::CancelledAt,
         Role::Country,
     ];
@@ -88,6 +100,9 @@ impl Role {
             Role::Description => "description",
             Role::CancelledAt => "cancelled at",
             Role::Country => "country",
+            Role::Time => "time of day",
+            Role::LineTotal => "line total",
+            Role::ItemStatus => "item status",
         }
     }
 
@@ -95,6 +110,7 @@ impl Role {
     fn synonyms(self) -> &'static [&'static str] {
         match self {
             Role::OrderId => &[
+                "amazonorderid",
                 "invoice",
                 "invoiceno",
                 "invoicenumber",
@@ -102,12 +118,19 @@ impl Role {
                 "ordernumber",
                 "orderno",
                 "order",
+                "transaction",
+                "transactionid",
+                "transactionno",
+                "receipt",
+                "receiptno",
+                "receiptnumber",
                 "name",
             ],
             Role::Date => &[
                 "invoicedate",
                 "createdat",
                 "orderdate",
+                "purchasedate",
                 "date",
                 "ds",
                 "timestamp",
@@ -122,6 +145,7 @@ impl Role {
                 "stockcode",
                 "lineitemsku",
                 "sku",
+                "itemsku",
                 "variantsku",
                 "productsku",
                 "productid",
@@ -135,6 +159,7 @@ impl Role {
             Role::Quantity => &[
                 "quantity",
                 "lineitemquantity",
+                "itemquantity",
                 "qty",
                 "y",
                 "units",
@@ -149,12 +174,18 @@ impl Role {
                 "lineitemprice",
                 "itemprice",
                 "saleprice",
+                // WooCommerce's order exports: the price of one unit, as its order
+                // screen's "Cost" column.
+                "itemcost",
             ],
             Role::Customer => &[
                 "customerid",
                 "customer",
                 "customeremail",
                 "email",
+                "billingemail",
+                "emailbilling",
+                "buyeremail",
                 "clientid",
                 "buyer",
             ],
@@ -168,7 +199,18 @@ impl Role {
                 "product",
             ],
             Role::CancelledAt => &["cancelledat", "canceledat"],
-            Role::Country => &["country", "billingcountry", "shippingcountry"],
+            Role::Country => &[
+                "country",
+                "billingcountry",
+                "shippingcountry",
+                "shipcountry",
+                "countrycodebilling",
+            ],
+            // "time" is also a date synonym: a lone `Time` column is the timestamp, and
+            // only a second column beside a date is a time of day.
+            Role::Time => &["time", "timeofday", "transactiontime", "saletime"],
+            Role::LineTotal => &["itemtotal", "linetotal", "lineitemtotal", "itemprice"],
+            Role::ItemStatus => &["itemstatus", "lineitemstatus"],
         }
     }
 }
@@ -361,23 +403,32 @@ fn normalise(header: &str) -> String {
 pub fn detect_mapping(file: &str, headers: &[String]) -> Result<ColumnMapping, DataError> {
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let shopify_like = norm.iter().any(|h| h.starts_with("lineitem"));
+    // Amazon's order reports call the line's total `item-price`: there it is no unit
+    // price, and a unit price read from it would multiply revenue by the quantity.
+    let amazon_like = norm.iter().any(|h| h == "amazonorderid");
     let mut taken = vec![false; headers.len()];
     let mut columns = Vec::new();
     // Roles with the most specific names claim their columns first.
     for role in [
         Role::CancelledAt,
         Role::Date,
+        Role::Time,
         Role::Sku,
         Role::Quantity,
         Role::Price,
+        Role::LineTotal,
         Role::OrderId,
         Role::Customer,
+        Role::ItemStatus,
         Role::Status,
         Role::Country,
         Role::Description,
     ] {
         let found = role.synonyms().iter().find_map(|syn| {
             if *syn == "name" && !shopify_like {
+                return None;
+            }
+            if *syn == "itemprice" && (role == Role::Price) == amazon_like {
                 return None;
             }
             norm.iter()
@@ -392,14 +443,26 @@ pub fn detect_mapping(file: &str, headers: &[String]) -> Result<ColumnMapping, D
     }
     columns.sort();
     let has = |r: Role| columns.iter().any(|(c, _)| *c == r);
+    let order_evidence = has(Role::OrderId) || has(Role::Price) || has(Role::LineTotal);
     let format = if has(Role::Date) && has(Role::Sku) && has(Role::Quantity) {
-        if has(Role::OrderId) || has(Role::Price) {
+        if order_evidence {
             Format::OrderLines
         } else {
             Format::Long
         }
+    } else if has(Role::Date)
+        && !has(Role::Quantity)
+        && (has(Role::Sku) || has(Role::Description))
+        && (order_evidence || has(Role::Time))
+    {
+        // Point-of-sale and marketplace exports without a quantity column: one row is
+        // one unit sold. An order id, price or time of day beside the product tells
+        // such a file from a wide one (whose other columns are all SKUs).
+        Format::OrderLines
     } else if has(Role::Date) && headers.len() >= 2 {
-        columns.retain(|(r, _)| *r == Role::Date);
+        // A wide file's other columns are SKUs, whatever their names; a time of day
+        // beside the date is kept so that it is not read as one.
+        columns.retain(|(r, _)| matches!(r, Role::Date | Role::Time));
         Format::Wide
     } else {
         return Err(DataError::UnknownFormat {
@@ -408,6 +471,28 @@ pub fn detect_mapping(file: &str, headers: &[String]) -> Result<ColumnMapping, D
         });
     };
     Ok(ColumnMapping { format, columns })
+}
+
+/// Unmaps a detected time-of-day column whose first values are mostly not times of
+/// day (a `Time` column holding durations or whole timestamps): it is then ignored
+/// rather than misread. A stray unreadable time is tolerated, as at row level.
+fn check_time_column(mapping: &mut ColumnMapping, preview: &[Vec<String>]) {
+    let Some(tc) = mapping.get(Role::Time) else {
+        return;
+    };
+    let values: Vec<&str> = preview
+        .iter()
+        .filter_map(|r| r.get(tc))
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    let times = values
+        .iter()
+        .filter(|v| dates::parse_time_of_day(v).is_some())
+        .count();
+    if times * 2 <= values.len() {
+        mapping.set(Role::Time, None);
+    }
 }
 
 /// When no header names a date: a wide file whose date column is found by its values
@@ -452,7 +537,10 @@ pub fn check_mapping(
         }
     }
     let needed: &[Role] = match mapping.format {
-        Format::OrderLines | Format::Long => &[Role::Date, Role::Sku, Role::Quantity],
+        // Order lines without a quantity are one unit per row, and without a SKU
+        // column the product name stands in for the code (as for a blank SKU).
+        Format::OrderLines => &[Role::Date],
+        Format::Long => &[Role::Date, Role::Sku, Role::Quantity],
         Format::Wide => &[Role::Date],
     };
     for role in needed {
@@ -463,6 +551,16 @@ pub fn check_mapping(
                 found: headers.to_vec(),
             });
         }
+    }
+    if mapping.format == Format::OrderLines
+        && mapping.get(Role::Sku).is_none()
+        && mapping.get(Role::Description).is_none()
+    {
+        return Err(DataError::MissingColumn {
+            file: file.to_string(),
+            role: "SKU (or product name)".into(),
+            found: headers.to_vec(),
+        });
     }
     if mapping.format == Format::Wide && headers.len() < 2 {
         return Err(DataError::MissingColumn {
@@ -554,8 +652,12 @@ pub(super) fn sniff_text(
     }
     let mapping = match &opts.mapping {
         Some(m) => m.clone(),
-        None => detect_mapping(file, &headers)
-            .or_else(|e| date_column_by_values(&headers, &preview).ok_or(e))?,
+        None => {
+            let mut m = detect_mapping(file, &headers)
+                .or_else(|e| date_column_by_values(&headers, &preview).ok_or(e))?;
+            check_time_column(&mut m, &preview);
+            m
+        }
     };
     check_mapping(file, &mapping, &headers)?;
     if let Some(dc) = mapping.get(Role::Date) {

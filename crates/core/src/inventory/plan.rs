@@ -74,9 +74,14 @@ impl PlanConfig {
     pub fn validate(&self) -> Result<(), Vec<String>> {
         use super::params::{MAX_DAYS, MAX_MONEY};
         let mut p = Vec::new();
-        if !(self.period_days.is_finite() && self.period_days > 0.0 && self.period_days <= 366.0) {
+        // A period is at least a day (daily data with every day open): shorter ones
+        // made a 3,650-day horizon millions of periods, and the fuzz command hang.
+        if !(self.period_days.is_finite()
+            && self.period_days >= 1.0 - 1e-9
+            && self.period_days <= 366.0)
+        {
             p.push(format!(
-                "period_days: {} must be more than zero and at most 366",
+                "period_days: {} must be from 1 to 366",
                 self.period_days
             ));
         }

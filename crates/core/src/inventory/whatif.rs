@@ -434,6 +434,7 @@ mod tests {
             Box::new(|r| r.config.horizon_days = 1e300),
             Box::new(|r| r.config.horizon_days = f64::NAN),
             Box::new(|r| r.config.period_days = 0.0),
+            Box::new(|r| r.config.period_days = 1e-300),
             Box::new(|r| r.config.season = 0),
             Box::new(|r| r.config.budget = Some(f64::INFINITY)),
             Box::new(|r| r.params[1].lead_time_days = 1e9),

@@ -237,6 +237,7 @@ pub fn learn_with(
     Learnt { of_series, plans }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn learn_group(
     bt: &Backtests,
     ys: &[&[f64]],

@@ -95,6 +95,8 @@ impl Recipe {
             .collect();
         let len = have.iter().map(|(_, f)| f.len()).min()?;
         let total: f64 = have.iter().map(|(w, _)| w).sum();
+        // Not `total <= 0.0`: a NaN total has no mean either.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !self.median && !(total > 0.0) {
             return None;
         }

@@ -98,14 +98,13 @@ fn without_a_strong_model_recipes_combine_three_or_more_and_intervals_cover() {
     assert!((0.7..=0.9).contains(&cover), "coverage {cover}");
 }
 
+/// An added candidate: its name, and its forecast of series `i` from `origin`.
+type Extra<'a> = (&'a str, &'a (dyn Fn(usize, usize) -> Vec<f64> + Sync));
+
 /// The held-out mean MASE of the default over `ys` (last `h` held out) with the
 /// standard models plus `extra(i, origin)`'s forecasts as candidates, and the
 /// forecasts.
-fn held_out_default(
-    ys: &[Vec<f64>],
-    h: usize,
-    extra: &[(&str, &(dyn Fn(usize, usize) -> Vec<f64> + Sync))],
-) -> (f64, Vec<Vec<f64>>) {
+fn held_out_default(ys: &[Vec<f64>], h: usize, extra: &[Extra<'_>]) -> (f64, Vec<Vec<f64>>) {
     let c = cfg(h, 7);
     let trains: Vec<&[f64]> = ys.iter().map(|y| &y[..y.len() - h]).collect();
     let candidates = |i: usize| -> Vec<Box<dyn Model>> {
@@ -156,7 +155,7 @@ fn adding_a_candidate_never_makes_the_default_worse() {
     let poor = |i: usize, _: usize| -> Vec<f64> { vec![3.0 * levels[i]; h] };
     // The pretrained model's stand-in: the series' level without its weekly cycle.
     let flat = |i: usize, _: usize| -> Vec<f64> { vec![levels[i]; h] };
-    let pre: (&str, &(dyn Fn(usize, usize) -> Vec<f64> + Sync)) = ("pretrained", &flat);
+    let pre: Extra<'_> = ("pretrained", &flat);
     let (base, base_points) = held_out_default(&ys, h, &[pre]);
     let (with_poor, poor_points) = held_out_default(&ys, h, &[pre, ("poor", &poor)]);
     let (with_strong, _) = held_out_default(&ys, h, &[pre, ("strong", &strong)]);

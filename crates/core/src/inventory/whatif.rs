@@ -428,7 +428,8 @@ mod tests {
             PlanRequest::from_bytes(&good.to_bytes()),
             Some(good.clone())
         );
-        let bad: Vec<Box<dyn Fn(&mut PlanRequest)>> = vec![
+        type Spoil = Box<dyn Fn(&mut PlanRequest)>;
+        let bad: Vec<Spoil> = vec![
             Box::new(|r| r.config.simulations = usize::MAX),
             Box::new(|r| r.config.simulations = 0),
             Box::new(|r| r.config.horizon_days = 1e300),

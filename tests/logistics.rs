@@ -28,21 +28,27 @@ fn tmp(tag: &str) -> PathBuf {
     d
 }
 
-#[test]
-fn allocate_prints_the_json_the_issue_specifies() {
+/// `allocate --unmet-cost 60 --json` on the small reference instance, with `stock`.
+fn allocate_small(stock: &std::path::Path) -> std::process::Output {
     let d = fixture("alloc_small");
-    let out = bin()
+    bin()
         .args(["allocate", "--unmet-cost", "60", "--json"])
         .arg("--locations")
         .arg(d.join("locations.csv"))
         .arg("--stock")
-        .arg(d.join("stock.csv"))
+        .arg(stock)
         .arg("--demand")
         .arg(d.join("demand.csv"))
         .arg("--costs")
         .arg(d.join("costs.csv"))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn allocate_prints_the_json_the_issue_specifies() {
+    let d = fixture("alloc_small");
+    let out = allocate_small(&d.join("stock.csv"));
     assert!(
         out.status.success(),
         "{}",
@@ -88,18 +94,7 @@ fn a_shopify_inventory_export_is_the_allocations_stock() {
     let path = std::env::temp_dir().join(format!("inventory_export_{}.csv", std::process::id()));
     std::fs::write(&path, export).unwrap();
     let cost = |stock: &std::path::Path| {
-        let out = bin()
-            .args(["allocate", "--unmet-cost", "60", "--json"])
-            .arg("--locations")
-            .arg(d.join("locations.csv"))
-            .arg("--stock")
-            .arg(stock)
-            .arg("--demand")
-            .arg(d.join("demand.csv"))
-            .arg("--costs")
-            .arg(d.join("costs.csv"))
-            .output()
-            .unwrap();
+        let out = allocate_small(stock);
         assert!(
             out.status.success(),
             "{}",

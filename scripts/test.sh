@@ -104,7 +104,7 @@ join_lane() {
   cat "$lane_dir/log"
   while IFS='|' read -r name secs; do
     TIMES+=("$(printf '%-40s %5ss' "$name (side by side)" "$secs")")
-  done <"$lane_dir/times" 2>/dev/null || true
+  done < <(cat "$lane_dir/times" 2>/dev/null)
   printf '\nbrowser lane: waited %ss for it after the native lane\n' $((SECONDS - t))
   return "$rc"
 }

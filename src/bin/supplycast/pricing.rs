@@ -168,6 +168,9 @@ pub(crate) struct BenchElasticityArgs {
     /// Smoothing penalties to compare, comma-separated.
     #[arg(long, default_value = "100")]
     smooth: String,
+    /// Orders of the level's penalised differences to compare (1 random walk, 2 bend).
+    #[arg(long, default_value = "2")]
+    order: String,
     /// Days per standard-error cluster to compare, comma-separated.
     #[arg(long, default_value = "7")]
     cluster_days: String,
@@ -202,23 +205,30 @@ pub(crate) fn bench_elasticity(a: &BenchElasticityArgs) -> Result<()> {
     let scales: Vec<f64> = list("se-scale", &a.se_scale)?;
     let clusters: Vec<usize> = list("cluster-days", &a.cluster_days)?;
     let shops: Vec<u8> = list("shop", &a.shop)?;
+    let orders: Vec<usize> = list("order", &a.order)?;
+    if orders.iter().any(|o| !(1..=2).contains(o)) {
+        bail!("--order {}: 1 or 2 expected", a.order);
+    }
     let mut combos = Vec::new();
     for &c in &clusters {
         for &s in &scales {
             for &h in &shops {
-                combos.push((c, s, h));
+                for &o in &orders {
+                    combos.push((c, s, h, o));
+                }
             }
         }
     }
     println!(
-        "knots,smooth,cluster_days,se_scale,shop,structure,seed,mae,coverage80,estimated,missed,fixed_refused,seconds"
+        "knots,smooth,order,cluster_days,se_scale,shop,structure,seed,mae,coverage80,estimated,missed,fixed_refused,seconds"
     );
     for &k in &knots {
         for &sm in &smooth {
-            for &(cl, sc, sh) in &combos {
+            for &(cl, sc, sh, or) in &combos {
                 let settings = Settings {
                     knot_days: k,
                     smooth: sm,
+                    order: or,
                     cluster_days: cl,
                     se_scale: sc,
                     shop: sh != 0,
@@ -228,7 +238,7 @@ pub(crate) fn bench_elasticity(a: &BenchElasticityArgs) -> Result<()> {
                         let t = Instant::now();
                         let r = generators::score(st, seed, a.skus, a.days, &settings);
                         println!(
-                            "{k},{sm},{cl},{sc},{sh},{},{seed},{:.4},{:.4},{},{},{}/{},{:.2}",
+                            "{k},{sm},{or},{cl},{sc},{sh},{},{seed},{:.4},{:.4},{},{},{}/{},{:.2}",
                             st.label(),
                             r.mae,
                             r.coverage,

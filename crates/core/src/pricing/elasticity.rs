@@ -117,8 +117,12 @@ pub const STOCKOUT_UNITS: f64 = 8.0;
 pub struct Settings {
     /// Days between the knots of the SKU's level.
     pub knot_days: usize,
-    /// Penalty on the level's second differences (larger: straighter).
+    /// Penalty on the level's differences (larger: straighter).
     pub smooth: f64,
+    /// Which differences of the level are penalised: 1, a level that wanders like a
+    /// random walk from knot to knot (a permanent price change shows as a step the level
+    /// cannot take cheaply); 2, one that bends slowly (towards straight lines).
+    pub order: usize,
     /// Days per cluster of the standard error (errors within one are taken as
     /// correlated: a level that wanders for weeks).
     pub cluster_days: usize,
@@ -134,6 +138,7 @@ impl Default for Settings {
         Settings {
             knot_days: 42,
             smooth: 100.0,
+            order: 2,
             cluster_days: 7,
             se_scale: 1.4,
             shop: true,
@@ -379,14 +384,13 @@ fn fit_days(rows: &[Day], weekday0: usize, s: &Settings) -> Option<glm::Fit> {
     for j in 1..c + wd.len() {
         pen[j * p + j] = 1e-4;
     }
-    // Second differences of the level.
+    // Differences of the level: [1, -1] for a random walk, [1, -2, 1] for a slow bend.
     let o = c + wd.len();
-    for j in 0..knots.saturating_sub(2) {
-        let idx = [o + j, o + j + 1, o + j + 2];
-        let c = [1.0, -2.0, 1.0];
-        for a in 0..3 {
-            for b in 0..3 {
-                pen[idx[a] * p + idx[b]] += s.smooth * c[a] * c[b];
+    let coef: &[f64] = if s.order <= 1 { &[1.0, -1.0] } else { &[1.0, -2.0, 1.0] };
+    for j in 0..(knots + 1).saturating_sub(coef.len()) {
+        for (a, ca) in coef.iter().enumerate() {
+            for (b, cb) in coef.iter().enumerate() {
+                pen[(o + j + a) * p + o + j + b] += s.smooth * ca * cb;
             }
         }
     }

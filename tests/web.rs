@@ -84,6 +84,29 @@ async fn dataset_survives_in_indexeddb() {
     assert!(supplycast::ui::storage::load().await.unwrap().is_none());
 }
 
+/// A save whose request succeeds but whose transaction then aborts (as a quota check at
+/// commit does) is an error, and the bytes saved before stay: a save is reported done
+/// only when the browser committed it.
+#[wasm_bindgen_test]
+async fn a_save_aborted_at_commit_is_an_error_and_keeps_the_previous_bytes() {
+    use supplycast::ui::storage;
+    storage::save_key("abort-test", b"before").await.unwrap();
+    let abort = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::Event)>::new(
+        |ev: web_sys::Event| {
+            let req: web_sys::IdbRequest = ev.target().unwrap().dyn_into().unwrap();
+            req.transaction().unwrap().abort().unwrap();
+        },
+    );
+    let r = storage::save_key_then("abort-test", b"after", |req| {
+        req.add_event_listener_with_callback("success", abort.as_ref().unchecked_ref())
+            .unwrap();
+    })
+    .await;
+    assert!(r.is_err(), "an aborted save is reported as an error");
+    let back = storage::load_key("abort-test").await.unwrap();
+    assert_eq!(back.as_deref(), Some(&b"before"[..]));
+}
+
 #[wasm_bindgen_test]
 fn forecasting_engine_runs_in_the_browser() {
     use supplycast::forecast::{backtest::BacktestConfig, run};

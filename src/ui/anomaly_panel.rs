@@ -26,9 +26,16 @@ struct Choices {
     decided: Vec<(Option<String>, Kind, usize, bool)>,
 }
 
-/// Which dataset choices belong to: its name, size and span (a file loaded again
-/// gets its choices back; another file does not).
+/// Which dataset choices belong to: its name and first period. A file loaded again
+/// gets its choices back, and so does the data after "Add newer sales" (which keeps
+/// both and only adds periods and SKUs); the choices are matched flag by flag (SKU,
+/// kind, first period), so another file's never apply.
 fn fingerprint(ds: &Dataset) -> String {
+    format!("{}|{:?}", ds.name, ds.periods.first())
+}
+
+/// The fingerprint before it left out the sizes (choices saved by earlier versions).
+fn legacy_fingerprint(ds: &Dataset) -> String {
     format!(
         "{}|{}|{}|{:?}|{:?}",
         ds.name,
@@ -68,6 +75,7 @@ impl AnomalyState {
     /// Finds the anomalies of every dataset loaded into `dataset` (in the worker) and
     /// keeps [`AnomalyState::clean`] up to date with the merchant's choices.
     pub fn watch(dataset: RwSignal<Option<Arc<Dataset>>>) -> AnomalyState {
+        let notices = super::notices::Notices::get();
         let st = AnomalyState {
             flags: RwSignal::new(None),
             excluded: RwSignal::new(Vec::new()),
@@ -126,26 +134,33 @@ impl AnomalyState {
                         st.flags.set(Some(flags.clone()));
                         job.set_value(None);
                         // The merchant's earlier choices for this very dataset.
-                        let print = dataset.with_untracked(|d| d.as_deref().map(fingerprint));
+                        let prints = dataset.with_untracked(|d| {
+                            d.as_deref().map(|d| [fingerprint(d), legacy_fingerprint(d)])
+                        });
                         leptos::task::spawn_local(async move {
-                            let saved = super::storage::load_key(CHOICES_KEY)
-                                .await
-                                .ok()
-                                .flatten()
-                                .and_then(|b| match b.split_first() {
-                                    Some((&CHOICES_FORMAT, rest)) => {
-                                        postcard::from_bytes::<Choices>(rest).ok()
+                            let bytes = super::storage::load_key(CHOICES_KEY).await.ok().flatten();
+                            let saved = bytes.and_then(|b| match b.split_first() {
+                                Some((&CHOICES_FORMAT, rest)) => match postcard::from_bytes::<Choices>(rest) {
+                                    Ok(c) => Some(c),
+                                    Err(e) => {
+                                        notices.unreadable("anomaly choices", CHOICES_KEY, b, &e.to_string());
+                                        None
                                     }
-                                    // Another format: the defaults, and it is replaced.
-                                    _ => None,
-                                });
+                                },
+                                // Another format: a copy is kept before the defaults replace it.
+                                Some((&f, _)) => {
+                                    notices.unreadable("anomaly choices", CHOICES_KEY, b, &format!("format {f}; this version reads format {CHOICES_FORMAT}"));
+                                    None
+                                }
+                                None => None,
+                            });
                             let still = st.flags.with_untracked(|f| {
                                 f.as_ref().is_some_and(|f| Arc::ptr_eq(f, &flags))
                             });
                             if !still {
                                 return;
                             }
-                            if let Some(c) = saved.filter(|c| Some(&c.dataset) == print.as_ref()) {
+                            if let Some(c) = saved.filter(|c| prints.as_ref().is_some_and(|p| p.contains(&c.dataset))) {
                                 let by: std::collections::HashMap<
                                     (Option<String>, Kind, usize),
                                     bool,
@@ -199,9 +214,7 @@ impl AnomalyState {
             };
             let mut bytes = vec![CHOICES_FORMAT];
             bytes.extend(postcard::to_allocvec(&choices).unwrap_or_default());
-            leptos::task::spawn_local(async move {
-                let _ = super::storage::save_key(CHOICES_KEY, &bytes).await;
-            });
+            notices.save(CHOICES_KEY.to_string(), bytes, "the anomaly keep/exclude choices");
         });
         Effect::new(move |_| {
             let (Some(ds), Some(flags)) = (dataset.get(), st.flags.get()) else {

@@ -112,6 +112,7 @@ pub fn DataPage(
     // The next file read is newer sales to add to the data, not a replacement (stays
     // set until it is added, so that fixing its columns adds it too).
     let append_mode = StoredValue::new(false);
+    let notices = super::notices::Notices::get();
     let appended = RwSignal::new(None::<String>);
     let source = StoredValue::new_local(None::<Source>);
     let source_name = RwSignal::new(String::new());
@@ -165,7 +166,7 @@ pub fn DataPage(
                 match crate::store::Store::from_bytes(&name, &bytes) {
                     Ok(st) => {
                         let stored = st.dataset.to_stored_bytes();
-                        super::save_history(&st.history);
+                        let kept = st.history.clone();
                         message.set(Some(format!(
                             "Opened the store {name}: {} SKUs, {} kept forecasts, {} scores.",
                             fmt_int(st.dataset.series.len() as f64),
@@ -175,9 +176,11 @@ pub fn DataPage(
                         selected.set(st.dataset.series.first().map(|s| s.sku.clone()));
                         history.set(st.history);
                         dataset.set(Some(Arc::new(st.dataset)));
+                        // Its history replaces the saved one only once its data is saved.
                         spawn_local(async move {
-                            if let Err(e) = storage::save(&stored).await {
-                                message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload.")));
+                            match storage::save(&stored).await {
+                                Ok(()) => super::save_history(notices, &kept),
+                                Err(e) => message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload."))),
                             }
                         });
                     }
@@ -235,12 +238,13 @@ pub fn DataPage(
                                 )));
                                 appended.set(Some(text));
                                 let bytes = merged.to_stored_bytes();
-                                super::save_history(&h);
+                                let kept = h.clone();
                                 history.set(h);
                                 dataset.set(Some(Arc::new(merged)));
                                 spawn_local(async move {
-                                    if let Err(e) = storage::save(&bytes).await {
-                                        message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload.")));
+                                    match storage::save(&bytes).await {
+                                        Ok(()) => super::save_history(notices, &kept),
+                                        Err(e) => message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload."))),
                                     }
                                 });
                             }
@@ -250,13 +254,9 @@ pub fn DataPage(
                     // A new file: a new history and its own prices.
                     appended.set(None);
                     history.set(crate::store::History::default());
-                    super::save_history(&crate::store::History::default());
                     let mut pb = vec![1u8];
                     pb.extend(postcard::to_allocvec(&elasticities).unwrap_or_default());
                     prices.set(Arc::new(elasticities));
-                    spawn_local(async move {
-                        let _ = storage::save_key(super::PRICES_KEY, &pb).await;
-                    });
                     let ds = Box::new(ds);
                     // The order lines' anomalies join the list once the series' are found.
                     anomalies.set_orders(&ds, orders);
@@ -271,9 +271,15 @@ pub fn DataPage(
                     unreadable.set(None);
                     selected.set(ds.series.first().map(|s| s.sku.clone()));
                     dataset.set(Some(Arc::new(*ds)));
+                    // The old file's history and prices are replaced only once the new
+                    // data is saved: a failed save leaves the saved state whole.
                     spawn_local(async move {
-                        if let Err(e) = storage::save(&bytes).await {
-                            message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload.")));
+                        match storage::save(&bytes).await {
+                            Ok(()) => {
+                                super::save_history(notices, &crate::store::History::default());
+                                notices.save(super::PRICES_KEY.to_string(), pb, "the price elasticities");
+                            }
+                            Err(e) => message.set(Some(format!("The data could not be kept in this browser's storage ({e:?}); it is lost on reload."))),
                         }
                     });
                 }

@@ -805,6 +805,7 @@ fn NeuralPanel(
     scenarios: RwSignal<Scenarios>,
 ) -> impl IntoView {
     use super::jobs::{NnEvent, NnJob, NnProgress, NnRequest, NnResult};
+    let notices = super::notices::Notices::get();
     let kind = RwSignal::new("lstm".to_string());
     let epochs = RwSignal::new(20usize);
     let device = RwSignal::new("auto".to_string());
@@ -905,10 +906,7 @@ fn NeuralPanel(
                         }));
                         if !r.history.is_empty() && !r.model.is_empty() {
                             let bytes = r.model.clone();
-                            leptos::task::spawn_local(async move {
-                                let _ =
-                                    super::storage::save_key("model:scenario-vae", &bytes).await;
-                            });
+                            notices.save("model:scenario-vae".to_string(), bytes, "the trained scenario model");
                             saved.update(|s| {
                                 s.retain(|(n, _)| n != "scenario-vae");
                                 s.push(("scenario-vae".to_string(), r.model.clone()));
@@ -941,10 +939,7 @@ fn NeuralPanel(
                         } + &r.note));
                         if !r.model.is_empty() && !r.history.is_empty() {
                             let (name, bytes) = (r.name.clone(), r.model.clone());
-                            leptos::task::spawn_local(async move {
-                                let _ = super::storage::save_key(&format!("model:{name}"), &bytes)
-                                    .await;
-                            });
+                            notices.save(format!("model:{name}"), bytes, "the trained model");
                             saved.update(|s| {
                                 s.retain(|(n, _)| *n != r.name);
                                 s.push((r.name.clone(), r.model.clone()));

@@ -9,6 +9,7 @@ pub mod decisions;
 pub mod forecast_page;
 pub mod jobs;
 pub mod logistics_page;
+pub mod notices;
 #[cfg(feature = "nn")]
 pub mod nn_worker;
 pub mod plan_page;
@@ -82,6 +83,9 @@ fn current_hash() -> String {
 #[component]
 pub fn App() -> impl IntoView {
     let page = RwSignal::new(Page::from_hash(&current_hash()));
+    // Saves that failed and saved bytes that could not be read, shown above every page.
+    let notices = notices::Notices::new();
+    provide_context(notices);
     init_currency();
     // The loaded dataset, shared by the pages (data flows one way: Data -> Forecast).
     let dataset = RwSignal::new(None::<Arc<Dataset>>);
@@ -100,15 +104,23 @@ pub fn App() -> impl IntoView {
         if let Ok(Some(b)) = storage::load_key(HISTORY_KEY).await {
             match crate::store::History::from_bytes("saved forecast history", &b) {
                 Ok(h) => history.set(h),
-                // Kept as it is: only a new forecast or update overwrites it.
-                Err(e) => web_sys::console::warn_1(&e.to_string().into()),
+                // A copy is kept before the next forecast saves a new history.
+                Err(e) => notices.unreadable("forecast history", HISTORY_KEY, b, &e.to_string()),
             }
         }
-        if let Ok(Some(b)) = storage::load_key(PRICES_KEY).await
-            && let Some((&1, rest)) = b.split_first()
-            && let Ok(v) = postcard::from_bytes::<Vec<crate::pricing::Elasticity>>(rest)
-        {
-            prices.set(Arc::new(v));
+        if let Ok(Some(b)) = storage::load_key(PRICES_KEY).await {
+            match b.split_first().map(|(f, rest)| {
+                (*f, postcard::from_bytes::<Vec<crate::pricing::Elasticity>>(rest))
+            }) {
+                Some((1, Ok(v))) => prices.set(Arc::new(v)),
+                Some((f, _)) if f != 1 => notices.unreadable(
+                    "price elasticities",
+                    PRICES_KEY,
+                    b,
+                    &format!("format {f}; this version reads format 1"),
+                ),
+                _ => notices.unreadable("price elasticities", PRICES_KEY, b, "damaged bytes"),
+            }
         }
     });
     // Every new forecast is kept (one per data end) so that the next update can score it.
@@ -118,7 +130,7 @@ pub fn App() -> impl IntoView {
         };
         let snap = crate::forecast::tracking::Snapshot::from_run(&run, &ds);
         history.update(|h| h.keep(snap));
-        save_history(&history.get_untracked());
+        save_history(notices, &history.get_untracked());
     });
     // Back and forward move between pages too.
     if let Some(w) = web_sys::window() {
@@ -165,6 +177,7 @@ pub fn App() -> impl IntoView {
             </div>
         </header>
         <main>
+            <notices::NoticeBar notices=notices />
             // Every page stays mounted so that their state (and a
             // running job) survives tab switches.
             <div style=move || if page.get() == Page::Data { "" } else { "display:none" }>
@@ -188,14 +201,9 @@ pub(crate) const HISTORY_KEY: &str = "tracking";
 /// IndexedDB key of the price elasticities (a format byte, 1, then postcard).
 pub(crate) const PRICES_KEY: &str = "prices";
 
-/// Keeps the forecast history in IndexedDB.
-pub(crate) fn save_history(h: &crate::store::History) {
-    let bytes = h.to_bytes();
-    leptos::task::spawn_local(async move {
-        if let Err(e) = storage::save_key(HISTORY_KEY, &bytes).await {
-            web_sys::console::warn_1(&e);
-        }
-    });
+/// Keeps the forecast history in IndexedDB (a failure becomes a notice).
+pub(crate) fn save_history(notices: notices::Notices, h: &crate::store::History) {
+    notices.save(HISTORY_KEY.to_string(), h.to_bytes(), "the forecast history");
 }
 
 /// Paging for a long table: "SKUs 101–200 of 3,793" with Previous and Next, so that no
@@ -264,9 +272,7 @@ pub(crate) fn currency() -> String {
 pub(crate) fn set_currency(text: String) {
     let text: String = text.trim().chars().take(8).collect();
     currency_signal().try_set(text.clone());
-    leptos::task::spawn_local(async move {
-        let _ = storage::save_key("currency", text.as_bytes()).await;
-    });
+    notices::Notices::get().save("currency".to_string(), text.into_bytes(), "the currency setting");
 }
 
 /// Plain-words meanings of the derived figures a page shows.

@@ -223,13 +223,10 @@ pub fn PlanPage(
         key
     });
 
+    let notices = super::notices::Notices::get();
     let save_params = move || {
         let bytes = params::to_stored_bytes(&params.get_untracked());
-        leptos::task::spawn_local(async move {
-            if let Err(e) = storage::save_key(PARAMS_KEY, &bytes).await {
-                web_sys::console::warn_1(&e);
-            }
-        });
+        notices.save(PARAMS_KEY.to_string(), bytes, "the planning parameters");
     };
 
     let import = move |ev: leptos::ev::Event| {

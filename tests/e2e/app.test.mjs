@@ -220,3 +220,39 @@ test('saved data this version cannot read is kept and reported, never replaced b
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a saved forecast history this version cannot read is reported, kept and downloadable', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const { page, errors } = await openApp(context);
+  await waitForReport(page, 'sample_store.csv');
+  const idb = (op, key, bytes) => page.evaluate(([op, key, b]) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('supplycast', 1);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('datasets', op === 'put' ? 'readwrite' : 'readonly');
+      const req = op === 'put'
+        ? tx.objectStore('datasets').put(new Uint8Array(b), key)
+        : tx.objectStore('datasets').get(key);
+      tx.oncomplete = () => {
+        open.result.close();
+        resolve(op === 'put' || !req.result ? null : Array.from(req.result));
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+    open.onerror = () => reject(open.error);
+  }), [op, key, bytes]);
+  const damaged = [1, 2, 3, 250, 251, 252];
+  await idb('put', 'tracking', damaged);
+  await page.reload();
+  const notice = page.locator('[data-testid=notice]');
+  await notice.first().waitFor({ timeout: 30_000 });
+  assert.match(await notice.first().innerText(), /saved forecast history could not be read .*copy is kept/);
+  // The copy is kept under its own key, so a new forecast saving a history loses nothing.
+  for (let i = 0; i < 50 && (await idb('get', 'unreadable:tracking')) === null; i++) await page.waitForTimeout(100);
+  assert.deepEqual(await idb('get', 'unreadable:tracking'), damaged);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=notice-download]')]);
+  assert.deepEqual(Array.from(fs.readFileSync(await dl.path())), damaged);
+  await page.click('[data-testid=notice-dismiss]');
+  assert.equal(await notice.count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

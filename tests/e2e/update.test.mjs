@@ -48,6 +48,14 @@ test('newer sales are added, the kept forecast is scored, and a reload keeps it'
   await page.locator('[data-testid=forecast-summary]').waitFor({ timeout: 180_000 });
   await page.click('[data-testid=nav-data]');
 
+  // A stock-out the merchant chose to keep as real demand stays kept after the update.
+  await page.locator('[data-testid=anomaly-summary]').waitFor({ timeout: 120_000 });
+  await page.selectOption('[data-testid=anomaly-kind]', 'stockout');
+  const kept = page.locator('[data-testid=anomaly-row]').first();
+  const keptKey = [await kept.locator('td').nth(1).innerText(), await kept.locator('td').nth(3).innerText()];
+  await kept.locator('[data-testid=anomaly-exclude]').uncheck();
+  await page.waitForTimeout(500);
+
   // Four weeks of newer sales.
   await page.setInputFiles('[data-testid=add-newer]', { name: 'november.csv', mimeType: 'text/csv', buffer: newer });
   const report = page.locator('[data-testid=append-report]');
@@ -56,6 +64,11 @@ test('newer sales are added, the kept forecast is scored, and a reload keeps it'
   console.log(`  ${added}`);
   assert.match(added, /november\.csv: \d+ new periods \([\d,]+ units\) added, 0 stored periods replaced/);
   assert.match(added, /met \d+ new periods/);
+  await page.waitForFunction(() => /excluded/.test(document.querySelector('[data-testid=anomaly-summary]')?.innerText || ''), null, { timeout: 120_000 });
+  await page.selectOption('[data-testid=anomaly-kind]', 'stockout');
+  const still = page.locator('[data-testid=anomaly-row]', { hasText: keptKey[0] }).filter({ hasText: keptKey[1] }).first();
+  await still.waitFor({ timeout: 60_000 });
+  assert.equal(await still.locator('[data-testid=anomaly-exclude]').isChecked(), false, `${keptKey} still kept after adding newer sales`);
   const summary = await text(page, 'accuracy-summary');
   console.log(`  ${summary}`);
   assert.match(summary, /The forecast made through 2010-11-10 met \d+ periods of new sales \(through 2010-12-0\d\): MASE [\d.]+, bias [+−-]?[\d.]+ %, [\d.]+ % of SKU-periods inside P10–P90/);

@@ -14,7 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub use supplycast_core::{
-    anomaly, data, forecast, format, inventory, logistics, par, plot, pricing, store,
+    anomaly, data, field, forecast, format, inventory, logistics, par, plot, pricing, store,
 };
 // The neural models' data sampling and training draw from the core's seeded generator.
 #[cfg(feature = "nn")]

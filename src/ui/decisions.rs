@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::forecast_page::{download, download_bytes};
 use super::jobs::{Job, JobEvent, JobSlot};
 use super::plan_page::money;
+use crate::field::{Field, read_date};
 use crate::inventory::plan::{Plan, PlanRequest};
 use crate::inventory::supplier;
 use crate::inventory::whatif::{PriceChange, Summary, WhatIf};
@@ -68,15 +69,6 @@ pub fn Risk(
     }
 }
 
-fn parse_num(s: &str) -> Option<f64> {
-    let t = s.trim();
-    if t.is_empty() {
-        None
-    } else {
-        t.parse::<f64>().ok().filter(|v| v.is_finite())
-    }
-}
-
 /// What-if scenarios: the plan again with a change, side by side.
 #[component]
 pub fn WhatIfPanel(
@@ -100,25 +92,71 @@ pub fn WhatIfPanel(
     let moq = RwSignal::new(String::new());
     let budget = RwSignal::new(String::new());
     let today = plan.config.today;
-    let run = move |_| {
-        let date = |s: String| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
-        let (f, t) = (date(from.get_untracked()), date(to.get_untracked()));
-        let w = WhatIf {
-            supplier: Some(scope.get_untracked()).filter(|s| !s.is_empty()),
-            lead_time_extra_days: parse_num(&lead.get_untracked()).unwrap_or(0.0),
-            lead_time_sd_factor: parse_num(&sd.get_untracked()).unwrap_or(1.0),
-            demand_change: parse_num(&demand.get_untracked()).unwrap_or(0.0) / 100.0,
+    // What the boxes say, read in one place: the change, or every box's message.
+    let read = move || -> Result<WhatIf, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut num = |f: Field, text: String| {
+            f.read(&text).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            })
+        };
+        let lead_days = num(
+            Field::number("Lead time longer by (days)", -365.0..=365.0).or_empty("no change"),
+            lead.get(),
+        );
+        let sd_factor = num(
+            Field::number("Lead-time variability ×", 0.0..=10.0).or_empty("no change"),
+            sd.get(),
+        );
+        let change = num(
+            Field::number("Demand change (%)", -100.0..=1000.0).or_empty("no change"),
+            demand.get(),
+        );
+        let moq_v = num(
+            Field::number("MOQ", 1.0..=1e9).whole().or_empty("unchanged"),
+            moq.get(),
+        );
+        let budget_v = num(
+            Field::number("Budget", 0.0..=1e15).or_empty("unchanged"),
+            budget.get(),
+        );
+        let mut date = |label: &str, text: String| {
+            read_date(label, &text).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            })
+        };
+        let (f, t) = (date("from", from.get()), date("to", to.get()));
+        if let (Some(f), Some(t)) = (f, t)
+            && f > t
+        {
+            errors.push(format!("Demand change dates: from {f} is after to {t}."));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(WhatIf {
+            supplier: Some(scope.get()).filter(|s| !s.is_empty()),
+            lead_time_extra_days: lead_days.unwrap_or(0.0),
+            lead_time_sd_factor: sd_factor.unwrap_or(1.0),
+            demand_change: change.unwrap_or(0.0) / 100.0,
             demand_window: (f.is_some() || t.is_some()).then(|| {
                 (
                     f.unwrap_or(chrono::NaiveDate::MIN),
                     t.unwrap_or(chrono::NaiveDate::MAX),
                 )
             }),
-            moq: parse_num(&moq.get_untracked()),
-            budget: parse_num(&budget.get_untracked()),
+            moq: moq_v,
+            budget: budget_v,
             prices: Vec::new(),
-        };
-        start_what_if(request, w, result, slot);
+        })
+    };
+    let errors = Memo::new(move |_| read().err().unwrap_or_default());
+    let run = move |_| {
+        if let Ok(w) = untrack(read) {
+            start_what_if(request, w, result, slot);
+        }
     };
     view! {
         <section class="card" data-testid="whatif">
@@ -132,13 +170,13 @@ pub fn WhatIfPanel(
                     </select>
                 </label>
                 <label>"Lead time longer by (days) "
-                    <input type="number" step="1" placeholder="0" data-testid="whatif-lead" on:input=move |ev| lead.set(event_target_value(&ev)) />
+                    <input type="text" inputmode="decimal" placeholder="0" data-testid="whatif-lead" on:input=move |ev| lead.set(event_target_value(&ev)) />
                 </label>
                 <label>"Lead-time variability × "
-                    <input type="number" step="0.1" min="0" placeholder="1" data-testid="whatif-sd" on:input=move |ev| sd.set(event_target_value(&ev)) />
+                    <input type="text" inputmode="decimal" placeholder="1" data-testid="whatif-sd" on:input=move |ev| sd.set(event_target_value(&ev)) />
                 </label>
                 <label>"Demand change (%) "
-                    <input type="number" step="1" placeholder="0" data-testid="whatif-demand" on:input=move |ev| demand.set(event_target_value(&ev)) />
+                    <input type="text" inputmode="decimal" placeholder="0" data-testid="whatif-demand" on:input=move |ev| demand.set(event_target_value(&ev)) />
                 </label>
                 <label>"from "
                     <input type="date" data-testid="whatif-from" prop:value=today.to_string() on:input=move |ev| from.set(event_target_value(&ev)) />
@@ -147,14 +185,15 @@ pub fn WhatIfPanel(
                     <input type="date" data-testid="whatif-to" on:input=move |ev| to.set(event_target_value(&ev)) />
                 </label>
                 <label>"MOQ "
-                    <input type="number" min="1" placeholder="unchanged" data-testid="whatif-moq" on:input=move |ev| moq.set(event_target_value(&ev)) />
+                    <input type="text" inputmode="numeric" placeholder="unchanged" data-testid="whatif-moq" on:input=move |ev| moq.set(event_target_value(&ev)) />
                 </label>
                 <label>"Budget "
-                    <input type="number" min="0" placeholder="unchanged" data-testid="whatif-budget" on:input=move |ev| budget.set(event_target_value(&ev)) />
+                    <input type="text" inputmode="decimal" placeholder="unchanged" data-testid="whatif-budget" on:input=move |ev| budget.set(event_target_value(&ev)) />
                 </label>
             </div>
+            {move || errors.get().into_iter().map(|e| view! { <p class="field-error" role="alert" data-testid="whatif-field-error">{e}</p> }).collect_view()}
             <div class="buttons">
-                <button data-testid="whatif-run" on:click=run disabled=move || slot.progress.get().is_some()>"Compare with the plan"</button>
+                <button data-testid="whatif-run" on:click=run disabled=move || slot.progress.get().is_some() || !errors.get().is_empty()>"Compare with the plan"</button>
             </div>
             {move || slot.progress.get().map(|(p, _)| view! {
                 <div class="progress"><progress max="1" prop:value=f64::from(p)></progress>
@@ -410,15 +449,5 @@ pub fn PricesPanel(
                 }.into_any()
             }}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn empty_figures_are_not_numbers() {
-        assert_eq!(super::parse_num(""), None);
-        assert_eq!(super::parse_num(" 14 "), Some(14.0));
-        assert_eq!(super::parse_num("NaN"), None);
     }
 }

@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use super::data_page::fmt_int;
 use super::jobs::{Job, JobEvent, JobSlot, NnEvent, NnResult, Pending};
 use crate::data::{Dataset, Frequency, fmt_figure};
+use crate::field::Field;
 use crate::forecast::backtest::{BacktestConfig, Choice};
 use crate::forecast::global::GlobalForecasts;
 use crate::forecast::models::Mstl;
@@ -170,7 +171,10 @@ pub fn ForecastPage(
     /// What was imputed in `dataset` (excluded anomalies), said above the forecasts.
     cleaning: super::anomaly_panel::AnomalyState,
 ) -> impl IntoView {
-    let horizon = RwSignal::new(None::<usize>);
+    // The horizon as typed (None: the frequency's default); a forecast runs only when
+    // it reads, its message beside the box.
+    let horizon = RwSignal::new(None::<String>);
+    let horizon_error = Memo::new(move |_| horizon.get().and_then(|t| horizon_field().read(&t).err()));
     // Weekly forecasts from a daily dataset regroup its days into weeks.
     let weekly = RwSignal::new(false);
     // The dataset the shown forecasts were made from (daily or regrouped weekly).
@@ -214,7 +218,12 @@ pub fn ForecastPage(
         Frequency::Daily if weekly.get() => Frequency::Weekly.default_horizon(),
         f => f.default_horizon(),
     };
-    let h_value = move || horizon.get().unwrap_or_else(default_h);
+    let h_value = move || {
+        horizon
+            .get()
+            .and_then(|t| horizon_field().read(&t).ok().flatten())
+            .map_or_else(default_h, |h| h as usize)
+    };
 
     // Whether the default forecast includes the pretrained model (run in the neural
     // worker), what it said, and whether it is running.
@@ -226,6 +235,9 @@ pub fn ForecastPage(
     let neural_key = StoredValue::new(None::<RunKey>);
     // The dataset and settings a forecast (or a neural model) is for.
     let setup = move || -> Option<Setup> {
+        if horizon_error.get_untracked().is_some() {
+            return None;
+        }
         let src = dataset.get_untracked()?;
         let w = weekly.get_untracked();
         let key = (
@@ -408,8 +420,10 @@ pub fn ForecastPage(
                 Some(ds) => view! {
                     <div class="settings">
                         <label>"Horizon (periods) "
-                            <input type="number" min="1" max="365" data-testid="horizon" prop:value=move || h_value().to_string()
-                                on:change=move |ev| horizon.set(event_target_value(&ev).parse::<usize>().ok().filter(|h| (1..=365).contains(h))) />
+                            <input type="text" inputmode="numeric" data-testid="horizon"
+                                aria-invalid=move || horizon_error.get().is_some().to_string()
+                                prop:value=move || horizon.get().unwrap_or_else(|| h_value().to_string())
+                                on:change=move |ev| horizon.set(Some(event_target_value(&ev))) />
                         </label>
                         <label>"Frequency "
                             <select data-testid="forecast-freq" on:change=move |ev| {
@@ -447,7 +461,8 @@ pub fn ForecastPage(
                         </label>
                         <span class="muted">{move || format!("{} SKUs · season {} periods", ds.series.len(), if weekly.get() { weekly_season(&ds) } else { ds.season() })}</span>
                     </div>
-                    <button data-testid="run-forecast" on:click=move |_| start() disabled=move || progress.get().is_some()>"Forecast all SKUs"</button>
+                    {move || horizon_error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="forecast-field-error">{e}</p> })}
+                    <button data-testid="run-forecast" on:click=move |_| start() disabled=move || progress.get().is_some() || horizon_error.get().is_some()>"Forecast all SKUs"</button>
                 }.into_any(),
             }}
             {move || progress.get().map(|(p, t0)| {
@@ -807,7 +822,8 @@ fn NeuralPanel(
     use super::jobs::{NnEvent, NnJob, NnProgress, NnRequest, NnResult};
     let notices = super::notices::Notices::get();
     let kind = RwSignal::new("lstm".to_string());
-    let epochs = RwSignal::new(20usize);
+    let epochs = RwSignal::new("20".to_string());
+    let epochs_error = Memo::new(move |_| epochs_field().read(&epochs.get()).err());
     let device = RwSignal::new("auto".to_string());
     let job = StoredValue::new_local(None::<NnJob>);
     let running = RwSignal::new(None::<f64>);
@@ -859,6 +875,10 @@ fn NeuralPanel(
         let Some((ds, config, key)) = setup() else {
             return;
         };
+        let Ok(Some(epochs)) = epochs_field().read(&epochs.get_untracked()) else {
+            return;
+        };
+        let epochs = epochs as usize;
         // Adapting again (after newer sales) continues from the saved fine-tuned
         // weights, a few epochs from where they were.
         let init = (what == Some("pretrained-ft"))
@@ -873,7 +893,7 @@ fn NeuralPanel(
         let req = NnRequest {
             init,
             kind: what.map_or_else(|| kind.get_untracked(), str::to_string),
-            epochs: epochs.get_untracked(),
+            epochs,
             device: device.get_untracked(),
             backtest: config,
             model,
@@ -998,8 +1018,10 @@ fn NeuralPanel(
                     </select>
                 </label>
                 <label>"Epochs (at most) "
-                    <input type="number" min="1" max="200" data-testid="nn-epochs" prop:value=move || epochs.get().to_string()
-                        on:change=move |ev| { if let Ok(e) = event_target_value(&ev).parse::<usize>() { epochs.set(e.clamp(1, 200)) } } />
+                    <input type="text" inputmode="numeric" data-testid="nn-epochs"
+                        aria-invalid=move || epochs_error.get().is_some().to_string()
+                        prop:value=move || epochs.get()
+                        on:change=move |ev| epochs.set(event_target_value(&ev)) />
                 </label>
                 <label>"Device "
                     <select data-testid="nn-device" on:change=move |ev| device.set(event_target_value(&ev))>
@@ -1009,10 +1031,11 @@ fn NeuralPanel(
                     </select>
                 </label>
             </div>
+            {move || epochs_error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="nn-field-error">{e}</p> })}
             <div class="buttons">
-                <button data-testid="nn-train" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
+                <button data-testid="nn-train" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none()) || epochs_error.get().is_some()
                     on:click=move |_| run_nn(None, None)>"Train"</button>
-                <button data-testid="nn-finetune" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none())
+                <button data-testid="nn-finetune" disabled=move || running.get().is_some() || dataset.with(|d| d.is_none()) || epochs_error.get().is_some()
                     title="Fine-tunes the pretrained model on this shop's history (all but the backtest periods), 10 steps per epoch, continuing from the fine-tuned model saved before when there is one; Cancel keeps the best epoch so far."
                     on:click=move |_| run_nn(None, Some("pretrained-ft"))>{move || if saved.with(|s| s.iter().any(|(k, _)| k == "pretrained-ft")) { "Adapt the model to my shop again" } else { "Adapt the model to my shop" }}</button>
                 {move || running.get().is_some().then(|| view! {
@@ -1084,4 +1107,14 @@ fn NeuralPanel(
                 }></canvas>
         </section>
     }
+}
+
+/// The forecast's horizon box (periods).
+fn horizon_field() -> Field {
+    Field::number("Horizon (periods)", 1.0..=365.0).whole()
+}
+
+/// The neural panel's epochs box.
+fn epochs_field() -> Field {
+    Field::number("Epochs (at most)", 1.0..=200.0).whole()
 }

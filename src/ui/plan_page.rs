@@ -12,6 +12,7 @@ use super::forecast_page::download;
 use super::jobs::{Job, JobEvent, JobSlot};
 use super::storage;
 use crate::data::{Dataset, fmt_figure};
+use crate::field::Field;
 use crate::forecast::run::ForecastRun;
 use crate::inventory::params::{self, PolicyChoice, SkuParams};
 use crate::inventory::plan::{self, Plan, PlanRequest, SkuPlan, Status};
@@ -129,8 +130,11 @@ pub fn PlanPage(
     let job = slot.job;
     let filter = RwSignal::new(Filter::All);
     let selected = RwSignal::new(None::<String>);
-    let budget = RwSignal::new(None::<f64>);
-    let horizon = RwSignal::new(90.0_f64);
+    // The boxes as typed; a plan runs only when both read (the message shows beside them).
+    let budget = RwSignal::new(String::new());
+    let horizon = RwSignal::new("90".to_string());
+    let budget_error = Memo::new(move |_| budget_field().read(&budget.get()).err());
+    let horizon_error = Memo::new(move |_| horizon_field().read(&horizon.get()).err());
     let sims = RwSignal::new(1000usize);
     let backorders = RwSignal::new(false);
     let normal = RwSignal::new(false);
@@ -139,12 +143,18 @@ pub fn PlanPage(
         let Some((run, ds)) = forecast.get_untracked() else {
             return;
         };
+        let (Ok(budget), Ok(Some(horizon))) = (
+            budget_field().read(&budget.get_untracked()),
+            horizon_field().read(&horizon.get_untracked()),
+        ) else {
+            return;
+        };
         let Some(mut req) = PlanRequest::from_forecast(&run, &ds, params.get_untracked()) else {
             message.set(Some("The forecast has no dates to plan over.".into()));
             return;
         };
-        req.config.budget = budget.get_untracked();
-        req.config.horizon_days = horizon.get_untracked();
+        req.config.budget = budget;
+        req.config.horizon_days = horizon;
         req.config.simulations = sims.get_untracked();
         req.config.normal_approximation = normal.get_untracked();
         req.config.unmet = if backorders.get_untracked() {
@@ -323,16 +333,16 @@ pub fn PlanPage(
                                 } />
                         </label>
                         <label>"Budget for today's orders "
-                            <input type="number" min="0" placeholder="no limit" data-testid="plan-budget"
-                                on:change=move |ev| budget.set(event_target_value(&ev).parse::<f64>().ok().filter(|b| b.is_finite() && *b >= 0.0)) />
+                            <input type="text" inputmode="decimal" placeholder="no limit" data-testid="plan-budget"
+                                aria-invalid=move || budget_error.get().is_some().to_string()
+                                prop:value=move || budget.get()
+                                on:change=move |ev| budget.set(event_target_value(&ev)) />
                         </label>
                         <label>"Simulate (days) "
-                            <input type="number" min="7" max="365" prop:value=move || horizon.get().to_string()
-                                on:change=move |ev| {
-                                    if let Some(h) = event_target_value(&ev).parse::<f64>().ok().filter(|h| (7.0..=365.0).contains(h)) {
-                                        horizon.set(h)
-                                    }
-                                } />
+                            <input type="text" inputmode="numeric" data-testid="plan-horizon"
+                                aria-invalid=move || horizon_error.get().is_some().to_string()
+                                prop:value=move || horizon.get()
+                                on:change=move |ev| horizon.set(event_target_value(&ev)) />
                         </label>
                         <label>"Runs per SKU "
                             <select on:change=move |ev| sims.set(event_target_value(&ev).parse().unwrap_or(1000))>
@@ -352,8 +362,11 @@ pub fn PlanPage(
                             </select>
                         </label>
                     </div>
+                    {move || [budget_error.get(), horizon_error.get()].into_iter().flatten().map(|e| view! {
+                        <p class="field-error" role="alert" data-testid="plan-field-error">{e}</p>
+                    }).collect_view()}
                     <div class="buttons">
-                        <button data-testid="run-plan" on:click=move |_| start() disabled=move || progress.get().is_some()>"Re-plan"</button>
+                        <button data-testid="run-plan" on:click=move |_| start() disabled=move || progress.get().is_some() || budget_error.get().is_some() || horizon_error.get().is_some()>"Re-plan"</button>
                         <button class="secondary" data-testid="export-params" on:click=move |_| {
                             if let Err(e) = download("parameters.csv", &params::to_csv(&params.get_untracked())) {
                                 message.set(Some(format!("cannot download: {e:?}")));
@@ -775,4 +788,14 @@ fn ParamsEditor(
         </div>
     }
     .into_any()
+}
+
+/// The plan's budget box.
+fn budget_field() -> Field {
+    Field::number("Budget for today's orders", 0.0..=1e15).or_empty("no limit")
+}
+
+/// The plan's simulated days box.
+fn horizon_field() -> Field {
+    Field::number("Simulate (days)", 7.0..=365.0).whole()
 }

@@ -26,6 +26,12 @@ test('forecast every SKU of the sample store and download the CSV', { timeout: 2
   await page.locator('[data-testid=run-forecast]').waitFor();
   // The sample store arrives from the Data page (loaded in the background).
   await page.waitForFunction(() => (document.querySelector('[data-testid=forecast-controls]')?.innerText || '').includes('200 SKUs'), null, { timeout: 60_000 });
+  // A horizon out of range is named beside its box, kept as typed, and blocks the run.
+  await page.fill('[data-testid=horizon]', '400');
+  await page.dispatchEvent('[data-testid=horizon]', 'change');
+  assert.equal(await page.locator('[data-testid=forecast-field-error]').innerText(), 'Horizon (periods): 400 is outside what it accepts; enter a whole number from 1 to 365.');
+  assert.equal(await page.isDisabled('[data-testid=run-forecast]'), true);
+  assert.equal(await page.inputValue('[data-testid=horizon]'), '400');
   await page.fill('[data-testid=horizon]', '14');
   await page.dispatchEvent('[data-testid=horizon]', 'change');
   await page.click('[data-testid=run-forecast]');

@@ -135,6 +135,21 @@ test('the Plan page shows risk, compares a what-if, prices and a supplier share'
 
   assert.match(await text(page, 'risk-summary'), /Money at risk across the catalogue: [\d,.]+/);
 
+  // What the merchant typed is never replaced behind their back: a budget or a lead
+  // time that does not read is named beside its box and nothing runs until it is fixed.
+  await page.fill('[data-testid=plan-budget]', 'lots');
+  await page.dispatchEvent('[data-testid=plan-budget]', 'change');
+  assert.match(await text(page, 'plan-field-error'), /Budget for today's orders: "lots" is not a number; enter a number of at least 0, or leave it empty for no limit\./);
+  assert.equal(await page.isDisabled('[data-testid=run-plan]'), true);
+  assert.equal(await page.inputValue('[data-testid=plan-budget]'), 'lots');
+  await page.fill('[data-testid=plan-budget]', '');
+  await page.dispatchEvent('[data-testid=plan-budget]', 'change');
+  assert.equal(await page.locator('[data-testid=plan-field-error]').count(), 0);
+  assert.equal(await page.isDisabled('[data-testid=run-plan]'), false);
+  await page.fill('[data-testid=whatif-lead]', 'two weeks');
+  assert.match(await text(page, 'whatif-field-error'), /Lead time longer by \(days\): "two weeks" is not a number/);
+  assert.equal(await page.isDisabled('[data-testid=whatif-run]'), true);
+
   // A supplier's lead time grows by two weeks: never a lower reorder level.
   await page.fill('[data-testid=whatif-lead]', '14');
   await page.click('[data-testid=whatif-run]');

@@ -14,6 +14,7 @@
 
 pub mod anomaly;
 pub mod data;
+pub mod field;
 pub mod forecast;
 pub mod format;
 pub mod inventory;
